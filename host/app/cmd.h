@@ -1,0 +1,14 @@
+/* Subcommands of the attune program. Each takes argv starting at its own name and returns the
+ * process exit code: 0 success, 1 bad input or environment, 2 bad usage. */
+#ifndef ATT_CMD_H
+#define ATT_CMD_H
+
+struct att_cmd {
+	const char *name;
+	const char *summary;
+	int (*run)(int argc, char **argv);
+};
+
+int att_cmd_demo(int argc, char **argv);
+
+#endif

@@ -1,0 +1,34 @@
+/* attune: command-line entry. Parses the subcommand and hands over; only main decides exit codes:
+ * 0 success, 1 bad input or environment, 2 bad usage. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd.h"
+
+static const struct att_cmd commands[] = {
+	{"demo", "play a couple through the live view (no hardware needed)", att_cmd_demo},
+};
+
+static void usage(FILE *to)
+{
+	fprintf(to, "usage: attune COMMAND [OPTIONS]   (attune COMMAND --help for its options)\n\n");
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		fprintf(to, "  %-9s %s\n", commands[i].name, commands[i].summary);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].run(argc - 1, argv + 1);
+	fprintf(stderr, "attune: unknown command '%s'; run 'attune --help' for the list\n", argv[1]);
+	return 2;
+}

@@ -4,7 +4,7 @@
  * ready-made cleaners for respiration and PPG.
  *
  * Invariant: a design is a plain value (struct att_sos) that never changes once made; every piece
- * of filter state is allocated in _new, so the *_step/*_push calls never allocate, lock or block.
+ * of filter state is allocated in _new, so the step and push calls never allocate, lock or block.
  *
  * Why SOS in double: a 0.05 Hz edge at 1000 Hz puts poles within 3e-4 of the unit circle; as one
  * high-order polynomial that is numerically hopeless, as biquads in double it is fine. Even so the

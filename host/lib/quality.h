@@ -45,23 +45,23 @@ struct att_quality_cfg {
 	                            this share of the windows; 0 = default 0.25 */
 };
 
-struct att_quality;
+struct att_quality_check; /* "struct att_quality" would clash with enum att_quality */
 
 /* *out is set to NULL first; caller frees with att_quality_free(). ATT_ERR_ARG, ATT_ERR_NOMEM. */
-int att_quality_new(const struct att_quality_cfg *cfg, struct att_quality **out);
+int att_quality_new(const struct att_quality_cfg *cfg, struct att_quality_check **out);
 /* NULL is a no-op. */
-void att_quality_free(struct att_quality *q);
+void att_quality_free(struct att_quality_check *q);
 /* Pushes one raw sample (before any filter). NAN is ignored (an absent channel: see flags).
  * Never allocates. */
-void att_quality_push(struct att_quality *q, double raw);
+void att_quality_push(struct att_quality_check *q, double raw);
 /* Tells the checker that the detector found an event (a breath or a beat) at the current sample;
  * rate_bpm is the detector's current rate (NAN if unknown). */
-void att_quality_event(struct att_quality *q, double rate_bpm);
+void att_quality_event(struct att_quality_check *q, double rate_bpm);
 /* Current bits (enum att_quality). SETTLING until one window has been seen; ABSENT when every
  * sample so far was NAN. */
-unsigned att_quality_flags(const struct att_quality *q);
+unsigned att_quality_flags(const struct att_quality_check *q);
 /* Forgets everything (after a gap or a reconnect). */
-void att_quality_reset(struct att_quality *q);
+void att_quality_reset(struct att_quality_check *q);
 
 /* Offline: flags of a whole raw array given the detector's findings: `events` sample indices of
  * breaths or beats (increasing, may be NULL with n_events 0), rate_bpm the overall rate (NAN if

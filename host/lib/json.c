@@ -42,6 +42,14 @@ void att_json_free(struct att_json *json)
 	free(json);
 }
 
+int att_json_set_indent(struct att_json *json, int indent)
+{
+	if (!json || indent < 0 || indent > 16)
+		return ATT_ERR_ARG;
+	json->indent = indent;
+	return ATT_OK;
+}
+
 int att_json_error(const struct att_json *json)
 {
 	return json ? json->err : ATT_ERR_ARG;

@@ -56,6 +56,10 @@ int att_json_string(struct att_json *json, const char *key, const char *value);
  * the "value written" state so the next top-level value may start. */
 int att_json_end_line(struct att_json *json);
 
+/* Changes the indentation from the next value on (0 = compact), e.g. to keep each row of a long
+ * array on one line inside pretty output. ATT_ERR_ARG outside 0..16. */
+int att_json_set_indent(struct att_json *json, int indent);
+
 /* The first error met so far (ATT_OK if none). */
 int att_json_error(const struct att_json *json);
 

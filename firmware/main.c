@@ -76,7 +76,8 @@ int main(void)
 		if (n)
 			att_fw_proto_drop(&proto, n);
 		while (att_fw_adc_take(&set))
-			(void)att_fw_proto_sample(&proto, set.counter, set.ch, tx);
+			(void)att_fw_proto_sample(&proto, set.counter, set.ch,
+			                          cmd_len ? ATT_FW_REPLY_MAX : 0, tx);
 
 		while (!cmd_len && att_fw_uart_getc(&b))
 			cmd_len = att_fw_rx_byte(&rx, b);
@@ -86,15 +87,19 @@ int main(void)
 		}
 		att_fw_uart_kick();
 
-		/* Sleep only if no interrupt brought work since the checks above. simavr (and the
-		 * datasheet) take an interrupt only after the instruction following sei, so sei;
-		 * sleep cannot miss a wake-up. */
+		/* Sleep until an interrupt brings work. Checked with interrupts off so no wake-up
+		 * is lost between the check and `sleep`: the AVR (and simavr) takes an interrupt
+		 * only after the instruction that follows sei, so sei; sleep always sleeps first
+		 * and the pending interrupt then wakes it. Most wake-ups (one per UART byte) bring
+		 * no work, so they go straight back to sleep here instead of running the loop. */
 		cli();
-		if (!work_pending(tx)) {
+		while (!work_pending(tx)) {
+			wdt_reset();
 			sleep_enable();
 			sei();
 			sleep_cpu();
 			sleep_disable();
+			cli();
 		}
 		sei();
 	}

@@ -107,7 +107,8 @@ static void count_drops(struct att_fw_proto *p, uint8_t n)
 }
 
 uint8_t att_fw_proto_sample(struct att_fw_proto *p, uint32_t counter,
-                            const uint16_t ch[ATT_WIRE_CHANNELS], struct att_fw_ring *tx)
+                            const uint16_t ch[ATT_WIRE_CHANNELS], uint8_t reserve,
+                            struct att_fw_ring *tx)
 {
 	struct att_wire_sample s;
 	uint8_t out[ATT_WIRE_MAX_FRAME];
@@ -122,7 +123,7 @@ uint8_t att_fw_proto_sample(struct att_fw_proto *p, uint32_t counter,
 	for (c = 0; c < ATT_WIRE_CHANNELS; c++)
 		s.ch[c] = ch[c];
 	n = (uint8_t)att_wire_encode_sample(&s, out);
-	if (!att_fw_ring_put(tx, out, n)) {
+	if (att_fw_ring_room(tx) < (uint16_t)(n + reserve) || !att_fw_ring_put(tx, out, n)) {
 		count_drops(p, 1);
 		return 0;
 	}

@@ -59,11 +59,14 @@ uint8_t att_fw_proto_command(struct att_fw_proto *p, const uint8_t *enc, uint8_t
  * each channel c reading 0 or ATT_FW_ADC_MAX. */
 uint8_t att_fw_proto_sat_flags(const uint16_t ch[ATT_WIRE_CHANNELS]);
 
-/* Frames one sample set taken at sample instant `counter` and queues it. Not streaming: does
- * nothing and returns 0. Ring full: drops the frame, counts it and returns 0. Returns 1 when
- * queued. ch is borrowed for the call. */
+/* Frames one sample set taken at sample instant `counter` and queues it, leaving at least
+ * `reserve` bytes of room: the main loop passes ATT_FW_REPLY_MAX while a command waits, so a
+ * saturated link cannot starve command answers. Not streaming: does nothing and returns 0. Not
+ * enough room: drops the frame, counts it and returns 0. Returns 1 when queued. ch is borrowed
+ * for the call. */
 uint8_t att_fw_proto_sample(struct att_fw_proto *p, uint32_t counter,
-                            const uint16_t ch[ATT_WIRE_CHANNELS], struct att_fw_ring *tx);
+                            const uint16_t ch[ATT_WIRE_CHANNELS], uint8_t reserve,
+                            struct att_fw_ring *tx);
 
 /* Accounts for n sample frames lost before framing (the ADC ISR found its queue full). Ignored
  * when not streaming. */

@@ -23,9 +23,10 @@ void att_fw_uart_init(void)
 	att_fw_ring_init(&tx);
 	rx_head = 0;
 	rx_tail = 0;
+	/* U2X before the divisor: simavr computes its byte time when UBRR0L is written. */
+	UCSR0A = _BV(U2X0);
 	UBRR0H = (uint8_t)(ATT_FW_UBRR >> 8);
 	UBRR0L = (uint8_t)ATT_FW_UBRR;
-	UCSR0A = _BV(U2X0);
 	UCSR0C = _BV(UCSZ01) | _BV(UCSZ00); /* 8 data bits, no parity, 1 stop bit */
 	UCSR0B = _BV(RXEN0) | _BV(TXEN0) | _BV(RXCIE0);
 }

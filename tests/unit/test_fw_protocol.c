@@ -89,7 +89,7 @@ static void test_no_sample_frames_before_start(void)
 	uint16_t ch[4] = {100, 200, 300, 400};
 	att_fw_proto_init(&p);
 	att_fw_ring_init(&tx);
-	CHECK(att_fw_proto_sample(&p, 0, ch, &tx) == 0);
+	CHECK(att_fw_proto_sample(&p, 0, ch, 0, &tx) == 0);
 	att_fw_proto_drop(&p, 3);
 	CHECK(att_fw_ring_used(&tx) == 0);
 	CHECK(p.seq == 0);
@@ -128,7 +128,7 @@ static void test_start_streams_and_stop_ends_it(void)
 	check_ack(&f[0], ATT_CMD_START, ATT_ACK_OK, 250);
 
 	for (k = 0; k < 5; k++)
-		CHECK(att_fw_proto_sample(&p, k, ch, &tx) == 1);
+		CHECK(att_fw_proto_sample(&p, k, ch, 0, &tx) == 1);
 	n = drain(&tx, f, MAX_FRAMES);
 	CHECK(n == 5);
 	for (k = 0; k < 5 && (int)k < n; k++) {
@@ -147,7 +147,7 @@ static void test_start_streams_and_stop_ends_it(void)
 
 	CHECK(send_cmd(&p, &tx, ATT_CMD_STOP, 0) == ATT_FW_ACT_STOP);
 	CHECK(p.streaming == 0);
-	CHECK(att_fw_proto_sample(&p, 5, ch, &tx) == 0);
+	CHECK(att_fw_proto_sample(&p, 5, ch, 0, &tx) == 0);
 	CHECK(drain(&tx, f, MAX_FRAMES) == 1);
 	check_ack(&f[0], ATT_CMD_STOP, ATT_ACK_OK, 250);
 	CHECK(send_cmd(&p, &tx, ATT_CMD_STOP, 0) == ATT_FW_ACT_NONE);
@@ -155,7 +155,7 @@ static void test_start_streams_and_stop_ends_it(void)
 
 	/* The sequence number goes on across a stop and start: no false gap for the host. */
 	CHECK(send_cmd(&p, &tx, ATT_CMD_START, 0) == ATT_FW_ACT_START);
-	CHECK(att_fw_proto_sample(&p, 0, ch, &tx) == 1);
+	CHECK(att_fw_proto_sample(&p, 0, ch, 0, &tx) == 1);
 	CHECK(drain(&tx, f, MAX_FRAMES) == 2);
 	CHECK(f[1].type == ATT_WIRE_SAMPLE && f[1].u.sample.seq == 5);
 }
@@ -267,8 +267,8 @@ static void test_saturation_flags_name_each_channel(void)
 	att_fw_ring_init(&tx);
 	(void)send_cmd(&p, &tx, ATT_CMD_START, 0);
 	(void)drain(&tx, f, MAX_FRAMES);
-	CHECK(att_fw_proto_sample(&p, 0, both, &tx) == 1);
-	CHECK(att_fw_proto_sample(&p, 1, mid, &tx) == 1);
+	CHECK(att_fw_proto_sample(&p, 0, both, 0, &tx) == 1);
+	CHECK(att_fw_proto_sample(&p, 1, mid, 0, &tx) == 1);
 	CHECK(drain(&tx, f, MAX_FRAMES) == 2);
 	CHECK(f[0].u.sample.flags == (ATT_FLAG_SATURATED | 0x20 | 0x40));
 	CHECK(f[0].u.sample.ch[2] == 1023);
@@ -289,7 +289,7 @@ static void test_full_ring_drops_counts_and_flags_the_next_frame(void)
 	(void)drain(&tx, f, MAX_FRAMES);
 
 	/* Nobody drains: 127 bytes of room hold six 21-byte frames, the seventh is dropped. */
-	while (att_fw_proto_sample(&p, k, ch, &tx) == 1) {
+	while (att_fw_proto_sample(&p, k, ch, 0, &tx) == 1) {
 		sent++;
 		k++;
 	}
@@ -298,7 +298,7 @@ static void test_full_ring_drops_counts_and_flags_the_next_frame(void)
 	CHECK(p.overflow == 1);
 	CHECK(p.seq == sent + 1);
 	k++;
-	CHECK(att_fw_proto_sample(&p, k++, ch, &tx) == 0); /* still full: a second drop */
+	CHECK(att_fw_proto_sample(&p, k++, ch, 0, &tx) == 0); /* still full: a second drop */
 	CHECK(p.dropped == 2);
 
 	n = drain(&tx, f, MAX_FRAMES);
@@ -306,8 +306,8 @@ static void test_full_ring_drops_counts_and_flags_the_next_frame(void)
 	for (i = 0; i < n; i++)
 		CHECK(!(f[i].u.sample.flags & ATT_FLAG_TX_OVERFLOW));
 
-	CHECK(att_fw_proto_sample(&p, k, ch, &tx) == 1);
-	CHECK(att_fw_proto_sample(&p, k + 1, ch, &tx) == 1);
+	CHECK(att_fw_proto_sample(&p, k, ch, 0, &tx) == 1);
+	CHECK(att_fw_proto_sample(&p, k + 1, ch, 0, &tx) == 1);
 	CHECK(drain(&tx, f, MAX_FRAMES) == 2);
 	/* The gap is visible in both numbers, and the first frame after it says why. */
 	CHECK(f[0].u.sample.seq == sent + 2);
@@ -329,13 +329,43 @@ static void test_sets_lost_before_framing_are_accounted_like_drops(void)
 	att_fw_ring_init(&tx);
 	(void)send_cmd(&p, &tx, ATT_CMD_START, 0);
 	(void)drain(&tx, f, MAX_FRAMES);
-	CHECK(att_fw_proto_sample(&p, 0, ch, &tx) == 1);
+	CHECK(att_fw_proto_sample(&p, 0, ch, 0, &tx) == 1);
 	att_fw_proto_drop(&p, 3);
-	CHECK(att_fw_proto_sample(&p, 4, ch, &tx) == 1);
+	CHECK(att_fw_proto_sample(&p, 4, ch, 0, &tx) == 1);
 	CHECK(drain(&tx, f, MAX_FRAMES) == 2);
 	CHECK(f[1].u.sample.seq == 4);
 	CHECK(f[1].u.sample.flags == ATT_FLAG_TX_OVERFLOW);
 	CHECK(p.dropped == 3);
+}
+
+static void test_waiting_command_keeps_room_for_its_answer(void)
+{
+	struct att_fw_proto p;
+	struct att_fw_ring tx;
+	struct att_wire_frame f[MAX_FRAMES];
+	uint16_t ch[4] = {10, 20, 30, 40};
+	uint8_t filler[ATT_FW_TX_SIZE];
+	uint8_t b;
+	unsigned i;
+	att_fw_proto_init(&p);
+	att_fw_ring_init(&tx);
+	(void)send_cmd(&p, &tx, ATT_CMD_START, 0);
+	(void)drain(&tx, f, MAX_FRAMES);
+	/* Room for a sample frame but not for a sample frame plus a command's answer. */
+	memset(filler, 0x55, sizeof filler);
+	CHECK(att_fw_ring_put(&tx, filler, ATT_FW_TX_SIZE - 1 - 60) == 1);
+	CHECK(att_fw_proto_sample(&p, 0, ch, ATT_FW_REPLY_MAX, &tx) == 0);
+	CHECK(att_fw_ring_room(&tx) == 60);
+	CHECK(p.seq == 1 && p.overflow == 1 && p.dropped == 1);
+	/* The answer then fits, and without a waiting command samples flow again. */
+	(void)send_cmd(&p, &tx, ATT_CMD_IDENTIFY, 0);
+	CHECK(att_fw_ring_room(&tx) == 60 - ATT_FW_REPLY_MAX);
+	for (i = 0; i < ATT_FW_TX_SIZE - 1 - 60; i++)
+		(void)att_fw_ring_get(&tx, &b);
+	CHECK(att_fw_proto_sample(&p, 1, ch, 0, &tx) == 1);
+	CHECK(drain(&tx, f, MAX_FRAMES) == 3);
+	CHECK(f[2].type == ATT_WIRE_SAMPLE && f[2].u.sample.seq == 1);
+	CHECK(f[2].u.sample.flags == ATT_FLAG_TX_OVERFLOW);
 }
 
 static void test_sequence_number_wraps(void)
@@ -349,8 +379,8 @@ static void test_sequence_number_wraps(void)
 	(void)send_cmd(&p, &tx, ATT_CMD_START, 0);
 	(void)drain(&tx, f, MAX_FRAMES);
 	p.seq = 0xFFFF;
-	CHECK(att_fw_proto_sample(&p, 0xFFFFFFFFu, ch, &tx) == 1);
-	CHECK(att_fw_proto_sample(&p, 0, ch, &tx) == 1);
+	CHECK(att_fw_proto_sample(&p, 0xFFFFFFFFu, ch, 0, &tx) == 1);
+	CHECK(att_fw_proto_sample(&p, 0, ch, 0, &tx) == 1);
 	CHECK(drain(&tx, f, MAX_FRAMES) == 2);
 	CHECK(f[0].u.sample.seq == 0xFFFF && f[0].u.sample.counter == 0xFFFFFFFFu);
 	CHECK(f[1].u.sample.seq == 0 && f[1].u.sample.counter == 0);
@@ -483,6 +513,7 @@ int main(void)
 	test_saturation_flags_name_each_channel();
 	test_full_ring_drops_counts_and_flags_the_next_frame();
 	test_sets_lost_before_framing_are_accounted_like_drops();
+	test_waiting_command_keeps_room_for_its_answer();
 	test_sequence_number_wraps();
 	test_reply_budget_fits_identify();
 	test_ring_is_all_or_nothing_and_wraps();

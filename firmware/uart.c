@@ -38,8 +38,9 @@ struct att_fw_ring *att_fw_uart_tx(void)
 
 void att_fw_uart_kick(void)
 {
-	/* Read-modify-write of UCSR0B races with the ISR clearing UDRIE0 only harmlessly: at worst
-	 * the ISR runs once more, finds the ring empty and clears it again. */
+	/* This read-modify-write of UCSR0B can race with the ISR clearing UDRIE0 (the ISR may
+	 * empty the ring between the read and the write): the ISR then runs once more, finds the
+	 * ring empty and clears UDRIE0 again, which is why it checks before sending. */
 	if (att_fw_ring_used(&tx))
 		UCSR0B |= _BV(UDRIE0);
 }
@@ -73,6 +74,10 @@ ISR(USART_RX_vect)
 ISR(USART_UDRE_vect)
 {
 	uint8_t t = tx.tail;
+	if (t == tx.head) {
+		UCSR0B &= (uint8_t)~_BV(UDRIE0);
+		return;
+	}
 	UDR0 = tx.buf[t];
 	t = (uint8_t)((t + 1u) & ATT_FW_TX_MASK);
 	tx.tail = t;

@@ -1,0 +1,309 @@
+/* Sound output (see audio.h).
+ *
+ * Triple buffer: slots[3]; the writer owns one slot, the reader one, and `middle` holds the third
+ * plus a FRESH bit. The writer fills its slot and swaps it into the middle (setting FRESH); the
+ * reader, when FRESH is set, swaps its slot with the middle. Neither side ever waits. */
+#include "audio.h"
+
+#include <fcntl.h>
+#include <math.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <soundio/soundio.h>
+
+#define FRESH 4u
+#define WAV_CHUNK 1024
+#define CB_CHUNK 1024
+
+struct att_audio {
+	/* device */
+	struct SoundIo *sio;
+	struct SoundIoDevice *dev;
+	struct SoundIoOutStream *stream;
+	struct att_sonify *dev_synth;
+	int device_ok;
+	const char *problem;
+	struct att_sonify_params slots[3];
+	unsigned write_slot;            /* main thread only */
+	unsigned read_slot;             /* callback only */
+	atomic_uint middle;
+	atomic_ulong underflows;
+	atomic_int stream_error;
+	float cb_buf[CB_CHUNK];         /* callback's scratch, preallocated */
+	/* WAV */
+	FILE *wav;
+	char *wav_path;
+	struct att_sonify *wav_synth;
+	double wav_rate;
+	uint64_t wav_frames;
+	int wav_failed;
+	float wav_buf[WAV_CHUNK];
+	int16_t wav_pcm[WAV_CHUNK];
+};
+
+static void put_le(unsigned char *p, uint32_t v, int bytes)
+{
+	for (int i = 0; i < bytes; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static int wav_header(FILE *f, double rate, uint64_t frames)
+{
+	unsigned char h[44];
+	uint32_t data = (uint32_t)(frames * 2u);
+
+	memcpy(h, "RIFF", 4);
+	put_le(h + 4, 36u + data, 4);
+	memcpy(h + 8, "WAVEfmt ", 8);
+	put_le(h + 16, 16, 4);
+	put_le(h + 20, 1, 2); /* PCM */
+	put_le(h + 22, 1, 2); /* mono */
+	put_le(h + 24, (uint32_t)rate, 4);
+	put_le(h + 28, (uint32_t)rate * 2u, 4);
+	put_le(h + 32, 2, 2);
+	put_le(h + 34, 16, 2);
+	memcpy(h + 36, "data", 4);
+	put_le(h + 40, data, 4);
+	return fseek(f, 0, SEEK_SET) == 0 && fwrite(h, 1, sizeof h, f) == sizeof h ? ATT_OK
+	                                                                          : ATT_ERR_IO;
+}
+
+/* libsoundio's thread. Renders into a preallocated scratch buffer, copies to every channel. */
+static void write_cb(struct SoundIoOutStream *os, int frame_count_min, int frame_count_max)
+{
+	struct att_audio *a = os->userdata;
+	int left = frame_count_max;
+
+	(void)frame_count_min;
+	if (atomic_load_explicit(&a->middle, memory_order_acquire) & FRESH)
+		a->read_slot = atomic_exchange_explicit(&a->middle, a->read_slot, memory_order_acq_rel) &
+		               3u;
+	while (left > 0) {
+		struct SoundIoChannelArea *areas;
+		int n = left < CB_CHUNK ? left : CB_CHUNK;
+		if (soundio_outstream_begin_write(os, &areas, &n) || n <= 0)
+			return;
+		att_sonify_render(a->dev_synth, &a->slots[a->read_slot], a->cb_buf, (size_t)n);
+		for (int i = 0; i < n; i++)
+			for (int c = 0; c < os->layout.channel_count; c++)
+				*(float *)(areas[c].ptr + areas[c].step * i) = a->cb_buf[i];
+		if (soundio_outstream_end_write(os))
+			return;
+		left -= n;
+	}
+}
+
+static void underflow_cb(struct SoundIoOutStream *os)
+{
+	struct att_audio *a = os->userdata;
+	atomic_fetch_add_explicit(&a->underflows, 1, memory_order_relaxed);
+}
+
+static void error_cb(struct SoundIoOutStream *os, int err)
+{
+	struct att_audio *a = os->userdata;
+	atomic_store_explicit(&a->stream_error, err, memory_order_relaxed);
+}
+
+/* Backends print their own complaints to stderr when no card exists (ALSA does); the program's
+ * promise is one clear line, so stderr is muted while probing. Main thread, before any other. */
+static int quiet_connect(struct SoundIo *sio)
+{
+	int saved = dup(2), null = open("/dev/null", O_WRONLY), rc;
+
+	if (saved >= 0 && null >= 0)
+		dup2(null, 2);
+	rc = soundio_connect(sio);
+	if (rc == 0)
+		soundio_flush_events(sio);
+	if (saved >= 0) {
+		dup2(saved, 2);
+		close(saved);
+	}
+	if (null >= 0)
+		close(null);
+	return rc;
+}
+
+static void open_device(struct att_audio *a)
+{
+	int idx, rc;
+
+	a->sio = soundio_create();
+	if (!a->sio) {
+		a->problem = "out of memory opening sound";
+		return;
+	}
+	if (quiet_connect(a->sio) != 0 || a->sio->current_backend == SoundIoBackendDummy) {
+		a->problem = "no sound card found";
+		return;
+	}
+	idx = soundio_default_output_device_index(a->sio);
+	if (idx < 0) {
+		a->problem = "no sound output device found";
+		return;
+	}
+	a->dev = soundio_get_output_device(a->sio, idx);
+	if (!a->dev || a->dev->probe_error) {
+		a->problem = "the sound output device cannot be used";
+		return;
+	}
+	if (!soundio_device_supports_format(a->dev, SoundIoFormatFloat32NE)) {
+		a->problem = "the sound device does not take float samples";
+		return;
+	}
+	a->stream = soundio_outstream_create(a->dev);
+	if (!a->stream) {
+		a->problem = "out of memory opening sound";
+		return;
+	}
+	a->stream->format = SoundIoFormatFloat32NE;
+	a->stream->sample_rate = soundio_device_supports_sample_rate(a->dev, 48000)
+	                                 ? 48000
+	                                 : soundio_device_nearest_sample_rate(a->dev, 48000);
+	a->stream->software_latency = 0.05; /* the pacer tone must follow the disc closely */
+	a->stream->userdata = a;
+	a->stream->write_callback = write_cb;
+	a->stream->underflow_callback = underflow_cb;
+	a->stream->error_callback = error_cb;
+	a->stream->name = "attune";
+	rc = att_sonify_new(&(struct att_sonify_cfg){.rate_hz = a->stream->sample_rate},
+	                    &a->dev_synth);
+	if (rc != ATT_OK) {
+		a->problem = "the sound device's sample rate is not supported";
+		return;
+	}
+	if (soundio_outstream_open(a->stream) || a->stream->layout_error) {
+		a->problem = "the sound device refused the stream";
+		return;
+	}
+	if (soundio_outstream_start(a->stream)) {
+		a->problem = "the sound device did not start";
+		return;
+	}
+	a->device_ok = 1;
+}
+
+int att_audio_new(const struct att_audio_cfg *cfg, struct att_audio **out, char *why,
+                  size_t why_len)
+{
+	struct att_audio *a;
+
+	*out = NULL;
+	a = calloc(1, sizeof *a);
+	if (!a)
+		return ATT_ERR_NOMEM;
+	a->write_slot = 0;
+	atomic_init(&a->middle, 1u);
+	a->read_slot = 2;
+	atomic_init(&a->underflows, 0);
+	atomic_init(&a->stream_error, 0);
+	if (cfg->wav_path) {
+		a->wav_rate = cfg->wav_rate_hz > 0 ? cfg->wav_rate_hz : 48000.0;
+		a->wav_path = strdup(cfg->wav_path);
+		if (!a->wav_path ||
+		    att_sonify_new(&(struct att_sonify_cfg){.rate_hz = a->wav_rate}, &a->wav_synth)) {
+			snprintf(why, why_len, "cannot render audio at %.0f Hz", a->wav_rate);
+			att_audio_free(a);
+			return ATT_ERR_ARG;
+		}
+		a->wav = fopen(cfg->wav_path, "wb");
+		if (!a->wav || wav_header(a->wav, a->wav_rate, 0) != ATT_OK) {
+			snprintf(why, why_len, "cannot write %s; check the directory exists and is writable",
+			         cfg->wav_path);
+			att_audio_free(a);
+			return ATT_ERR_IO;
+		}
+	}
+	if (cfg->device)
+		open_device(a);
+	else
+		a->problem = "sound switched off (--no-audio)";
+	*out = a;
+	return ATT_OK;
+}
+
+int att_audio_free(struct att_audio *a)
+{
+	int rc = ATT_OK;
+
+	if (!a)
+		return ATT_OK;
+	if (a->stream)
+		soundio_outstream_destroy(a->stream);
+	if (a->dev)
+		soundio_device_unref(a->dev);
+	if (a->sio)
+		soundio_destroy(a->sio);
+	att_sonify_free(a->dev_synth);
+	if (a->wav) {
+		if (a->wav_failed || wav_header(a->wav, a->wav_rate, a->wav_frames) != ATT_OK)
+			rc = ATT_ERR_IO;
+		if (fclose(a->wav) != 0)
+			rc = ATT_ERR_IO;
+		if (rc != ATT_OK)
+			remove(a->wav_path); /* never leave a partial file looking complete */
+	}
+	att_sonify_free(a->wav_synth);
+	free(a->wav_path);
+	free(a);
+	return rc;
+}
+
+int att_audio_device_ok(const struct att_audio *a)
+{
+	return a->device_ok && !atomic_load_explicit(&a->stream_error, memory_order_relaxed);
+}
+
+const char *att_audio_device_problem(const struct att_audio *a)
+{
+	if (a->device_ok && atomic_load_explicit(&a->stream_error, memory_order_relaxed))
+		return "the sound device stopped";
+	return a->device_ok ? NULL : a->problem;
+}
+
+void att_audio_publish(struct att_audio *a, const struct att_sonify_params *p)
+{
+	if (!a->device_ok)
+		return;
+	a->slots[a->write_slot] = *p;
+	a->write_slot = atomic_exchange_explicit(&a->middle, a->write_slot | FRESH,
+	                                         memory_order_acq_rel) & 3u;
+	soundio_flush_events(a->sio);
+}
+
+int att_audio_wav_until(struct att_audio *a, double t, const struct att_sonify_params *p)
+{
+	uint64_t target;
+
+	if (!a->wav || a->wav_failed)
+		return a->wav_failed ? ATT_ERR_IO : ATT_OK;
+	target = t > 0.0 ? (uint64_t)(t * a->wav_rate) : 0;
+	while (a->wav_frames < target) {
+		uint64_t n = target - a->wav_frames;
+		if (n > WAV_CHUNK)
+			n = WAV_CHUNK;
+		att_sonify_render(a->wav_synth, p, a->wav_buf, (size_t)n);
+		for (uint64_t i = 0; i < n; i++) {
+			long v = lrintf(a->wav_buf[i] * 32767.0f);
+			a->wav_pcm[i] = (int16_t)(v > 32767 ? 32767 : v < -32768 ? -32768 : v);
+		}
+		/* WAV is little-endian; so is every machine attune runs on (Debian amd64/arm64) */
+		if (fwrite(a->wav_pcm, sizeof a->wav_pcm[0], (size_t)n, a->wav) != (size_t)n) {
+			a->wav_failed = 1;
+			return ATT_ERR_IO;
+		}
+		a->wav_frames += n;
+	}
+	return ATT_OK;
+}
+
+unsigned long att_audio_underflows(const struct att_audio *a)
+{
+	return atomic_load_explicit(&a->underflows, memory_order_relaxed);
+}

@@ -1,0 +1,1013 @@
+/* attune live (and the session loop attune demo shares): samples from a source into the engine,
+ * the engine's state into the window, the sound and the JSON snapshots.
+ *
+ * One loop, one clock. The session clock `t` is signal time in seconds (sample i is due at
+ * i / rate). In real time it follows the monotonic clock (times --speed); when fast-forwarding
+ * (--speed 0, --screenshot) it advances 1/60 s per step without sleeping, so a screenshot after
+ * S seconds or a WAV file shows exactly what a real-time session would have at S seconds.
+ * Each step: SDL events (never inside drawing), drain every sample due by t into the engine,
+ * update the pacer and the picture's eased values, publish sound parameters, draw, present.
+ * Nothing in a step blocks on I/O; nothing allocates per sample.
+ *
+ * Sources are pulled through one small interface (src_pull: "the next sample due by t, if
+ * any"), so the serial source plugs in beside the generated couple and files. */
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#include <SDL_ttf.h>
+
+#include "audio.h"
+#include "cmd.h"
+#include "couple.h"
+#include "csv.h"
+#include "engine.h"
+#include "json.h"
+#include "pacer.h"
+#include "sonify.h"
+#include "view.h"
+
+#define STEP_S (1.0 / 60.0)
+#define HIST_DT 1.0            /* session history: one value per second */
+#define HIST_MAX (6 * 3600)    /* six hours of history */
+#define MARKERS_MAX 256
+#define BINS 10000             /* histograms of 0.05 ms bins up to 500 ms */
+#define BIN_MS 0.05
+#define ARRIVALS_MAX 4096
+#define CHIME_GAP_S 6.0        /* at most one chime per 6 s: a cue, not a slot machine */
+#define ALARM_GAP_S 10.0
+#define MATCHED 0.7
+
+/* SIGINT/SIGTERM in headless mode: the one piece of process-wide state, as signals require. */
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+/* ---- sources ---- */
+
+enum src_kind { SRC_COUPLE, SRC_FILE };
+
+struct src {
+	enum src_kind kind;
+	struct att_couple *couple;
+	struct att_recording *rec;
+	double rate;
+	uint64_t next;          /* index of the next sample */
+	int ended;
+	char name[128];
+};
+
+/* The next sample due by session time t (signal seconds), if any: 1 got one, 0 not yet or
+ * ended (see ->ended). */
+static int src_pull(struct src *s, double t, uint32_t *counter, float v[4])
+{
+	if (s->ended || (double)s->next > t * s->rate)
+		return 0;
+	if (s->kind == SRC_COUPLE) {
+		att_couple_next(s->couple, v);
+	} else {
+		if (s->next >= s->rec->n) {
+			s->ended = 1;
+			return 0;
+		}
+		for (int c = 0; c < 4; c++)
+			v[c] = s->rec->ch[c] ? s->rec->ch[c][s->next] : NAN;
+	}
+	*counter = (uint32_t)s->next;
+	s->next++;
+	return 1;
+}
+
+static void src_close(struct src *s)
+{
+	att_couple_free(s->couple);
+	att_recording_free(s->rec);
+}
+
+/* ---- options ---- */
+
+struct opts {
+	int demo;
+	const char *input, *port, *snapshots, *screenshot, *wav, *stats, *press, *record;
+	const char *name_a, *name_b;
+	char names_buf[128];
+	int script;
+	double speed, after, duration, rate, pacer_bpm, exhale_ratio, volume;
+	uint32_t seed;
+	int headless, no_audio, muted, no_pacer, fullscreen, no_strip;
+	unsigned parts;
+	int width, height;
+};
+
+static const struct {
+	const char *name;
+	enum att_couple_script script;
+	const char *label;
+} scripts[] = {
+	{"story", ATT_COUPLE_STORY, "generated couple (story)"},
+	{"in-phase", ATT_COUPLE_IN_PHASE, "generated couple (in phase)"},
+	{"anti-phase", ATT_COUPLE_ANTI_PHASE, "generated couple (anti-phase)"},
+	{"independent", ATT_COUPLE_INDEPENDENT, "generated couple (independent)"},
+	{"switch", ATT_COUPLE_SWITCH, "generated couple (switch)"},
+};
+
+static void usage(FILE *to, int demo)
+{
+	if (demo)
+		fprintf(to, "usage: attune demo [--input CSV] [--screenshot PNG --after S] "
+		            "[--audio-wav WAV] [--no-audio] [live options]\n"
+		            "  Plays a generated couple (breathing on their own, following the pacer,\n"
+		            "  locking in, one drifting, together again) or a recording through the live\n"
+		            "  view with sound. No hardware needed.\n\n");
+	else
+		fprintf(to, "usage: attune live (--port PATH | --input CSV | --synthetic SCRIPT) "
+		            "[options]\n\n");
+	fprintf(to,
+	        "source:\n"
+	        "  --port PATH          a device or the simulated board's pty\n"
+	        "  --input CSV          a recording (columns t,a_resp,a_ppg,b_resp,b_ppg)\n"
+	        "  --speed X            playback speed of --input (default 1; 0 = as fast as possible)\n"
+	        "  --synthetic SCRIPT   a generated couple: story, in-phase, anti-phase, independent,\n"
+	        "                       switch\n"
+	        "  --rate HZ            sample rate of the generated couple (default 250)\n"
+	        "  --seed N             seed of the generated couple (default 1)\n"
+	        "  --duration S         stop after S seconds of session\n"
+	        "view:\n"
+	        "  --names A,B          partner names (default A,B)\n"
+	        "  --pacer BPM          pacer rate, 4-10 in 0.5 steps (default 6)\n"
+	        "  --exhale-ratio R     exhale R times as long as the inhale, 1-3 (default 1)\n"
+	        "  --no-pacer           start with the pacer hidden\n"
+	        "  --fullscreen, --no-strip, --size WxH\n"
+	        "  --screenshot PNG --after S   run S seconds of session as fast as possible,\n"
+	        "                       save the window as PNG and exit\n"
+	        "  --press KEYS         (tests) keys pressed just before the screenshot, e.g. h\n"
+	        "  --stats FILE         write frame time, latency, CPU and memory figures as JSON\n"
+	        "sound:\n"
+	        "  --no-audio           no sound device\n"
+	        "  --audio-wav WAV      also render the sound into WAV (16-bit mono, 48 kHz)\n"
+	        "  --sound PARTS        comma list of pacer,drone,chime,alarm (default all)\n"
+	        "  --volume V           0..1 (default 0.7)   --mute  start muted\n"
+	        "headless:\n"
+	        "  --headless           no window\n"
+	        "  --snapshots FILE|-   engine snapshots as JSON lines (t, match, plv, plv_chance,\n"
+	        "                       relative_phase_deg, lag_s, rates, quality, frames_lost)\n"
+	        "keys: space marker, p pacer, up/down pacer rate, e longer exhale, r record, m mute,\n"
+	        "      t therapist strip, f fullscreen, h or ? help, q or Esc quit\n");
+}
+
+static int num(const char *opt, const char *s, double lo, double hi, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s ? s : "", &end);
+	if (!s || end == s || *end || errno || !(v >= lo && v <= hi)) {
+		fprintf(stderr, "attune: %s needs a number from %g to %g (got '%s')\n", opt, lo, hi,
+		        s ? s : "");
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+static int parse(int argc, char **argv, int demo, struct opts *o)
+{
+	*o = (struct opts){.demo = demo, .speed = 1.0, .rate = 250.0, .pacer_bpm = 6.0, .exhale_ratio = 1.0,
+	                   .volume = 0.7, .seed = 1, .parts = ATT_SOUND_ALL, .script = -1,
+	                   .after = -1.0, .name_a = "A", .name_b = "B"};
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+		double d;
+#define NEEDS_VALUE                                                                       \
+	do {                                                                              \
+		if (!val) {                                                               \
+			fprintf(stderr, "attune: %s needs a value; see --help\n", a);      \
+			return 2;                                                         \
+		}                                                                         \
+		i++;                                                                      \
+	} while (0)
+		if (!strcmp(a, "--help") || !strcmp(a, "-h"))
+			return 3;
+		else if (!strcmp(a, "--headless"))
+			o->headless = 1;
+		else if (!strcmp(a, "--no-audio"))
+			o->no_audio = 1;
+		else if (!strcmp(a, "--mute"))
+			o->muted = 1;
+		else if (!strcmp(a, "--no-pacer"))
+			o->no_pacer = 1;
+		else if (!strcmp(a, "--fullscreen"))
+			o->fullscreen = 1;
+		else if (!strcmp(a, "--no-strip"))
+			o->no_strip = 1;
+		else if (!strcmp(a, "--input")) {
+			NEEDS_VALUE;
+			o->input = val;
+		} else if (!strcmp(a, "--port")) {
+			NEEDS_VALUE;
+			o->port = val;
+		} else if (!strcmp(a, "--record")) {
+			NEEDS_VALUE;
+			o->record = val;
+		} else if (!strcmp(a, "--snapshots")) {
+			NEEDS_VALUE;
+			o->snapshots = val;
+		} else if (!strcmp(a, "--screenshot")) {
+			NEEDS_VALUE;
+			o->screenshot = val;
+		} else if (!strcmp(a, "--audio-wav")) {
+			NEEDS_VALUE;
+			o->wav = val;
+		} else if (!strcmp(a, "--stats")) {
+			NEEDS_VALUE;
+			o->stats = val;
+		} else if (!strcmp(a, "--press")) {
+			NEEDS_VALUE;
+			o->press = val;
+		} else if (!strcmp(a, "--names")) {
+			char *comma;
+			NEEDS_VALUE;
+			snprintf(o->names_buf, sizeof o->names_buf, "%s", val);
+			comma = strchr(o->names_buf, ',');
+			if (!comma || comma == o->names_buf || !comma[1]) {
+				fprintf(stderr, "attune: --names needs two names, e.g. --names Anna,Ben\n");
+				return 2;
+			}
+			*comma = 0;
+			o->name_a = o->names_buf;
+			o->name_b = comma + 1;
+		} else if (!strcmp(a, "--synthetic")) {
+			NEEDS_VALUE;
+			for (size_t k = 0; k < sizeof scripts / sizeof scripts[0]; k++)
+				if (!strcmp(val, scripts[k].name))
+					o->script = (int)k;
+			if (o->script < 0) {
+				fprintf(stderr, "attune: unknown --synthetic script '%s'; use story, "
+				                "in-phase, anti-phase, independent or switch\n", val);
+				return 2;
+			}
+		} else if (!strcmp(a, "--sound")) {
+			char buf[128], *tok, *save;
+			NEEDS_VALUE;
+			snprintf(buf, sizeof buf, "%s", val);
+			o->parts = 0;
+			for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+				if (!strcmp(tok, "pacer"))
+					o->parts |= ATT_SOUND_PACER;
+				else if (!strcmp(tok, "drone"))
+					o->parts |= ATT_SOUND_DRONE;
+				else if (!strcmp(tok, "chime"))
+					o->parts |= ATT_SOUND_CHIME;
+				else if (!strcmp(tok, "alarm"))
+					o->parts |= ATT_SOUND_ALARM;
+				else if (!strcmp(tok, "none"))
+					o->parts = 0;
+				else {
+					fprintf(stderr, "attune: --sound takes pacer,drone,chime,alarm "
+					                "(got '%s')\n", tok);
+					return 2;
+				}
+			}
+		} else if (!strcmp(a, "--size")) {
+			NEEDS_VALUE;
+			if (sscanf(val, "%dx%d", &o->width, &o->height) != 2 || o->width < 320 ||
+			    o->height < 240 || o->width > 8192 || o->height > 8192) {
+				fprintf(stderr, "attune: --size needs WxH, e.g. 1280x800 (at least 320x240)\n");
+				return 2;
+			}
+		} else if (!strcmp(a, "--speed")) {
+			NEEDS_VALUE;
+			if (num(a, val, 0.0, 1000.0, &o->speed))
+				return 2;
+		} else if (!strcmp(a, "--after")) {
+			NEEDS_VALUE;
+			if (num(a, val, 0.0, 86400.0, &o->after))
+				return 2;
+		} else if (!strcmp(a, "--duration")) {
+			NEEDS_VALUE;
+			if (num(a, val, 0.0, 7 * 86400.0, &o->duration))
+				return 2;
+		} else if (!strcmp(a, "--rate")) {
+			NEEDS_VALUE;
+			if (num(a, val, 25.0, 1000.0, &o->rate))
+				return 2;
+		} else if (!strcmp(a, "--seed")) {
+			NEEDS_VALUE;
+			if (num(a, val, 0.0, 4294967295.0, &d))
+				return 2;
+			o->seed = (uint32_t)d;
+		} else if (!strcmp(a, "--pacer")) {
+			NEEDS_VALUE;
+			if (num(a, val, ATT_PACER_BPM_MIN, ATT_PACER_BPM_MAX, &o->pacer_bpm))
+				return 2;
+			o->pacer_bpm = round(o->pacer_bpm * 2.0) / 2.0;
+		} else if (!strcmp(a, "--exhale-ratio")) {
+			NEEDS_VALUE;
+			if (num(a, val, 1.0, 3.0, &o->exhale_ratio))
+				return 2;
+		} else if (!strcmp(a, "--volume")) {
+			NEEDS_VALUE;
+			if (num(a, val, 0.0, 1.0, &o->volume))
+				return 2;
+		} else {
+			fprintf(stderr, "attune: unknown option '%s'; see --help\n", a);
+			return 2;
+		}
+#undef NEEDS_VALUE
+	}
+	if (o->demo && !o->input && !o->port && o->script < 0)
+		o->script = 0; /* the story */
+	if (!!o->input + !!o->port + (o->script >= 0) != 1) {
+		fprintf(stderr, "attune: choose one source: --port PATH, --input CSV or --synthetic "
+		                "SCRIPT\n");
+		return 2;
+	}
+	if (o->screenshot && o->after < 0.0) {
+		fprintf(stderr, "attune: --screenshot needs --after S (seconds of session to show)\n");
+		return 2;
+	}
+	if (o->after >= 0.0 && !o->screenshot) {
+		fprintf(stderr, "attune: --after goes with --screenshot PNG\n");
+		return 2;
+	}
+	if (o->headless && o->screenshot) {
+		fprintf(stderr, "attune: --screenshot needs the window; drop --headless\n");
+		return 2;
+	}
+	if (o->headless && !o->snapshots && !o->wav) {
+		fprintf(stderr, "attune: --headless needs --snapshots FILE|- (or --audio-wav WAV)\n");
+		return 2;
+	}
+	if (o->headless && o->script >= 0 && o->speed == 0.0 && o->duration <= 0.0) {
+		fprintf(stderr, "attune: a generated couple never ends; with --speed 0 give "
+		                "--duration S\n");
+		return 2;
+	}
+	return 0;
+}
+
+/* ---- the session ---- */
+
+struct hist {
+	uint64_t n;
+	uint32_t bins[BINS];
+};
+
+static void hist_add(struct hist *h, double ms)
+{
+	long b = lrint(ms / BIN_MS);
+	h->bins[b < 0 ? 0 : b >= BINS ? BINS - 1 : b]++;
+	h->n++;
+}
+
+static double hist_pct(const struct hist *h, double p)
+{
+	uint64_t want = (uint64_t)ceil(p * (double)h->n), seen = 0;
+	for (int i = 0; i < BINS; i++) {
+		seen += h->bins[i];
+		if (seen >= want && seen)
+			return i * BIN_MS;
+	}
+	return NAN;
+}
+
+struct session {
+	struct opts *o;
+	struct src src;
+	struct att_engine *engine;
+	struct att_pacer *pacer;
+	struct att_audio *audio;
+	struct att_view *view;
+	struct att_json *json;
+	FILE *snap_out;
+	struct att_snapshot snap;
+	int have_snap;
+	double t;                   /* session clock, signal seconds */
+	/* picture */
+	double match_smooth, together_s;
+	int pacer_on;
+	const char *notice;
+	double notice_until;
+	char notice_buf[128];
+	/* history for the therapist strip */
+	float *hist_match, *hist_chance, *hist_hr_a, *hist_hr_b;
+	size_t hist_n;
+	float *trace_a, *trace_b;
+	size_t trace_cap, trace_n;
+	double markers[MARKERS_MAX];
+	size_t n_markers;
+	/* sound */
+	struct att_sonify_params sound;
+	int zone;                   /* match zone for chimes: -1 unknown, 0 apart, 1 closer, 2 matched */
+	double last_chime, last_alarm;
+	unsigned bad_bits;
+	int audio_said;
+	/* figures */
+	int64_t t0_ns;
+	int64_t arrivals[ARRIVALS_MAX];
+	size_t n_arrivals;
+	struct hist frame_work, frame_interval, latency;
+	int64_t last_present_ns;
+	uint64_t frames;
+	int io_failed;
+};
+
+static int64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static void say(struct session *s, const char *msg)
+{
+	snprintf(s->notice_buf, sizeof s->notice_buf, "%s", msg);
+	s->notice = s->notice_buf;
+	s->notice_until = s->t + 4.0;
+}
+
+static const char *quality_word(unsigned q)
+{
+	if (q & ATT_Q_ABSENT)
+		return "absent";
+	if (q & ATT_Q_FLAT)
+		return "flat";
+	if (q & ATT_Q_SATURATED)
+		return "saturated";
+	if (q & ATT_Q_IMPLAUSIBLE)
+		return "implausible";
+	if (q & ATT_Q_SETTLING)
+		return "settling";
+	return "ok";
+}
+
+static void write_snapshot(struct session *s)
+{
+	struct att_json *j = s->json;
+	const struct att_snapshot *p = &s->snap;
+
+	att_json_object_begin(j, NULL);
+	att_json_number(j, "t", p->t);
+	att_json_number(j, "match", p->match);
+	att_json_number(j, "plv", p->plv);
+	att_json_number(j, "plv_chance", p->plv_chance);
+	att_json_number(j, "relative_phase_deg", p->relative_phase_deg);
+	att_json_number(j, "lag_s", p->lag_s);
+	att_json_number(j, "a_breath_rate_bpm", p->a.breath_rate_bpm);
+	att_json_number(j, "b_breath_rate_bpm", p->b.breath_rate_bpm);
+	att_json_number(j, "a_heart_rate_bpm", p->a.heart_rate_bpm);
+	att_json_number(j, "b_heart_rate_bpm", p->b.heart_rate_bpm);
+	att_json_string(j, "a_resp_quality", quality_word(p->a.resp_quality));
+	att_json_string(j, "a_ppg_quality", quality_word(p->a.ppg_quality));
+	att_json_string(j, "b_resp_quality", quality_word(p->b.resp_quality));
+	att_json_string(j, "b_ppg_quality", quality_word(p->b.ppg_quality));
+	att_json_uint(j, "frames_lost", p->samples_lost);
+	if (s->src.kind == SRC_COUPLE)
+		att_json_string(j, "stage", att_couple_stage(s->src.couple));
+	att_json_object_end(j);
+	if (att_json_end_line(j) != ATT_OK && !s->io_failed) {
+		fprintf(stderr, "attune: cannot write the snapshots (%s)\n", strerror(errno));
+		s->io_failed = 1;
+	}
+}
+
+static int zone_of(double m, int old)
+{
+	/* 0.05 of hysteresis so a match hovering at a boundary does not ring on every snapshot */
+	double h = 0.05;
+	if (old < 0)
+		return m >= MATCHED ? 2 : m >= 0.4 ? 1 : 0;
+	if (m >= MATCHED + (old < 2 ? h : -h))
+		return 2;
+	if (m >= 0.4 + (old < 1 ? h : -h))
+		return 1;
+	return 0;
+}
+
+static void on_snapshot(struct session *s)
+{
+	unsigned bad = 0;
+	const unsigned probl = ATT_Q_FLAT | ATT_Q_SATURATED;
+
+	att_engine_snapshot(s->engine, &s->snap);
+	s->have_snap = 1;
+	if (s->json && !s->io_failed)
+		write_snapshot(s);
+	while (s->hist_n < HIST_MAX && (double)s->hist_n * HIST_DT <= s->snap.t) {
+		s->hist_match[s->hist_n] = (float)s->snap.match;
+		s->hist_chance[s->hist_n] = (float)s->snap.plv_chance;
+		s->hist_hr_a[s->hist_n] = (float)s->snap.a.heart_rate_bpm;
+		s->hist_hr_b[s->hist_n] = (float)s->snap.b.heart_rate_bpm;
+		s->hist_n++;
+	}
+	/* chime when the match moves into another zone */
+	if (isfinite(s->snap.match)) {
+		int z = zone_of(s->snap.match, s->zone);
+		if (s->zone >= 0 && z != s->zone && s->t - s->last_chime >= CHIME_GAP_S) {
+			s->sound.chime_seq++;
+			s->sound.chime_up = z > s->zone;
+			s->last_chime = s->t;
+		}
+		if (s->zone < 0 || s->t - s->last_chime >= CHIME_GAP_S || s->last_chime == s->t)
+			s->zone = z;
+	}
+	/* double beep when a sensor newly goes flat or saturates */
+	if (s->snap.a.resp_quality & probl)
+		bad |= 1u;
+	if (s->snap.a.ppg_quality & probl)
+		bad |= 2u;
+	if (s->snap.b.resp_quality & probl)
+		bad |= 4u;
+	if (s->snap.b.ppg_quality & probl)
+		bad |= 8u;
+	if ((bad & ~s->bad_bits) && s->t - s->last_alarm >= ALARM_GAP_S) {
+		s->sound.alarm_seq++;
+		s->last_alarm = s->t;
+	}
+	s->bad_bits = bad;
+}
+
+/* Pulls every sample due by s->t into the engine. With arrivals, notes when each sample would
+ * have arrived from a device (its due time on the monotonic clock) for the latency figure. */
+static void drain(struct session *s, int64_t t0_ns, double speed)
+{
+	uint32_t counter;
+	float v[4];
+
+	while (src_pull(&s->src, s->t, &counter, v)) {
+		if (att_engine_push(s->engine, counter, v) == 1)
+			on_snapshot(s);
+		if (t0_ns && s->n_arrivals < ARRIVALS_MAX)
+			s->arrivals[s->n_arrivals++] =
+			        t0_ns + (int64_t)((double)counter / s->src.rate / speed * 1e9);
+	}
+}
+
+static void update_sound(struct session *s)
+{
+	struct att_pacer_state ps;
+
+	att_pacer_at(s->pacer, s->t, &ps);
+	s->sound.pacer_on = s->pacer_on;
+	s->sound.pacer_level = (float)ps.level;
+	s->sound.match = s->have_snap ? (float)s->snap.match : NAN;
+	if (s->audio) {
+		att_audio_publish(s->audio, &s->sound);
+		if (att_audio_wav_until(s->audio, s->t, &s->sound) != ATT_OK && !s->io_failed) {
+			fprintf(stderr, "attune: cannot write %s (disk full?)\n", s->o->wav);
+			s->io_failed = 1;
+		}
+	}
+}
+
+static void ease(struct session *s, double dt)
+{
+	double m = s->have_snap && isfinite(s->snap.match) ? s->snap.match : 0.0;
+	/* 1.5 s: the picture settles within a breath, without flicker from snapshot noise */
+	s->match_smooth += (m - s->match_smooth) * (1.0 - exp(-dt / 1.5));
+	if (s->have_snap && isfinite(s->snap.match) && s->snap.match >= MATCHED)
+		s->together_s += dt;
+	if (s->notice && s->t >= s->notice_until)
+		s->notice = NULL;
+}
+
+static void act(struct session *s, enum att_view_action a, int *quit)
+{
+	char buf[96];
+	double bpm = att_pacer_bpm(s->pacer);
+
+	switch (a) {
+	case ATT_VIEW_QUIT:
+		*quit = 1;
+		break;
+	case ATT_VIEW_MARKER:
+		if (s->n_markers < MARKERS_MAX) {
+			char clk[32];
+			long sec = (long)s->t;
+			s->markers[s->n_markers++] = s->t;
+			snprintf(clk, sizeof clk, "%ld:%02ld", sec / 60, sec % 60);
+			snprintf(buf, sizeof buf, "marker %zu at %s", s->n_markers, clk);
+			say(s, buf);
+		} else {
+			say(s, "marker list full");
+		}
+		break;
+	case ATT_VIEW_PACER_TOGGLE:
+		s->pacer_on = !s->pacer_on;
+		say(s, s->pacer_on ? "pacer on" : "pacer off \xe2\x80\x94 breathe at your own pace");
+		break;
+	case ATT_VIEW_PACER_FASTER:
+	case ATT_VIEW_PACER_SLOWER:
+		bpm += a == ATT_VIEW_PACER_FASTER ? ATT_PACER_BPM_STEP : -ATT_PACER_BPM_STEP;
+		if (att_pacer_set_bpm(s->pacer, s->t, bpm) == ATT_OK)
+			snprintf(buf, sizeof buf, "pacer %.1f breaths per minute", bpm);
+		else
+			snprintf(buf, sizeof buf, "pacer stays at %.1f (range 4\xe2\x80\x93" "10 /min)",
+			         att_pacer_bpm(s->pacer));
+		say(s, buf);
+		break;
+	case ATT_VIEW_EXHALE_TOGGLE: {
+		double r = att_pacer_exhale_ratio(s->pacer) > 1.0 ? 1.0 : 2.0;
+		att_pacer_set_exhale_ratio(s->pacer, s->t, r);
+		say(s, r > 1.0 ? "longer exhale (1:2)" : "equal inhale and exhale");
+		break;
+	}
+	case ATT_VIEW_RECORD:
+		say(s, "recording is not available in this build");
+		break;
+	case ATT_VIEW_MUTE:
+		s->sound.muted = !s->sound.muted;
+		say(s, s->sound.muted ? "sound off" : "sound on");
+		break;
+	default:
+		break;
+	}
+}
+
+static void fill_model(struct session *s, struct att_view_model *m)
+{
+	memset(m, 0, sizeof *m);
+	m->t = s->t;
+	m->have_snapshot = s->have_snap;
+	m->snap = s->snap;
+	m->match_smooth = s->match_smooth;
+	m->together_s = s->together_s;
+	m->pacer_on = s->pacer_on;
+	att_pacer_at(s->pacer, s->t, &m->pacer);
+	m->pacer_bpm = att_pacer_bpm(s->pacer);
+	m->exhale_ratio = att_pacer_exhale_ratio(s->pacer);
+	m->source = s->src.name;
+	m->rate_hz = s->src.rate;
+	m->frames_lost = s->snap.samples_lost;
+	m->ended = s->src.ended;
+	m->recording = -1;
+	m->muted = s->sound.muted;
+	m->audio_ok = s->audio && att_audio_device_ok(s->audio);
+	m->stage = s->src.kind == SRC_COUPLE ? att_couple_stage(s->src.couple) : NULL;
+	m->notice = s->notice;
+	s->trace_n = att_engine_breath_trace(s->engine, 0, s->trace_a, s->trace_cap);
+	att_engine_breath_trace(s->engine, 1, s->trace_b, s->trace_n);
+	m->trace_a = s->trace_a;
+	m->trace_b = s->trace_b;
+	m->trace_n = s->trace_n;
+	m->trace_rate = att_engine_trace_rate(s->engine);
+	m->hist_match = s->hist_match;
+	m->hist_chance = s->hist_chance;
+	m->hist_hr_a = s->hist_hr_a;
+	m->hist_hr_b = s->hist_hr_b;
+	m->hist_n = s->hist_n;
+	m->hist_dt = HIST_DT;
+	m->markers = s->markers;
+	m->n_markers = s->n_markers;
+}
+
+static void push_keys(const char *keys)
+{
+	for (const char *k = keys; k && *k; k++) {
+		SDL_Event e;
+		memset(&e, 0, sizeof e);
+		e.type = SDL_KEYDOWN;
+		e.key.state = SDL_PRESSED;
+		e.key.keysym.sym = *k == '?' ? SDLK_QUESTION : (SDL_Keycode)*k;
+		SDL_PushEvent(&e);
+	}
+}
+
+static int write_stats(struct session *s, const char *path, double wall_s)
+{
+	struct rusage ru;
+	double cpu_s;
+	FILE *f = fopen(path, "w");
+
+	if (!f) {
+		fprintf(stderr, "attune: cannot write %s; check the directory exists\n", path);
+		return 1;
+	}
+	getrusage(RUSAGE_SELF, &ru);
+	cpu_s = (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
+	        ru.ru_stime.tv_usec / 1e6;
+	fprintf(f,
+	        "{\"frames\": %llu, \"wall_s\": %.3f, \"renderer\": \"%s\",\n"
+	        " \"frame_work_ms_p50\": %.2f, \"frame_work_ms_p99\": %.2f,\n"
+	        " \"frame_interval_ms_p50\": %.2f, \"frame_interval_ms_p99\": %.2f,\n"
+	        " \"latency_ms_p50\": %.2f, \"latency_ms_p99\": %.2f, \"latency_samples\": %llu,\n"
+	        " \"cpu_percent\": %.2f, \"max_rss_mb\": %.1f}\n",
+	        (unsigned long long)s->frames, wall_s, s->view ? att_view_renderer_name(s->view) : "?",
+	        hist_pct(&s->frame_work, 0.5), hist_pct(&s->frame_work, 0.99),
+	        hist_pct(&s->frame_interval, 0.5), hist_pct(&s->frame_interval, 0.99),
+	        hist_pct(&s->latency, 0.5), hist_pct(&s->latency, 0.99),
+	        (unsigned long long)s->latency.n, 100.0 * cpu_s / wall_s, ru.ru_maxrss / 1024.0);
+	return fclose(f) == 0 ? 0 : 1;
+}
+
+static void sleep_until(int64_t ns)
+{
+	struct timespec ts = {(time_t)(ns / 1000000000), (long)(ns % 1000000000)};
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+		;
+}
+
+static int run_window(struct session *s)
+{
+	struct opts *o = s->o;
+	char why[256];
+	int quit = 0, pressed = 0, rc = 0;
+	int fast = o->screenshot != NULL;
+	int64_t t0 = now_ns(), next = t0;
+	struct att_view_model *model = calloc(1, sizeof *model);
+
+	if (!model) {
+		fprintf(stderr, "attune: out of memory\n");
+		return 1;
+	}
+	if (att_view_new(&(struct att_view_cfg){.name_a = o->name_a, .name_b = o->name_b,
+	                                        .width = o->width, .height = o->height,
+	                                        .fullscreen = o->fullscreen,
+	                                        .show_strip = !o->no_strip},
+	                 &s->view, why, sizeof why) != ATT_OK) {
+		fprintf(stderr, "attune: %s\n", why);
+		free(model);
+		return 1;
+	}
+	s->t0_ns = t0;
+	while (!quit) {
+		int64_t start = now_ns();
+		SDL_Event e;
+		double prev_t = s->t;
+
+		while (SDL_PollEvent(&e))
+			act(s, att_view_event(s->view, &e), &quit);
+		if (fast)
+			s->t += STEP_S;
+		else
+			s->t = (double)(start - t0) / 1e9 * (o->speed > 0.0 ? o->speed : 1.0);
+		s->n_arrivals = 0;
+		drain(s, fast ? 0 : t0, o->speed > 0.0 ? o->speed : 1.0);
+		ease(s, s->t - prev_t);
+		update_sound(s);
+		if (o->screenshot && !pressed && o->press && s->t >= o->after - 0.25) {
+			push_keys(o->press); /* through the same event path as a real key press */
+			pressed = 1;
+		}
+		if (o->duration > 0.0 && s->t >= o->duration)
+			quit = 1;
+		if (fast && s->t < o->after - 1e-9)
+			continue; /* fast-forward: only the picture at --after is drawn */
+		fill_model(s, model);
+		att_view_render(s->view, model);
+		if (o->screenshot) {
+			if (att_view_save_png(s->view, o->screenshot, why, sizeof why) != ATT_OK) {
+				fprintf(stderr, "attune: %s\n", why);
+				rc = 1;
+			}
+			quit = 1;
+		}
+		att_view_present(s->view);
+		if (!fast) {
+			int64_t done = now_ns();
+			hist_add(&s->frame_work, (double)(done - start) / 1e6);
+			if (s->last_present_ns)
+				hist_add(&s->frame_interval, (double)(done - s->last_present_ns) / 1e6);
+			s->last_present_ns = done;
+			for (size_t i = 0; i < s->n_arrivals; i++)
+				hist_add(&s->latency, (double)(done - s->arrivals[i]) / 1e6);
+			s->frames++;
+			/* a steady 60 fps cap; after a stall, restart the cadence instead of racing */
+			next += (int64_t)(STEP_S * 1e9);
+			if (next < done)
+				next = done;
+			sleep_until(next);
+		}
+	}
+	if (o->stats)
+		rc |= write_stats(s, o->stats, (double)(now_ns() - t0) / 1e9);
+	free(model);
+	return rc;
+}
+
+static int run_headless(struct session *s)
+{
+	struct opts *o = s->o;
+	int64_t t0 = now_ns();
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	while (!stop_requested && !s->src.ended && !s->io_failed) {
+		double prev_t = s->t;
+		if (o->speed == 0.0) {
+			s->t += STEP_S;
+		} else {
+			sleep_until(now_ns() + 10000000); /* 10 ms: snapshots come at 10 Hz */
+			s->t = (double)(now_ns() - t0) / 1e9 * o->speed;
+		}
+		if (o->duration > 0.0 && s->t > o->duration)
+			s->t = o->duration;
+		drain(s, 0, 1.0);
+		ease(s, s->t - prev_t);
+		update_sound(s);
+		if (o->duration > 0.0 && s->t >= o->duration)
+			break;
+	}
+	if (s->snap_out)
+		fflush(s->snap_out);
+	return s->io_failed ? 1 : 0;
+}
+
+static int open_source(struct session *s, char *why, size_t len)
+{
+	struct opts *o = s->o;
+	int rc;
+
+	if (o->port) {
+		snprintf(why, len, "serial ports are not supported by this build yet; use --synthetic "
+		                   "SCRIPT or --input CSV");
+		return ATT_ERR_UNSUPPORTED;
+	}
+	if (o->input) {
+		rc = att_csv_read(o->input, &s->src.rec, why, len);
+		if (rc != ATT_OK)
+			return rc;
+		if (!s->src.rec->ch[0] || !s->src.rec->ch[2]) {
+			snprintf(why, len, "%s has no a_resp or b_resp column; both chest belts are needed",
+			         o->input);
+			return ATT_ERR_FORMAT;
+		}
+		s->src.kind = SRC_FILE;
+		s->src.rate = s->src.rec->rate_hz;
+		snprintf(s->src.name, sizeof s->src.name, "%s", o->input);
+		return ATT_OK;
+	}
+	s->src.kind = SRC_COUPLE;
+	s->src.rate = o->rate;
+	snprintf(s->src.name, sizeof s->src.name, "%s", scripts[o->script].label);
+	rc = att_couple_new(&(struct att_couple_cfg){.rate_hz = o->rate,
+	                                             .script = scripts[o->script].script,
+	                                             .seed = o->seed},
+	                    &s->src.couple);
+	if (rc != ATT_OK)
+		snprintf(why, len, "cannot generate the couple: %s", att_strerror(rc));
+	return rc;
+}
+
+/* Fails early, with a suggestion, when there is no display to open a window on. */
+static int have_display(void)
+{
+	const char *d = getenv("DISPLAY"), *w = getenv("WAYLAND_DISPLAY"), *v = getenv("SDL_VIDEODRIVER");
+	return (d && *d) || (w && *w) || (v && *v);
+}
+
+int att_live_main(int argc, char **argv, int demo)
+{
+	struct opts o;
+	struct session *s;
+	char why[256];
+	int rc, video = 0, ttf = 0;
+
+	rc = parse(argc, argv, demo, &o);
+	if (rc == 3) {
+		usage(stdout, demo);
+		return 0;
+	}
+	if (rc)
+		return rc;
+	if (o.record)
+		fprintf(stderr, "attune: recording is not available in this build; continuing "
+		                "without --record\n");
+	if (!o.headless && !have_display()) {
+		fprintf(stderr, "attune: no display (DISPLAY is not set); use --headless --snapshots - "
+		                "for JSON, or run under Xvfb: xvfb-run -a attune %s\n",
+		        demo ? "demo" : "live ...");
+		return 1;
+	}
+	s = calloc(1, sizeof *s);
+	if (!s) {
+		fprintf(stderr, "attune: out of memory\n");
+		return 1;
+	}
+	s->o = &o;
+	s->zone = -1;
+	s->last_chime = s->last_alarm = -1e9;
+	s->pacer_on = !o.no_pacer;
+	s->sound = (struct att_sonify_params){.parts = o.parts, .volume = (float)o.volume,
+	                                      .muted = o.muted, .match = NAN};
+	rc = open_source(s, why, sizeof why);
+	if (rc != ATT_OK) {
+		fprintf(stderr, "attune: %s\n", why);
+		rc = 1;
+		goto out;
+	}
+	rc = att_engine_new(&(struct att_engine_cfg){.rate_hz = s->src.rate}, &s->engine);
+	if (rc != ATT_OK) {
+		fprintf(stderr, "attune: cannot start the analysis at %.0f Hz: %s\n", s->src.rate,
+		        att_strerror(rc));
+		rc = 1;
+		goto out;
+	}
+	if (att_pacer_new(&(struct att_pacer_cfg){.bpm = o.pacer_bpm, .exhale_ratio = o.exhale_ratio},
+	                  0.0, &s->pacer) != ATT_OK) {
+		fprintf(stderr, "attune: pacer rate must be 4-10 /min and exhale ratio 1-3\n");
+		rc = 2;
+		goto out;
+	}
+	s->trace_cap = (size_t)(60.0 * att_engine_trace_rate(s->engine)) + 1;
+	s->trace_a = calloc(s->trace_cap, sizeof(float));
+	s->trace_b = calloc(s->trace_cap, sizeof(float));
+	s->hist_match = calloc(HIST_MAX, sizeof(float));
+	s->hist_chance = calloc(HIST_MAX, sizeof(float));
+	s->hist_hr_a = calloc(HIST_MAX, sizeof(float));
+	s->hist_hr_b = calloc(HIST_MAX, sizeof(float));
+	if (!s->trace_a || !s->trace_b || !s->hist_match || !s->hist_chance || !s->hist_hr_a ||
+	    !s->hist_hr_b) {
+		fprintf(stderr, "attune: out of memory\n");
+		rc = 1;
+		goto out;
+	}
+	if (o.snapshots) {
+		s->snap_out = strcmp(o.snapshots, "-") ? fopen(o.snapshots, "w") : stdout;
+		if (!s->snap_out ||
+		    att_json_new(&(struct att_json_cfg){.out = s->snap_out}, &s->json) != ATT_OK) {
+			fprintf(stderr, "attune: cannot write %s; check the directory exists and is "
+			                "writable\n", o.snapshots);
+			rc = 1;
+			goto out;
+		}
+	}
+	/* Sound: the device only with a window (a headless run is for machines), the WAV always. */
+	if (o.wav || (!o.headless && !o.no_audio && !o.screenshot)) {
+		rc = att_audio_new(&(struct att_audio_cfg){.device = !o.headless && !o.no_audio &&
+		                                                     !o.screenshot,
+		                                           .wav_path = o.wav},
+		                   &s->audio, why, sizeof why);
+		if (rc != ATT_OK) {
+			fprintf(stderr, "attune: %s\n", why);
+			rc = 1;
+			goto out;
+		}
+		if (!o.headless && !o.no_audio && !o.screenshot && !att_audio_device_ok(s->audio))
+			fprintf(stderr, "attune: %s; continuing without sound\n",
+			        att_audio_device_problem(s->audio));
+	}
+	if (o.headless) {
+		rc = run_headless(s);
+		goto out;
+	}
+	if (SDL_Init(SDL_INIT_VIDEO) != 0) {
+		fprintf(stderr, "attune: cannot open the display (%s); use --headless or run under "
+		                "Xvfb (xvfb-run -a ...)\n", SDL_GetError());
+		rc = 1;
+		goto out;
+	}
+	video = 1;
+	if (TTF_Init() != 0) {
+		fprintf(stderr, "attune: cannot start text rendering (%s)\n", TTF_GetError());
+		rc = 1;
+		goto out;
+	}
+	ttf = 1;
+	rc = run_window(s);
+out:
+	att_view_free(s->view);
+	if (ttf)
+		TTF_Quit();
+	if (video)
+		SDL_Quit();
+	if (att_audio_free(s->audio) != ATT_OK) {
+		fprintf(stderr, "attune: cannot finish %s (disk full?); it was removed\n", o.wav);
+		rc = 1;
+	}
+	att_json_free(s->json);
+	if (s->snap_out && s->snap_out != stdout && fclose(s->snap_out) != 0) {
+		fprintf(stderr, "attune: cannot finish %s (disk full?)\n", o.snapshots);
+		rc = 1;
+	}
+	att_engine_free(s->engine);
+	att_pacer_free(s->pacer);
+	src_close(&s->src);
+	free(s->trace_a);
+	free(s->trace_b);
+	free(s->hist_match);
+	free(s->hist_chance);
+	free(s->hist_hr_a);
+	free(s->hist_hr_b);
+	free(s);
+	return rc;
+}
+
+int att_cmd_live(int argc, char **argv)
+{
+	return att_live_main(argc, argv, 0);
+}

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -292,6 +293,22 @@ out:
 		e = fail(why, why_len, errno_err(errno ? errno : EIO), "finishing %s failed: %s",
 		         tmp, strerror(errno ? errno : EIO));
 	if (!e) {
+		/* EDFlib does not report every failed fwrite (a full disk can go unnoticed): read
+		 * the file back; EDFlib refuses one whose size does not match its header */
+		struct edf_hdr_struct *chk = calloc(1, sizeof *chk);
+		int hc = chk ? edfopen_file_readonly(tmp, chk, EDFLIB_DO_NOT_READ_ANNOTATIONS) : -1;
+		if (hc < 0 || chk->datarecords_in_file != (long long)records) {
+			struct statvfs vfs;
+			int full = statvfs(tmp, &vfs) == 0 && vfs.f_bavail == 0;
+			e = fail(why, why_len, full ? ATT_ERR_DISK_FULL : ATT_ERR_IO,
+			         "writing %s failed: the file came out incomplete%s", tmp,
+			         full ? " (no space left on the disk)" : " (disk full or I/O error?)");
+		}
+		if (hc >= 0)
+			edfclose_file(hc);
+		free(chk);
+	}
+	if (!e) {
 		fd = open(tmp, O_RDONLY | O_CLOEXEC);
 		if (fd < 0 || fsync(fd) != 0)
 			e = fail(why, why_len, errno_err(errno), "cannot sync %s: %s", tmp,
@@ -397,7 +414,7 @@ int att_edf_read(const char *path, struct att_recording **out, char *why, size_t
 	hdr = calloc(1, sizeof *hdr);
 	if (!hdr)
 		return fail(why, why_len, ATT_ERR_NOMEM, "out of memory reading %s", path);
-	h = edfopen_file_readonly(path, hdr, EDFLIB_DO_NOT_READ_ANNOTATIONS);
+	h = edfopen_file_readonly(path, hdr, EDFLIB_READ_ANNOTATIONS);
 	if (h < 0) {
 		int code = hdr->filetype;
 		free(hdr);
@@ -438,6 +455,15 @@ int att_edf_read(const char *path, struct att_recording **out, char *why, size_t
 		if (p->smp_in_file < n)
 			n = p->smp_in_file;
 		mask |= 1u << c;
+	}
+	/* attune pads the last data record and says so: leave the padding out */
+	for (long long i = 0; i < hdr->annotations_in_file; i++) {
+		struct edf_annotation_struct an;
+		long long pad;
+		if (edf_get_annotation(h, (int)i, &an) == 0 &&
+		    sscanf(an.annotation, "end padding %lld samples", &pad) == 1 && pad > 0 &&
+		    pad < n && pad < spr)
+			n -= pad;
 	}
 	if (n <= 0 || spr <= 0 || hdr->datarecord_duration <= 0) {
 		e = fail(why, why_len, ATT_ERR_FORMAT, "%s: the file holds no samples", path);

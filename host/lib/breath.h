@@ -6,7 +6,8 @@
  * amplitude, and symmetrically for troughs. The recent amplitude comes from a slow running RMS of
  * the signal, with samples clipped to a few RMS so one motion artefact cannot blind it; thus the
  * threshold follows slow amplitude changes, and baseline drift is already removed by the band-pass.
- * A breath is trough to trough; breaths shorter than min_breath_s are merged (noise wiggles).
+ * A breath is trough to trough; a breath shorter than min_breath_s is counted but gives no rate
+ * (it is a wiggle, not a breath), so it does not disturb the smoothed rate.
  *
  * Invariant: events alternate trough, peak, trough, ...; indices strictly increase; everything is
  * allocated in att_breath_new(), so att_breath_push() never allocates.
@@ -23,11 +24,13 @@
 struct att_breath_cfg {
 	double rate_hz;      /* rate of the cleaned signal (e.g. att_clean_rate()), > 0 */
 	double hysteresis;   /* swing needed to confirm an extremum, as a fraction of the recent
-	                        peak-to-peak amplitude; 0 = default 0.3 (far above the residual noise
-	                        of a 10 dB SNR belt after the 1 Hz low-pass, far below a breath) */
+	                        peak-to-peak amplitude; 0 = default 0.2 (above the residual noise of
+	                        a 10 dB SNR belt after the 1 Hz low-pass; low enough to keep the
+	                        shallow breaths of a real resting recording, which 0.3 loses) */
 	double amp_tau_s;    /* time constant of the amplitude tracker; 0 = default 8 s (two slow
 	                        breaths: follows a change in depth within a few breaths) */
-	double min_breath_s; /* shortest breath accepted; 0 = default 1.0 s (60 /min, the band's top) */
+	double min_breath_s; /* shorter breaths give no rate; 0 = default 1.0 s (60 /min, the
+	                        band's top) */
 	double max_breath_s; /* longer trough-to-trough gaps give no rate (a pause, an artefact);
 	                        0 = default 20 s (3 /min, the band's bottom) */
 	int smooth_breaths;  /* smoothed rate = 60 x breaths / time over the last N breaths;
@@ -45,8 +48,9 @@ struct att_breath_event {
 	uint64_t confirmed;  /* sample index at which it was confirmed (index + detection delay) */
 	double value;        /* signal at the extremum */
 	double amplitude;    /* |value - previous extremum|; NAN for the first event */
-	double rate_bpm;     /* troughs only: 60 / (time since the previous trough), the breath just
-	                        completed; NAN for the first trough, peaks, or gaps > max_breath_s */
+	double rate_bpm;     /* troughs only: 60 / duration of the breath just completed, timed
+	                        between exhale mid-level crossings (steep, so little noise jitter;
+	                        see breath.c); NAN for the first breaths, peaks, or gaps */
 	double smoothed_bpm; /* troughs only: smoothed rate after this breath; NAN until known */
 };
 
@@ -79,6 +83,8 @@ struct att_breath_result {
 	                        for the first or after a gap > max_breath_s) */
 	double mean_rate_bpm; /* 60 x (breaths between first and last trough) / their time span,
 	                         counting only gaps <= max_breath_s; NAN with < 2 troughs */
+	double median_rate_bpm; /* median of the finite rate_bpm: the typical breath, robust to a
+	                           few split or merged breaths; NAN without any */
 };
 
 /* ATT_ERR_ARG, ATT_ERR_NOMEM. *out is zeroed first. */

@@ -155,14 +155,14 @@ void att_simboard_link_unplug(struct att_simboard_link *l)
 {
 	if (l->master < 0)
 		return;
+	/* Bytes on the wire when the cable is pulled never arrive: ours and those still in the pty. */
+	l->st.bytes_lost_unplugged += att_simboard_link_unread(l);
+	l->out_tail = l->out_head;
 	remove_link(l);
 	close(l->master);
 	close(l->slave_fd);
 	l->master = l->slave_fd = -1;
 	l->slave[0] = 0;
-	/* Bytes on the wire when the cable is pulled never arrive. */
-	l->st.bytes_lost_unplugged += l->out_head - l->out_tail;
-	l->out_tail = l->out_head;
 	l->in_tail = l->in_head;
 	l->st.unplugs++;
 }

@@ -45,6 +45,7 @@ struct sim {
 	uint8_t want_flags;
 	unsigned rate_hz;
 	avr_cycle_count_t busy, asleep;
+	uint16_t min_sp; /* lowest stack pointer seen since power-up */
 	int after_ack;                 /* 1: an ack arrived, 2: a sample frame followed it */
 	uint32_t first_counter_after_ack;
 };
@@ -195,6 +196,9 @@ static int run_for(struct sim *s, double seconds)
 		avr_cycle_count_t c0 = s->avr->cycle;
 		int st = avr_run(s->avr);
 		avr_cycle_count_t d = s->avr->cycle - c0;
+		uint16_t sp = (uint16_t)(s->avr->data[R_SPL] | (s->avr->data[R_SPH] << 8));
+		if (sp < s->min_sp)
+			s->min_sp = sp;
 		/* simavr adds the time asleep in the same step that executes `sleep`, so a
 		 * step that ends asleep was asleep (but for that one instruction). */
 		if (was == cpu_Sleeping || st == cpu_Sleeping)
@@ -324,6 +328,7 @@ int main(int argc, char **argv)
 	avr_ioctl(s->avr, AVR_IOCTL_UART_SET_FLAGS('0'), &flags);
 	avr_irq_register_notify(avr_io_getirq(s->avr, AVR_IOCTL_UART_GETIRQ('0'), UART_IRQ_OUTPUT),
 	                        uart_out, s);
+	s->min_sp = 0xFFFF;
 	set_inputs_mv(s, mv1);
 	s->want_flags = ATT_FLAG_SATURATED | (1u << (ATT_FLAG_SAT_SHIFT + 3)); /* B-PPG at 5 V */
 
@@ -382,6 +387,9 @@ int main(int argc, char **argv)
 	printf("  streaming 250 Hz:                  %.2f %%  (budget < %.0f %%)\n", pct250,
 	       CPU_BUDGET_PCT);
 	printf("  streaming 500 Hz:                  %.2f %%\n", pct500);
+	/* RAMEND of the ATmega328P is 0x8FF; the stack grows down from it. */
+	printf("stack peak: %u bytes (SRAM 2048 = data+bss + stack + free)\n",
+	       s->min_sp <= 0x8FFu ? 0x8FFu - s->min_sp : 0u);
 	EXPECT(pct250 < CPU_BUDGET_PCT, "CPU at 250 Hz is %.2f %%, budget %.0f %%", pct250,
 	       CPU_BUDGET_PCT);
 	avr_terminate(s->avr);

@@ -752,12 +752,17 @@ static void draw_strip(struct att_view *v, const struct att_view_model *m, int w
 	/* the numbers a therapist reads */
 	ty = y0 + pad * 0.5;
 	if (m->have_snapshot && isfinite(s->match))
-		snprintf(buf, sizeof buf, "match %.0f   PLV %.2f (chance %.2f)", 100.0 * s->match,
-		         s->plv, s->plv_chance);
+		snprintf(buf, sizeof buf, "match %.0f", 100.0 * s->match);
 	else
-		snprintf(buf, sizeof buf, "match \xe2\x80\x94   (settling)");
+		snprintf(buf, sizeof buf, "match \xe2\x80\x94");
 	text(v, F_MED, C_TEXT, x3, ty, LEFT, buf);
-	ty += line_h(v, F_MED) * 1.15;
+	ty += line_h(v, F_MED) * 1.05;
+	if (m->have_snapshot && isfinite(s->plv))
+		snprintf(buf, sizeof buf, "PLV %.2f   chance %.2f", s->plv, s->plv_chance);
+	else
+		snprintf(buf, sizeof buf, "PLV \xe2\x80\x94   (settling)");
+	text(v, F_SMALL, C_TEXT, x3, ty, LEFT, buf);
+	ty += lh * 1.2;
 	if (m->have_snapshot && isfinite(s->lag_s) && isfinite(s->relative_phase_deg)) {
 		if (fabs(s->lag_s) < 0.15)
 			snprintf(buf, sizeof buf, "in step (%+.0f\xc2\xb0)", s->relative_phase_deg);

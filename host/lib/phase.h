@@ -5,10 +5,14 @@
  * - offline: the analytic signal of a whole recording (or of centred windows) of the band-passed,
  *   decimated (~25 Hz) breath; att_analytic_run() equals scipy.signal.hilbert(x, N=nfft)[:n];
  * - live: struct att_phase keeps the last window_s seconds in a fixed ring and, at update_hz,
- *   estimates the phase at "now". The end of a window carries Hilbert edge error, so the phase is
- *   read delay_s before the window end, where it agrees with the centred estimate, and advanced to
- *   "now" by the instantaneous frequency x delay_s. Between updates the phase is advanced by the
- *   same frequency for each pushed sample, so every push yields a current phase.
+ *   estimates the phase at "now". The end of a window carries Hilbert edge error, so before the
+ *   FFT the window is extended by a 10 s autoregressive forecast (Burg, order 8, at ~5 Hz) faded
+ *   into the zero padding; the newest sample then sits inside smooth signal as in a centred
+ *   estimate. Output delay: none (the phase is that of the newest pushed sample). Optionally the
+ *   phase is read delay_s before the window end and advanced by the instantaneous frequency x
+ *   delay_s. Between updates the phase is advanced by the last frequency for each pushed sample,
+ *   so every push yields a current phase. Measured on the shared real recordings: 2-11 degrees
+ *   mean absolute difference from the offline phase of the same data (tests/unit/test_phase.c).
  *
  * Phase convention: x = amp * cos(phase); phase 0 at the end of an inhale (the peak of a breath
  * signal that rises on inhale), -pi/2 half-way up the inhale. Phases are in (-pi, pi].
@@ -62,8 +66,10 @@ struct att_phase_cfg {
 	double window_s;  /* sliding analysis window; 0 = 30 s */
 	double update_hz; /* full FFT estimates per second; 0 = 10 Hz (pushes in between are
 	                     advanced by the last frequency) */
-	double delay_s;   /* how far before the window end the analytic signal is read; this is
-	                     the method's look-back, not an output delay; 0 = default (1.5 s) */
+	double delay_s;   /* how far before the window end the analytic signal is read and then
+	                     advanced to now (0..4 s); 0 = at the newest sample (recommended: the
+	                     forecast already removes the edge error; a delay adds extrapolation
+	                     error). Not an output delay either way. */
 	double settle_s;  /* signal needed before the first estimate; 0 = 10 s */
 	double fmin_hz;   /* breathing band the frequency is clamped to; 0 = 0.05 Hz */
 	double fmax_hz;   /* 0 = 1.0 Hz */
@@ -78,7 +84,7 @@ struct att_phase_est {
 /* Creates a live phase tracker; all memory (ring, FFT plans, buffers) is allocated here.
  * *out is set to NULL first; caller frees with att_phase_free(). cfg is copied.
  * ATT_ERR_ARG for a rate outside 2..200 Hz, a window under 4 s or over 600 s, a delay outside
- * 0..window/4, or fmin >= fmax; ATT_ERR_NOMEM. */
+ * 0..min(4 s, window/4), or fmin >= fmax; ATT_ERR_NOMEM. */
 int att_phase_new(const struct att_phase_cfg *cfg, struct att_phase **out);
 
 /* NULL is a no-op. */

@@ -139,7 +139,12 @@ struct att_livesync_cfg {
 	                        shows an anti-phase -> in-phase switch as match >= 0.7 within ~6 s */
 	unsigned surrogates; /* delayed copies of B for the chance level; 0 = 19 (at least 19) */
 	double min_shift_s;  /* shortest surrogate delay (>= one breath period); 0 = 10 s */
-	double max_shift_s;  /* longest delay = B history kept; 0 = 60 s */
+	double max_shift_s;  /* longest delay = B history kept; 0 = 40 s (or 2 x min_shift_s when
+	                        that is longer) */
+	double pool_s;       /* the chance level pools the surrogates' PLVs (one value per
+	                        surrogate per second) over this long: with a short tau the
+	                        surrogates of one instant are too alike to show the spread of
+	                        chance PLVs; 0 = 120 s */
 };
 
 struct att_livesync_est {
@@ -147,14 +152,15 @@ struct att_livesync_est {
 	double relative_phase_deg; /* (-180, 180], positive when A leads */
 	double lag_s;              /* relative phase / (360 f); NAN without a frequency */
 	double match;              /* max(0, plv * cos(relative phase)) */
-	double plv_chance;         /* 95th percentile over the surrogates whose delay the history
-	                              already covers; NAN until at least 19 are */
+	double plv_chance;         /* 95th percentile (0.01 resolution, interpolated) of the pooled
+	                              surrogate PLVs; NAN until 19 values are pooled (about
+	                              min_shift_s + tau_s + 19 s / surrogates after a reset) */
 };
 
 /* Creates a live synchrony tracker; all memory (B's phase history, surrogate accumulators) is
  * allocated here. *out is set to NULL first; caller frees with att_livesync_free(). cfg is copied.
  * ATT_ERR_ARG (rate outside 0.5..1000 Hz, tau outside 0.2..120 s, shifts not
- * 0 < min < max <= 600 s, surrogates > 999), ATT_ERR_NOMEM. */
+ * 0 < min < max <= 600 s, surrogates > 999, pool outside 0..3600 s), ATT_ERR_NOMEM. */
 int att_livesync_new(const struct att_livesync_cfg *cfg, struct att_livesync **out);
 
 /* NULL is a no-op. */
@@ -162,7 +168,7 @@ void att_livesync_free(struct att_livesync *s);
 
 /* Pushes one phase pair (radians) and the current breathing frequency (Hz, mean of A and B; NAN
  * if unknown, then lag_s is NAN). A NAN phase is a gap: the tracker resets. Writes the current
- * estimate into out (may be NULL). Never allocates; cost O(surrogates). */
+ * estimate into out (may be NULL). Never allocates; cost O(surrogates + 100). */
 void att_livesync_push(struct att_livesync *s, double phase_a, double phase_b, double freq_hz,
                        struct att_livesync_est *out);
 

@@ -46,6 +46,11 @@ struct sim {
 	unsigned rate_hz;
 	avr_cycle_count_t busy, asleep;
 	uint16_t min_sp; /* lowest stack pointer seen since power-up */
+	/* conversion starts seen by the ADC: channel order and the spacing of sample instants */
+	avr_cycle_count_t last_ch0_cycle;
+	long long max_instant_dev; /* cycles between consecutive channel-0 starts minus period */
+	int instants, wrong_order;
+	unsigned next_mux;
 	int after_ack;                 /* 1: an ack arrived, 2: a sample frame followed it */
 	uint32_t first_counter_after_ack;
 };
@@ -79,6 +84,9 @@ static void reset_stats(struct sim *s)
 	s->max_jitter_us = 0;
 	s->busy = s->asleep = 0;
 	s->after_ack = 0;
+	s->last_ch0_cycle = 0;
+	s->max_instant_dev = 0;
+	s->instants = s->wrong_order = 0;
 }
 
 static void on_sample(struct sim *s, const struct att_wire_sample *m)
@@ -167,6 +175,34 @@ static void uart_out(struct avr_irq_t *irq, uint32_t value, void *param)
 	} else {
 		s->overlong = 1;
 	}
+}
+
+/* Called by simavr when the firmware starts a conversion: channel 0 marks a sample instant,
+ * and the channels must follow in order 0, 1, 2, 3. */
+static void adc_started(struct avr_irq_t *irq, uint32_t value, void *param)
+{
+	struct sim *s = param;
+	union {
+		avr_adc_mux_t mux;
+		uint32_t v;
+	} e;
+	(void)irq;
+	e.v = value;
+	if (e.mux.kind != ADC_MUX_SINGLE || e.mux.src != s->next_mux % ATT_WIRE_CHANNELS)
+		s->wrong_order++;
+	s->next_mux = (unsigned)e.mux.src + 1;
+	if (e.mux.src != 0)
+		return;
+	if (s->last_ch0_cycle && s->rate_hz) {
+		long long period = F_CPU_HZ / s->rate_hz;
+		long long dev = (long long)(s->avr->cycle - s->last_ch0_cycle) - period;
+		if (dev < 0)
+			dev = -dev;
+		if (dev > s->max_instant_dev)
+			s->max_instant_dev = dev;
+	}
+	s->last_ch0_cycle = s->avr->cycle;
+	s->instants++;
 }
 
 /* Nothing to wait for: simulated time runs as fast as the host allows. */
@@ -271,10 +307,18 @@ static void stream_window(struct sim *s, double seconds, const char *what, int s
 	rate_meas = s->samples > 1 ? (double)(s->samples - 1) * F_CPU_HZ /
 	                                     (double)(s->last_frame_cycle - s->first_frame_cycle)
 	                           : 0;
-	printf("%-22s %4u Hz  frames %5d (want %5d)  measured %.2f Hz  CPU awake %.2f %%  "
-	       "frame timing jitter %.0f us  seq gaps %d  overflow flags %d\n",
-	       what, s->rate_hz, s->samples, want, rate_meas, busy_pct(s), s->max_jitter_us,
-	       s->seq_gaps, s->overflow_flags);
+	printf("%-24s %3u Hz  frames %4d/%4d  %.2f Hz  CPU awake %5.2f %%  sample instants "
+	       "+-%lld cycles  frame jitter %.0f us  seq gaps %d  overflows %d\n",
+	       what, s->rate_hz, s->samples, want, rate_meas, busy_pct(s), s->max_instant_dev,
+	       s->max_jitter_us, s->seq_gaps, s->overflow_flags);
+	/* The timer ISR starts channel 0: its latency may vary by one short ISR finishing
+	 * (UDRE, ~50 cycles), never by a code path's length. 160 cycles = 10 us. */
+	EXPECT(s->max_instant_dev <= 160, "%s: sample instants off the %u Hz grid by %lld cycles",
+	       what, s->rate_hz, s->max_instant_dev);
+	EXPECT(abs(s->instants - want) <= 1, "%s: %d sample instants, want %d", what,
+	       s->instants, want);
+	EXPECT(s->wrong_order == 0, "%s: %d conversions out of channel order", what,
+	       s->wrong_order);
 	EXPECT(abs(s->samples - want) <= 1, "%s: %d frames in %.1f s, want %d", what, s->samples,
 	       seconds, want);
 	EXPECT(s->counter_gaps == 0, "%s: the sample counter skipped %d times", what,
@@ -328,6 +372,8 @@ int main(int argc, char **argv)
 	avr_ioctl(s->avr, AVR_IOCTL_UART_SET_FLAGS('0'), &flags);
 	avr_irq_register_notify(avr_io_getirq(s->avr, AVR_IOCTL_UART_GETIRQ('0'), UART_IRQ_OUTPUT),
 	                        uart_out, s);
+	avr_irq_register_notify(avr_io_getirq(s->avr, AVR_IOCTL_ADC_GETIRQ, ADC_IRQ_OUT_TRIGGER),
+	                        adc_started, s);
 	s->min_sp = 0xFFFF;
 	set_inputs_mv(s, mv1);
 	s->want_flags = ATT_FLAG_SATURATED | (1u << (ATT_FLAG_SAT_SHIFT + 3)); /* B-PPG at 5 V */
@@ -348,7 +394,7 @@ int main(int argc, char **argv)
 	EXPECT(s->info.names_len == 25 &&
 	               memcmp(s->info.names, "A-resp,A-PPG,B-resp,B-PPG", 25) == 0,
 	       "info frame channel names");
-	printf("%-22s %4u Hz  CPU awake %.2f %% (not streaming)\n", "idle after reset", 250u,
+	printf("%-24s %3u Hz  CPU awake %5.2f %% (not streaming)\n", "idle after reset", 250u,
 	       idle_pct);
 
 	command_expect(s, ATT_CMD_IDENTIFY, 0, ATT_ACK_OK, 250, 1, "identify");

@@ -26,7 +26,7 @@
  * sample frames (21 bytes), i.e. 24 ms of stream at 250 Hz: enough to ride out a command answer
  * (info + ack, 53 bytes) without dropping samples. */
 #define ATT_FW_TX_SIZE 128u
-/* RX ring: commands are 8 bytes on the wire; 32 bytes hold four of them. */
+/* RX ring: a command is 9 bytes on the wire (ATT_WIRE_COMMAND_WIRE); 32 bytes hold three. */
 #define ATT_FW_RX_SIZE 32u
 /* Sample sets completed by the ADC ISR and not yet framed by the main loop (power of two). */
 #define ATT_FW_SET_QUEUE 4u

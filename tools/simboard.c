@@ -328,6 +328,20 @@ static avr_uart_t *find_uart0(avr_t *avr)
 	return NULL;
 }
 
+static int is_avr_elf(const char *path)
+{
+	unsigned char h[20];
+	FILE *f = fopen(path, "rb");
+	size_t n;
+	if (!f)
+		return 0;
+	n = fread(h, 1, sizeof h, f);
+	fclose(f);
+	/* ELF magic, 32-bit, little-endian, e_machine EM_AVR (83) */
+	return n == sizeof h && memcmp(h, "\177ELF", 4) == 0 && h[4] == 1 && h[5] == 1 &&
+	       (h[18] | h[19] << 8) == 83;
+}
+
 static int load_board(const struct opts *o, struct board *b, elf_firmware_t *fw)
 {
 	uint32_t flags = 0;
@@ -337,6 +351,12 @@ static int load_board(const struct opts *o, struct board *b, elf_firmware_t *fw)
 	if (access(o->firmware, R_OK) != 0) {
 		fprintf(stderr, PROG ": cannot read the firmware %s: %s (build it with meson compile, or pass --firmware ELF)\n",
 		        o->firmware, strerror(errno));
+		return 1;
+	}
+	/* Checked here so a wrong file gets one clear line, not simavr's and libelf's messages. */
+	if (!is_avr_elf(o->firmware)) {
+		fprintf(stderr, PROG ": %s is not an AVR ELF firmware image (build firmware/attune.elf with meson compile)\n",
+		        o->firmware);
 		return 1;
 	}
 	memset(fw, 0, sizeof *fw);

@@ -3,9 +3,11 @@
  * checked with att_wire_parse).
  *
  * Usage: test_simboard SIMBOARD_EXE FIRMWARE_ELF CASE
- * CASE is one behaviour: identify, stream, realtime, overload, disconnect, faults.
+ * CASE is one behaviour: identify, stream, realtime, overload, disconnect, faults, errors, scaled,
+ * recording; or bench (figures for tests/bench/RESULTS.md, not a test).
  * Each case starts its own simboard on its own link path, so cases run in parallel. */
 #include <errno.h>
+#include <math.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -249,6 +251,91 @@ static double stat_value(const struct board *b, const char *key)
 	snprintf(pat, sizeof pat, "\"%s\": ", key);
 	at = strstr(text, pat);
 	return at ? atof(at + strlen(pat)) : -1;
+}
+
+/* Runs simboard to its end with the given arguments (NULL-terminated) and returns its exit status;
+ * its stderr goes into err, stdout into out. */
+static int run_capture(char *out, size_t out_len, char *err, size_t err_len, ...)
+{
+	const char *argv[40];
+	int argc = 0, po[2], pe[2], st = 0;
+	size_t no = 0, ne = 0;
+	va_list ap;
+	pid_t pid;
+	double t0 = now_s();
+
+	argv[argc++] = simboard_exe;
+	va_start(ap, err_len);
+	for (;;) {
+		const char *a = va_arg(ap, const char *);
+		if (!a || argc >= 38)
+			break;
+		argv[argc++] = a;
+	}
+	va_end(ap);
+	argv[argc] = NULL;
+	if (pipe(po) != 0 || pipe(pe) != 0)
+		return -1;
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		dup2(po[1], 1);
+		dup2(pe[1], 2);
+		close(po[0]);
+		close(pe[0]);
+		close(po[1]);
+		close(pe[1]);
+		execv(simboard_exe, (char *const *)argv);
+		_exit(127);
+	}
+	close(po[1]);
+	close(pe[1]);
+	for (;;) {
+		struct pollfd p[2] = {{.fd = po[0], .events = POLLIN}, {.fd = pe[0], .events = POLLIN}};
+		ssize_t r;
+		int open_fds = 0;
+		if (now_s() - t0 > 20.0)
+			break;
+		if (poll(p, 2, 100) <= 0)
+			continue;
+		if (p[0].revents) {
+			r = read(po[0], out + no, out_len - 1 - no);
+			if (r > 0)
+				no += (size_t)r;
+			else
+				p[0].fd = -1;
+		}
+		if (p[1].revents) {
+			r = read(pe[0], err + ne, err_len - 1 - ne);
+			if (r > 0)
+				ne += (size_t)r;
+			else
+				p[1].fd = -1;
+		}
+		open_fds = (p[0].fd >= 0 && !(p[0].revents & POLLHUP && !(p[0].revents & POLLIN))) +
+		           (p[1].fd >= 0 && !(p[1].revents & POLLHUP && !(p[1].revents & POLLIN)));
+		if (!open_fds)
+			break;
+	}
+	out[no] = 0;
+	err[ne] = 0;
+	close(po[0]);
+	close(pe[0]);
+	if (waitpid(pid, &st, WNOHANG) == 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &st, 0);
+		return -1;
+	}
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+static unsigned count_lines(const char *s)
+{
+	unsigned n = 0;
+	for (; *s; s++)
+		n += *s == '\n';
+	return n;
 }
 
 /* identify -> info with version, rate, names; no sample frames before START; ping echoes; START
@@ -676,6 +763,251 @@ static void case_faults(void)
 	unlink(b.stats);
 }
 
+/* Bad usage exits 2, bad input or environment exits 1, each with one line on stderr naming what is
+ * wrong; --help exits 0; SIGINT ends a run cleanly and removes the link. */
+static void case_errors(void)
+{
+	char out[8192], err[4096], csv[256], link[256];
+	struct board b;
+	struct stat st;
+	FILE *f;
+	int rc;
+
+	snprintf(csv, sizeof csv, "/tmp/attune-simtest-errors-%ld.csv", (long)getpid());
+	snprintf(link, sizeof link, "/tmp/attune-simtest-errors-%ld", (long)getpid());
+	f = fopen(csv, "w");
+	if (f) {
+		fprintf(f, "time,x\n1,2\n");
+		fclose(f);
+	}
+#define EXPECT(code, needle, ...)                                                            \
+	do {                                                                                 \
+		rc = run_capture(out, sizeof out, err, sizeof err, __VA_ARGS__, (const char *)NULL); \
+		CHECK(rc == (code));                                                             \
+		CHECK(count_lines(err) == 1);                                                    \
+		CHECK(strstr(err, needle) != NULL);                                              \
+		if (rc != (code) || count_lines(err) != 1 || !strstr(err, needle))               \
+			fprintf(stderr, "  got %d: %s", rc, err);                                \
+	} while (0)
+	EXPECT(2, "--speed", "--firmware", firmware_elf, "--speed", "fast");
+	EXPECT(2, "--garbage", "--firmware", firmware_elf, "--garbage", "2");
+	EXPECT(2, "--bogus", "--firmware", firmware_elf, "--bogus");
+	EXPECT(2, "--script", "--firmware", firmware_elf, "--script", "waltz");
+	EXPECT(2, "--disconnect-at", "--firmware", firmware_elf, "--reconnect-after", "1");
+	EXPECT(1, "/nonexistent/attune.elf", "--firmware", "/nonexistent/attune.elf");
+	EXPECT(1, "not an AVR ELF", "--firmware", csv);
+	EXPECT(1, "/nonexistent.csv", "--firmware", firmware_elf, "--input", "/nonexistent.csv");
+	EXPECT(1, csv, "--firmware", firmware_elf, "--input", csv);
+	EXPECT(1, "--link", "--firmware", firmware_elf, "--link", "/nonexistent-dir/attune-sim");
+#undef EXPECT
+	rc = run_capture(out, sizeof out, err, sizeof err, "--help", (const char *)NULL);
+	CHECK(rc == 0 && strstr(out, "--disconnect-at") && strstr(out, "--input"));
+
+	/* SIGINT: clean exit 0, the link is gone */
+	CHECK(start_board(&b, "sigint", "--speed", "1", (const char *)NULL) == 0);
+	CHECK(lstat(b.link, &st) == 0);
+	poll(NULL, 0, 300);
+	kill(b.pid, SIGINT);
+	CHECK(stop_board(&b, 0, 5.0) == 0);
+	CHECK(lstat(b.link, &st) != 0 && errno == ENOENT);
+	CHECK(stat_value(&b, "sim_s") > 0.1);
+	unlink(b.stats);
+	unlink(csv);
+	(void)link;
+}
+
+/* Without --volts a channel's 1st..99th percentile is scaled onto 0.5..4.5 V, whatever its units:
+ * a ramp from -1000 to 999 units (2000 rows at 100 Hz; percentiles -981 and 979) reaches
+ * floor(4500 x 1023 / 5000) = 920 at its 99th percentile, and a flat channel or an absent one
+ * sits at 2.5 V (511). */
+static void case_scaled(void)
+{
+	char csv[256];
+	FILE *f;
+	struct board b;
+	struct att_wire_frame fr;
+	struct att_wire_ack ack;
+	unsigned i, n = 0, lo = 1023, hi = 0, flat_bad = 0, mono_bad = 0, prev = 0;
+	static unsigned got[6000];
+
+	snprintf(csv, sizeof csv, "/tmp/attune-simtest-scaled-%ld.csv", (long)getpid());
+	f = fopen(csv, "w");
+	CHECK(f != NULL);
+	if (!f)
+		return;
+	fprintf(f, "t,a_resp,b_resp\n");
+	for (i = 0; i < 2000; i++)
+		fprintf(f, "%.2f,%.1f,7\n", i / 100.0, -1000.0 + i);
+	fclose(f);
+	CHECK(start_board(&b, "scaled", "--speed", "10", "--input", csv, (const char *)NULL) == 0);
+	CHECK(open_link(&b) == 0);
+	if (b.fd < 0)
+		return;
+	send_command(&b, ATT_CMD_START, 0);
+	CHECK(wait_ack(&b, ATT_CMD_START, &ack, NULL) == 0);
+	while (next_frame(&b, &fr, 5.0) == 1) {
+		if (fr.type != ATT_WIRE_SAMPLE)
+			continue;
+		if (n < sizeof got / sizeof got[0])
+			got[n] = fr.u.sample.ch[ATT_CH_A_RESP];
+		if (n > 0 && fr.u.sample.ch[ATT_CH_A_RESP] < prev)
+			mono_bad++;
+		prev = fr.u.sample.ch[ATT_CH_A_RESP];
+		if (fr.u.sample.ch[ATT_CH_B_RESP] != 2500u * 1023u / 5000u)
+			flat_bad++;
+		/* absent PPG columns hold mid-scale too */
+		if (fr.u.sample.ch[ATT_CH_A_PPG] != 511 || fr.u.sample.ch[ATT_CH_B_PPG] != 511)
+			flat_bad++;
+		n++;
+	}
+	CHECK(b.hangup); /* the recording ends, so does the run */
+	CHECK(stop_board(&b, 0, 5.0) == 0);
+	CHECK(n > 4000); /* 20 s at 250 Hz, minus the time before START */
+	for (i = 0; i < n && i < sizeof got / sizeof got[0]; i++) {
+		lo = got[i] < lo ? got[i] : lo;
+		hi = got[i] > hi ? got[i] : hi;
+	}
+	printf("scaled: %u frames, A-resp codes %u..%u\n", n, lo, hi);
+	CHECK(mono_bad == 0);
+	CHECK(flat_bad == 0);
+	/* the last row (999 units) is 20 rows past the 99th percentile (979): 0.5 + 1980 x 4 / 1960
+	 * = 4.5408 V -> 4541 mV -> code 929 */
+	CHECK(hi == 929);
+	{
+		/* the row at the 99th percentile maps onto exactly 4.5 V */
+		unsigned at920 = 0;
+		for (i = 0; i < n && i < sizeof got / sizeof got[0]; i++)
+			at920 += got[i] == 920 || got[i] == 921;
+		CHECK(at920 > 0);
+	}
+	unlink(csv);
+	unlink(b.stats);
+}
+
+/* A real recording (NeuroKit2 resting data, 100 Hz, raw belt and PPG units) converted to the CSV
+ * contract, person B = person A 1 s later: the board's A-resp follows the recording's RSP (after the
+ * documented scaling) with a correlation > 0.99, and B-resp is A-resp 250 samples later. */
+static void case_recording(void)
+{
+	const char *data = getenv("ATTUNE_DATA");
+	const char *require = getenv("ATTUNE_REQUIRE_DATA");
+	char src[1024], csv[256], line[512];
+	FILE *in, *out;
+	struct board b;
+	struct att_wire_frame fr;
+	struct att_wire_ack ack;
+	static unsigned short a[8000], bb[8000];
+	unsigned n = 0, i, rows = 0;
+	static double rsp[30000], ppg[30000];
+	double sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0, r;
+	unsigned lag = 250, m;
+
+	snprintf(src, sizeof src, "%s/neurokit2/bio_resting_5min_100hz.csv", data ? data : "");
+	in = data ? fopen(src, "r") : NULL;
+	if (!in) {
+		fprintf(stderr, "recording: %s not found (set ATTUNE_DATA to the shared data folder)\n", src);
+		if (require && strcmp(require, "1") == 0) {
+			CHECK(in != NULL);
+			return;
+		}
+		exit(77);
+	}
+	/* header ECG,PPG,RSP */
+	if (!fgets(line, sizeof line, in) || strncmp(line, "ECG,PPG,RSP", 11) != 0) {
+		CHECK(!"unexpected header in bio_resting_5min_100hz.csv");
+		fclose(in);
+		return;
+	}
+	while (rows < 30000 && fgets(line, sizeof line, in)) {
+		double e, p, q;
+		if (sscanf(line, "%lf,%lf,%lf", &e, &p, &q) != 3)
+			break;
+		ppg[rows] = p;
+		rsp[rows] = q;
+		rows++;
+	}
+	fclose(in);
+	CHECK(rows == 30000);
+	snprintf(csv, sizeof csv, "/tmp/attune-simtest-recording-%ld.csv", (long)getpid());
+	out = fopen(csv, "w");
+	CHECK(out != NULL);
+	if (!out)
+		return;
+	fprintf(out, "t,a_resp,a_ppg,b_resp,b_ppg\n");
+	for (i = 100; i < 3100; i++) /* 30 s; B is A one second (100 rows) later */
+		fprintf(out, "%.2f,%.6f,%.6f,%.6f,%.6f\n", (i - 100) / 100.0, rsp[i], ppg[i],
+		        rsp[i - 100], ppg[i - 100]);
+	fclose(out);
+
+	CHECK(start_board(&b, "recording", "--speed", "20", "--input", csv, (const char *)NULL) == 0);
+	CHECK(open_link(&b) == 0);
+	if (b.fd < 0)
+		return;
+	send_command(&b, ATT_CMD_START, 0);
+	CHECK(wait_ack(&b, ATT_CMD_START, &ack, NULL) == 0);
+	while (next_frame(&b, &fr, 5.0) == 1) {
+		if (fr.type != ATT_WIRE_SAMPLE || n >= 8000)
+			continue;
+		a[n] = fr.u.sample.ch[ATT_CH_A_RESP];
+		bb[n] = fr.u.sample.ch[ATT_CH_B_RESP];
+		n++;
+	}
+	CHECK(stop_board(&b, 0, 5.0) == 0);
+	CHECK(n > 6000);
+	/* B-resp at k + 250 (1 s later) is A-resp at k */
+	m = n > lag ? n - lag : 0;
+	for (i = 0; i < m; i++) {
+		sa += a[i];
+		sb += bb[i + lag];
+		saa += (double)a[i] * a[i];
+		sbb += (double)bb[i + lag] * bb[i + lag];
+		sab += (double)a[i] * bb[i + lag];
+	}
+	r = m ? (sab - sa * sb / m) / sqrt((saa - sa * sa / m) * (sbb - sb * sb / m)) : 0;
+	printf("recording: %u frames; B-resp vs A-resp 1 s earlier: r = %.5f\n", n, r);
+	CHECK(r > 0.99);
+	unlink(csv);
+	unlink(b.stats);
+}
+
+/* Figures for tests/bench/RESULTS.md: speed reached flat out, idle and streaming. */
+static void case_bench(void)
+{
+	struct board b;
+	struct att_wire_frame fr;
+	struct att_wire_ack ack;
+	unsigned rate_i;
+	static const unsigned rates[] = {250, 500};
+	double t0, wall;
+
+	/* idle: no host commands, the firmware sleeps between ticks */
+	CHECK(start_board(&b, "bench-idle", "--speed", "0", "--duration", "600", (const char *)NULL) == 0);
+	CHECK(stop_board(&b, 0, 60.0) == 0);
+	printf("bench: idle (not streaming), flat out: %.1f s simulated in %.3f s = %.0fx real time\n",
+	       stat_value(&b, "sim_s"), stat_value(&b, "wall_s"), stat_value(&b, "speed"));
+	unlink(b.stats);
+	for (rate_i = 0; rate_i < 2; rate_i++) {
+		unsigned n = 0;
+		CHECK(start_board(&b, "bench", "--speed", "0", (const char *)NULL) == 0);
+		CHECK(open_link(&b) == 0);
+		if (b.fd < 0)
+			return;
+		send_command(&b, ATT_CMD_SET_RATE, (uint16_t)rates[rate_i]);
+		CHECK(wait_ack(&b, ATT_CMD_SET_RATE, &ack, NULL) == 0);
+		send_command(&b, ATT_CMD_START, 0);
+		CHECK(wait_ack(&b, ATT_CMD_START, &ack, NULL) == 0);
+		t0 = now_s();
+		while (n < 120u * rates[rate_i] && next_frame(&b, &fr, 5.0) == 1)
+			n += fr.type == ATT_WIRE_SAMPLE;
+		wall = now_s() - t0;
+		CHECK(stop_board(&b, 1, 5.0) == 0);
+		printf("bench: streaming %u Hz x 4 channels, flat out, host reading: %u frames = 120 s "
+		       "simulated in %.3f s = %.1fx real time (%.0f bytes/s through the pty)\n",
+		       rates[rate_i], n, wall, 120.0 / wall, n * 21.0 / wall);
+		unlink(b.stats);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	const char *which;
@@ -703,6 +1035,14 @@ int main(int argc, char **argv)
 		case_disconnect();
 	else if (strcmp(which, "faults") == 0)
 		case_faults();
+	else if (strcmp(which, "errors") == 0)
+		case_errors();
+	else if (strcmp(which, "scaled") == 0)
+		case_scaled();
+	else if (strcmp(which, "recording") == 0)
+		case_recording();
+	else if (strcmp(which, "bench") == 0)
+		case_bench();
 	else {
 		fprintf(stderr, "test_simboard: unknown case %s\n", which);
 		return 2;

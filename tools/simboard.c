@@ -58,6 +58,13 @@ const char *__lsan_default_suppressions(void)
 	return "leak:libsimavr.so\n";
 }
 
+/* ... and without a report of the suppressions, so an error stays one line on stderr. */
+const char *__lsan_default_options(void);
+const char *__lsan_default_options(void)
+{
+	return "print_suppressions=0";
+}
+
 static void on_signal(int sig)
 {
 	stop_signal = sig;

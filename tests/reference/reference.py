@@ -1,0 +1,180 @@
+#!/usr/bin/python3
+"""Independent reference for `attune analyze`: the same quantities computed with numpy/scipy only.
+
+Reads a CSV in the analyze contract (header t,a_resp,a_ppg,b_resp,b_ppg; PPG columns optional) and
+prints one JSON object with the keys of CONTRACTS.md that it computes (a/b breath_rate_bpm,
+heart_rate_bpm; sync plv, plv_chance, relative_phase_deg, lag_s, match, in_sync_fraction).
+
+Method, chosen to be the same *definitions* as attune (host/lib/analysis.h, sync.h) through
+different code: scipy.signal.decimate (Chebyshev IIR, zero-phase) to ~25 Hz, Butterworth 0.05-1 Hz
+sosfiltfilt, scipy.signal.hilbert phase over the whole recording, 2 s trimmed at both ends, 30 s
+windows every 1 s: PLV = |mean e^{i(phiA-phiB)}|, chance = 95th percentile over 99 circular shifts
+of B (>= max(10 s, one breath period)), summary = medians over windows except the relative phase
+(PLV-weighted circular mean) and the lag (that phase at the median breathing frequency). Breaths:
+troughs by scipy.signal.find_peaks; heart rate: PPG peaks by find_peaks on the 0.5-8 Hz band,
+60 / mean IBI per window (IBIs within 30 % of the window median), median over windows.
+ECG R-peaks (ecg_heart_rate) give a heart rate independent of the PPG.
+
+Run with Debian's /usr/bin/python3 (python3-numpy, python3-scipy).
+"""
+import json
+import math
+import sys
+
+import numpy as np
+import scipy.signal as ss
+
+EDGE_S = 2.0
+WINDOW_S = 30.0
+STEP_S = 1.0
+SURROGATES = 99
+MIN_SHIFT_S = 10.0
+
+
+def load_csv(path):
+    with open(path) as f:
+        header = f.readline().strip().split(',')
+    data = np.loadtxt(path, delimiter=',', skiprows=1, ndmin=2)
+    cols = {name: data[:, i] for i, name in enumerate(header)}
+    t = cols['t']
+    fs = 1.0 / np.median(np.diff(t))
+    return cols, fs
+
+
+def clean_resp(x, fs):
+    q = max(1, int(math.floor(fs / 25.0 + 1e-9)))
+    y = ss.decimate(x, q, ftype='iir', zero_phase=True) if q > 1 else np.asarray(x, float)
+    fr = fs / q
+    sos = ss.butter(2, [0.05, 1.0], 'bandpass', fs=fr, output='sos')
+    return ss.sosfiltfilt(sos, y), fr
+
+
+def windows(n, fr):
+    w = int(round(WINDOW_S * fr))
+    s = max(1, int(round(STEP_S * fr)))
+    if n < w:
+        return [(0, n)]
+    return [(k, k + w) for k in range(0, n - w + 1, s)]
+
+
+def sync(pa, pb, fr):
+    n = len(pa)
+    wins = windows(n, fr)
+    ua, ub = np.unwrap(pa), np.unwrap(pb)
+    d = np.exp(1j * (pa - pb))
+    plv, rel, freq = [], [], []
+    for s, e in wins:
+        z = d[s:e].mean()
+        plv.append(abs(z))
+        rel.append(math.degrees(np.angle(z)))
+        f = ((ua[e - 1] - ua[s]) + (ub[e - 1] - ub[s])) / 2 / (2 * math.pi) * fr / (e - 1 - s)
+        freq.append(f if f > 0 else np.nan)
+    plv, rel, freq = np.array(plv), np.array(rel), np.array(freq)
+    f_all = ((ua[-1] - ua[0]) + (ub[-1] - ub[0])) / 2 / (2 * math.pi) * fr / (n - 1)
+    smin = int(math.ceil(max(MIN_SHIFT_S, 1 / f_all if f_all > 0 else 0) * fr))
+    chance = np.full(len(wins), np.nan)
+    if n > 2 * smin and n - 2 * smin >= SURROGATES - 1:
+        shifts = [smin + int(round(k * (n - 2 * smin) / (SURROGATES - 1)))
+                  for k in range(SURROGATES)]
+        sp = np.empty((SURROGATES, len(wins)))
+        for k, sh in enumerate(shifts):
+            ds = np.exp(1j * (pa - np.roll(pb, -sh)))
+            c = np.concatenate([[0], np.cumsum(ds)])
+            sp[k] = [abs(c[e] - c[s]) / (e - s) for s, e in wins]
+        chance = np.percentile(sp, 95, axis=0)
+    match = np.maximum(0, plv * np.cos(np.radians(rel)))
+    zc = np.sum(plv * np.exp(1j * np.radians(rel)))
+    rel_sum = math.degrees(np.angle(zc))
+    fmed = np.nanmedian(freq)
+    return {
+        'plv': float(np.median(plv)),
+        'plv_chance': float(np.nanmedian(chance)) if np.isfinite(chance).any() else None,
+        'match': float(np.median(match)),
+        'matched_fraction': float(np.mean(match >= 0.7)),
+        'in_sync_fraction': float(np.mean(plv > chance)) if np.isfinite(chance).any() else None,
+        'relative_phase_deg': rel_sum,
+        'lag_s': rel_sum / (360 * fmed) if fmed > 0 else None,
+        'coherence': None,
+        'hr_sync_r': None,
+    }, wins
+
+
+def troughs(y, fr):
+    amp = np.percentile(y, 95) - np.percentile(y, 5)
+    idx, _ = ss.find_peaks(-y, distance=max(1, int(1.0 * fr)), prominence=0.2 * amp)
+    return idx / fr
+
+
+def window_rate(events_t, t0, t1, ibi_filter=False):
+    ev = events_t[(events_t >= t0) & (events_t < t1)]
+    if len(ev) < 2:
+        return np.nan
+    ibi = np.diff(ev)
+    if ibi_filter:
+        med = np.median(ibi)
+        ibi = ibi[np.abs(ibi - med) <= 0.3 * med]
+        if len(ibi) == 0:
+            return np.nan
+    return 60.0 / np.mean(ibi)
+
+
+def ppg_beats(x, fs):
+    sos = ss.butter(2, [0.5, 8.0], 'bandpass', fs=fs, output='sos')
+    y = ss.sosfiltfilt(sos, x)
+    amp = np.percentile(y, 95) - np.percentile(y, 5)
+    idx, _ = ss.find_peaks(y, distance=max(1, int(0.3 * fs)), prominence=0.3 * amp)
+    return idx / fs
+
+
+def ecg_heart_rate(ecg, fs):
+    """Heart rate (bpm) from ECG R-peaks: 5-15 Hz band, squared slope, peaks >= 0.3 s apart."""
+    sos = ss.butter(2, [5.0, 15.0], 'bandpass', fs=fs, output='sos')
+    y = ss.sosfiltfilt(sos, ecg)
+    e = np.gradient(y) ** 2
+    e = np.convolve(e, np.ones(int(0.12 * fs)) / int(0.12 * fs), mode='same')
+    idx, _ = ss.find_peaks(e, distance=int(0.3 * fs), height=0.3 * np.percentile(e, 99))
+    ibi = np.diff(idx / fs)
+    med = np.median(ibi)
+    ibi = ibi[np.abs(ibi - med) <= 0.3 * med]
+    return 60.0 / np.mean(ibi), len(idx)
+
+
+def analyze(path):
+    cols, fs = load_csv(path)
+    out = {'rate_hz': fs, 'duration_s': len(cols['t']) / fs}
+    ya, fr = clean_resp(cols['a_resp'], fs)
+    yb, _ = clean_resp(cols['b_resp'], fs)
+    m = min(len(ya), len(yb))
+    ya, yb = ya[:m], yb[:m]
+    pa = np.angle(ss.hilbert(ya - ya.mean()))
+    pb = np.angle(ss.hilbert(yb - yb.mean()))
+    edge = int(EDGE_S * fr)
+    s, wins = sync(pa[edge:m - edge], pb[edge:m - edge], fr)
+    out['sync'] = s
+    # Per-window rates over the same spans as the synchrony windows (times in whole-recording s).
+    centres = [(edge + (a + b - 1) / 2) / fr for a, b in wins]
+    half = (wins[0][1] - wins[0][0]) / fr / 2
+    for who, y, ppg in (('a', ya, 'a_ppg'), ('b', yb, 'b_ppg')):
+        tr = troughs(y, fr)
+        rates = [window_rate(tr, c - half, c + half) for c in centres]
+        p = {'breath_rate_bpm': float(np.nanmedian(rates)), 'breaths': int(len(tr)),
+             'heart_rate_bpm': None}
+        if ppg in cols and np.isfinite(cols[ppg]).all():
+            bt = ppg_beats(cols[ppg], fs)
+            hrs = [window_rate(bt, c - half, c + half, True) for c in centres]
+            p['heart_rate_bpm'] = float(np.nanmedian(hrs))
+            p['beats'] = int(len(bt))
+        out[who] = p
+    return out
+
+
+def main():
+    if len(sys.argv) != 2:
+        print('usage: reference.py FILE.csv', file=sys.stderr)
+        return 2
+    print(json.dumps(analyze(sys.argv[1]), indent=1))
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -8,6 +8,7 @@
 static const struct att_cmd commands[] = {
 	{"demo", "play a couple through the live view (no hardware needed)", att_cmd_demo},
 	{"live", "live session: breath-matching view, sound, JSON snapshots", att_cmd_live},
+	{"analyze", "offline analysis of a recording: rates, synchrony, JSON", att_cmd_analyze},
 };
 
 static void usage(FILE *to)

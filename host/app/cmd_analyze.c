@@ -1,0 +1,313 @@
+/* attune analyze: offline analysis of a recorded session (CSV now; EDF+ and raw captures plug
+ * into the reader table below). Prints a short summary, or with --json exactly one JSON object on
+ * stdout (CONTRACTS.md); --timeline-csv writes the sliding-window timeline. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "analysis.h"
+#include "cmd.h"
+#include "csv.h"
+
+typedef int (*reader_fn)(const char *path, struct att_recording **out, char *why, size_t len);
+
+/* Input formats: chosen by extension, else by the file's first bytes. A new format is one row
+ * (and, when it has a signature, one magic). A NULL reader means "recognised, not supported". */
+static const struct {
+	const char *ext;
+	const char *magic;
+	size_t magic_len;
+	const char *what;
+	reader_fn read;
+} formats[] = {
+	{".csv", NULL, 0, "CSV", att_csv_read},
+	/* EDF/EDF+ headers start with the version field "0" padded to 8 bytes. */
+	{".edf", "0       ", 8, "EDF+", NULL},
+};
+
+static void usage(FILE *to)
+{
+	fprintf(to,
+	        "usage: attune analyze FILE [--json] [--window S] [--step S] [--timeline-csv OUT]\n"
+	        "\n"
+	        "Offline analysis of a recorded session (CSV with columns t,a_resp,b_resp and\n"
+	        "optionally a_ppg,b_ppg): breathing rates, heart rates, breathing synchrony.\n"
+	        "\n"
+	        "  --json              print exactly one JSON object on stdout\n"
+	        "  --window S          sliding window in seconds, 5-600 (default 30)\n"
+	        "  --step S            window step in seconds, up to the window (default 1)\n"
+	        "  --timeline-csv OUT  also write the per-window timeline as CSV to OUT\n"
+	        "  --help              this text\n"
+	        "\n"
+	        "Exit status: 0 done, 1 bad input file, 2 bad usage.\n");
+}
+
+static int usage_error(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "attune analyze: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "; see 'attune analyze --help'\n");
+	return 2;
+}
+
+static int parse_seconds(const char *s, double lo, double hi, double *out)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (end == s || *end || errno || !(v >= lo && v <= hi))
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static reader_fn pick_reader(const char *path, const char **what)
+{
+	const char *dot = strrchr(path, '.');
+	const char *slash = strrchr(path, '/');
+	if (dot && (!slash || dot > slash)) {
+		for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++) {
+			if (!strcasecmp(dot, formats[i].ext)) {
+				*what = formats[i].what;
+				return formats[i].read;
+			}
+		}
+	}
+	FILE *f = fopen(path, "rb");
+	if (f) {
+		char head[16] = {0};
+		size_t got = fread(head, 1, sizeof head, f);
+		fclose(f);
+		for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++) {
+			if (formats[i].magic && got >= formats[i].magic_len &&
+			    !memcmp(head, formats[i].magic, formats[i].magic_len)) {
+				*what = formats[i].what;
+				return formats[i].read;
+			}
+		}
+	}
+	/* Anything else is read as CSV, whose errors say precisely what is wrong. */
+	*what = "CSV";
+	return att_csv_read;
+}
+
+struct bar {
+	struct timespec start;
+	int shown;
+};
+
+static double since(const struct timespec *t0)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - t0->tv_sec) + 1e-9 * (double)(now.tv_nsec - t0->tv_nsec);
+}
+
+/* A progress bar on stderr, only for a terminal and only once the work has taken a second, so
+ * quick runs and pipes stay quiet. */
+static void show_progress(double done, void *user)
+{
+	struct bar *b = user;
+	if (!b->shown && (done >= 1 || since(&b->start) < 1.0))
+		return;
+	b->shown = 1;
+	int w = 30, fill = (int)(done * w + 0.5);
+	fprintf(stderr, "\rattune analyze: [%.*s%*s] %3d%%", fill,
+	        "##############################", w - fill, "", (int)(done * 100 + 0.5));
+	if (done >= 1)
+		fputc('\n', stderr);
+	fflush(stderr);
+}
+
+static void fmt_num(char *buf, size_t len, double v, const char *fmt, const char *unit)
+{
+	if (isfinite(v))
+		snprintf(buf, len, fmt, v, unit);
+	else
+		snprintf(buf, len, "unknown");
+}
+
+static void print_person(const char *who, const struct att_analysis_person *p)
+{
+	char br[32], hr[32], rm[32], qr[64], qp[64];
+	fmt_num(br, sizeof br, p->breath_rate_bpm, "%.1f%s", " breaths/min");
+	fmt_num(hr, sizeof hr, p->heart_rate_bpm, "%.0f%s", " bpm");
+	fmt_num(rm, sizeof rm, p->rmssd_ms, "%.0f%s", " ms");
+	printf("  %s: breathing %s (%zu breaths), heart rate %s, RMSSD %s; belt %s, pulse %s\n",
+	       who, br, p->breaths, hr, rm, att_quality_str(p->resp_quality, qr, sizeof qr),
+	       att_quality_str(p->ppg_quality, qp, sizeof qp));
+}
+
+static void print_summary(const char *path, const struct att_analysis *an)
+{
+	int min = (int)(an->duration_s / 60);
+	printf("%s: %d min %02d s at %g Hz\n", path, min, (int)(an->duration_s - 60 * min + 0.5),
+	       an->rate_hz);
+	print_person("A", &an->a);
+	print_person("B", &an->b);
+	const struct att_analysis_sync *s = &an->sync;
+	if (isfinite(s->match))
+		printf("  breath match %.2f, matched (>= %.1f) %.0f %% of the time\n", s->match,
+		       ATT_ANALYSIS_MATCHED, 100 * s->matched_fraction);
+	if (isfinite(s->plv))
+		printf("  locking (PLV) %.2f, chance level %.2f, in sync %.0f %% of the time\n", s->plv,
+		       s->plv_chance, 100 * s->in_sync_fraction);
+	if (isfinite(s->relative_phase_deg)) {
+		double lag = fabs(s->lag_s);
+		if (fabs(s->relative_phase_deg) < 10)
+			printf("  nobody leads: phases within %.0f degrees\n",
+			       fabs(s->relative_phase_deg));
+		else if (isfinite(lag))
+			printf("  %s leads by %.1f s (%.0f degrees)\n",
+			       s->relative_phase_deg > 0 ? "A" : "B", lag,
+			       fabs(s->relative_phase_deg));
+		else
+			printf("  %s leads by %.0f degrees\n", s->relative_phase_deg > 0 ? "A" : "B",
+			       fabs(s->relative_phase_deg));
+	}
+	if (isfinite(s->coherence))
+		printf("  breathing coherence %.2f", s->coherence);
+	if (isfinite(s->hr_sync_r))
+		printf("%sheart-rate correlation %.2f", isfinite(s->coherence) ? ", " : "  ",
+		       s->hr_sync_r);
+	if (isfinite(s->coherence) || isfinite(s->hr_sync_r))
+		printf("\n");
+}
+
+/* Writes the timeline next to OUT first and renames it, so a failed run never leaves a partial
+ * file that looks complete. */
+static int write_timeline(const struct att_analysis *an, const char *out)
+{
+	size_t len = strlen(out) + 16;
+	char *tmp = malloc(len);
+	if (!tmp) {
+		fprintf(stderr, "attune analyze: out of memory\n");
+		return 1;
+	}
+	snprintf(tmp, len, "%s.part", out);
+	FILE *f = fopen(tmp, "w");
+	if (!f) {
+		fprintf(stderr, "attune analyze: cannot write %s: %s\n", out, strerror(errno));
+		free(tmp);
+		return 1;
+	}
+	int err = att_analysis_write_timeline_csv(an, f);
+	if (fclose(f) && !err)
+		err = ATT_ERR_IO;
+	if (!err && rename(tmp, out))
+		err = ATT_ERR_IO;
+	if (err) {
+		fprintf(stderr, "attune analyze: cannot write %s: %s\n", out, strerror(errno));
+		remove(tmp);
+	}
+	free(tmp);
+	return err ? 1 : 0;
+}
+
+int att_cmd_analyze(int argc, char **argv)
+{
+	const char *path = NULL, *timeline = NULL;
+	int json = 0;
+	struct att_analysis_cfg cfg = {0};
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const char *val = NULL;
+		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+			usage(stdout);
+			return 0;
+		}
+		if (!strcmp(a, "--json")) {
+			json = 1;
+			continue;
+		}
+		const char *eq = strchr(a, '=');
+		size_t name_len = eq && !strncmp(a, "--", 2) ? (size_t)(eq - a) : strlen(a);
+		int is_window = !strncmp(a, "--window", name_len) && name_len == 8;
+		int is_step = !strncmp(a, "--step", name_len) && name_len == 6;
+		int is_tl = !strncmp(a, "--timeline-csv", name_len) && name_len == 14;
+		if (is_window || is_step || is_tl) {
+			if (eq && !strncmp(a, "--", 2))
+				val = eq + 1;
+			else if (i + 1 < argc)
+				val = argv[++i];
+			else
+				return usage_error("%s needs a value", a);
+			if (is_tl) {
+				if (!*val)
+					return usage_error("%s needs a file name", "--timeline-csv");
+				timeline = val;
+			} else if (is_window) {
+				if (parse_seconds(val, 5, 600, &cfg.window_s))
+					return usage_error("--window takes seconds between 5 and 600, not '%s'",
+					                   val);
+			} else if (parse_seconds(val, 0.01, 600, &cfg.step_s)) {
+				return usage_error("--step takes seconds between 0.01 and 600, not '%s'",
+				                   val);
+			}
+			continue;
+		}
+		if (a[0] == '-' && a[1]) {
+			return usage_error("unknown option '%s'", a);
+		}
+		if (path)
+			return usage_error("one FILE only ('%s' is extra)", a);
+		path = a;
+	}
+	if (!path)
+		return usage_error("%s", "FILE missing: give a recording (.csv)");
+	if (cfg.window_s && cfg.step_s > cfg.window_s)
+		return usage_error("%s", "--step must not exceed --window");
+	if (!cfg.window_s && cfg.step_s > 30)
+		return usage_error("%s", "--step must not exceed the window (30 s)");
+
+	char why[512] = "";
+	const char *what = "CSV";
+	reader_fn read = pick_reader(path, &what);
+	if (!read) {
+		fprintf(stderr,
+		        "attune analyze: %s: %s files cannot be analysed by this build yet; export "
+		        "the session as CSV\n",
+		        path, what);
+		return 1;
+	}
+	struct att_recording *rec = NULL;
+	int err = read(path, &rec, why, sizeof why);
+	if (err) {
+		fprintf(stderr, "attune analyze: %s: %s\n", path, why[0] ? why : att_strerror(err));
+		return 1;
+	}
+	struct bar bar = {.shown = 0};
+	clock_gettime(CLOCK_MONOTONIC, &bar.start);
+	if (isatty(STDERR_FILENO)) {
+		cfg.progress = show_progress;
+		cfg.progress_user = &bar;
+	}
+	struct att_analysis *an = NULL;
+	err = att_analyze(&cfg, rec, &an, why, sizeof why);
+	att_recording_free(rec);
+	if (err) {
+		fprintf(stderr, "attune analyze: %s: %s\n", path, why[0] ? why : att_strerror(err));
+		return 1;
+	}
+	int rc = 0;
+	if (timeline)
+		rc = write_timeline(an, timeline);
+	if (json) {
+		if (att_analysis_write_json(an, stdout, 2)) {
+			fprintf(stderr, "attune analyze: cannot write the JSON to stdout: %s\n",
+			        strerror(errno));
+			rc = 1;
+		}
+	} else {
+		print_summary(path, an);
+		if (fflush(stdout))
+			rc = 1;
+	}
+	att_analysis_free(an);
+	return rc;
+}

@@ -1,0 +1,379 @@
+/* Offline analysis, checked against couples generated here with known truth: a fixed phase
+ * offset must come out as that offset and lag, locked pairs as PLV ~1, anti-phase as no match,
+ * independent breathers below chance, rates and heart rates as generated; and a recording without
+ * PPG gives NAN (null) heart figures rather than invented ones. */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analysis.h"
+#include "attune/wire.h"
+#include "check.h"
+#include "engine.h"
+
+#define RATE 250.0
+
+static uint64_t rng_state = 88172645463325252ull;
+
+static double uniform(void)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return (double)(rng_state >> 11) / 9007199254740992.0;
+}
+
+static double gauss(void)
+{
+	double u = uniform() + 1e-12, v = uniform();
+	return sqrt(-2 * log(u)) * cos(2 * M_PI * v);
+}
+
+/* A pulse wave: systolic peak and a dicrotic wave, psi in [0, 1) of a beat. */
+static double pulse_shape(double psi)
+{
+	double s = (psi - 0.15) / 0.06, d = (psi - 0.45) / 0.1;
+	return exp(-s * s) + 0.35 * exp(-d * d);
+}
+
+struct truth {
+	double hr_bpm, rmssd_ms;
+};
+
+/* Fills a PPG channel with beats at hr_bpm whose intervals wobble by ibi_sd_s (successive
+ * differences give RMSSD); returns the truth measured on the generated intervals. */
+static struct truth make_ppg(float *x, size_t n, double hr_bpm, double ibi_sd_s)
+{
+	double t_beat = 0.3, ibi = 60 / hr_bpm, prev_ibi = NAN, sum_ibi = 0, sum_d2 = 0;
+	size_t beats = 0, diffs = 0;
+	double next = t_beat + ibi;
+	for (size_t i = 0; i < n; i++) {
+		double t = (double)i / RATE;
+		while (t >= next) {
+			if (isfinite(prev_ibi)) {
+				sum_d2 += (ibi - prev_ibi) * (ibi - prev_ibi);
+				diffs++;
+			}
+			sum_ibi += ibi;
+			beats++;
+			prev_ibi = ibi;
+			t_beat = next;
+			ibi = 60 / hr_bpm + ibi_sd_s * gauss();
+			next = t_beat + ibi;
+		}
+		x[i] = (float)(2.0 + 0.5 * pulse_shape((t - t_beat) / ibi) + 0.01 * gauss());
+	}
+	struct truth tr = {60 / (sum_ibi / (double)beats), 1000 * sqrt(sum_d2 / (double)diffs)};
+	return tr;
+}
+
+/* A breath of phase phi (x = cos(phi) plus an inhale/exhale asymmetry), on an offset with slow
+ * drift and belt noise, as a chest belt in arbitrary units shows it. */
+static float breath_sample(double phi, double t, double offset)
+{
+	return (float)(offset + 0.02 * t / 60 + cos(phi) + 0.15 * cos(2 * phi + 0.6) +
+	               0.03 * gauss());
+}
+
+/* The shared breathing phase of the last make_locked() call, for window truths. */
+static double *truth_phi;
+
+/* A locked pair: one breathing rhythm whose rate varies from breath to breath (AR(1), tau 3 s,
+ * sd 0.03 Hz: breath durations vary by ~10-15 %, as in unpaced breathing) - without it a
+ * circularly shifted partner would be locked too and no chance level could tell - and B following
+ * it offset_deg behind. */
+static struct att_recording *make_locked(double seconds, double f_hz, double offset_deg,
+                                         int with_ppg, struct truth tr[2])
+{
+	size_t n = (size_t)(seconds * RATE);
+	struct att_recording *rec = NULL;
+	unsigned mask = with_ppg ? 0xf : (1u << ATT_CH_A_RESP) | (1u << ATT_CH_B_RESP);
+	if (att_recording_new(RATE, n, mask, &rec))
+		return NULL;
+	free(truth_phi);
+	truth_phi = malloc(n * sizeof *truth_phi);
+	double d = offset_deg * M_PI / 180, phi = 0, dev = 0;
+	double a = exp(-1 / (3 * RATE)), sd = 0.03 * sqrt(1 - a * a);
+	for (size_t i = 0; i < n; i++) {
+		double t = (double)i / RATE;
+		truth_phi[i] = phi;
+		rec->ch[ATT_CH_A_RESP][i] = breath_sample(phi, t, 3.0);
+		rec->ch[ATT_CH_B_RESP][i] = breath_sample(phi - d, t, -1.0);
+		dev = a * dev + sd * gauss();
+		phi += 2 * M_PI * (f_hz + dev) / RATE;
+	}
+	if (with_ppg) {
+		tr[0] = make_ppg(rec->ch[ATT_CH_A_PPG], n, 72, 0.03);
+		tr[1] = make_ppg(rec->ch[ATT_CH_B_PPG], n, 85, 0.02);
+	}
+	return rec;
+}
+
+static int cmp(const void *x, const void *y)
+{
+	double a = *(const double *)x, b = *(const double *)y;
+	return (a > b) - (a < b);
+}
+
+/* The true breathing rate (/min) over each timeline window, median over windows: what
+ * breath_rate_bpm must be. *f_hz gets the median true frequency, for the true lag. */
+static double truth_rate(const struct att_analysis *an, size_t n, double *f_hz)
+{
+	double *r = malloc(an->n_timeline * sizeof *r);
+	for (size_t i = 0; i < an->n_timeline; i++) {
+		double t0 = an->timeline[i].t - an->window_s / 2, t1 = t0 + an->window_s;
+		size_t i0 = (size_t)(t0 * RATE), i1 = (size_t)(t1 * RATE);
+		if (i1 >= n)
+			i1 = n - 1;
+		r[i] = 60 * (truth_phi[i1] - truth_phi[i0]) / (2 * M_PI) / ((double)(i1 - i0) / RATE);
+	}
+	qsort(r, an->n_timeline, sizeof *r, cmp);
+	double m = r[an->n_timeline / 2];
+	free(r);
+	if (f_hz)
+		*f_hz = m / 60;
+	return m;
+}
+
+/* Two people breathing on their own: each rate varies (AR(1), tau 3 s, sd 0.03 Hz) around its
+ * own mean, as unpaced breathing does. */
+static struct att_recording *make_independent(double seconds)
+{
+	size_t n = (size_t)(seconds * RATE);
+	struct att_recording *rec = NULL;
+	if (att_recording_new(RATE, n, (1u << ATT_CH_A_RESP) | (1u << ATT_CH_B_RESP), &rec))
+		return NULL;
+	double phi[2] = {0, 1.0}, dev[2] = {0, 0}, f0[2] = {0.25, 0.21};
+	double a = exp(-1 / (3 * RATE)), sd = 0.03 * sqrt(1 - a * a);
+	for (size_t i = 0; i < n; i++) {
+		double t = (double)i / RATE;
+		for (int k = 0; k < 2; k++) {
+			dev[k] = a * dev[k] + sd * gauss();
+			phi[k] += 2 * M_PI * (f0[k] + dev[k]) / RATE;
+		}
+		rec->ch[ATT_CH_A_RESP][i] = breath_sample(phi[0], t, 0);
+		rec->ch[ATT_CH_B_RESP][i] = breath_sample(phi[1], t, 0);
+	}
+	return rec;
+}
+
+static struct att_analysis *run(const struct att_recording *rec, const char *what)
+{
+	struct att_analysis *an = NULL;
+	char why[256] = "";
+	int err = att_analyze(NULL, rec, &an, why, sizeof why);
+	if (err) {
+		fprintf(stderr, "%s: att_analyze failed: %d %s\n", what, err, why);
+		att_check_failures++;
+	}
+	return an;
+}
+
+static void offset_45_degrees_gives_phase_lag_and_locking(void)
+{
+	struct truth tr[2];
+	struct att_recording *rec = make_locked(300, 0.25, 45, 1, tr);
+	struct att_analysis *an = run(rec, "45 degrees");
+	if (an) {
+		CHECK_NEAR(an->duration_s, 300, 1e-9);
+		CHECK_NEAR(an->rate_hz, RATE, 0);
+		CHECK_NEAR(an->sync.relative_phase_deg, 45, 5);
+		double f, rate = truth_rate(an, rec->n, &f);
+		CHECK_NEAR(an->sync.lag_s, 45.0 / 360 / f, 0.1); /* ~0.5 s: 45 degrees of a 4 s breath */
+		CHECK(an->sync.plv >= 0.95);
+		CHECK(an->sync.in_sync_fraction >= 0.9);
+		CHECK_NEAR(an->sync.match, cos(M_PI / 4), 0.07);
+		CHECK(an->sync.coherence >= 0.9);
+		CHECK_NEAR(an->a.breath_rate_bpm, rate, 0.3);
+		CHECK_NEAR(an->b.breath_rate_bpm, rate, 0.3);
+		size_t cycles = (size_t)(truth_phi[rec->n - 1] / (2 * M_PI));
+		CHECK(an->a.breaths + 1 >= cycles && an->a.breaths <= cycles + 1);
+		CHECK_NEAR(an->a.heart_rate_bpm, tr[0].hr_bpm, 1);
+		CHECK_NEAR(an->b.heart_rate_bpm, tr[1].hr_bpm, 1);
+		CHECK_NEAR(an->a.rmssd_ms, tr[0].rmssd_ms, 0.25 * tr[0].rmssd_ms);
+		CHECK_NEAR(an->b.rmssd_ms, tr[1].rmssd_ms, 0.25 * tr[1].rmssd_ms);
+		CHECK(isfinite(an->sync.hr_sync_r) && fabs(an->sync.hr_sync_r) <= 1);
+		CHECK(an->a.resp_quality == ATT_Q_OK && an->b.resp_quality == ATT_Q_OK);
+		CHECK(an->a.ppg_quality == ATT_Q_OK && an->b.ppg_quality == ATT_Q_OK);
+		/* Timeline: one window per second, centred, inside the recording. */
+		CHECK(an->n_timeline >= 260 && an->n_timeline <= 272);
+		size_t bad = 0;
+		for (size_t i = 0; i < an->n_timeline; i++) {
+			const struct att_analysis_window *w = &an->timeline[i];
+			bad += !(fabs(w->relative_phase_deg - 45) <= 5 && w->plv >= 0.95 &&
+			         fabs(w->lag_s - 0.5) <= 0.15 && fabs(w->a_breath_rate_bpm - 15) <= 2 &&
+			         fabs(w->a_heart_rate_bpm - 72) <= 3 && w->t >= 15 && w->t <= 285);
+			if (i)
+				CHECK_NEAR(w->t - an->timeline[i - 1].t, 1, 1e-6);
+		}
+		CHECK(bad == 0);
+		if (bad)
+			fprintf(stderr, "  %zu windows off\n", bad);
+		fprintf(stderr, "  truth: rate %.2f /min, lag %.3f s, %zu cycles\n", rate,
+		        45.0 / 360 / f, cycles);
+		fprintf(stderr, "  45 deg: rel %.2f lag %.3f plv %.3f chance %.3f match %.3f rates "
+		                "%.2f %.2f hr %.2f/%.2f (%.2f/%.2f) rmssd %.1f/%.1f (%.1f/%.1f)\n",
+		        an->sync.relative_phase_deg, an->sync.lag_s, an->sync.plv,
+		        an->sync.plv_chance, an->sync.match, an->a.breath_rate_bpm,
+		        an->b.breath_rate_bpm, an->a.heart_rate_bpm, an->b.heart_rate_bpm,
+		        tr[0].hr_bpm, tr[1].hr_bpm, an->a.rmssd_ms, an->b.rmssd_ms, tr[0].rmssd_ms,
+		        tr[1].rmssd_ms);
+	}
+	att_analysis_free(an);
+	att_recording_free(rec);
+}
+
+static void b_leading_gives_negative_phase_and_lag(void)
+{
+	struct att_recording *rec = make_locked(120, 0.2, -60, 0, NULL);
+	struct att_analysis *an = run(rec, "-60 degrees");
+	if (an) {
+		CHECK_NEAR(an->sync.relative_phase_deg, -60, 5);
+		double f, rate = truth_rate(an, rec->n, &f);
+		CHECK_NEAR(an->sync.lag_s, -60.0 / 360 / f, 0.1);
+		CHECK_NEAR(an->a.breath_rate_bpm, rate, 0.3);
+		CHECK_NEAR(an->b.breath_rate_bpm, rate, 0.3);
+	}
+	att_analysis_free(an);
+	att_recording_free(rec);
+}
+
+static void aligned_matches_and_anti_phase_does_not(void)
+{
+	struct att_recording *rec = make_locked(180, 0.2, 0, 0, NULL);
+	struct att_analysis *an = run(rec, "aligned");
+	if (an) {
+		CHECK(an->sync.match >= 0.9);
+		CHECK(an->sync.matched_fraction >= 0.95);
+		CHECK_NEAR(an->sync.relative_phase_deg, 0, 5);
+	}
+	att_analysis_free(an);
+	att_recording_free(rec);
+
+	rec = make_locked(180, 0.2, 180, 0, NULL);
+	an = run(rec, "anti-phase");
+	if (an) {
+		CHECK(an->sync.match <= 0.05);
+		CHECK(an->sync.matched_fraction == 0);
+		CHECK(an->sync.plv >= 0.95); /* locked, just not together */
+		CHECK(fabs(an->sync.relative_phase_deg) >= 175);
+	}
+	att_analysis_free(an);
+	att_recording_free(rec);
+}
+
+static void independent_breathers_stay_below_chance(void)
+{
+	struct att_recording *rec = make_independent(600);
+	struct att_analysis *an = run(rec, "independent");
+	if (an) {
+		size_t below = 0, judged = 0;
+		for (size_t i = 0; i < an->n_timeline; i++) {
+			const struct att_analysis_window *w = &an->timeline[i];
+			if (isfinite(w->plv_chance)) {
+				judged++;
+				below += w->plv <= w->plv_chance;
+			}
+		}
+		CHECK(judged >= an->n_timeline * 9 / 10);
+		CHECK(below >= judged * 9 / 10);
+		CHECK(an->sync.in_sync_fraction <= 0.1);
+		CHECK(an->sync.matched_fraction <= 0.05);
+		CHECK_NEAR(an->a.breath_rate_bpm, 15, 1.5);
+		CHECK_NEAR(an->b.breath_rate_bpm, 12.6, 1.5);
+		fprintf(stderr, "  independent: %zu/%zu windows below chance, plv %.3f chance %.3f\n",
+		        below, judged, an->sync.plv, an->sync.plv_chance);
+	}
+	att_analysis_free(an);
+	att_recording_free(rec);
+}
+
+static void no_ppg_gives_nan_heart_figures_and_json_nulls(void)
+{
+	struct att_recording *rec = make_locked(60, 0.25, 30, 0, NULL);
+	struct att_analysis *an = run(rec, "no ppg");
+	if (an) {
+		CHECK(isnan(an->a.heart_rate_bpm) && isnan(an->b.heart_rate_bpm));
+		CHECK(isnan(an->a.rmssd_ms) && isnan(an->sync.hr_sync_r));
+		CHECK(an->a.ppg_quality == ATT_Q_ABSENT && an->b.ppg_quality == ATT_Q_ABSENT);
+		for (size_t i = 0; i < an->n_timeline; i++)
+			CHECK(isnan(an->timeline[i].a_heart_rate_bpm));
+		FILE *f = tmpfile();
+		CHECK(att_analysis_write_json(an, f, 0) == ATT_OK);
+		long len = ftell(f);
+		rewind(f);
+		char *text = calloc(1, (size_t)len + 1);
+		CHECK(fread(text, 1, (size_t)len, f) == (size_t)len);
+		CHECK(strstr(text, "\"heart_rate_bpm\":null") != NULL);
+		CHECK(strstr(text, "\"hr_sync_r\":null") != NULL);
+		CHECK(strstr(text, "\"ppg\":\"absent\"") != NULL);
+		CHECK(text[len - 1] == '\n' && !memchr(text, '\n', (size_t)len - 1));
+		free(text);
+		fclose(f);
+	}
+	att_analysis_free(an);
+	att_recording_free(rec);
+}
+
+static void window_setting_and_bad_input(void)
+{
+	struct att_recording *rec = make_locked(120, 0.25, 0, 0, NULL);
+	struct att_analysis_cfg cfg = {.window_s = 20, .step_s = 0.5};
+	struct att_analysis *an = (void *)1;
+	char why[256] = "";
+	CHECK(att_analyze(&cfg, rec, &an, why, sizeof why) == ATT_OK);
+	if (an) {
+		CHECK_NEAR(an->window_s, 20, 0.02);
+		CHECK_NEAR(an->step_s, 0.5, 0.04);
+		CHECK(an->n_timeline >= (size_t)((116 - 20) / an->step_s));
+		for (size_t i = 1; i < an->n_timeline; i++)
+			CHECK_NEAR(an->timeline[i].t - an->timeline[i - 1].t, an->step_s, 1e-9);
+		fprintf(stderr, "  window 20 s step 0.5 s: %zu windows, first at %.2f s\n", an->n_timeline, an->timeline[0].t);
+		CHECK_NEAR(an->timeline[0].t, 2 + 10, 0.05); /* the first window is centred */
+	}
+	att_analysis_free(an);
+
+	cfg.window_s = 2;
+	CHECK(att_analyze(&cfg, rec, &an, why, sizeof why) == ATT_ERR_ARG);
+	CHECK(an == NULL && strstr(why, "window") != NULL);
+
+	float *b = rec->ch[ATT_CH_B_RESP];
+	rec->ch[ATT_CH_B_RESP] = NULL;
+	CHECK(att_analyze(NULL, rec, &an, why, sizeof why) == ATT_ERR_NO_DATA);
+	CHECK(an == NULL && strstr(why, "b_resp") != NULL);
+	rec->ch[ATT_CH_B_RESP] = b;
+
+	size_t n = rec->n;
+	rec->n = (size_t)(5 * RATE);
+	CHECK(att_analyze(NULL, rec, &an, why, sizeof why) == ATT_ERR_NO_DATA);
+	CHECK(an == NULL && strstr(why, "at least 10 s") != NULL);
+	rec->n = n;
+
+	/* A channel of missing values is refused; a few missing samples are bridged. */
+	for (size_t i = 0; i < n; i++)
+		rec->ch[ATT_CH_A_RESP][i] = NAN;
+	CHECK(att_analyze(NULL, rec, &an, why, sizeof why) == ATT_ERR_NO_DATA);
+	att_recording_free(rec);
+	rec = make_locked(120, 0.25, 0, 0, NULL);
+	for (size_t i = 1000; i < 1050; i++)
+		rec->ch[ATT_CH_B_RESP][i] = NAN;
+	CHECK(att_analyze(NULL, rec, &an, why, sizeof why) == ATT_OK);
+	if (an)
+		CHECK(an->sync.match >= 0.9);
+	att_analysis_free(an);
+	att_recording_free(rec);
+}
+
+int main(void)
+{
+	offset_45_degrees_gives_phase_lag_and_locking();
+	b_leading_gives_negative_phase_and_lag();
+	aligned_matches_and_anti_phase_does_not();
+	independent_breathers_stay_below_chance();
+	no_ppg_gives_nan_heart_figures_and_json_nulls();
+	window_setting_and_bad_input();
+	free(truth_phi);
+	return att_check_done("analysis");
+}

@@ -35,6 +35,8 @@ struct board {
 	int fd; /* the pty, or -1 */
 	uint8_t buf[ATT_WIRE_MAX_ENCODED + 1];
 	size_t len;
+	uint8_t rbuf[4096]; /* read-ahead from the pty */
+	size_t rpos, rlen;
 	int overlong;  /* bytes discarded since the last delimiter (a run too long to be a frame) */
 	unsigned bad;  /* chunks between delimiters that did not parse */
 	int hangup;
@@ -127,6 +129,7 @@ static int open_link(struct board *b)
 		tcsetattr(b->fd, TCSANOW, &tio);
 	}
 	b->len = 0;
+	b->rpos = b->rlen = 0;
 	b->overlong = 0;
 	b->hangup = 0;
 	return 0;
@@ -155,8 +158,18 @@ static int next_frame(struct board *b, struct att_wire_frame *f, double timeout_
 	double t0 = now_s();
 	for (;;) {
 		uint8_t byte;
-		ssize_t r = read(b->fd, &byte, 1);
-		if (r == 1) {
+		ssize_t r;
+		if (b->rpos == b->rlen) {
+			r = read(b->fd, b->rbuf, sizeof b->rbuf);
+			if (r > 0) {
+				b->rpos = 0;
+				b->rlen = (size_t)r;
+			}
+		} else {
+			r = 1;
+		}
+		if (r > 0) {
+			byte = b->rbuf[b->rpos++];
 			if (byte != ATT_WIRE_DELIMITER) {
 				if (b->len < sizeof b->buf)
 					b->buf[b->len++] = byte;

@@ -16,6 +16,11 @@ enum skip_mode {
 };
 
 struct att_decoder {
+	/* CRC-16/CCITT-FALSE tables for four bytes per step (slicing-by-4): crc[k][i] is the CRC
+	 * register after byte i followed by k zero bytes, from 0. Same CRC as att_wire_crc16(), about
+	 * three times faster; per decoder rather than global so the library has no shared state. */
+	uint16_t crc[4][256];
+	uint8_t raw[ATT_WIRE_MAX_ENCODED];
 	uint8_t buf[ATT_WIRE_MAX_ENCODED];
 	size_t len;
 	enum skip_mode skip;
@@ -27,6 +32,7 @@ struct att_decoder {
 enum att_err att_decoder_new(struct att_decoder **out)
 {
 	struct att_decoder *dec;
+	unsigned i, k;
 	if (!out)
 		return ATT_ERR_ARG;
 	*out = NULL;
@@ -34,6 +40,18 @@ enum att_err att_decoder_new(struct att_decoder **out)
 	if (!dec)
 		return ATT_ERR_NOMEM;
 	dec->skip = SKIP_PARTIAL;
+	for (i = 0; i < 256; i++) {
+		uint16_t c = (uint16_t)(i << 8);
+		int bit;
+		for (bit = 0; bit < 8; bit++)
+			c = (uint16_t)((c & 0x8000u) ? (unsigned)(c << 1) ^ 0x1021u : (unsigned)(c << 1));
+		dec->crc[0][i] = c;
+	}
+	for (k = 1; k < 4; k++)
+		for (i = 0; i < 256; i++) {
+			uint16_t c = dec->crc[k - 1][i];
+			dec->crc[k][i] = (uint16_t)((c << 8) ^ dec->crc[0][c >> 8]);
+		}
 	*out = dec;
 	return ATT_OK;
 }
@@ -78,11 +96,52 @@ static void count_sample(struct att_decoder *dec, const struct att_wire_sample *
 		dec->st.tx_overflow_frames++;
 }
 
+static uint16_t crc16(const struct att_decoder *dec, const uint8_t *p, size_t n)
+{
+	uint16_t crc = 0xFFFFu;
+	while (n >= 4) {
+		unsigned x = crc ^ ((unsigned)p[0] << 8 | p[1]);
+		crc = (uint16_t)(dec->crc[3][x >> 8] ^ dec->crc[2][x & 0xFFu] ^ dec->crc[1][p[2]] ^
+		                 dec->crc[0][p[3]]);
+		p += 4;
+		n -= 4;
+	}
+	while (n--)
+		crc = (uint16_t)((crc << 8) ^ dec->crc[0][(crc >> 8) ^ *p++]);
+	return crc;
+}
+
+/* att_wire_parse() with the decoder's faster COBS and CRC loops; the same answer for every input
+ * (the fuzz target checks that). enc holds no 0x00: it was cut at the delimiters. */
+static enum att_wire_parse_result parse(struct att_decoder *dec, const uint8_t *enc, size_t len,
+                                        struct att_wire_frame *out)
+{
+	uint8_t *raw = dec->raw;
+	size_t i = 0, n = 0;
+	if (len < 2 || len > ATT_WIRE_MAX_ENCODED)
+		return ATT_WIRE_BAD_LENGTH;
+	while (i < len) {
+		size_t run = (size_t)enc[i++] - 1;
+		if (run > len - i) /* also catches code 0x00, which wraps to SIZE_MAX */
+			return ATT_WIRE_BAD_COBS;
+		memcpy(raw + n, enc + i, run);
+		n += run;
+		i += run;
+		if (run != 0xFE && i < len)
+			raw[n++] = 0;
+	}
+	if (n < ATT_WIRE_HEADER + ATT_WIRE_CRC)
+		return ATT_WIRE_BAD_LENGTH;
+	if (crc16(dec, raw, n - ATT_WIRE_CRC) != att_wire_get_u16(raw + n - ATT_WIRE_CRC))
+		return ATT_WIRE_BAD_CRC;
+	return att_wire_parse_verified(raw, n, out);
+}
+
 /* Judges one complete frame of n encoded bytes (n >= 1; its delimiter already consumed). */
 static enum att_decode_result finish(struct att_decoder *dec, const uint8_t *enc, size_t n,
                                      struct att_wire_frame *frame)
 {
-	enum att_wire_parse_result r = att_wire_parse(enc, n, frame);
+	enum att_wire_parse_result r = parse(dec, enc, n, frame);
 	switch (r) {
 	case ATT_WIRE_OK:
 		dec->st.frames_ok++;

@@ -299,24 +299,18 @@ enum att_wire_parse_result {
 	ATT_WIRE_BAD_TYPE = 5,    /* intact, same version, unknown type */
 };
 
-/* Parses one COBS-encoded frame (delimiter excluded, len <= ATT_WIRE_MAX_ENCODED) into *out.
- * A frame with a valid CRC but another version sets out->type and out->version only. */
-static inline enum att_wire_parse_result att_wire_parse(const uint8_t *enc, size_t len,
-                                                        struct att_wire_frame *out)
+/* Interprets a COBS-decoded frame raw[0 .. n-1] (type, version, body, CRC) whose CRC the caller
+ * has already checked: version, type and body length, then the fields into *out. att_wire_parse()
+ * is the usual entry; this half exists so a reader with its own faster COBS/CRC loop (the host's
+ * stream decoder) still shares this one definition of the layout. */
+static inline enum att_wire_parse_result att_wire_parse_verified(const uint8_t *raw, size_t n,
+                                                                 struct att_wire_frame *out)
 {
-	uint8_t raw[ATT_WIRE_MAX_ENCODED];
-	size_t n, body;
+	size_t body;
 	const uint8_t *b;
 	unsigned c;
-	if (len < 2 || len > ATT_WIRE_MAX_ENCODED)
-		return ATT_WIRE_BAD_LENGTH;
-	n = att_wire_cobs_decode(enc, len, raw);
-	if (n == 0)
-		return ATT_WIRE_BAD_COBS;
 	if (n < ATT_WIRE_HEADER + ATT_WIRE_CRC)
 		return ATT_WIRE_BAD_LENGTH;
-	if (att_wire_crc16(raw, n - ATT_WIRE_CRC) != att_wire_get_u16(raw + n - ATT_WIRE_CRC))
-		return ATT_WIRE_BAD_CRC;
 	out->type = raw[0];
 	out->version = raw[1];
 	if (raw[1] != ATT_WIRE_VERSION)
@@ -366,6 +360,25 @@ static inline enum att_wire_parse_result att_wire_parse(const uint8_t *enc, size
 	default:
 		return ATT_WIRE_BAD_TYPE;
 	}
+}
+
+/* Parses one COBS-encoded frame (delimiter excluded, len <= ATT_WIRE_MAX_ENCODED) into *out.
+ * A frame with a valid CRC but another version sets out->type and out->version only. */
+static inline enum att_wire_parse_result att_wire_parse(const uint8_t *enc, size_t len,
+                                                        struct att_wire_frame *out)
+{
+	uint8_t raw[ATT_WIRE_MAX_ENCODED];
+	size_t n;
+	if (len < 2 || len > ATT_WIRE_MAX_ENCODED)
+		return ATT_WIRE_BAD_LENGTH;
+	n = att_wire_cobs_decode(enc, len, raw);
+	if (n == 0)
+		return ATT_WIRE_BAD_COBS;
+	if (n < ATT_WIRE_HEADER + ATT_WIRE_CRC)
+		return ATT_WIRE_BAD_LENGTH;
+	if (att_wire_crc16(raw, n - ATT_WIRE_CRC) != att_wire_get_u16(raw + n - ATT_WIRE_CRC))
+		return ATT_WIRE_BAD_CRC;
+	return att_wire_parse_verified(raw, n, out);
 }
 
 #endif /* ATTUNE_WIRE_H */

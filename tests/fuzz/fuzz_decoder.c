@@ -6,7 +6,8 @@
  * - a VALID frame re-encodes to exactly the bytes that carried it, delimiter included, and those
  *   re-encoded bytes parse back to the same frame;
  * - every byte is accounted for: bytes == bytes_ok + bytes_discarded + bytes_pending;
- * - the counters agree with the answers, and the same bytes fed in one piece give the same counters.
+ * - the counters agree with the answers, and the same bytes fed in one piece give the same counters;
+ * - every frame gets the verdict att_wire_parse() gives its bytes (an independent oracle).
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -38,7 +39,31 @@ static size_t encode(const struct att_wire_frame *f, uint8_t *out)
 struct tally {
 	uint64_t valid, invalid;
 	struct att_decoder_stats st;
+	uint8_t *verdicts; /* per frame: ATT_WIRE_OK for VALID, last_reject for INVALID */
+	size_t nverdicts;
 };
+
+/* The oracle: cut the stream at every 0x00 (skipping what precedes the first one) and judge each
+ * non-empty piece with att_wire_parse(), or as over-long; an unterminated tail is judged only
+ * when it is already over-long. Returns the number of verdicts. */
+static size_t oracle(const uint8_t *s, size_t n, uint8_t *verdicts)
+{
+	const uint8_t *z = memchr(s, 0, n);
+	size_t i, count = 0;
+	if (!z)
+		return 0;
+	for (i = (size_t)(z - s) + 1; i < n;) {
+		const uint8_t *e = memchr(s + i, 0, n - i);
+		size_t len = e ? (size_t)(e - (s + i)) : n - i;
+		struct att_wire_frame f;
+		if (len > ATT_WIRE_MAX_ENCODED)
+			verdicts[count++] = ATT_WIRE_BAD_LENGTH;
+		else if (e && len > 0)
+			verdicts[count++] = (uint8_t)att_wire_parse(s + i, len, &f);
+		i += len + 1;
+	}
+	return count;
+}
 
 /* Feeds stream[0..size) in chunks whose sizes come from the seed (0: one piece). */
 static void run(const uint8_t *stream, size_t size, uint32_t seed, struct tally *t)
@@ -46,6 +71,8 @@ static void run(const uint8_t *stream, size_t size, uint32_t seed, struct tally 
 	struct att_decoder *dec;
 	size_t pos = 0;
 	memset(t, 0, sizeof(*t));
+	t->verdicts = malloc(size + 1);
+	REQUIRE(t->verdicts != NULL);
 	REQUIRE(att_decoder_new(&dec) == ATT_OK);
 	while (pos < size) {
 		size_t n = size - pos, off = 0;
@@ -75,7 +102,11 @@ static void run(const uint8_t *stream, size_t size, uint32_t seed, struct tally 
 				REQUIRE(memcmp(enc, stream + end - m, m) == 0);
 				REQUIRE(att_wire_parse(enc, m - 1, &back) == ATT_WIRE_OK);
 				REQUIRE(encode(&back, enc + 0) == m);
+				t->verdicts[t->nverdicts++] = ATT_WIRE_OK;
 			} else if (r == ATT_DECODE_INVALID) {
+				struct att_decoder_stats st;
+				att_decoder_stats(dec, &st);
+				t->verdicts[t->nverdicts++] = st.last_reject;
 				t->invalid++;
 			}
 		} while (r != ATT_DECODE_NEED_MORE);
@@ -140,6 +171,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	run(stream, len, seed | 1u, &a);
 	run(stream, len, 0, &b);
+	/* The decoder judges every frame exactly as att_wire_parse() would (it has its own faster
+	 * COBS and CRC loops). */
+	{
+		uint8_t *want = malloc(len + 1);
+		REQUIRE(want != NULL);
+		REQUIRE(oracle(stream, len, want) == a.nverdicts);
+		REQUIRE(memcmp(want, a.verdicts, a.nverdicts) == 0);
+		REQUIRE(b.nverdicts == a.nverdicts && memcmp(b.verdicts, a.verdicts, a.nverdicts) == 0);
+		free(want);
+	}
+	free(a.verdicts);
+	free(b.verdicts);
 	REQUIRE(a.valid == b.valid && a.invalid == b.invalid);
 	REQUIRE(a.st.bytes_ok == b.st.bytes_ok && a.st.bytes_discarded == b.st.bytes_discarded);
 	REQUIRE(a.st.crc_errors == b.st.crc_errors && a.st.framing_errors == b.st.framing_errors);

@@ -409,17 +409,17 @@ int att_edf_read(const char *path, struct att_recording **out, char *why, size_t
 	f = fopen(path, "rb");
 	if (!f)
 		return fail(why, why_len, errno == EACCES ? ATT_ERR_PERMISSION : ATT_ERR_IO,
-		            "cannot open %s: %s", path, strerror(errno));
+		            "cannot open it: %s", strerror(errno));
 	fclose(f);
 	hdr = calloc(1, sizeof *hdr);
 	if (!hdr)
-		return fail(why, why_len, ATT_ERR_NOMEM, "out of memory reading %s", path);
+		return fail(why, why_len, ATT_ERR_NOMEM, "out of memory");
 	h = edfopen_file_readonly(path, hdr, EDFLIB_READ_ANNOTATIONS);
 	if (h < 0) {
 		int code = hdr->filetype;
 		free(hdr);
 		return fail(why, why_len, code == EDFLIB_MALLOC_ERROR ? ATT_ERR_NOMEM : ATT_ERR_FORMAT,
-		            "%s: %s", path, edf_open_error(code));
+		            "%s", edf_open_error(code));
 	}
 	for (int c = 0; c < 4; c++)
 		sig[c] = find_label(hdr, raw_labels[c]);
@@ -433,8 +433,7 @@ int att_edf_read(const char *path, struct att_recording **out, char *why, size_t
 	}
 	if (sig[0] < 0 || sig[2] < 0) {
 		e = fail(why, why_len, ATT_ERR_FORMAT,
-		         "%s: needs two respiration signals (labelled \"Resp A\" and \"Resp B\")",
-		         path);
+		         "needs two respiration signals (labelled \"Resp A\" and \"Resp B\")");
 		goto out;
 	}
 	for (int c = 0; c < 4; c++) {
@@ -447,9 +446,9 @@ int att_edf_read(const char *path, struct att_recording **out, char *why, size_t
 			spr = p->smp_in_datarecord;
 		} else if (p->smp_in_datarecord != spr) {
 			e = fail(why, why_len, ATT_ERR_FORMAT,
-			         "%s: signal \"%s\" has another sample rate than \"%s\"; "
+			         "signal \"%s\" has another sample rate than \"%s\"; "
 			         "resample it to one rate first",
-			         path, p->label, hdr->signalparam[sig[0]].label);
+			         p->label, hdr->signalparam[sig[0]].label);
 			goto out;
 		}
 		if (p->smp_in_file < n)
@@ -466,19 +465,19 @@ int att_edf_read(const char *path, struct att_recording **out, char *why, size_t
 			n -= pad;
 	}
 	if (n <= 0 || spr <= 0 || hdr->datarecord_duration <= 0) {
-		e = fail(why, why_len, ATT_ERR_FORMAT, "%s: the file holds no samples", path);
+		e = fail(why, why_len, ATT_ERR_FORMAT, "the file holds no samples");
 		goto out;
 	}
 	e = att_recording_new((double)spr * (double)EDFLIB_TIME_DIMENSION /
 	                              (double)hdr->datarecord_duration,
 	                      (size_t)n, mask, &rec);
 	if (e) {
-		fail(why, why_len, e, "%s: %s", path, att_strerror(e));
+		fail(why, why_len, e, "%s", att_strerror(e));
 		goto out;
 	}
 	buf = malloc(65536 * sizeof *buf);
 	if (!buf) {
-		e = fail(why, why_len, ATT_ERR_NOMEM, "out of memory reading %s", path);
+		e = fail(why, why_len, ATT_ERR_NOMEM, "out of memory");
 		goto out;
 	}
 	for (int c = 0; c < 4 && !e; c++) {
@@ -491,8 +490,7 @@ int att_edf_read(const char *path, struct att_recording **out, char *why, size_t
 			int got = edfread_digital_samples(h, sig[c], want, buf);
 			if (got <= 0) {
 				e = fail(why, why_len, ATT_ERR_FORMAT,
-				         "%s: the file is shorter than its header says (truncated?)",
-				         path);
+				         "the file is shorter than its header says (truncated?)");
 				break;
 			}
 			for (int i = 0; i < got; i++)

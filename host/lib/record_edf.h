@@ -55,7 +55,7 @@ int att_edf_write(const char *path, const struct att_session *s, const struct at
  * the stored digital values, which for attune files are the ADC counts, exactly as in the CSV
  * (analysis does not depend on scale or offset). The time of the first sample is t0 = 0.
  * *out is set to NULL first; caller frees with att_recording_free(). On failure why holds one
- * line: ATT_ERR_IO (missing, unreadable), ATT_ERR_FORMAT (not EDF, damaged or truncated, no two
+ * line without the path (callers prefix it, as for att_csv_read): ATT_ERR_IO (missing, unreadable), ATT_ERR_FORMAT (not EDF, damaged or truncated, no two
  * respiration channels, mixed rates, discontinuous EDF+D), ATT_ERR_NOMEM. */
 int att_edf_read(const char *path, struct att_recording **out, char *why, size_t why_len);
 

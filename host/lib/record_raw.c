@@ -655,7 +655,7 @@ int att_raw_read(const char *path, struct att_session **out, struct att_raw_stat
 	f = fopen(path, "rb");
 	if (!f) {
 		if (why && why_len)
-			snprintf(why, why_len, "cannot open %s: %s", path, strerror(errno));
+			snprintf(why, why_len, "cannot open it: %s", strerror(errno));
 		return errno == EACCES ? ATT_ERR_PERMISSION : ATT_ERR_IO;
 	}
 	for (;;) {
@@ -679,7 +679,7 @@ int att_raw_read(const char *path, struct att_session **out, struct att_raw_stat
 	}
 	if (ferror(f)) {
 		if (why && why_len)
-			snprintf(why, why_len, "cannot read %s: %s", path, strerror(errno));
+			snprintf(why, why_len, "cannot read it: %s", strerror(errno));
 		free(buf);
 		fclose(f);
 		return ATT_ERR_IO;

@@ -135,7 +135,7 @@ void att_raw_writer_free(struct att_raw_writer *w);
 /* Reads a raw capture. Damaged or torn records are skipped (counted in *stats, which may be
  * NULL); the file is refused only when it is not a raw capture at all or holds no INFO/META.
  * *out is set to NULL first; caller frees with att_session_free(). On an error writes one line a
- * user can act on into why (may be NULL). ATT_ERR_IO, ATT_ERR_FORMAT, ATT_ERR_NOMEM. */
+ * user can act on into why (may be NULL), without the path (callers prefix it). ATT_ERR_IO, ATT_ERR_FORMAT, ATT_ERR_NOMEM. */
 int att_raw_read(const char *path, struct att_session **out, struct att_raw_stats *stats,
                  char *why, size_t why_len);
 

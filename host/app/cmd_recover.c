@@ -1,0 +1,124 @@
+/* attune recover RAW: rebuilds a session's files from its raw capture after a crash, and says how
+ * much of the session it got back. Safe to run on a capture that ended cleanly (it rebuilds the
+ * same files) and on one still being written (it reads what is on disk now). */
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "record_raw.h"
+#include "recorder.h"
+
+static void usage(FILE *to)
+{
+	fprintf(to,
+	        "usage: attune recover RAW [--output DIR/NAME]\n"
+	        "\n"
+	        "Rebuilds NAME.edf, NAME.csv, NAME.json (and NAME.timeline.csv) from the raw capture\n"
+	        "NAME.attraw that attune writes while recording, e.g. after a crash or power cut.\n"
+	        "Damaged or incomplete records at the end are detected and left out.\n"
+	        "  --output DIR/NAME  where to write (default: beside RAW, same name)\n");
+}
+
+/* "DIR/NAME.attraw" -> "DIR/NAME" */
+static void base_of(const char *raw, char *out, size_t len)
+{
+	static const char *const exts[] = {".attraw", ".raw"};
+	size_t n;
+	snprintf(out, len, "%s", raw);
+	n = strlen(out);
+	for (size_t i = 0; i < sizeof exts / sizeof exts[0]; i++) {
+		size_t k = strlen(exts[i]);
+		if (n > k && !strcmp(out + n - k, exts[i])) {
+			out[n - k] = '\0';
+			return;
+		}
+	}
+}
+
+int att_cmd_recover(int argc, char **argv)
+{
+	const char *raw = NULL, *output = NULL;
+	char base[ATT_RECORDER_PATH_MAX], why[512];
+	struct att_session *s = NULL;
+	struct att_raw_stats st;
+	struct att_export_report rep;
+	int e;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			usage(stdout);
+			return 0;
+		} else if (!strcmp(argv[i], "--output") || !strcmp(argv[i], "-o")) {
+			if (++i >= argc) {
+				fprintf(stderr, "attune recover: --output needs a DIR/NAME\n");
+				return 2;
+			}
+			output = argv[i];
+		} else if (argv[i][0] == '-' && argv[i][1]) {
+			fprintf(stderr, "attune recover: unknown option '%s'; see attune recover --help\n",
+			        argv[i]);
+			return 2;
+		} else if (!raw) {
+			raw = argv[i];
+		} else {
+			fprintf(stderr, "attune recover: one raw capture at a time ('%s' is extra)\n",
+			        argv[i]);
+			return 2;
+		}
+	}
+	if (!raw) {
+		usage(stderr);
+		return 2;
+	}
+	if (strlen(output ? output : raw) >= sizeof base - 16) {
+		fprintf(stderr, "attune recover: path too long\n");
+		return 2;
+	}
+	base_of(output ? output : raw, base, sizeof base);
+	if (!output && !strcmp(base, raw)) {
+		fprintf(stderr, "attune recover: %s does not end in .attraw; give --output DIR/NAME\n",
+		        raw);
+		return 2;
+	}
+	e = att_raw_read(raw, &s, &st, why, sizeof why);
+	if (e) {
+		fprintf(stderr, "attune recover: %s: %s\n", raw, why);
+		return 1;
+	}
+	if (!s->n_samples) {
+		fprintf(stderr, "attune recover: %s holds no samples (the session stopped before any "
+		                "arrived); nothing to rebuild\n",
+		        raw);
+		att_session_free(s);
+		return 1;
+	}
+	e = att_session_export(s, base, &rep, why, sizeof why);
+	if (e) {
+		fprintf(stderr, "attune recover: %s\n", why);
+		att_session_free(s);
+		return 1;
+	}
+	printf("recovered %llu samples (%.1f s at %u Hz) from %s\n", (unsigned long long)rep.samples,
+	       rep.duration_s, s->info.rate_hz, raw);
+	if (rep.gaps)
+		printf("  %llu gap(s): %llu missing samples filled and annotated\n",
+		       (unsigned long long)rep.gaps, (unsigned long long)rep.samples_filled);
+	if (s->clean_end)
+		printf("  the session had ended cleanly\n");
+	else
+		printf("  the session had not ended cleanly (crash or still running)\n");
+	if (st.ignored_bytes)
+		printf("  ignored %llu damaged byte(s) in %llu place(s)%s\n",
+		       (unsigned long long)st.ignored_bytes, (unsigned long long)st.bad_regions,
+		       st.torn_tail ? ", including an incomplete record at the end" : "");
+	if (st.rate_changed)
+		printf("  warning: the device rate changed during the session; all samples were "
+		       "taken at the first rate\n");
+	printf("wrote %s.edf, %s.csv, %s.json%s%s%s\n", base, base, base,
+	       rep.analysed ? ", " : "", rep.analysed ? base : "",
+	       rep.analysed ? ".timeline.csv" : "");
+	if (!rep.analysed)
+		printf("  no analysis in %s.json: %s\n", base, rep.analysis_why);
+	att_session_free(s);
+	return 0;
+}

@@ -1,0 +1,197 @@
+#!/usr/bin/python3
+"""Session files written by the recorder, read back by an independent reader (MNE-Python).
+
+A generated couple (known truth: `test_recording_gen truth N`) is recorded for 40.3 s at 250 Hz with
+25 samples lost at 20 s, a marker, a pacer change and a note. Then:
+- MNE opens NAME.edf: channel labels, sample rate, duration (whole 1 s data records), every value
+  within the digital resolution of the ADC counts fed in, the gap held at the last value, and the
+  annotations (marker, pacer, gap, note, end padding) at their times;
+- NAME.csv holds the same counts, the `filled` column marks the gap;
+- NAME.json is the analyze JSON of the session;
+- `attune analyze` gives the same JSON for NAME.csv and NAME.edf (float tolerance);
+- `attune export NAME.attraw --csv` equals NAME.csv; `attune export NAME.edf --csv` gives the counts;
+- bad input (garbage, truncated EDF, a capture cut inside its header) -> one line on stderr,
+  exit 1; a capture with a torn tail is recovered (exit 0) and says so.
+Exit 77 (skip) when MNE is not installed, unless ATTUNE_REQUIRE_DATA=1.
+"""
+import csv
+import json
+import math
+import os
+import subprocess
+import sys
+import tempfile
+
+RATE = 250
+SECONDS = 40.3
+DROP_AT, DROP_N = 20, 25
+VREF_MV = 5000.0
+
+failures = 0
+
+
+def check(cond, what):
+    global failures
+    if not cond:
+        failures += 1
+        print("CHECK failed:", what, file=sys.stderr)
+
+
+def run(args, **kw):
+    return subprocess.run(args, capture_output=True, text=True, timeout=300, **kw)
+
+
+def main():
+    try:
+        import mne
+        import numpy as np
+    except ImportError as e:
+        msg = f"test_recording_mne: needs python3-mne and numpy ({e}); apt-get install python3-mne"
+        print(msg, file=sys.stderr)
+        sys.exit(1 if os.environ.get("ATTUNE_REQUIRE_DATA") == "1" else 77)
+    mne.set_log_level("ERROR")
+    build = os.environ["ATTUNE_BUILD"]
+    gen = os.path.join(build, "tests", "integration", "test_recording_gen")
+    attune = os.path.join(build, "host", "app", "attune")
+
+    with tempfile.TemporaryDirectory(prefix="att_rec_mne_") as d:
+        base = os.path.join(d, "session")
+        p = run([gen, "record", base, str(SECONDS), "--drop-at", str(DROP_AT), str(DROP_N)])
+        check(p.returncode == 0, f"recording failed: {p.stderr.strip()}")
+        print(p.stdout.strip())
+        n_counter = round(SECONDS * RATE)  # grid length = counters spanned
+        truth = np.loadtxt(run([gen, "truth", str(n_counter)]).stdout.splitlines(),
+                           delimiter=",", dtype=np.int64)[:, 1:]
+        # what the grid must hold: the truth, the lost samples held at the last value
+        want = truth.copy()
+        lo = DROP_AT * RATE
+        want[lo:lo + DROP_N] = truth[lo - 1]
+
+        # --- EDF through MNE ---
+        raw = mne.io.read_raw_edf(base + ".edf", preload=True)
+        names = raw.ch_names
+        check(names[:4] == ["Resp A", "PPG A", "Resp B", "PPG B"], f"labels {names[:4]}")
+        check(raw.info["sfreq"] == RATE, f"sfreq {raw.info['sfreq']}")
+        records = math.ceil(n_counter / RATE)
+        check(raw.n_times == records * RATE, f"n_times {raw.n_times} != {records * RATE}")
+        data = raw.get_data(picks=[0, 1, 2, 3])  # volts
+        counts = data * 1e3 * 1024.0 / VREF_MV
+        err = np.abs(counts[:, :n_counter] - want.T)
+        check(err.max() < 0.5, f"EDF values differ from the counts fed in by {err.max():.3f} LSB")
+        pad = counts[:, n_counter:]
+        check(np.all(np.abs(pad - want[-1][:, None]) < 0.5), "padding holds the last value")
+        ann = {a["description"]: (a["onset"], a["duration"]) for a in raw.annotations}
+        print("annotations:", ann)
+        expect = {"eyes closed": 5.0, "pacer 6.0/min": 8.0, f"gap {DROP_N} samples": DROP_AT,
+                  "frames lost": DROP_AT + DROP_N / RATE,
+                  f"end padding {records * RATE - n_counter} samples": n_counter / RATE}
+        for text, onset in expect.items():
+            check(text in ann and abs(ann[text][0] - onset) < 1e-3,
+                  f"annotation '{text}' at {onset} s (got {ann.get(text)})")
+        check(abs(ann.get(f"gap {DROP_N} samples", (0, 0))[1] - DROP_N / RATE) < 1e-3,
+              "gap annotation lasts as long as the gap")
+        with open(base + ".edf", "rb") as f:
+            head = f.read(256)
+        check(b"A_Anna,B_Ben" in head[8:88], f"patient field {head[8:88]!r}")
+        check(b"generated couple" in head[88:168] or b"generated_couple" in head[88:168],
+              f"recording field {head[88:168]!r}")
+        if len(names) > 4:
+            check("Match" in names and "PLV" in names, f"derived channels {names[4:]}")
+
+        # --- CSV ---
+        with open(base + ".csv") as f:
+            rows = list(csv.reader(f))
+        head = rows[0]
+        check(head[:6] == ["t", "a_resp", "a_ppg", "b_resp", "b_ppg", "filled"], f"CSV header {head}")
+        body = np.array([[float(x) if x else np.nan for x in r[:6]] for r in rows[1:]])
+        check(len(body) == n_counter, f"CSV rows {len(body)} != {n_counter}")
+        check(np.all(body[:, 1:5] == want), "CSV counts equal the counts fed in")
+        check(np.allclose(body[:, 0], np.arange(n_counter) / RATE, atol=1e-6), "CSV t uniform")
+        filled = np.nonzero(body[:, 5])[0]
+        check(list(filled) == list(range(lo, lo + DROP_N)), "CSV marks exactly the gap")
+
+        # --- JSON ---
+        with open(base + ".json") as f:
+            js = json.load(f)
+        check(abs(js["duration_s"] - n_counter / RATE) < 1e-6, f"duration_s {js['duration_s']}")
+        check(js["rate_hz"] == RATE and "sync" in js and "timeline" in js, "JSON layout")
+
+        # --- analyze: CSV and EDF agree ---
+        a = run([attune, "analyze", base + ".csv", "--json"])
+        b = run([attune, "analyze", base + ".edf", "--json"])
+        check(a.returncode == 0, f"analyze CSV: {a.stderr.strip()}")
+        check(b.returncode == 0, f"analyze EDF: {b.stderr.strip()}")
+        if a.returncode == 0 and b.returncode == 0:
+            ja, jb = json.loads(a.stdout), json.loads(b.stdout)
+            diffs = []
+
+            def cmp(x, y, path):
+                if isinstance(x, dict):
+                    for k in x:
+                        cmp(x[k], y.get(k) if isinstance(y, dict) else None, path + "." + k)
+                elif isinstance(x, list):
+                    if not isinstance(y, list) or len(x) != len(y):
+                        diffs.append(path + " length")
+                        return
+                    for i, (u, v) in enumerate(zip(x, y)):
+                        cmp(u, v, f"{path}[{i}]")
+                elif isinstance(x, (int, float)) and isinstance(y, (int, float)):
+                    if abs(x - y) > 1e-6 * max(1.0, abs(x)):
+                        diffs.append(f"{path}: {x} vs {y}")
+                elif x != y:
+                    diffs.append(f"{path}: {x} vs {y}")
+            cmp(ja, jb, "")
+            check(not diffs, f"analyze CSV vs EDF differ: {diffs[:5]}")
+            with open(base + ".json") as f:
+                check(json.load(f)["sync"] == ja["sync"], "session JSON = analyze of its CSV")
+
+        # --- export ---
+        out = os.path.join(d, "exp.csv")
+        p = run([attune, "export", base + ".attraw", "--csv", out])
+        check(p.returncode == 0, f"export raw: {p.stderr.strip()}")
+        if p.returncode == 0:
+            with open(out) as f, open(base + ".csv") as g:
+                check(f.read() == g.read(), "export of the capture = the session CSV")
+        p = run([attune, "export", base + ".edf", "--csv", out])
+        check(p.returncode == 0, f"export EDF: {p.stderr.strip()}")
+        if p.returncode == 0:
+            e = np.loadtxt(out, delimiter=",", skiprows=1)
+            check(e.shape == (n_counter, 5) and np.all(e[:, 1:] == want), "EDF export counts")
+
+        # --- bad input ---
+        def bad(args, what):
+            p = run(args)
+            lines = p.stderr.strip().splitlines()
+            check(p.returncode == 1 and len(lines) == 1,
+                  f"{what}: exit {p.returncode}, stderr {p.stderr!r}")
+            print(f"{what}: {p.stderr.strip()}")
+
+        garbage = os.path.join(d, "garbage.attraw")
+        with open(garbage, "wb") as f:
+            f.write(bytes((i * 7919) & 255 for i in range(5000)))
+        bad([attune, "recover", garbage], "recover garbage")
+        trunc = os.path.join(d, "trunc.edf")
+        with open(base + ".edf", "rb") as f, open(trunc, "wb") as g:
+            g.write(f.read()[: os.path.getsize(base + ".edf") // 2])
+        bad([attune, "export", trunc, "--csv", out], "export truncated EDF")
+        bad([attune, "analyze", trunc], "analyze truncated EDF")
+        cut = os.path.join(d, "cut.attraw")
+        with open(base + ".attraw", "rb") as f, open(cut, "wb") as g:
+            g.write(f.read()[:40])
+        bad([attune, "recover", cut], "recover capture cut inside its header")
+        torn = os.path.join(d, "torn.attraw")
+        with open(base + ".attraw", "rb") as f, open(torn, "wb") as g:
+            g.write(f.read()[:-7])
+        p = run([attune, "recover", torn])
+        check(p.returncode == 0 and "incomplete record at the end" in p.stdout,
+              f"recover torn tail: {p.returncode} {p.stdout!r} {p.stderr!r}")
+        print("recover torn tail:", p.stdout.strip().replace("\n", " | "))
+        bad([attune, "recover", os.path.join(d, "missing.attraw")], "recover missing file")
+
+    if failures:
+        print(f"recording_mne: {failures} check(s) failed", file=sys.stderr)
+        sys.exit(1)
+    print("recording_mne: all checks passed")
+
+
+main()

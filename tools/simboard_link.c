@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -41,6 +42,7 @@ static size_t pow2_at_least(size_t n)
 static int open_pty(struct att_simboard_link *l, char *why, size_t why_len)
 {
 	struct termios tio;
+	struct stat st;
 	const char *name;
 	int m, s, err;
 
@@ -68,6 +70,15 @@ static int open_pty(struct att_simboard_link *l, char *why, size_t why_len)
 		cfsetispeed(&tio, B115200);
 		cfsetospeed(&tio, B115200);
 		tcsetattr(s, TCSANOW, &tio);
+	}
+	/* Never replace a real file or device: only a link (e.g. left by an earlier run) or nothing. */
+	if (lstat(l->path, &st) == 0 && !S_ISLNK(st.st_mode)) {
+		snprintf(why, why_len, "%s exists and is not a symlink; choose another path with --link",
+		         l->path);
+		close(s);
+		close(m);
+		l->slave[0] = 0;
+		return ATT_ERR_ARG;
 	}
 	/* Publish atomically: a host polling the path sees the old link or the new one, never none. */
 	snprintf(l->tmp_path, sizeof l->tmp_path, "%s.tmp%ld", l->path, (long)getpid());

@@ -812,6 +812,9 @@ static void case_errors(void)
 	EXPECT(1, "/nonexistent.csv", "--firmware", firmware_elf, "--input", "/nonexistent.csv");
 	EXPECT(1, csv, "--firmware", firmware_elf, "--input", csv);
 	EXPECT(1, "--link", "--firmware", firmware_elf, "--link", "/nonexistent-dir/attune-sim");
+	/* a regular file at the link path is never replaced */
+	EXPECT(1, "not a symlink", "--firmware", firmware_elf, "--link", csv);
+	CHECK(lstat(csv, &st) == 0 && S_ISREG(st.st_mode));
 #undef EXPECT
 	rc = run_capture(out, sizeof out, err, sizeof err, "--help", (const char *)NULL);
 	CHECK(rc == 0 && strstr(out, "--disconnect-at") && strstr(out, "--input"));

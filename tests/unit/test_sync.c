@@ -402,6 +402,7 @@ static void test_live_sync_follows_a_switch_within_8_seconds(void)
 	struct att_gen_rng r = {3};
 	double up_at = NAN, down_at = NAN, first_chance = NAN;
 	int held = 1;
+	size_t locked_n = 0, locked_above = 0;
 	double sd_a = 0.25, sd_b = 0.25; /* ~10 dB SNR for a signal of power ~0.6 */
 	for (size_t i = 0; i < (size_t)(180 * FS); i++) {
 		double t = (double)i / FS, th = att_gen_rhythm_next(&g, i);
@@ -432,7 +433,14 @@ static void test_live_sync_follows_a_switch_within_8_seconds(void)
 			held = 0;
 		if (!isnan(e.plv_chance))
 			CHECK(e.plv_chance >= 0 && e.plv_chance <= 1);
+		if (t >= 70 && t < 120 && !isnan(e.plv_chance)) {
+			locked_n++;
+			locked_above += e.plv > e.plv_chance;
+		}
 	}
+	printf("live switch: locked in phase, plv above the live chance level %.0f %% of the time\n",
+	       100.0 * (double)locked_above / (double)locked_n);
+	CHECK(locked_n > 0 && (double)locked_above / (double)locked_n >= 0.8);
 	printf("live switch: match >= 0.7 %.1f s after in-phase, < 0.7 %.1f s after anti-phase; "
 	       "chance known from %.1f s\n",
 	       up_at - 60, down_at - 120, first_chance);

@@ -141,8 +141,14 @@ int att_phase_offline(const float *x, size_t n, double rate_hz, float *phase, fl
 		goto done;
 	}
 	double mean = 0;
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
+		/* One NAN would smear over the whole FFT; the caller must bridge gaps first. */
+		if (!isfinite(x[i])) {
+			err = ATT_ERR_NO_DATA;
+			goto done;
+		}
 		mean += x[i];
+	}
 	mean /= (double)n;
 	for (size_t i = 0; i < n; i++)
 		re[i] = (float)(x[i] - mean);

@@ -53,7 +53,7 @@ int att_analytic_run(struct att_analytic *a, const float *x, size_t n, float *re
  * difference of the unwrapped phase, averaged over +-0.5 s, clamped to 0..rate/2) and amp[i]
  * (envelope). The first and last ~2 s carry edge error; callers judging sync may skip them.
  * Allocates its plan internally (offline use only). ATT_ERR_ARG (n < 16, NULL, bad rate),
- * ATT_ERR_NOMEM. */
+ * ATT_ERR_NO_DATA (a non-finite sample: bridge gaps before), ATT_ERR_NOMEM. */
 int att_phase_offline(const float *x, size_t n, double rate_hz, float *phase, float *freq_hz,
                       float *amp);
 

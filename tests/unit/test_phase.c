@@ -101,6 +101,8 @@ static void test_offline_phase_recovers_a_45_degree_offset_and_the_frequency(voi
 	/* Phase 0 at the peak of the breath (end of inhale). */
 	CHECK(fabs(pa[1000]) < 0.02);
 	CHECK(att_phase_offline(a, 8, 25, pa, NULL, NULL) == ATT_ERR_ARG);
+	a[77] = NAN;
+	CHECK(att_phase_offline(a, n, 25, pa, NULL, NULL) == ATT_ERR_NO_DATA);
 }
 
 static void test_live_phase_of_a_sinusoid_is_its_true_phase_now(void)

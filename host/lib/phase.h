@@ -17,7 +17,8 @@
  * Phase convention: x = amp * cos(phase); phase 0 at the end of an inhale (the peak of a breath
  * signal that rises on inhale), -pi/2 half-way up the inhale. Phases are in (-pi, pi].
  *
- * Invariant: every FFT plan and buffer is allocated in *_new(); no call after that allocates.
+ * Invariant: every FFT plan and buffer is allocated in *_new(); no call after that allocates,
+ * except att_phase_offline(), which is for offline use and frees what it allocates.
  * Threads: each object is used by one thread at a time; the module has no global state. */
 #ifndef ATT_PHASE_H
 #define ATT_PHASE_H
@@ -26,7 +27,7 @@
 
 #include "err.h"
 
-/* ------------------------------------------------------------------ offline analytic signal */
+/* Offline analytic signal. */
 
 struct att_analytic;
 
@@ -57,7 +58,7 @@ int att_analytic_run(struct att_analytic *a, const float *x, size_t n, float *re
 int att_phase_offline(const float *x, size_t n, double rate_hz, float *phase, float *freq_hz,
                       float *amp);
 
-/* ------------------------------------------------------------------ live phase at "now" */
+/* Live phase at "now". */
 
 struct att_phase;
 

@@ -66,7 +66,7 @@ static size_t next_pow2(size_t n)
 	return p;
 }
 
-/* ------------------------------------------------------------------ offline phase synchrony */
+/* Offline phase synchrony. */
 
 struct sync_params {
 	size_t w, step, nwin;
@@ -257,7 +257,7 @@ int att_sync_plv(const float *pa, const float *pb, size_t n, double *plv, double
 	return ATT_OK;
 }
 
-/* ------------------------------------------------------------------ cross-correlation lag */
+/* Cross-correlation lag. */
 
 int att_sync_xcorr_lag(const float *a, const float *b, size_t n, double rate_hz, double max_lag_s,
                        double *lag_s, double *r)
@@ -338,7 +338,7 @@ done:
 	return err;
 }
 
-/* ------------------------------------------------------------------ coherence */
+/* Coherence. */
 
 /* Welch averages (unscaled: the scale cancels in the coherence) of |X|^2, |Y|^2 and conj(X) Y. */
 static int welch(const float *a, const float *b, size_t n, size_t nperseg, double *pxx,
@@ -463,7 +463,7 @@ int att_coherence_in_band(const float *a, const float *b, size_t n, double rate_
 	return err;
 }
 
-/* ------------------------------------------------------------------ heart-rate synchrony */
+/* Heart-rate synchrony. */
 
 int att_hr_resample(const double *beat_t, size_t nbeats, double t0, double rate_hz, float *hr_bpm,
                     size_t n)
@@ -599,7 +599,7 @@ int att_hr_sync(const float *ha, const float *hb, size_t n, double rate_hz, doub
 	return ATT_OK;
 }
 
-/* ------------------------------------------------------------------ live synchrony */
+/* Live synchrony. */
 
 struct att_livesync {
 	struct att_livesync_cfg cfg;

@@ -7,7 +7,7 @@
  * - PLV             |mean e^{i d}| over a window, 0..1 (1 = locked, whatever the offset).
  * - relative_phase  arg(mean e^{i d}) in degrees, wrapped to (-180, 180].
  * - lag_s           relative_phase / (360 * f), f the mean breathing frequency of both in the
- *                   window; positive when B follows A.
+ *                   window (from the advance of the unwrapped phases); positive when B follows A.
  * - match           max(0, PLV * cos(relative_phase)): locked *and* inhaling together.
  * - plv_chance      95th percentile (linear interpolation, as numpy) of the PLVs of surrogates in
  *                   which B's phase is circularly shifted by at least one breath period.
@@ -22,7 +22,7 @@
 
 #include "err.h"
 
-/* ------------------------------------------------------------------ offline phase synchrony */
+/* Offline phase synchrony. */
 
 struct att_sync_cfg {
 	double rate_hz;      /* rate of the phase series */
@@ -44,6 +44,8 @@ struct att_sync_window {
 	double freq_hz;            /* mean breathing frequency of A and B in the window */
 };
 
+/* Whole-series figures. (`attune analyze` reports medians over the windows instead, see
+ * analysis.h; both are offered because a whole-series PLV drops whenever the lock drifts.) */
 struct att_sync_summary {
 	double plv;                /* over the whole series */
 	double plv_chance;         /* whole-series surrogates */
@@ -104,7 +106,7 @@ struct att_coherence_band {
 int att_coherence_in_band(const float *a, const float *b, size_t n, double rate_hz, double seg_s,
                           double fmin_hz, double fmax_hz, struct att_coherence_band *out);
 
-/* ------------------------------------------------------------------ heart-rate synchrony */
+/* Heart-rate synchrony. */
 
 /* Evenly resamples a heart rate from beat times: beat_t[0..nbeats) in seconds, increasing. The
  * instantaneous rate 60/IBI is placed at the middle of each interval (intervals outside
@@ -129,7 +131,7 @@ struct att_hr_sync {
 int att_hr_sync(const float *ha, const float *hb, size_t n, double rate_hz, double window_s,
                 double step_s, double max_lag_s, struct att_hr_sync *out);
 
-/* ------------------------------------------------------------------ live synchrony */
+/* Live synchrony. */
 
 struct att_livesync;
 

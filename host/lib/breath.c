@@ -15,6 +15,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* When a belt comes off, the cleaned signal is sensor noise and a purely relative threshold
+ * would soon count noise wiggles as breaths. The threshold therefore never drops below
+ * SLOW_FLOOR of the amplitude seen over the last SLOW_TAU_S: a tenth still passes breaths 10 x
+ * shallower than before, while noise 50 x smaller stays silent for minutes (quality.h flags the
+ * channel FLAT meanwhile). */
+#define SLOW_TAU_S 120.0
+#define SLOW_FLOOR 0.1
+
 /* Longest smoothing window accepted (the ring of breath durations is fixed-size). */
 #define SMOOTH_MAX 64
 
@@ -32,6 +40,8 @@ struct att_breath {
 	uint64_t i;        /* index of the next sample */
 	uint64_t since;    /* samples since the last reset by a gap */
 	double ms;         /* running mean square (clipped) */
+	double ms_slow;    /* the same over SLOW_TAU_S: the floor of the threshold */
+	double alpha_slow;
 	enum state state;
 	double hi, lo;     /* extrema followed (hi for peaks, lo for troughs) */
 	uint64_t hi_i, lo_i;
@@ -76,6 +86,7 @@ static void restart(struct att_breath *b)
 {
 	b->since = 0;
 	b->ms = 0;
+	b->ms_slow = 0;
 	b->state = SEEK_EITHER;
 	b->have_event = 0;
 	b->have_trough = 0;
@@ -103,6 +114,9 @@ int att_breath_new(const struct att_breath_cfg *cfg, struct att_breath **out)
 	b->alpha = 1 / (c.amp_tau_s * c.rate_hz);
 	if (b->alpha > 1)
 		b->alpha = 1;
+	b->alpha_slow = 1 / (SLOW_TAU_S * c.rate_hz);
+	if (b->alpha_slow > b->alpha)
+		b->alpha_slow = b->alpha;
 	/* A quarter of the amplitude time constant: enough signal for a first amplitude estimate,
 	 * short enough to catch the second breath at the slowest rate. */
 	b->warmup = (uint64_t)ceil(c.amp_tau_s * c.rate_hz / 4);
@@ -205,9 +219,12 @@ int att_breath_push(struct att_breath *b, double x, struct att_breath_event *ev)
 	double lim = 3 * sqrt(b->ms);
 	double xc = b->since >= b->warmup && fabs(x) > lim ? lim : x;
 	b->ms += a * (xc * xc - b->ms);
+	double as = a > b->alpha ? a : b->alpha_slow;
+	b->ms_slow += as * (xc * xc - b->ms_slow);
 	b->since++;
 	/* Peak-to-peak of a sine is 2 sqrt(2) x its RMS. */
-	double thr = b->cfg.hysteresis * 2 * sqrt(2 * b->ms);
+	double ms = fmax(b->ms, SLOW_FLOOR * SLOW_FLOOR * b->ms_slow);
+	double thr = b->cfg.hysteresis * 2 * sqrt(2 * ms);
 	int can = b->since > b->warmup;
 	uint64_t i = b->i;
 	int fired = 0;

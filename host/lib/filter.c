@@ -346,6 +346,10 @@ void att_decim_free(struct att_decim *d)
 
 int att_decim_push(struct att_decim *d, double x, double *y)
 {
+	if (!isfinite(x)) {
+		att_decim_reset(d);
+		return 0;
+	}
 	if (!d->started) {
 		sos_steady(&d->st, x);
 		d->started = 1;
@@ -486,6 +490,10 @@ int att_clean_factor(const struct att_clean *c)
 
 int att_clean_push(struct att_clean *c, double x, double *y)
 {
+	if (!isfinite(x)) {
+		att_clean_reset(c);
+		return 0;
+	}
 	double v = x;
 	if (c->decim && !att_decim_push(c->decim, x, &v))
 		return 0;

@@ -62,7 +62,8 @@ double att_sos_gain(const struct att_sos *sos, double f_hz, double rate_hz);
 void att_sosfilt(const struct att_sos *sos, const double *x, double *y, size_t n);
 
 /* Zero-phase forward-backward filtering, matching scipy.signal.sosfiltfilt(sos, x) with its
- * defaults: odd extension of padlen = 3 * (2 * sections + 1 - trailing-zero sections) samples at
+ * defaults (x must be finite: fill gaps first, a NAN spreads over the whole output): odd
+ * extension of padlen = 3 * (2 * sections + 1 - trailing-zero sections) samples at
  * each end (shortened to n - 1 for short signals, where scipy would refuse), steady-state initial
  * conditions scaled by the first/last sample. y may equal x. Allocates a scratch buffer for the
  * call (offline use only): ATT_ERR_NOMEM, ATT_ERR_NO_DATA when n < 2. Any thread. */
@@ -78,7 +79,8 @@ int att_filter_new(const struct att_filter_cfg *cfg, struct att_filter **out);
 int att_filter_new_sos(const struct att_sos *sos, struct att_filter **out);
 /* NULL is a no-op. */
 void att_filter_free(struct att_filter *f);
-/* Filters one sample; never allocates. */
+/* Filters one sample; never allocates. x must be finite: a NAN stays in the state until
+ * att_filter_reset() (the decimator and the cleaners below treat NAN as a gap instead). */
 double att_filter_step(struct att_filter *f, double x);
 /* Sets the state to the steady state for a constant input x0 (scipy sosfilt_zi * x0), so a
  * signal sitting on a large offset does not ring at start-up or after a gap. */
@@ -106,7 +108,8 @@ struct att_decim;
 int att_decim_new(const struct att_decim_cfg *cfg, struct att_decim **out);
 void att_decim_free(struct att_decim *d);
 /* Pushes one input sample; returns 1 and writes *y when an output sample is due, else 0. The
- * first push also sets the filter to steady state on that sample (no start-up step). */
+ * first push also sets the filter to steady state on that sample (no start-up step). NAN (or
+ * infinity) is a gap: the decimator resets and returns 0. */
 int att_decim_push(struct att_decim *d, double x, double *y);
 /* Forgets the past (after a gap); the next push starts afresh. */
 void att_decim_reset(struct att_decim *d);
@@ -146,7 +149,9 @@ double att_clean_rate(const struct att_clean *c);
 int att_clean_factor(const struct att_clean *c);
 /* Pushes one raw sample; returns 1 and writes *y when a cleaned output sample is due (every
  * factor-th push), else 0. The first push after new/reset sets the filters to steady state on
- * that sample, so a DC offset does not produce a start-up transient. Never allocates. */
+ * that sample, so a DC offset does not produce a start-up transient. NAN (or infinity) is a gap:
+ * the cleaner resets and returns 0, and starts afresh on the next finite sample. Never
+ * allocates. */
 int att_clean_push(struct att_clean *c, double x, double *y);
 /* Forgets the past, e.g. after a gap in the stream. */
 void att_clean_reset(struct att_clean *c);

@@ -386,6 +386,37 @@ static void depth_changes_do_not_lose_breaths(void)
 	att_breath_free(b);
 }
 
+/* The belt comes off: ADC noise (1 count) on a steady level must not become breaths, though the
+ * detector's threshold follows the signal down. */
+static void belt_coming_off_gives_no_breaths_from_noise(void)
+{
+	struct att_clean_cfg cc = {.kind = ATT_CLEAN_RESP, .rate_hz = 100};
+	struct att_clean *c;
+	struct att_breath *b;
+	CHECK(att_clean_new(&cc, &c) == ATT_OK);
+	CHECK(att_breath_new(&(struct att_breath_cfg){.rate_hz = att_clean_rate(c)}, &b) == ATT_OK);
+	rng_state = 42;
+	uint32_t on = 0, off = 0;
+	for (int i = 0; i < 100 * 300; i++) {
+		double t = i / 100.0;
+		double x = round(512 + (t < 120 ? 80 * sin(2 * M_PI * 0.25 * t) : 0) + gauss());
+		double y;
+		struct att_breath_event ev;
+		if (att_clean_push(c, x, &y) && att_breath_push(b, y, &ev) &&
+		    ev.kind == ATT_BREATH_TROUGH) {
+			double te = (double)ev.index / att_clean_rate(c);
+			on += te < 120;
+			off += te > 130;
+		}
+	}
+	printf("belt on 120 s: %u breaths (truth 29-30); off 170 s: %u breaths\n", on, off);
+	CHECK(on >= 29 && on <= 30);
+	CHECK(off == 0);
+	CHECK(isnan(att_breath_rate(b)));
+	att_clean_free(c);
+	att_breath_free(b);
+}
+
 static void no_breathing_gives_no_breaths(void)
 {
 	struct att_breath_cfg bc = {.rate_hz = 25};
@@ -546,6 +577,7 @@ int main(int argc, char **argv)
 		return real_recordings();
 	depth_changes_do_not_lose_breaths();
 	no_breathing_gives_no_breaths();
+	belt_coming_off_gives_no_breaths_from_noise();
 	realistic_breathing_gives_rate_and_count(100, 0);
 	realistic_breathing_gives_rate_and_count(100, 1);
 	realistic_breathing_gives_rate_and_count(250, 1);

@@ -6,6 +6,8 @@
  * amplitude, and symmetrically for troughs. The recent amplitude comes from a slow running RMS of
  * the signal, with samples clipped to a few RMS so one motion artefact cannot blind it; thus the
  * threshold follows slow amplitude changes, and baseline drift is already removed by the band-pass.
+ * The threshold never drops below a tenth of the amplitude of the last two minutes, so when a
+ * belt comes off its noise is not counted as breaths (breaths 10 x shallower still are).
  * A breath is trough to trough; a breath shorter than min_breath_s is counted but gives no rate
  * (it is a wiggle, not a breath), so it does not disturb the smoothed rate.
  *

@@ -5,8 +5,9 @@
  * Method: raw samples are summarised in blocks of 1 s (mean, variance, min, max, samples at a
  * rail); the judgement uses the last window_s of blocks. Flat: with a known ADC range, the window's
  * standard deviation is below flat_counts ADC counts; in physical units (adc_max == 0) it is below
- * flat_rel x the channel's own typical deviation (the median of the block deviations seen so far,
- * so a belt that goes slack stands out whatever the units) or zero to rounding. Saturated: more
+ * flat_rel x the channel's own typical deviation (the median over the last ~4 minutes of the
+ * deviations of windows that were not flat, so a belt that goes slack stands out whatever the
+ * units, and a slack belt never becomes the norm), or zero to rounding. Saturated: more
  * than saturated_share of the window's samples sit at 0 or adc_max (never with adc_max == 0).
  * Implausible: the detectors report their events and rates through att_quality_event().
  *

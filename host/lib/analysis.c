@@ -3,6 +3,7 @@
 #include "analysis.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,21 +88,27 @@ static double median_field(const struct att_analysis_window *w, size_t n, size_t
 }
 
 struct person_work {
-	double *raw;       /* n samples, gaps bridged */
+	double *resp_raw;  /* n samples, gaps bridged */
+	double *ppg_raw;
 	double *clean;     /* m samples at the cleaned rate */
 	float *cleanf;     /* the same as float, for phase and coherence */
 	float *phase;
 	float *freq;
+	size_t m;
+	double rr;         /* cleaned rate */
 	struct att_breath_result br;
 	struct att_pulse_result pr;
 	int have_ppg;
 	double *beat_t;    /* beat times in seconds */
+	double *ibi_cum;   /* n_beats + 1 prefix sums of accepted IBIs (s) */
+	uint32_t *ok_cum;  /* n_beats + 1 prefix counts of accepted IBIs */
 	float *hr;         /* heart rate at HR_RATE_HZ */
 };
 
 static void person_free(struct person_work *p)
 {
-	free(p->raw);
+	free(p->resp_raw);
+	free(p->ppg_raw);
 	free(p->clean);
 	free(p->cleanf);
 	free(p->phase);
@@ -109,6 +116,8 @@ static void person_free(struct person_work *p)
 	att_breath_result_free(&p->br);
 	att_pulse_result_free(&p->pr);
 	free(p->beat_t);
+	free(p->ibi_cum);
+	free(p->ok_cum);
 	free(p->hr);
 }
 
@@ -132,90 +141,206 @@ static double window_breath_rate(const struct att_breath_result *br, double rate
 	return count && span > 0 ? 60.0 * (double)count / span : NAN;
 }
 
-static double window_heart_rate(const struct person_work *p, double tol, double t0, double t1,
-                                size_t *cursor)
+/* Heart rate over beats in [t0, t1): 60 / mean of the accepted IBIs ending there, the same rule
+ * as pulse.h's, with the outlier decisions of the whole-session detection (prefix sums, so each
+ * window costs two searches). */
+static double window_heart_rate(const struct person_work *p, double t0, double t1, size_t *lo,
+                                size_t *hi)
 {
 	if (!p->have_ppg)
 		return NAN;
-	while (*cursor < p->pr.n_beats && p->beat_t[*cursor] < t0)
-		(*cursor)++;
-	size_t end = *cursor;
-	while (end < p->pr.n_beats && p->beat_t[end] < t1)
-		end++;
-	double hr = NAN, rmssd = NAN;
-	att_pulse_stats(p->beat_t + *cursor, end - *cursor, tol, &hr, &rmssd);
-	return hr;
+	size_t nb = p->pr.n_beats;
+	while (*lo < nb && p->beat_t[*lo] < t0)
+		(*lo)++;
+	if (*hi < *lo)
+		*hi = *lo;
+	while (*hi < nb && p->beat_t[*hi] < t1)
+		(*hi)++;
+	uint32_t k = p->ok_cum[*hi] - p->ok_cum[*lo];
+	double s = p->ibi_cum[*hi] - p->ibi_cum[*lo];
+	return k >= 2 && s > 0 ? 60.0 * k / s : NAN;
 }
 
-/* Per-person work that needs no partner: cleaning, breaths, phase, beats, quality. */
-static int person_run(const struct att_recording *rec, int resp_ch, int ppg_ch,
-                      struct person_work *p, struct att_analysis_person *out, size_t *m_out,
-                      double *rr_out, char *why, size_t why_len, const char *who)
+/* The work is split in tasks that run on two threads (the machine this is written for has two
+ * cores and the stages are of similar size): a task owns its outputs and reports its own error. */
+struct task {
+	const struct att_recording *rec;
+	struct person_work *pw;      /* [2] */
+	struct att_analysis *an;
+	const struct att_analysis_cfg *cfg;
+	int err;
+	char why[200];
+};
+
+static int resp_run(struct task *tk, int who)
 {
+	const struct att_recording *rec = tk->rec;
+	struct person_work *p = &tk->pw[who];
+	const char *name = who ? "B" : "A";
 	size_t n = rec->n;
-	double rate = rec->rate_hz;
-	struct att_clean_cfg ccfg = {.kind = ATT_CLEAN_RESP, .rate_hz = rate};
+	struct att_clean_cfg ccfg = {.kind = ATT_CLEAN_RESP, .rate_hz = rec->rate_hz};
 	size_t m = att_clean_len(&ccfg, n);
-	p->raw = malloc(n * sizeof *p->raw);
+	p->resp_raw = malloc(n * sizeof *p->resp_raw);
 	p->clean = malloc(m * sizeof *p->clean);
 	p->cleanf = malloc(m * sizeof *p->cleanf);
 	p->phase = malloc(m * sizeof *p->phase);
 	p->freq = malloc(m * sizeof *p->freq);
-	if (!p->raw || !p->clean || !p->cleanf || !p->phase || !p->freq)
-		return fail(why, why_len, ATT_ERR_NOMEM, "out of memory");
-	if (!fill_gaps(rec->ch[resp_ch], n, p->raw))
-		return fail(why, why_len, ATT_ERR_NO_DATA,
-		            "%s's respiration channel holds no numbers", who);
-	double rr = 0;
-	int err = att_clean_batch(&ccfg, p->raw, n, p->clean, &rr);
+	if (!p->resp_raw || !p->clean || !p->cleanf || !p->phase || !p->freq)
+		return fail(tk->why, sizeof tk->why, ATT_ERR_NOMEM, "out of memory");
+	if (!fill_gaps(rec->ch[who ? ATT_CH_B_RESP : ATT_CH_A_RESP], n, p->resp_raw))
+		return fail(tk->why, sizeof tk->why, ATT_ERR_NO_DATA,
+		            "%s's respiration channel holds no numbers", name);
+	int err = att_clean_batch(&ccfg, p->resp_raw, n, p->clean, &p->rr);
 	if (err)
-		return fail(why, why_len, err, "cleaning %s's respiration failed: %s", who,
-		            att_strerror(err));
+		return fail(tk->why, sizeof tk->why, err, "cleaning %s's respiration failed: %s",
+		            name, att_strerror(err));
 	for (size_t i = 0; i < m; i++)
 		p->cleanf[i] = (float)p->clean[i];
-	struct att_breath_cfg bcfg = {.rate_hz = rr};
+	struct att_breath_cfg bcfg = {.rate_hz = p->rr};
 	err = att_breath_detect(&bcfg, p->clean, m, &p->br);
 	if (err)
-		return fail(why, why_len, err, "breath detection failed: %s", att_strerror(err));
-	err = att_phase_offline(p->cleanf, m, rr, p->phase, p->freq, NULL);
+		return fail(tk->why, sizeof tk->why, err, "breath detection failed: %s",
+		            att_strerror(err));
+	err = att_phase_offline(p->cleanf, m, p->rr, p->phase, p->freq, NULL);
 	if (err)
-		return fail(why, why_len, err, "breathing phase failed: %s", att_strerror(err));
-	out->breaths = p->br.n_troughs;
+		return fail(tk->why, sizeof tk->why, err, "breathing phase failed: %s",
+		            att_strerror(err));
+	p->m = m;
+	(who ? &tk->an->b : &tk->an->a)->breaths = p->br.n_troughs;
+	return ATT_OK;
+}
 
-	/* Quality judges raw samples, so events go back to raw sample indices. */
-	int factor = (int)lround(rate / rr);
+/* Quality judges raw samples, so breath events go back to raw sample indices. */
+static int resp_quality(struct task *tk, int who)
+{
+	struct person_work *p = &tk->pw[who];
+	int factor = (int)lround(tk->rec->rate_hz / p->rr);
 	size_t *ev = malloc((p->br.n_troughs + 1) * sizeof *ev);
 	if (!ev)
-		return fail(why, why_len, ATT_ERR_NOMEM, "out of memory");
+		return fail(tk->why, sizeof tk->why, ATT_ERR_NOMEM, "out of memory");
 	for (size_t i = 0; i < p->br.n_troughs; i++)
 		ev[i] = p->br.troughs[i] * (size_t)factor;
-	struct att_quality_cfg qcfg = {.signal = ATT_QUALITY_RESP, .rate_hz = rate};
-	out->resp_quality = att_quality_batch(&qcfg, p->raw, n, ev, p->br.n_troughs,
-	                                      p->br.mean_rate_bpm);
+	struct att_quality_cfg qcfg = {.signal = ATT_QUALITY_RESP, .rate_hz = tk->rec->rate_hz};
+	(who ? &tk->an->b : &tk->an->a)->resp_quality =
+	        att_quality_batch(&qcfg, p->resp_raw, tk->rec->n, ev, p->br.n_troughs,
+	                          p->br.mean_rate_bpm);
 	free(ev);
+	free(p->resp_raw);
+	p->resp_raw = NULL;
+	return ATT_OK;
+}
 
-	out->heart_rate_bpm = NAN;
+static int ppg_run(struct task *tk, int who)
+{
+	const struct att_recording *rec = tk->rec;
+	struct person_work *p = &tk->pw[who];
+	struct att_analysis_person *out = who ? &tk->an->b : &tk->an->a;
+	int ch = who ? ATT_CH_B_PPG : ATT_CH_A_PPG;
+	size_t n = rec->n;
 	out->rmssd_ms = NAN;
 	out->ppg_quality = ATT_Q_ABSENT;
-	if (ppg_ch >= 0 && rec->ch[ppg_ch] && fill_gaps(rec->ch[ppg_ch], n, p->raw)) {
-		struct att_pulse_cfg pcfg = {.rate_hz = rate};
-		err = att_pulse_detect(&pcfg, p->raw, n, &p->pr);
-		if (err)
-			return fail(why, why_len, err, "beat detection failed: %s", att_strerror(err));
-		p->have_ppg = 1;
-		p->beat_t = malloc((p->pr.n_beats + 1) * sizeof *p->beat_t);
-		if (!p->beat_t)
-			return fail(why, why_len, ATT_ERR_NOMEM, "out of memory");
-		for (size_t i = 0; i < p->pr.n_beats; i++)
-			p->beat_t[i] = (double)p->pr.beats[i] / rate;
-		out->rmssd_ms = p->pr.rmssd_ms;
-		struct att_quality_cfg pq = {.signal = ATT_QUALITY_PPG, .rate_hz = rate};
-		out->ppg_quality = att_quality_batch(&pq, p->raw, n, p->pr.beats, p->pr.n_beats,
-		                                     p->pr.hr_bpm);
+	if (!rec->ch[ch])
+		return ATT_OK;
+	p->ppg_raw = malloc(n * sizeof *p->ppg_raw);
+	if (!p->ppg_raw)
+		return fail(tk->why, sizeof tk->why, ATT_ERR_NOMEM, "out of memory");
+	if (!fill_gaps(rec->ch[ch], n, p->ppg_raw))
+		return ATT_OK; /* a column of nothing: as good as absent */
+	struct att_pulse_cfg pcfg = {.rate_hz = rec->rate_hz};
+	int err = att_pulse_detect(&pcfg, p->ppg_raw, n, &p->pr);
+	if (err)
+		return fail(tk->why, sizeof tk->why, err, "beat detection failed: %s",
+		            att_strerror(err));
+	size_t nb = p->pr.n_beats;
+	p->beat_t = malloc((nb + 1) * sizeof *p->beat_t);
+	p->ibi_cum = malloc((nb + 1) * sizeof *p->ibi_cum);
+	p->ok_cum = malloc((nb + 1) * sizeof *p->ok_cum);
+	if (!p->beat_t || !p->ibi_cum || !p->ok_cum)
+		return fail(tk->why, sizeof tk->why, ATT_ERR_NOMEM, "out of memory");
+	p->ibi_cum[0] = 0;
+	p->ok_cum[0] = 0;
+	for (size_t i = 0; i < nb; i++) {
+		int ok = p->pr.ibi_ok[i] && isfinite(p->pr.ibi_s[i]);
+		p->beat_t[i] = (double)p->pr.beats[i] / rec->rate_hz;
+		p->ibi_cum[i + 1] = p->ibi_cum[i] + (ok ? p->pr.ibi_s[i] : 0);
+		p->ok_cum[i + 1] = p->ok_cum[i] + (uint32_t)ok;
 	}
-	*m_out = m;
-	*rr_out = rr;
+	p->have_ppg = 1;
+	out->rmssd_ms = p->pr.rmssd_ms;
+	struct att_quality_cfg pq = {.signal = ATT_QUALITY_PPG, .rate_hz = rec->rate_hz};
+	out->ppg_quality = att_quality_batch(&pq, p->ppg_raw, n, p->pr.beats, nb, p->pr.hr_bpm);
+	free(p->ppg_raw); /* the largest buffers go as soon as they are done with */
+	p->ppg_raw = NULL;
 	return ATT_OK;
+}
+
+/* Windows, steps and the inner (edge-free) slice the synchrony runs on. */
+struct sync_job {
+	struct task tk;
+	struct att_sync_cfg scfg;
+	size_t edge, inner, nw;
+	struct att_sync_window *sw;
+	int got;
+};
+
+static int sync_run(struct sync_job *sj)
+{
+	struct person_work *pw = sj->tk.pw;
+	sj->got = att_sync_analyze(&sj->scfg, pw[0].phase + sj->edge, pw[1].phase + sj->edge,
+	                           sj->inner, sj->sw, sj->nw, NULL);
+	if (sj->got < 0)
+		return fail(sj->tk.why, sizeof sj->tk.why, sj->got, "synchrony failed: %s",
+		            att_strerror(sj->got));
+	return ATT_OK;
+}
+
+static int hr_sync_run(struct task *tk)
+{
+	struct person_work *pw = tk->pw;
+	tk->an->sync.hr_sync_r = NAN;
+	if (!pw[0].have_ppg || !pw[1].have_ppg)
+		return ATT_OK;
+	size_t nh = (size_t)(tk->an->duration_s * HR_RATE_HZ);
+	pw[0].hr = malloc((nh + 1) * sizeof(float));
+	pw[1].hr = malloc((nh + 1) * sizeof(float));
+	if (!pw[0].hr || !pw[1].hr)
+		return fail(tk->why, sizeof tk->why, ATT_ERR_NOMEM, "out of memory");
+	struct att_hr_sync hs;
+	if (att_hr_resample(pw[0].beat_t, pw[0].pr.n_beats, 0, HR_RATE_HZ, pw[0].hr, nh) ==
+	            ATT_OK &&
+	    att_hr_resample(pw[1].beat_t, pw[1].pr.n_beats, 0, HR_RATE_HZ, pw[1].hr, nh) ==
+	            ATT_OK &&
+	    att_hr_sync(pw[0].hr, pw[1].hr, nh, HR_RATE_HZ, tk->an->window_s, tk->an->step_s, 0,
+	                &hs) == ATT_OK)
+		tk->an->sync.hr_sync_r = hs.r;
+	return ATT_OK;
+}
+
+/* Second thread: the PPG of both and their heart-rate synchrony, then (once the breaths are
+ * known) the belts' quality. */
+struct side_job {
+	struct task tk;
+	pthread_mutex_t *lock;
+	pthread_cond_t *cond;
+	int *resp_done; /* set under lock by the main thread: 1 ok, -1 failed */
+};
+
+static void *side_main(void *arg)
+{
+	struct side_job *sj = arg;
+	struct task *tk = &sj->tk;
+	for (int who = 0; who < 2 && !tk->err; who++)
+		tk->err = ppg_run(tk, who);
+	if (!tk->err)
+		tk->err = hr_sync_run(tk);
+	pthread_mutex_lock(sj->lock);
+	while (!*sj->resp_done)
+		pthread_cond_wait(sj->cond, sj->lock);
+	int ok = *sj->resp_done > 0;
+	pthread_mutex_unlock(sj->lock);
+	for (int who = 0; ok && who < 2 && !tk->err; who++)
+		tk->err = resp_quality(tk, who);
+	return NULL;
 }
 
 int att_analyze(const struct att_analysis_cfg *cfg, const struct att_recording *rec,
@@ -255,86 +380,107 @@ int att_analyze(const struct att_analysis_cfg *cfg, const struct att_recording *
 	struct person_work pw[2];
 	memset(pw, 0, sizeof pw);
 	struct att_analysis *an = calloc(1, sizeof *an);
-	struct att_sync_window *sw = NULL;
 	double *scratch = NULL;
+	struct sync_job sync = {.sw = NULL};
 	int err = ATT_OK;
-	if (!an) {
-		err = fail(why, why_len, ATT_ERR_NOMEM, "out of memory");
-		goto done;
-	}
+	if (!an)
+		return fail(why, why_len, ATT_ERR_NOMEM, "out of memory");
 	an->duration_s = duration;
 	an->rate_hz = rec->rate_hz;
 	an->window_s = window_s;
 	an->step_s = step_s;
+	an->a.heart_rate_bpm = an->b.heart_rate_bpm = NAN;
+	an->a.rmssd_ms = an->b.rmssd_ms = NAN;
 	progress(cfg, 0);
 
-	size_t m = 0, mb = 0;
-	double rr = 0, rrb = 0;
-	err = person_run(rec, ATT_CH_A_RESP, ATT_CH_A_PPG, &pw[0], &an->a, &m, &rr, why, why_len,
-	                 "A");
-	if (err)
-		goto done;
-	progress(cfg, 0.35);
-	err = person_run(rec, ATT_CH_B_RESP, ATT_CH_B_PPG, &pw[1], &an->b, &mb, &rrb, why, why_len,
-	                 "B");
-	if (err)
-		goto done;
-	progress(cfg, 0.7);
+	/* Main thread: both belts, then synchrony; side thread: both pulses and heart-rate sync,
+	 * then the belts' quality (it needs the breaths). Without a second thread the side job
+	 * runs here. */
+	pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	pthread_cond_t cond = PTHREAD_COND_INITIALIZER;
+	int resp_done = 0;
+	struct task base = {.rec = rec, .pw = pw, .an = an, .cfg = cfg};
+	struct side_job side = {.tk = base, .lock = &lock, .cond = &cond, .resp_done = &resp_done};
+	pthread_t side_thread;
+	int threaded = pthread_create(&side_thread, NULL, side_main, &side) == 0;
 
-	/* Synchrony on the inner part of the phase series, away from the Hilbert edges. */
-	size_t edge = (size_t)(ATT_ANALYSIS_EDGE_S * rr);
-	size_t inner = m > 2 * edge ? m - 2 * edge : 0;
-	double offset_s = (double)edge / rr;
-	struct att_sync_cfg scfg = {.rate_hz = rr, .window_s = window_s, .step_s = step_s,
-	                            .surrogates = cfg->surrogates};
-	size_t nw = att_sync_window_count(&scfg, inner);
-	if (!nw) {
-		err = fail(why, why_len, ATT_ERR_NO_DATA, "the recording is too short for synchrony");
+	struct task main_tk = base;
+	for (int who = 0; who < 2 && !main_tk.err; who++)
+		main_tk.err = resp_run(&main_tk, who);
+	pthread_mutex_lock(&lock);
+	resp_done = main_tk.err ? -1 : 1;
+	pthread_cond_broadcast(&cond);
+	pthread_mutex_unlock(&lock);
+	progress(cfg, 0.3);
+
+	size_t m = pw[0].m < pw[1].m ? pw[0].m : pw[1].m;
+	double rr = pw[0].rr;
+	if (!main_tk.err) {
+		/* Synchrony on the inner part of the phase series, away from the Hilbert edges. */
+		sync.tk = base;
+		sync.edge = (size_t)(ATT_ANALYSIS_EDGE_S * rr);
+		sync.inner = m > 2 * sync.edge ? m - 2 * sync.edge : 0;
+		sync.scfg = (struct att_sync_cfg){.rate_hz = rr, .window_s = window_s,
+		                                  .step_s = step_s, .surrogates = cfg->surrogates};
+		sync.nw = att_sync_window_count(&sync.scfg, sync.inner);
+		if (!sync.nw) {
+			main_tk.err = fail(main_tk.why, sizeof main_tk.why, ATT_ERR_NO_DATA,
+			                   "the recording is too short for synchrony");
+		} else if (!(sync.sw = calloc(sync.nw, sizeof *sync.sw)) ||
+		           !(an->timeline = calloc(sync.nw, sizeof *an->timeline))) {
+			main_tk.err = fail(main_tk.why, sizeof main_tk.why, ATT_ERR_NOMEM,
+			                   "out of memory");
+		} else {
+			main_tk.err = sync_run(&sync);
+			if (main_tk.err)
+				memcpy(main_tk.why, sync.tk.why, sizeof main_tk.why);
+		}
+	}
+	if (threaded)
+		pthread_join(side_thread, NULL);
+	else
+		side_main(&side);
+	progress(cfg, 0.8);
+	pthread_mutex_destroy(&lock);
+	pthread_cond_destroy(&cond);
+	if (main_tk.err || side.tk.err) {
+		struct task *bad = main_tk.err ? &main_tk : &side.tk;
+		err = fail(why, why_len, bad->err, "%s", bad->why);
 		goto done;
 	}
-	sw = calloc(nw, sizeof *sw);
-	an->timeline = calloc(nw, sizeof *an->timeline);
-	scratch = malloc((nw > 16 ? nw : 16) * sizeof *scratch);
-	if (!sw || !an->timeline || !scratch) {
-		err = fail(why, why_len, ATT_ERR_NOMEM, "out of memory");
-		goto done;
-	}
-	int got = att_sync_analyze(&scfg, pw[0].phase + edge, pw[1].phase + edge, inner, sw, nw,
-	                           NULL);
-	if (got < 0) {
-		err = fail(why, why_len, got, "synchrony failed: %s", att_strerror(got));
-		goto done;
-	}
-	an->n_timeline = (size_t)got;
+	an->n_timeline = (size_t)sync.got;
 	/* sync counts windows and steps in samples of the cleaned series: report what was used. */
 	an->window_s = (double)lround(window_s * rr) / rr;
 	an->step_s = (double)(lround(step_s * rr) < 1 ? 1 : lround(step_s * rr)) / rr;
-	progress(cfg, 0.85);
 
 	/* Per-window rates over the same span as each synchrony window. */
-	double half = 0.5 * (window_s < (double)inner / rr ? window_s : (double)inner / rr);
-	size_t cur[4] = {0};
-	double tol = 0.3; /* pulse.h's default IBI tolerance */
+	double offset_s = (double)sync.edge / rr;
+	double half = 0.5 * (window_s < (double)sync.inner / rr ? window_s : (double)sync.inner / rr);
+	size_t cur[2] = {0, 0}, lo[2] = {0, 0}, hi[2] = {0, 0};
 	for (size_t i = 0; i < an->n_timeline; i++) {
 		struct att_analysis_window *w = &an->timeline[i];
-		double tc = sw[i].t + offset_s;
+		const struct att_sync_window *s = &sync.sw[i];
+		double tc = s->t + offset_s;
 		w->t = tc;
-		w->match = sw[i].match;
-		w->plv = sw[i].plv;
-		w->plv_chance = sw[i].plv_chance;
-		w->relative_phase_deg = sw[i].relative_phase_deg;
-		w->lag_s = sw[i].lag_s;
-		w->a_breath_rate_bpm = window_breath_rate(&pw[0].br, rr, tc - half, tc + half,
-		                                          &cur[0]);
-		w->b_breath_rate_bpm = window_breath_rate(&pw[1].br, rrb, tc - half, tc + half,
-		                                          &cur[1]);
-		w->a_heart_rate_bpm = window_heart_rate(&pw[0], tol, tc - half, tc + half, &cur[2]);
-		w->b_heart_rate_bpm = window_heart_rate(&pw[1], tol, tc - half, tc + half, &cur[3]);
+		w->match = s->match;
+		w->plv = s->plv;
+		w->plv_chance = s->plv_chance;
+		w->relative_phase_deg = s->relative_phase_deg;
+		w->lag_s = s->lag_s;
+		w->a_breath_rate_bpm = window_breath_rate(&pw[0].br, rr, tc - half, tc + half, &cur[0]);
+		w->b_breath_rate_bpm = window_breath_rate(&pw[1].br, rr, tc - half, tc + half, &cur[1]);
+		w->a_heart_rate_bpm = window_heart_rate(&pw[0], tc - half, tc + half, &lo[0], &hi[0]);
+		w->b_heart_rate_bpm = window_heart_rate(&pw[1], tc - half, tc + half, &lo[1], &hi[1]);
 	}
 
 	/* Whole-session summary: medians over windows, circular mean for the relative phase. */
 	size_t nt = an->n_timeline;
 	struct att_analysis_window *tl = an->timeline;
+	scratch = malloc((nt > 16 ? nt : 16) * sizeof *scratch);
+	if (!scratch) {
+		err = fail(why, why_len, ATT_ERR_NOMEM, "out of memory");
+		goto done;
+	}
 #define MED(field) median_field(tl, nt, offsetof(struct att_analysis_window, field), scratch)
 	an->a.breath_rate_bpm = MED(a_breath_rate_bpm);
 	an->b.breath_rate_bpm = MED(b_breath_rate_bpm);
@@ -368,9 +514,9 @@ int att_analyze(const struct att_analysis_cfg *cfg, const struct att_recording *
 	an->sync.matched_fraction = with_match ? (double)matched / (double)with_match : NAN;
 	an->sync.in_sync_fraction = with_chance ? (double)in_sync / (double)with_chance : NAN;
 	size_t k = 0;
-	for (size_t i = 0; i < nw && i < nt; i++)
-		if (isfinite(sw[i].freq_hz) && sw[i].freq_hz > 0)
-			scratch[k++] = sw[i].freq_hz;
+	for (size_t i = 0; i < nt; i++)
+		if (isfinite(sync.sw[i].freq_hz) && sync.sw[i].freq_hz > 0)
+			scratch[k++] = sync.sw[i].freq_hz;
 	double f = NAN;
 	if (k) {
 		qsort(scratch, k, sizeof *scratch, cmp_double);
@@ -379,35 +525,16 @@ int att_analyze(const struct att_analysis_cfg *cfg, const struct att_recording *
 	an->sync.lag_s = isfinite(rel) && isfinite(f) ? rel / (360 * f) : NAN;
 
 	struct att_coherence_band band;
-	size_t mc = m < mb ? m : mb;
 	an->sync.coherence = NAN;
-	if (att_coherence_in_band(pw[0].cleanf, pw[1].cleanf, mc, rr, 0, COH_LOW_HZ, COH_HIGH_HZ,
+	if (att_coherence_in_band(pw[0].cleanf, pw[1].cleanf, m, rr, 0, COH_LOW_HZ, COH_HIGH_HZ,
 	                          &band) == ATT_OK)
 		an->sync.coherence = band.coherence;
-
-	an->sync.hr_sync_r = NAN;
-	if (pw[0].have_ppg && pw[1].have_ppg) {
-		size_t nh = (size_t)(duration * HR_RATE_HZ);
-		pw[0].hr = malloc((nh + 1) * sizeof(float));
-		pw[1].hr = malloc((nh + 1) * sizeof(float));
-		if (!pw[0].hr || !pw[1].hr) {
-			err = fail(why, why_len, ATT_ERR_NOMEM, "out of memory");
-			goto done;
-		}
-		struct att_hr_sync hs;
-		if (att_hr_resample(pw[0].beat_t, pw[0].pr.n_beats, 0, HR_RATE_HZ, pw[0].hr, nh) ==
-		            ATT_OK &&
-		    att_hr_resample(pw[1].beat_t, pw[1].pr.n_beats, 0, HR_RATE_HZ, pw[1].hr, nh) ==
-		            ATT_OK &&
-		    att_hr_sync(pw[0].hr, pw[1].hr, nh, HR_RATE_HZ, window_s, step_s, 0, &hs) == ATT_OK)
-			an->sync.hr_sync_r = hs.r;
-	}
 	progress(cfg, 1);
 
 done:
 	person_free(&pw[0]);
 	person_free(&pw[1]);
-	free(sw);
+	free(sync.sw);
 	free(scratch);
 	if (err) {
 		att_analysis_free(an);

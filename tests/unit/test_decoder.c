@@ -42,12 +42,17 @@ enum damage {
 	D_COUNT
 };
 
+#define REMOVED SIZE_MAX
+
 struct gen {
 	uint8_t enc[ATT_WIRE_MAX_FRAME];
 	uint8_t n; /* encoded bytes, delimiter included */
 	uint8_t kind;
 	uint8_t lost;
 	uint8_t damage;
+	uint8_t flags;   /* sample frames: ATT_FLAG_* */
+	uint8_t skipped; /* sample frames: seq numbers the device skipped just before this one */
+	size_t start;    /* offset of its first byte in the stream, REMOVED if it was not sent */
 };
 
 struct expect {
@@ -174,7 +179,7 @@ static uint8_t *build_stream(struct gen *frames, size_t count, struct expect *ex
 	size_t len = 0, i;
 	uint16_t seq = 65000; /* wraps early and then every 65536 frames */
 	uint32_t counter = 0xFFFFFF00u;
-	int merging = 0, have_sample = 0;
+	int have_sample = 0;
 	uint64_t missing = 0; /* sample frames lost or dropped by the device since the last intact one */
 	memset(ex, 0, sizeof(*ex));
 	out[len++] = 0; /* leading delimiter: the first frame is not a partial one */
@@ -183,23 +188,23 @@ static uint8_t *build_stream(struct gen *frames, size_t count, struct expect *ex
 		uint32_t pick = below(100);
 		enum kind kind = pick < 90 ? K_SAMPLE : pick < 93 ? K_INFO : pick < 96 ? K_ACK
 		                 : pick < 98 ? K_FOREIGN : K_UNKNOWN;
-		uint8_t flags = 0;
 		enum damage d = D_NONE;
 		size_t n;
+		g->flags = 0;
+		g->skipped = 0;
 		if (kind == K_SAMPLE) {
 			if (below(200) == 0) {
 				/* The device's TX ring overflowed: it skipped seq numbers and flags the
 				 * next frame it sends. */
-				uint16_t skipped = (uint16_t)(1 + below(5));
-				seq = (uint16_t)(seq + skipped);
-				counter += skipped;
-				missing += skipped;
-				flags |= ATT_FLAG_TX_OVERFLOW;
+				g->skipped = (uint8_t)(1 + below(5));
+				seq = (uint16_t)(seq + g->skipped);
+				counter += g->skipped;
+				g->flags |= ATT_FLAG_TX_OVERFLOW;
 			}
 			if (below(50) == 0)
-				flags |= ATT_FLAG_SATURATED;
+				g->flags |= ATT_FLAG_SATURATED;
 		}
-		make_frame(g, kind, seq, counter, flags);
+		make_frame(g, kind, seq, counter, g->flags);
 		if (kind == K_SAMPLE) {
 			seq++;
 			counter++;
@@ -208,24 +213,34 @@ static uint8_t *build_stream(struct gen *frames, size_t count, struct expect *ex
 			d = (enum damage)(D_BIT + below(D_COUNT - D_BIT));
 		g->damage = (uint8_t)d;
 		ex->damaged[d]++;
-		g->lost = d != D_NONE || merging;
 		if (d == D_REMOVE) {
-			if (kind == K_SAMPLE)
-				missing++;
+			g->start = REMOVED;
 			continue;
 		}
+		g->start = len;
 		n = g->n - 1u;
 		memcpy(out + len, g->enc, n);
 		n = damage_bytes(out + len, n, d);
 		len += n;
-		merging = d == D_MERGE;
 		if (d == D_MERGE) {
 			if (below(2))
 				out[len++] = (uint8_t)(1u << below(8)); /* flipped delimiter */
 		} else {
 			out[len++] = 0;
 		}
-		if (kind == K_SAMPLE) {
+	}
+	/* What arrived intact is decided on the bytes received, not on the damage planned: a frame is
+	 * untouched when its exact bytes sit between two delimiters. (Damage may undo damage: a
+	 * deleted delimiter followed by a bit flip that turns the next byte into 0x00 leaves the
+	 * frame whole.) */
+	for (i = 0; i < count; i++) {
+		struct gen *g = &frames[i];
+		size_t n = g->n - 1u;
+		int intact = g->start != REMOVED && out[g->start - 1] == 0 && g->start + n < len &&
+		             memcmp(out + g->start, g->enc, n) == 0 && out[g->start + n] == 0;
+		g->lost = (uint8_t)!intact;
+		if (g->kind == K_SAMPLE) {
+			missing += g->skipped;
 			if (g->lost) {
 				missing++;
 			} else {
@@ -235,13 +250,13 @@ static uint8_t *build_stream(struct gen *frames, size_t count, struct expect *ex
 				}
 				have_sample = 1;
 				missing = 0;
-				ex->tx_overflow += (flags & ATT_FLAG_TX_OVERFLOW) != 0;
+				ex->tx_overflow += (g->flags & ATT_FLAG_TX_OVERFLOW) != 0;
 			}
 		}
 		if (!g->lost) {
-			if (kind == K_FOREIGN)
+			if (g->kind == K_FOREIGN)
 				ex->version_errors++;
-			else if (kind == K_UNKNOWN)
+			else if (g->kind == K_UNKNOWN)
 				ex->unknown_type++;
 			else {
 				ex->frames_ok++;
@@ -365,8 +380,14 @@ static void damaged_stream_yields_exactly_the_intact_frames(void)
 	CHECK(whole.st.crc_errors + whole.st.framing_errors + whole.st.version_errors +
 	              whole.st.unknown_type ==
 	      ex.rejects);
-	CHECK(whole.st.version_errors == ex.version_errors);
-	CHECK(whole.st.unknown_type == ex.unknown_type);
+	/* Intact foreign and unknown frames are named as such. A damaged piece passes the CRC by
+	 * chance with probability 2^-16 and is then judged on its (random) version and type byte: it
+	 * is still rejected, but may be counted as a version or type error (seen in about 1 of 40
+	 * seeds). Allow two such chance matches, never fewer than injected. */
+	CHECK(whole.st.version_errors >= ex.version_errors);
+	CHECK(whole.st.unknown_type >= ex.unknown_type);
+	CHECK(whole.st.version_errors - ex.version_errors + whole.st.unknown_type - ex.unknown_type <=
+	      2);
 	CHECK(whole.st.crc_errors > 0 && whole.st.framing_errors > 0);
 	/* Sequence accounting equals the losses injected (damage, removal, device overflow). */
 	CHECK(whole.st.seq_gaps == ex.seq_gaps);

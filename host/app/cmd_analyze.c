@@ -13,6 +13,8 @@
 #include "analysis.h"
 #include "cmd.h"
 #include "csv.h"
+#include "record_edf.h"
+#include "recorder.h"
 
 typedef int (*reader_fn)(const char *path, struct att_recording **out, char *why, size_t len);
 
@@ -27,7 +29,9 @@ static const struct {
 } formats[] = {
 	{".csv", NULL, 0, "CSV", att_csv_read},
 	/* EDF/EDF+ headers start with the version field "0" padded to 8 bytes. */
-	{".edf", "0       ", 8, "EDF+", NULL},
+	{".edf", "0       ", 8, "EDF+", att_edf_read},
+	/* attune raw capture (record_raw.h): gaps filled as in the session EDF */
+	{".attraw", "ATTRAW\r\n", 8, "raw capture", att_recording_read_any},
 };
 
 static void usage(FILE *to)

@@ -9,6 +9,8 @@ static const struct att_cmd commands[] = {
 	{"demo", "play a couple through the live view (no hardware needed)", att_cmd_demo},
 	{"live", "live session: breath-matching view, sound, JSON snapshots", att_cmd_live},
 	{"analyze", "offline analysis of a recording: rates, synchrony, JSON", att_cmd_analyze},
+	{"export", "convert a recording (EDF+, raw capture, CSV) to CSV or EDF+", att_cmd_export},
+	{"recover", "rebuild session files from a raw capture after a crash", att_cmd_recover},
 };
 
 static void usage(FILE *to)

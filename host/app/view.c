@@ -34,6 +34,7 @@ static const SDL_Color C_B_TEXT = {0x1e, 0x8c, 0xd0, 0xff}; /* B's blue, a touch
 static const SDL_Color C_GREEN = {0x00, 0x9e, 0x73, 0xff};
 static const SDL_Color C_GREY = {0x99, 0x99, 0x99, 0xff};
 static const SDL_Color C_TEXT = {0xec, 0xea, 0xe4, 0xff};
+static const SDL_Color C_PACER_RIM = {0x80, 0x84, 0x86, 0xff};
 static const SDL_Color C_DIM = {0x9a, 0xa0, 0xa6, 0xff};
 
 struct text_entry {
@@ -60,6 +61,9 @@ struct att_view {
 	int idx[MAX_INDICES];
 	int nv, ni;
 	SDL_FPoint line[4096];
+	SDL_Texture *glow;        /* the shared glow, pre-rendered: blits are far cheaper than */
+	int glow_px, glow_level;  /* rasterising a large blended disc with the software renderer */
+	float *glow_shape;        /* the glow's fall-off, 0..1, glow_px squared */
 };
 
 static uint32_t rgba_of(SDL_Color c)
@@ -141,6 +145,11 @@ int att_view_new(const struct att_view_cfg *cfg, struct att_view **out, char *wh
 	v->fullscreen = cfg->fullscreen;
 	if (v->fullscreen)
 		flags |= SDL_WINDOW_FULLSCREEN_DESKTOP;
+	/* With the software renderer SDL would still present through an OpenGL texture when GL is
+	 * available (under Xvfb that is llvmpipe: +70 MB of LLVM and a JIT per frame); MIT-SHM is
+	 * the cheap path there. */
+	if (SDL_GetHint(SDL_HINT_RENDER_DRIVER) && !strcmp(SDL_GetHint(SDL_HINT_RENDER_DRIVER), "software"))
+		SDL_SetHint(SDL_HINT_FRAMEBUFFER_ACCELERATION, "0");
 	v->win = SDL_CreateWindow("attune - breathing together", SDL_WINDOWPOS_CENTERED,
 	                          SDL_WINDOWPOS_CENTERED, cfg->width ? cfg->width : 1280,
 	                          cfg->height ? cfg->height : 800, flags);
@@ -174,6 +183,9 @@ void att_view_free(struct att_view *v)
 	if (!v)
 		return;
 	close_fonts(v);
+	if (v->glow)
+		SDL_DestroyTexture(v->glow);
+	free(v->glow_shape);
 	if (v->ren)
 		SDL_DestroyRenderer(v->ren);
 	if (v->win)
@@ -336,6 +348,33 @@ static int segments_for(double r)
 	return n < 24 ? 24 : n > 180 ? 180 : n;
 }
 
+/* A filled disc of one colour, as one horizontal span per pixel row: the software renderer tests
+ * every pixel of each triangle's bounding box, so a triangle fan would cost ~15 times the disc's
+ * area, while spans cost exactly the area. */
+static void solid_disc(struct att_view *v, double cx, double cy, double r, SDL_Color c)
+{
+	SDL_FRect spans[512];
+	int n = 0;
+
+	if (r <= 0.5)
+		return;
+	geo_flush(v);
+	SDL_SetRenderDrawColor(v->ren, c.r, c.g, c.b, c.a);
+	for (double y = floor(cy - r) + 0.5; y < cy + r; y += 1.0) {
+		double dy = y - cy, half = r * r - dy * dy;
+		if (half <= 0.0)
+			continue;
+		half = sqrt(half);
+		spans[n++] = (SDL_FRect){(float)(cx - half), (float)(y - 0.5), (float)(2.0 * half), 1.0f};
+		if (n == (int)(sizeof spans / sizeof spans[0])) {
+			SDL_RenderFillRectsF(v->ren, spans, n);
+			n = 0;
+		}
+	}
+	if (n)
+		SDL_RenderFillRectsF(v->ren, spans, n);
+}
+
 /* A filled disc whose colour goes from `centre` to `edge` (alpha gradients make soft glows). */
 static void disc(struct att_view *v, double cx, double cy, double r, SDL_Color centre,
                  SDL_Color edge)
@@ -344,6 +383,10 @@ static void disc(struct att_view *v, double cx, double cy, double r, SDL_Color c
 
 	if (r <= 0.5)
 		return;
+	if (!memcmp(&centre, &edge, sizeof centre)) {
+		solid_disc(v, cx, cy, r, centre);
+		return;
+	}
 	geo_room(v, n + 1, 3 * n);
 	c0 = vert(v, cx, cy, centre);
 	for (int i = 0; i < n; i++) {
@@ -357,7 +400,37 @@ static void disc(struct att_view *v, double cx, double cy, double r, SDL_Color c
 	}
 }
 
-/* A ring of width `thick` centred on radius r; dashes > 0 draws that many dashes (half duty). */
+/* A solid ring as spans (see solid_disc): one or two spans per pixel row. */
+static void solid_ring(struct att_view *v, double cx, double cy, double r0, double r1, SDL_Color c)
+{
+	SDL_FRect spans[1024];
+	int n = 0;
+
+	geo_flush(v);
+	SDL_SetRenderDrawColor(v->ren, c.r, c.g, c.b, c.a);
+	for (double y = floor(cy - r1) + 0.5; y < cy + r1; y += 1.0) {
+		double dy = y - cy, xo = r1 * r1 - dy * dy, xi = r0 * r0 - dy * dy;
+		if (xo <= 0.0)
+			continue;
+		xo = sqrt(xo);
+		if (xi <= 0.0) {
+			spans[n++] = (SDL_FRect){(float)(cx - xo), (float)(y - 0.5), (float)(2 * xo), 1.0f};
+		} else {
+			xi = sqrt(xi);
+			spans[n++] = (SDL_FRect){(float)(cx - xo), (float)(y - 0.5), (float)(xo - xi), 1.0f};
+			spans[n++] = (SDL_FRect){(float)(cx + xi), (float)(y - 0.5), (float)(xo - xi), 1.0f};
+		}
+		if (n >= (int)(sizeof spans / sizeof spans[0]) - 2) {
+			SDL_RenderFillRectsF(v->ren, spans, n);
+			n = 0;
+		}
+	}
+	if (n)
+		SDL_RenderFillRectsF(v->ren, spans, n);
+}
+
+/* A ring of width `thick` centred on radius r; dashes > 0 draws that many round dots instead
+ * (B's line style: told apart from A's solid ring without relying on colour). */
 static void ring(struct att_view *v, double cx, double cy, double r, double thick, SDL_Color c,
                  int dashes)
 {
@@ -366,6 +439,17 @@ static void ring(struct att_view *v, double cx, double cy, double r, double thic
 
 	if (r0 < 0.0)
 		r0 = 0.0;
+	if (dashes > 0) {
+		for (int i = 0; i < dashes; i++) {
+			double a = 2.0 * M_PI * i / dashes - M_PI / 2.0;
+			solid_disc(v, cx + r * cos(a), cy + r * sin(a), thick * 0.75, c);
+		}
+		return;
+	}
+	if (c.a == 0xff) {
+		solid_ring(v, cx, cy, r0, r1, c);
+		return;
+	}
 	if (dashes > 0)
 		n = dashes * 8; /* 4 segments lit, 4 dark per dash */
 	for (int i = 0; i < n; i++) {
@@ -403,8 +487,8 @@ static void legend_line(struct att_view *v, double x, double y, double w, double
 		rect(v, x, y - th / 2, w, th, c);
 		return;
 	}
-	for (double s = 0.0; s < w; s += th * 4.0)
-		rect(v, x + s, y - th / 2, fmin(th * 2.5, w - s), th, c);
+	for (double s = th; s < w; s += th * 3.0)
+		solid_disc(v, x + s, y, th * 0.75, c);
 }
 
 /* Polyline through pts (NAN y = gap), thickness th, optionally dashed (every other dash_px). */
@@ -572,6 +656,55 @@ static void draw_person_label(struct att_view *v, const struct att_view_model *m
 	text(v, F_MED, C_DIM, x, cy + lh * 0.5, CENTRE, buf);
 }
 
+/* The glow, pre-composited over the background into an opaque square: an opaque blit is a
+ * row-by-row copy, where a blended one (or a large blended disc) costs the software renderer
+ * several % of a core. The square is re-composited only when the size or the (quantised)
+ * brightness changes, which is seldom since the brightness follows the eased match. */
+#define GLOW_LEVELS 48
+
+static SDL_Texture *glow_texture(struct att_view *v, int px, int level)
+{
+	double r = px / 2.0, g = 0.06 + 0.74 * level / (GLOW_LEVELS - 1.0);
+	void *pixels;
+	int pitch;
+
+	if (v->glow && v->glow_px == px && v->glow_level == level)
+		return v->glow;
+	if (!v->glow || v->glow_px != px) {
+		if (v->glow)
+			SDL_DestroyTexture(v->glow);
+		free(v->glow_shape);
+		v->glow_px = 0;
+		v->glow_shape = malloc((size_t)px * (size_t)px * sizeof *v->glow_shape);
+		v->glow = SDL_CreateTexture(v->ren, SDL_PIXELFORMAT_ARGB8888,
+		                            SDL_TEXTUREACCESS_STREAMING, px, px);
+		if (!v->glow || !v->glow_shape)
+			return NULL;
+		for (int y = 0; y < px; y++)
+			for (int x = 0; x < px; x++) {
+				double d = hypot(x + 0.5 - r, y + 0.5 - r) / r, a = d >= 1.0 ? 0.0 : 1.0 - d;
+				v->glow_shape[(size_t)y * px + x] = (float)(a * a * (3.0 - 2.0 * a));
+			}
+		v->glow_px = px;
+	}
+	if (SDL_LockTexture(v->glow, NULL, &pixels, &pitch) != 0)
+		return NULL;
+	for (int y = 0; y < px; y++) {
+		Uint32 *row = (Uint32 *)((char *)pixels + (size_t)y * (size_t)pitch);
+		for (int x = 0; x < px; x++) {
+			double a = g * v->glow_shape[(size_t)y * px + x];
+			Uint32 rr = (Uint32)(C_BG.r + a * (C_GREEN.r - C_BG.r) + 0.5);
+			Uint32 gg = (Uint32)(C_BG.g + a * (C_GREEN.g - C_BG.g) + 0.5);
+			Uint32 bb = (Uint32)(C_BG.b + a * (C_GREEN.b - C_BG.b) + 0.5);
+			row[x] = 0xff000000u | rr << 16 | gg << 8 | bb;
+		}
+	}
+	SDL_UnlockTexture(v->glow);
+	SDL_SetTextureBlendMode(v->glow, SDL_BLENDMODE_NONE);
+	v->glow_level = level;
+	return v->glow;
+}
+
 static void draw_centre(struct att_view *v, const struct att_view_model *m, int w, int top, int h)
 {
 	double cx = w / 2.0, cy = top + h * 0.56;
@@ -582,9 +715,14 @@ static void draw_centre(struct att_view *v, const struct att_view_model *m, int 
 	double together = m->together_s;
 	char buf[96];
 
-	/* the shared glow: grows and brightens as the pair matches */
-	disc(v, cx, cy, rmax * (1.05 + 0.3 * ms), with_alpha(C_GREEN, 0.15 + 0.55 * ms),
-	     with_alpha(C_GREEN, 0.0));
+	/* the shared glow: brightens as the pair matches */
+	{
+		int px = (int)(rmax * 2.7) | 1;
+		SDL_Texture *g = glow_texture(v, px, (int)lrint(ms * (GLOW_LEVELS - 1)));
+		SDL_Rect r = {(int)(cx - px / 2), (int)(cy - px / 2), px, px};
+		if (g)
+			SDL_RenderCopy(v->ren, g, NULL, &r);
+	}
 
 	/* leaves: one per 10 s breathed together, a circle of them in 5 minutes */
 	for (int i = 0; i < LEAVES; i++) {
@@ -594,14 +732,15 @@ static void draw_centre(struct att_view *v, const struct att_view_model *m, int 
 		if (fill <= 0.0)
 			disc(v, x, y, leaf_size * 0.25, with_alpha(C_GREY, 0.5), with_alpha(C_GREY, 0.5));
 		else
-			disc(v, x, y, leaf_size * (0.35 + 0.65 * fill), C_GREEN, with_alpha(C_GREEN, 0.85));
+			disc(v, x, y, leaf_size * (0.35 + 0.65 * fill), C_GREEN, C_GREEN);
 	}
 
 	/* the pacer disc: grey, grows on the inhale */
 	if (m->pacer_on) {
 		double r = rmin + (rmax - rmin) * m->pacer.level;
-		disc(v, cx, cy, r, with_alpha(C_GREY, 0.50), with_alpha(C_GREY, 0.30));
-		ring(v, cx, cy, r, 2.0, with_alpha(C_GREY, 0.8), 0);
+		/* translucent, so the shared glow shows through; drawn as spans (see solid_disc) */
+		disc(v, cx, cy, r, with_alpha(C_GREY, 0.32), with_alpha(C_GREY, 0.32));
+		ring(v, cx, cy, r, 2.0, C_PACER_RIM, 0);
 	} else {
 		ring(v, cx, cy, rmin, 2.0, with_alpha(C_GREY, 0.4), 0);
 		ring(v, cx, cy, rmax, 2.0, with_alpha(C_GREY, 0.4), 0);
@@ -612,7 +751,7 @@ static void draw_centre(struct att_view *v, const struct att_view_model *m, int 
 		if (isfinite(m->snap.a.breath))
 			ring(v, cx, cy, breath_radius(m->snap.a.breath, rmin, rmax), th, C_A, 0);
 		if (isfinite(m->snap.b.breath))
-			ring(v, cx, cy, breath_radius(m->snap.b.breath, rmin, rmax), th, C_B, 24);
+			ring(v, cx, cy, breath_radius(m->snap.b.breath, rmin, rmax), th, C_B, 36);
 	}
 	geo_flush(v);
 
@@ -729,7 +868,7 @@ static void draw_strip(struct att_view *v, const struct att_view_model *m, int w
 			plot(v, m->hist_hr_a + (n - k), k, x1 + w1 * (1.0 - secs / 60.0), hy,
 			     w1 * secs / 60.0, hh, lo, hi, th, C_A, 0.0);
 			plot(v, m->hist_hr_b + (n - k), k, x1 + w1 * (1.0 - secs / 60.0), hy,
-			     w1 * secs / 60.0, hh, lo, hi, th, C_B, 5.0);
+			     w1 * secs / 60.0, hh, lo, hi, th, C_B, 0.0);
 			snprintf(buf, sizeof buf, "%.0f\xe2\x80\x93%.0f bpm", lo, hi);
 			text(v, F_SMALL, C_DIM, x1 + w1, hy - lh, RIGHT, buf);
 		}
@@ -738,12 +877,13 @@ static void draw_strip(struct att_view *v, const struct att_view_model *m, int w
 	/* match over the whole session, with the chance level and the markers */
 	text(v, F_SMALL, C_DIM, x2, y0 + pad * 0.5, LEFT, "match over the session (grey: chance)");
 	rect(v, x2, py, w2, ph, with_alpha(C_BG, 0.6));
-	rect(v, x2, py + ph * (1.0 - MATCHED), w2, 1.0, with_alpha(C_GREEN, 0.35));
+	rect(v, x2, py + ph * (1.06 - MATCHED) / 1.10, w2, 1.0, with_alpha(C_GREEN, 0.35));
 	if (m->hist_n > 1) {
 		double span = fmax(60.0, (double)m->hist_n * m->hist_dt);
 		double wd = w2 * ((double)m->hist_n * m->hist_dt) / span;
-		plot(v, m->hist_chance, m->hist_n, x2, py, wd, ph, 0.0, 1.0, th, C_GREY, 4.0);
-		plot(v, m->hist_match, m->hist_n, x2, py, wd, ph, 0.0, 1.0, th * 1.5, C_GREEN, 0.0);
+		/* 0..1 with a little headroom so a perfect match does not sit on the frame */
+		plot(v, m->hist_chance, m->hist_n, x2, py, wd, ph, -0.04, 1.06, th, C_GREY, 4.0);
+		plot(v, m->hist_match, m->hist_n, x2, py, wd, ph, -0.04, 1.06, th * 1.5, C_GREEN, 0.0);
 		for (size_t i = 0; i < m->n_markers; i++)
 			rect(v, x2 + w2 * m->markers[i] / span, py, 1.5, ph, with_alpha(C_TEXT, 0.6));
 	}

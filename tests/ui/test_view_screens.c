@@ -133,7 +133,7 @@ int main(int argc, char **argv)
 		long lb = count_near(&b, 0.25, 0.08, 0.75, 0.72, 0x009E73, 10);
 		printf("greenness in-phase %.2f anti-phase %.2f; leaf pixels %ld vs %ld\n", ga, gb, la,
 		       lb);
-		CHECK(ga > 2.0 * gb + 1.0);
+		CHECK(ga > 1.6 * gb + 0.5);
 		CHECK(la > lb + 200);
 	}
 

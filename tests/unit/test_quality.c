@@ -1,6 +1,9 @@
 /* Signal quality flags: raised for flat, saturated, implausible and absent signals, and NOT raised
  * for clean ones; in ADC counts and in physical units; live and batch; and through the real chain
- * (cleaner + breath detector feeding the checker). */
+ * (cleaner + breath detector feeding the checker).
+ *
+ * Run with --data for the real recordings in $ATTUNE_DATA (exit 77 when absent, unless
+ * ATTUNE_REQUIRE_DATA=1). */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -10,6 +13,7 @@
 #include "breath.h"
 #include "check.h"
 #include "filter.h"
+#include "pulse.h"
 #include "quality.h"
 
 #ifndef M_PI
@@ -308,8 +312,127 @@ static void chain_of_cleaner_detector_and_checker(void)
 	att_clean_free(c);
 }
 
-int main(void)
+static double *read_column(const char *path, const char *name, size_t *n)
 {
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return NULL;
+	char line[4096];
+	int col = -1;
+	if (fgets(line, sizeof line, f)) {
+		int c = 0;
+		for (char *tok = strtok(line, ",\r\n"); tok; tok = strtok(NULL, ",\r\n"), c++)
+			if (strcmp(tok, name) == 0)
+				col = c;
+	}
+	size_t cap = 1 << 16, len = 0;
+	double *v = malloc(cap * sizeof *v);
+	while (col >= 0 && fgets(line, sizeof line, f)) {
+		char *p = line;
+		for (int c = 0; c < col && p; c++) {
+			p = strchr(p, ',');
+			if (p)
+				p++;
+		}
+		if (!p)
+			continue;
+		if (len == cap)
+			v = realloc(v, (cap *= 2) * sizeof *v);
+		v[len++] = strtod(p, NULL);
+	}
+	fclose(f);
+	if (col < 0) {
+		free(v);
+		return NULL;
+	}
+	*n = len;
+	return v;
+}
+
+/* Batch flags of a real respiration channel in physical units (adc_max 0), with the breaths the
+ * detector finds; when `unplug_from` < n, the signal is held at its value from there on. */
+static unsigned real_resp_flags(const double *raw, size_t n, double rate, size_t unplug_from)
+{
+	double *x = malloc(n * sizeof *x);
+	for (size_t i = 0; i < n; i++)
+		x[i] = i < unplug_from ? raw[i] : raw[unplug_from];
+	struct att_clean_cfg cc = {.kind = ATT_CLEAN_RESP, .rate_hz = rate};
+	size_t m = att_clean_len(&cc, n);
+	double *y = malloc(m * sizeof *y), out_rate = 0;
+	struct att_breath_result br = {0};
+	unsigned f = ATT_Q_ABSENT;
+	if (att_clean_batch(&cc, x, n, y, &out_rate) == ATT_OK &&
+	    att_breath_detect(&(struct att_breath_cfg){.rate_hz = out_rate}, y, m, &br) == ATT_OK) {
+		int factor = att_decim_factor(rate, 25);
+		size_t *ev = malloc((br.n_troughs + 1) * sizeof *ev);
+		for (size_t i = 0; i < br.n_troughs; i++)
+			ev[i] = br.troughs[i] * (size_t)factor;
+		struct att_quality_cfg qc = {.signal = ATT_QUALITY_RESP, .rate_hz = rate};
+		f = att_quality_batch(&qc, x, n, ev, br.n_troughs, br.mean_rate_bpm);
+		free(ev);
+	}
+	att_breath_result_free(&br);
+	free(y);
+	free(x);
+	return f;
+}
+
+/* Real recordings in $ATTUNE_DATA: clean channels raise nothing; the same channel with the
+ * sensor "unplugged" for its second half is flat. */
+static int real_recordings(void)
+{
+	const char *dir = getenv("ATTUNE_DATA");
+	const char *req = getenv("ATTUNE_REQUIRE_DATA");
+	const struct {
+		const char *file, *column;
+		double rate;
+	} rec[] = {
+		{"neurokit2/bio_resting_5min_100hz.csv", "RSP", 100},
+		{"neurokit2/bio_eventrelated_100hz.csv", "RSP", 100},
+		{"neurokit2/bio_resting_8min_100hz.csv", "RSP", 100},
+		{"wfdb_sample/03700181_125hz.csv", "RESP_NU", 125},
+	};
+	for (size_t k = 0; k < sizeof rec / sizeof rec[0]; k++) {
+		char path[1024];
+		snprintf(path, sizeof path, "%s/%s", dir ? dir : "", rec[k].file);
+		size_t n = 0;
+		double *x = read_column(path, rec[k].column, &n);
+		if (!x) {
+			fprintf(stderr, "%s: real recording not found (set ATTUNE_DATA to "
+			                "../shared/data)\n", path);
+			return req && strcmp(req, "1") == 0 ? 1 : 77;
+		}
+		unsigned clean = real_resp_flags(x, n, rec[k].rate, n);
+		unsigned unplugged = real_resp_flags(x, n, rec[k].rate, n / 2);
+		printf("%s %s: flags %u as recorded, %u unplugged half-way\n", rec[k].file,
+		       rec[k].column, clean, unplugged);
+		CHECK(clean == ATT_Q_OK);
+		CHECK(unplugged & ATT_Q_FLAT);
+		free(x);
+	}
+	char path[1024];
+	snprintf(path, sizeof path, "%s/neurokit2/bio_resting_5min_100hz.csv", dir ? dir : "");
+	size_t n = 0;
+	double *ppg = read_column(path, "PPG", &n);
+	if (!ppg)
+		return req && strcmp(req, "1") == 0 ? 1 : 77;
+	struct att_pulse_result pr;
+	CHECK(att_pulse_detect(&(struct att_pulse_cfg){.rate_hz = 100}, ppg, n, &pr) == ATT_OK);
+	struct att_quality_cfg qc = {.signal = ATT_QUALITY_PPG, .rate_hz = 100};
+	unsigned f = att_quality_batch(&qc, ppg, n, pr.beats, pr.n_beats, pr.hr_bpm);
+	printf("bio_resting_5min PPG: flags %u\n", f);
+	CHECK(f == ATT_Q_OK);
+	/* Without its beats (a detector that found nothing) the same PPG is implausible. */
+	CHECK(att_quality_batch(&qc, ppg, n, NULL, 0, NAN) == ATT_Q_IMPLAUSIBLE);
+	att_pulse_result_free(&pr);
+	free(ppg);
+	return att_check_done("quality (real recordings)");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc > 1 && strcmp(argv[1], "--data") == 0)
+		return real_recordings();
 	clean_belt_raises_nothing();
 	unplugged_sensor_is_flat();
 	stuck_at_a_rail_is_saturated();

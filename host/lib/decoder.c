@@ -144,6 +144,7 @@ static enum att_decode_result finish(struct att_decoder *dec, const uint8_t *enc
 	enum att_wire_parse_result r = parse(dec, enc, n, frame);
 	switch (r) {
 	case ATT_WIRE_OK:
+		dec->st.version_streak = 0;
 		dec->st.frames_ok++;
 		dec->st.bytes_ok += n + 1;
 		if (frame->type == ATT_WIRE_SAMPLE)
@@ -154,6 +155,10 @@ static enum att_decode_result finish(struct att_decoder *dec, const uint8_t *enc
 		break;
 	case ATT_WIRE_BAD_VERSION:
 		dec->st.version_errors++;
+		if (dec->st.version_streak && frame->version == dec->st.last_foreign_version)
+			dec->st.version_streak++;
+		else
+			dec->st.version_streak = 1;
 		dec->st.last_foreign_version = frame->version;
 		break;
 	case ATT_WIRE_BAD_TYPE:

@@ -43,6 +43,10 @@ struct att_decoder_stats {
 	uint64_t seq_gaps;        /* times a sample frame's seq was not the expected one */
 	uint64_t samples_lost;    /* sample frames missing per the 16-bit seq numbers */
 	uint64_t tx_overflow_frames; /* sample frames carrying ATT_FLAG_TX_OVERFLOW */
+	uint64_t version_streak;  /* version errors in a row with the same version and no accepted
+	                             frame between: a damaged piece passes the CRC by chance (2^-16
+	                             per piece) and may land in version_errors, so tell the user
+	                             "firmware protocol version mismatch" only when this reaches 2 */
 	uint8_t last_foreign_version; /* version byte of the last version error; 0 if none */
 	uint8_t last_reject;      /* enum att_wire_parse_result of the last INVALID; 0 if none */
 };

@@ -342,6 +342,7 @@ static int same_stats(const struct att_decoder_stats *a, const struct att_decode
 	       a->framing_errors == b->framing_errors && a->version_errors == b->version_errors &&
 	       a->unknown_type == b->unknown_type && a->seq_gaps == b->seq_gaps &&
 	       a->samples_lost == b->samples_lost && a->tx_overflow_frames == b->tx_overflow_frames &&
+	       a->version_streak == b->version_streak &&
 	       a->last_foreign_version == b->last_foreign_version && a->last_reject == b->last_reject;
 }
 
@@ -547,23 +548,37 @@ static void over_long_garbage_is_one_framing_error(void)
 	att_decoder_free(dec);
 }
 
-static void foreign_version_is_reported(void)
+static void foreign_version_is_reported_when_it_repeats(void)
 {
-	uint8_t buf[4 * ATT_WIRE_MAX_FRAME];
+	uint8_t buf[8 * ATT_WIRE_MAX_FRAME];
 	struct att_decoder *dec;
 	struct att_decoder_stats st;
 	struct att_wire_frame f;
-	size_t len = 0;
-	enum att_decode_result r;
+	size_t len = 0, used;
 	buf[len++] = 0;
 	len += seal_raw(ATT_WIRE_INFO, 7, 20, buf + len);
 	CHECK(att_decoder_new(&dec) == ATT_OK);
-	r = att_decoder_feed(dec, buf, len, &len, &f);
-	CHECK(r == ATT_DECODE_INVALID);
+	CHECK(att_decoder_feed(dec, buf, len, &used, &f) == ATT_DECODE_INVALID);
+	CHECK(used == len);
 	att_decoder_stats(dec, &st);
 	CHECK(st.version_errors == 1);
+	CHECK(st.version_streak == 1);
 	CHECK(st.last_foreign_version == 7);
 	CHECK(st.last_reject == ATT_WIRE_BAD_VERSION);
+	/* The same version again: a real mismatch, not a chance CRC match. */
+	len = seal_raw(ATT_WIRE_SAMPLE, 7, 15, buf);
+	feed_all(dec, buf, len, NULL, &st);
+	CHECK(st.version_errors == 2 && st.version_streak == 2);
+	/* Another version breaks the streak, and so does an accepted frame. */
+	len = seal_raw(ATT_WIRE_SAMPLE, 9, 15, buf);
+	feed_all(dec, buf, len, NULL, &st);
+	CHECK(st.version_streak == 1 && st.last_foreign_version == 9);
+	len = seal_raw(ATT_WIRE_SAMPLE, 9, 15, buf);
+	feed_all(dec, buf, len, NULL, &st);
+	CHECK(st.version_streak == 2);
+	len = put_sample(buf, 1);
+	CHECK(feed_all(dec, buf, len, NULL, &st) == 1);
+	CHECK(st.version_streak == 0 && st.version_errors == 4);
 	att_decoder_free(dec);
 }
 
@@ -594,7 +609,7 @@ int main(void)
 	reset_sequence_starts_counting_afresh();
 	partial_frame_at_start_is_dropped_silently();
 	over_long_garbage_is_one_framing_error();
-	foreign_version_is_reported();
+	foreign_version_is_reported_when_it_repeats();
 	empty_input_and_idle_delimiters_are_harmless();
 	return att_check_done("decoder");
 }

@@ -82,6 +82,7 @@ struct opts {
 	int loop, volts, quiet;
 	double garbage, drop, flip;
 	double disconnect_at, reconnect_after; /* < 0: not set */
+	size_t buffer; /* board->host bytes held before the board is paused */
 };
 
 struct board {
@@ -123,6 +124,8 @@ static void usage(FILE *to)
 	        "  --disconnect-at S     pull the cable at S simulated seconds: the link disappears and\n"
 	        "                        what the board sends meanwhile is lost\n"
 	        "  --reconnect-after S   plug it back S simulated seconds later, at the same path\n"
+	        "  --buffer BYTES        output held for a host that does not read before the board is\n"
+	        "                        paused (default 1048576; nothing is ever dropped)\n"
 	        "  --stats FILE          write the run's counters as JSON at exit\n"
 	        "  --quiet               no summary on stderr\n"
 	        "  --help                this text\n"
@@ -155,7 +158,8 @@ static double parse_num(const char *opt, const char *s, double lo, double hi)
 static void parse_args(int argc, char **argv, struct opts *o)
 {
 	enum { O_FIRMWARE = 256, O_INPUT, O_LINK, O_SPEED, O_DURATION, O_SCRIPT, O_SEED, O_LOOP,
-	       O_VOLTS, O_GARBAGE, O_DROP, O_FLIP, O_DISC, O_RECONN, O_STATS, O_QUIET, O_HELP };
+	       O_VOLTS, O_GARBAGE, O_DROP, O_FLIP, O_DISC, O_RECONN, O_STATS, O_QUIET, O_BUFFER,
+	       O_HELP };
 	static const struct option longopts[] = {
 		{"firmware", required_argument, 0, O_FIRMWARE},
 		{"input", required_argument, 0, O_INPUT},
@@ -173,6 +177,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		{"reconnect-after", required_argument, 0, O_RECONN},
 		{"stats", required_argument, 0, O_STATS},
 		{"quiet", no_argument, 0, O_QUIET},
+		{"buffer", required_argument, 0, O_BUFFER},
 		{"help", no_argument, 0, O_HELP},
 		{0, 0, 0, 0},
 	};
@@ -220,6 +225,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		case O_RECONN: o->reconnect_after = parse_num("--reconnect-after", optarg, 0, 1e9); break;
 		case O_STATS: o->stats = optarg; break;
 		case O_QUIET: o->quiet = 1; break;
+		case O_BUFFER: o->buffer = (size_t)parse_num("--buffer", optarg, 4096, 256.0 * 1024 * 1024); break;
 		case 'h':
 		case O_HELP: usage(stdout); exit(0);
 		default:
@@ -570,6 +576,7 @@ int main(int argc, char **argv)
 		.seed = 1,
 		.disconnect_at = -1,
 		.reconnect_after = -1,
+		.buffer = OUT_BOUND,
 	};
 	struct board b;
 	elf_firmware_t fw;
@@ -615,7 +622,7 @@ int main(int argc, char **argv)
 	if (load_board(&o, &b, &fw) != 0)
 		goto done;
 	{
-		struct att_simboard_link_cfg lc = {.path = o.link, .out_bound = OUT_BOUND};
+		struct att_simboard_link_cfg lc = {.path = o.link, .out_bound = o.buffer};
 		if (att_simboard_link_new(&lc, &b.link, why, sizeof why) != ATT_OK) {
 			fprintf(stderr, PROG ": %s\n", why);
 			goto done;

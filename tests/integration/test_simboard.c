@@ -3,8 +3,8 @@
  * checked with att_wire_parse).
  *
  * Usage: test_simboard SIMBOARD_EXE FIRMWARE_ELF CASE
- * CASE is one behaviour: identify, stream, realtime, overload, disconnect, faults, errors, scaled,
- * recording; or bench (figures for tests/bench/RESULTS.md, not a test).
+ * CASE is one behaviour: identify, stream, realtime, overload, disconnect, faults, backpressure,
+ * errors, scaled, recording; or bench (figures for tests/bench/RESULTS.md, not a test).
  * Each case starts its own simboard on its own link path, so cases run in parallel. */
 #include <errno.h>
 #include <math.h>
@@ -776,6 +776,63 @@ static void case_faults(void)
 	unlink(b.stats);
 }
 
+/* A host that stops reading pauses the board instead of losing bytes: flat out, the output piles up
+ * to the bound (--buffer 65536 here, 1 MiB by default), simulated time stops, and when the host reads
+ * again every frame is there, counters consecutive. */
+static void case_backpressure(void)
+{
+	struct board b;
+	struct att_wire_frame f;
+	struct att_wire_ack ack;
+	unsigned long frames = 0, breaks = 0;
+	uint32_t last = 0;
+	double sim_s, pause_t0, sim_rate;
+	const double bound = 65536.0;
+
+	CHECK(start_board(&b, "backpressure", "--speed", "0", "--buffer", "65536",
+	                  (const char *)NULL) == 0);
+	CHECK(open_link(&b) == 0);
+	if (b.fd < 0)
+		return;
+	send_command(&b, ATT_CMD_START, 0);
+	CHECK(wait_ack(&b, ATT_CMD_START, &ack, NULL) == 0);
+	pause_t0 = now_s();
+	while (frames < 5000 && next_frame(&b, &f, 5.0) == 1)
+		if (f.type == ATT_WIRE_SAMPLE) {
+			breaks += frames > 0 && f.u.sample.counter != last + 1;
+			last = f.u.sample.counter;
+			frames++;
+		}
+	sim_rate = 20.0 / (now_s() - pause_t0); /* simulated s per wall s while read: 5000 frames */
+	/* stop reading for 3 s: unpaused, the board would run ~3 x sim_rate simulated seconds */
+	poll(NULL, 0, 3000);
+	while (next_frame(&b, &f, 1.0) == 1) {
+		if (f.type != ATT_WIRE_SAMPLE)
+			continue;
+		breaks += f.u.sample.counter != last + 1;
+		last = f.u.sample.counter;
+		frames++;
+		if (frames == 20000)
+			break;
+	}
+	kill(b.pid, SIGTERM);
+	CHECK(stop_board(&b, 0, 5.0) == 0);
+	sim_s = stat_value(&b, "sim_s");
+	printf("backpressure: %lu frames, %lu breaks; buffered up to %.0f bytes; %.0f polls while "
+	       "paused; %.1f s simulated in %.1f s wall (%.0fx while read)\n",
+	       frames, breaks, stat_value(&b, "max_buffered"), stat_value(&b, "congested_polls"),
+	       sim_s, stat_value(&b, "wall_s"), sim_rate);
+	CHECK(frames == 20000);
+	CHECK(breaks == 0);
+	CHECK(stat_value(&b, "congested_polls") > 0);
+	CHECK(stat_value(&b, "max_buffered") > bound);
+	CHECK(stat_value(&b, "max_buffered") < bound + 4096.0);
+	/* the board got at most the bound and the pty's buffer ahead of the reader, not 3 s of flat out
+	 * (the idle time before START adds a little) */
+	CHECK(sim_s < 80.0 + 2.0 * bound / (21.0 * 250.0) + 5.0);
+	unlink(b.stats);
+}
+
 /* Bad usage exits 2, bad input or environment exits 1, each with one line on stderr naming what is
  * wrong; --help exits 0; SIGINT ends a run cleanly and removes the link. */
 static void case_errors(void)
@@ -1051,6 +1108,8 @@ int main(int argc, char **argv)
 		case_disconnect();
 	else if (strcmp(which, "faults") == 0)
 		case_faults();
+	else if (strcmp(which, "backpressure") == 0)
+		case_backpressure();
 	else if (strcmp(which, "errors") == 0)
 		case_errors();
 	else if (strcmp(which, "scaled") == 0)

@@ -15,6 +15,8 @@ int att_cmd_analyze(int argc, char **argv);
 /* The live session shared by live and demo (demo = 1: the generated story by default). */
 int att_live_main(int argc, char **argv, int demo);
 int att_cmd_recover(int argc, char **argv);
+int att_cmd_record(int argc, char **argv);
+int att_cmd_ports(int argc, char **argv);
 int att_cmd_export(int argc, char **argv);
 
 #endif

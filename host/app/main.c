@@ -11,6 +11,8 @@ static const struct att_cmd commands[] = {
 	{"analyze", "offline analysis of a recording: rates, synchrony, JSON", att_cmd_analyze},
 	{"export", "convert a recording (EDF+, raw capture, CSV) to CSV or EDF+", att_cmd_export},
 	{"recover", "rebuild session files from a raw capture after a crash", att_cmd_recover},
+	{"record", "headless recording from the board: NAME.csv, NAME.edf, NAME.json", att_cmd_record},
+	{"ports", "list serial ports, marking attune boards", att_cmd_ports},
 };
 
 static void usage(FILE *to)

@@ -59,6 +59,28 @@ int att_source_open_couple(const struct att_couple_cfg *cfg, double speed, struc
 int att_source_open_recording(struct att_recording *rec, const char *name, double speed,
                               struct att_source **out);
 
+/* A device running the attune firmware, or the simulated board's pty (source_serial.c). */
+struct att_serial_cfg {
+	const char *path;     /* port, e.g. /dev/ttyACM0 or /tmp/attune-sim; borrowed for the call */
+	unsigned rate_hz;     /* sample rate to set; 0 = keep the device's (250 Hz after reset) */
+	int backend;          /* enum att_serial_backend (serial_port.h); 0 = auto */
+	int reset_wait_ms;    /* < 0: default (2000 ms for devices, which reset on open; 0 for ptys) */
+	int silence_ms;       /* streaming silence that counts as a disconnect; 0 = 1000 */
+	size_t ring_capacity; /* samples, a power of two; 0 = 16384 (65 s at 250 Hz) */
+};
+
+/* Opens the port and runs the identify handshake (blocks up to reset wait + 1 s), setting the
+ * rate if asked. att_source_start() then starts the acquisition thread and streaming. Counters
+ * delivered are the device's, continued across device restarts so they never go back: a sample's
+ * time is counter / rate, and a counter jump is a gap (status.samples_lost counts it). A lost
+ * device is retried in the background (state RECONNECTING) until att_source_free().
+ * *out is set to NULL first; caller frees with att_source_free() (sends stop to the device).
+ * Errors with one line in why: ATT_ERR_NO_PORT, ATT_ERR_PERMISSION, ATT_ERR_BUSY,
+ * ATT_ERR_UNSUPPORTED, ATT_ERR_NOT_ATTUNE, ATT_ERR_VERSION, ATT_ERR_RANGE (rate refused),
+ * ATT_ERR_IO, ATT_ERR_NOMEM, ATT_ERR_ARG. Main thread. */
+int att_source_open_serial(const struct att_serial_cfg *cfg, struct att_source **out, char *why,
+                           size_t why_len);
+
 /* Starts delivering samples (time starts now). */
 int att_source_start(struct att_source *src);
 

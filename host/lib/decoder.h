@@ -57,14 +57,15 @@ struct att_decoder;
  * Caller frees with att_decoder_free(). Returns ATT_OK, ATT_ERR_ARG or ATT_ERR_NOMEM. Any thread. */
 enum att_err att_decoder_new(struct att_decoder **out);
 
-/* Frees the decoder; NULL is a no-op. */
+/* Frees the decoder; NULL is a no-op. The decoder's thread, once it is done with it. */
 void att_decoder_free(struct att_decoder *dec);
 
 /* Feeds up to len bytes (buf may be NULL when len is 0). Stops after the first completed frame:
  * *consumed says how many bytes of buf were used (the rest must be fed again); on VALID *frame is
  * filled, otherwise *frame may have been written. buf and frame are borrowed for the call only.
  * Bytes of an unfinished frame are copied into the decoder, so buf may be reused after the call.
- * Never fails: bad input is counted, dropped and reported as INVALID. Not allocating; O(len). */
+ * Never fails: bad input is counted, dropped and reported as INVALID. Not allocating; O(len).
+ * The decoder's thread (real-time safe: no locks, no allocation, no system calls). */
 enum att_decode_result att_decoder_feed(struct att_decoder *dec, const uint8_t *buf, size_t len,
                                         size_t *consumed, struct att_wire_frame *frame);
 
@@ -72,12 +73,13 @@ enum att_decode_result att_decoder_feed(struct att_decoder *dec, const uint8_t *
 void att_decoder_stats(const struct att_decoder *dec, struct att_decoder_stats *out);
 
 /* Forgets the sequence: the next sample frame establishes it without counting a gap. Call it after
- * a reconnect, or when the device restarted (it sends an info frame after a reset). */
+ * a reconnect, or when the device restarted (it sends an info frame after a reset). The decoder's
+ * thread. */
 void att_decoder_reset_sequence(struct att_decoder *dec);
 
 /* Drops any buffered bytes (counted as discarded) and treats the bytes up to the next delimiter as a
  * partial frame, as at start; also resets the sequence. Counters are kept. Use it when the port was
- * reopened: the first bytes may be the tail of a frame sent earlier. */
+ * reopened: the first bytes may be the tail of a frame sent earlier. The decoder's thread. */
 void att_decoder_reset(struct att_decoder *dec);
 
 #endif

@@ -194,6 +194,9 @@ static int resp_run(struct task *tk, int who)
 	if (err)
 		return fail(tk->why, sizeof tk->why, err, "cleaning %s's respiration failed: %s",
 		            name, att_strerror(err));
+	/* The raw copy is the biggest buffer here; quality makes its own when it needs one. */
+	free(p->resp_raw);
+	p->resp_raw = NULL;
 	for (size_t i = 0; i < m; i++)
 		p->cleanf[i] = (float)p->clean[i];
 	struct att_breath_cfg bcfg = {.rate_hz = p->rr};
@@ -216,8 +219,12 @@ static int resp_quality(struct task *tk, int who)
 	struct person_work *p = &tk->pw[who];
 	int factor = (int)lround(tk->rec->rate_hz / p->rr);
 	size_t *ev = malloc((p->br.n_troughs + 1) * sizeof *ev);
-	if (!ev)
+	p->resp_raw = malloc(tk->rec->n * sizeof *p->resp_raw);
+	if (!ev || !p->resp_raw) {
+		free(ev);
 		return fail(tk->why, sizeof tk->why, ATT_ERR_NOMEM, "out of memory");
+	}
+	fill_gaps(tk->rec->ch[who ? ATT_CH_B_RESP : ATT_CH_A_RESP], tk->rec->n, p->resp_raw);
 	for (size_t i = 0; i < p->br.n_troughs; i++)
 		ev[i] = p->br.troughs[i] * (size_t)factor;
 	struct att_quality_cfg qcfg = {.signal = ATT_QUALITY_RESP, .rate_hz = tk->rec->rate_hz};

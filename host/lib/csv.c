@@ -142,6 +142,61 @@ static int parse_number(const char *b, const char *e, double *out)
 	return 1;
 }
 
+/* The common field, a plain decimal ("-12.345", "1e-3") directly followed by a comma or the line
+ * end: parsed in one pass. Returns the end of the number, or NULL to take the general path
+ * (blanks, quotes, long mantissas, nan, anything odd), which then decides. */
+static inline const char *fast_number(const char *p, const char *e, double *out)
+{
+	int neg = 0;
+	if (p < e && *p == '-') {
+		neg = 1;
+		p++;
+	}
+	uint64_t mant = 0;
+	int digits = 0, frac = 0;
+	const char *start = p;
+	while (p < e && (unsigned)(*p - '0') < 10) {
+		mant = mant * 10 + (uint64_t)(*p - '0');
+		digits++;
+		p++;
+	}
+	if (p < e && *p == '.') {
+		p++;
+		while (p < e && (unsigned)(*p - '0') < 10) {
+			mant = mant * 10 + (uint64_t)(*p - '0');
+			digits++;
+			frac++;
+			p++;
+		}
+	}
+	if (p == start || digits == 0 || digits > 15)
+		return NULL;
+	int ex = 0;
+	if (p < e && (*p == 'e' || *p == 'E')) {
+		p++;
+		int eneg = 0, edig = 0;
+		if (p < e && (*p == '-' || *p == '+'))
+			eneg = *p++ == '-';
+		while (p < e && (unsigned)(*p - '0') < 10 && edig < 4) {
+			ex = ex * 10 + (*p - '0');
+			p++;
+			edig++;
+		}
+		if (!edig)
+			return NULL;
+		if (eneg)
+			ex = -ex;
+	}
+	if (p < e && *p != ',')
+		return NULL;
+	int p10 = ex - frac;
+	if (p10 < -22 || p10 > 22)
+		return NULL;
+	double v = p10 < 0 ? (double)mant / pow10_tab[-p10] : (double)mant * pow10_tab[p10];
+	*out = neg ? -v : v;
+	return p;
+}
+
 static int parse_header(struct reader *r, const char *b, const char *e)
 {
 	int col = 0;
@@ -212,16 +267,28 @@ static int parse_row(struct reader *r, const char *b, const char *e)
 	int col = 0;
 	const char *f = b;
 	for (;;) {
-		const char *fe = f;
-		while (fe < e && *fe != ',')
-			fe++;
 		if (col >= r->ncols)
 			goto count;
 		int role = r->role[col];
+		const char *fe;
+		double v;
+		if (role >= 0 && (fe = fast_number(f, e, &v)) != NULL) {
+			if (role == 0)
+				t = v;
+			else
+				r->ch[role - 1][r->n] = (float)v;
+			col++;
+			if (fe == e)
+				break;
+			f = fe + 1;
+			continue;
+		}
+		fe = memchr(f, ',', (size_t)(e - f));
+		if (!fe)
+			fe = e;
 		if (role >= 0) {
 			const char *nb = f, *ne = fe;
 			trim(&nb, &ne);
-			double v;
 			if (!parse_number(nb, ne, &v) || (role == 0 && !isfinite(v))) {
 				if (nb == ne)
 					return fail(r, ATT_ERR_FORMAT,

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -40,6 +41,7 @@ struct board {
 	int overlong;  /* bytes discarded since the last delimiter (a run too long to be a frame) */
 	unsigned bad;  /* chunks between delimiters that did not parse */
 	int hangup;
+	double cpu_s; /* simboard's user + system CPU time, after stop_board */
 };
 
 static double now_s(void)
@@ -236,7 +238,8 @@ static int stop_board(struct board *b, int terminate, double timeout_s)
 	b->fd = -1;
 	if (terminate)
 		kill(b->pid, SIGTERM);
-	while (waitpid(b->pid, &st, WNOHANG) == 0) {
+	struct rusage ru;
+	while (wait4(b->pid, &st, WNOHANG, &ru) == 0) {
 		if (now_s() - t0 > timeout_s) {
 			fprintf(stderr, "simboard did not exit within %.1f s\n", timeout_s);
 			kill(b->pid, SIGKILL);
@@ -246,6 +249,8 @@ static int stop_board(struct board *b, int terminate, double timeout_s)
 		poll(NULL, 0, 10);
 	}
 	close(b->out_fd);
+	b->cpu_s = (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec * 1e-6 +
+	           (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec * 1e-6;
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
@@ -577,8 +582,9 @@ static void case_realtime(void)
 	wall = now_s() - t0;
 	CHECK(b.hangup);
 	CHECK(stop_board(&b, 0, 5.0) == 0);
-	printf("realtime: 3 s simulated took %.3f s wall; frames at %.1f /s over %.2f s\n", wall,
-	       (last_c - first_c) / (last_t - first_t), last_t - first_t);
+	printf("realtime: 3 s simulated took %.3f s wall; frames at %.1f /s over %.2f s; simboard CPU "
+	       "%.3f s (%.1f %% of a core)\n", wall, (last_c - first_c) / (last_t - first_t),
+	       last_t - first_t, b.cpu_s, 100.0 * b.cpu_s / wall);
 	CHECK_NEAR(wall, 3.0, 0.3);
 	CHECK(n > 500);
 	if (last_t > first_t)
@@ -1059,8 +1065,10 @@ static void case_bench(void)
 	/* idle: no host commands, the firmware sleeps between ticks */
 	CHECK(start_board(&b, "bench-idle", "--speed", "0", "--duration", "600", (const char *)NULL) == 0);
 	CHECK(stop_board(&b, 0, 60.0) == 0);
-	printf("bench: idle (not streaming), flat out: %.1f s simulated in %.3f s = %.0fx real time\n",
-	       stat_value(&b, "sim_s"), stat_value(&b, "wall_s"), stat_value(&b, "speed"));
+	printf("bench: idle (not streaming), flat out: %.1f s simulated in %.3f s = %.0fx real time; "
+	       "simboard CPU %.3f s = %.0f simulated s per CPU s\n",
+	       stat_value(&b, "sim_s"), stat_value(&b, "wall_s"), stat_value(&b, "speed"), b.cpu_s,
+	       stat_value(&b, "sim_s") / b.cpu_s);
 	unlink(b.stats);
 	for (rate_i = 0; rate_i < 2; rate_i++) {
 		unsigned n = 0;
@@ -1078,8 +1086,10 @@ static void case_bench(void)
 		wall = now_s() - t0;
 		CHECK(stop_board(&b, 1, 5.0) == 0);
 		printf("bench: streaming %u Hz x 4 channels, flat out, host reading: %u frames = 120 s "
-		       "simulated in %.3f s = %.1fx real time (%.0f bytes/s through the pty)\n",
-		       rates[rate_i], n, wall, 120.0 / wall, n * 21.0 / wall);
+		       "simulated in %.3f s = %.1fx real time (%.0f bytes/s through the pty); simboard "
+		       "CPU %.3f s for %.1f s simulated = %.1f simulated s per CPU s\n",
+		       rates[rate_i], n, wall, 120.0 / wall, n * 21.0 / wall, b.cpu_s,
+		       stat_value(&b, "sim_s"), stat_value(&b, "sim_s") / b.cpu_s);
 		unlink(b.stats);
 	}
 }

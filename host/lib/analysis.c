@@ -103,6 +103,7 @@ struct person_work {
 	double *ibi_cum;   /* n_beats + 1 prefix sums of accepted IBIs (s) */
 	uint32_t *ok_cum;  /* n_beats + 1 prefix counts of accepted IBIs */
 	float *hr;         /* heart rate at HR_RATE_HZ */
+	uint32_t *bad_cum; /* m + 1 prefix counts of cleaned samples near a long gap; NULL: none */
 };
 
 static void person_free(struct person_work *p)
@@ -119,6 +120,65 @@ static void person_free(struct person_work *p)
 	free(p->ibi_cum);
 	free(p->ok_cum);
 	free(p->hr);
+	free(p->bad_cum);
+}
+
+/* Gaps (NAN runs) of at least GAP_S in a raw belt channel: the cleaned samples they cover, and
+ * GAP_GUARD_S either side where the filters ring, are marked so windows touching them are left
+ * blank rather than computed on the linear bridge. Shorter gaps are bridged and kept. */
+#define GAP_S 0.5
+#define GAP_GUARD_S 1.0
+static int mark_gaps(const float *x, size_t n, double rate, double rr, size_t m,
+                     uint32_t **out)
+{
+	*out = NULL;
+	size_t min_run = (size_t)ceil(GAP_S * rate), guard = (size_t)ceil(GAP_GUARD_S * rr);
+	double factor = rate / rr;
+	unsigned char *bad = NULL;
+	for (size_t i = 0; i < n;) {
+		if (isfinite(x[i])) {
+			i++;
+			continue;
+		}
+		size_t j = i;
+		while (j < n && !isfinite(x[j]))
+			j++;
+		if (j - i >= min_run) {
+			if (!bad && !(bad = calloc(m, 1)))
+				return ATT_ERR_NOMEM;
+			size_t c0 = (size_t)((double)i / factor), c1 = (size_t)((double)j / factor) + 1;
+			c0 = c0 > guard ? c0 - guard : 0;
+			c1 = c1 + guard < m ? c1 + guard : m;
+			memset(bad + c0, 1, c1 - c0);
+		}
+		i = j;
+	}
+	if (!bad)
+		return ATT_OK;
+	uint32_t *cum = malloc((m + 1) * sizeof *cum);
+	if (!cum) {
+		free(bad);
+		return ATT_ERR_NOMEM;
+	}
+	cum[0] = 0;
+	for (size_t k = 0; k < m; k++)
+		cum[k + 1] = cum[k] + bad[k];
+	free(bad);
+	*out = cum;
+	return ATT_OK;
+}
+
+static int touches_gap(const uint32_t *cum, size_t m, double rr, double t0, double t1)
+{
+	if (!cum)
+		return 0;
+	double a = t0 * rr, b = t1 * rr;
+	size_t i0 = a <= 0 ? 0 : (size_t)a, i1 = b <= 0 ? 0 : (size_t)b + 1;
+	if (i0 > m)
+		i0 = m;
+	if (i1 > m)
+		i1 = m;
+	return cum[i1] > cum[i0];
 }
 
 /* Breathing rate over troughs whose times fall in [t0, t1): 60 x intervals / their span. Only
@@ -209,6 +269,9 @@ static int resp_run(struct task *tk, int who)
 		return fail(tk->why, sizeof tk->why, err, "breathing phase failed: %s",
 		            att_strerror(err));
 	p->m = m;
+	if (mark_gaps(rec->ch[who ? ATT_CH_B_RESP : ATT_CH_A_RESP], n, rec->rate_hz, p->rr, m,
+	              &p->bad_cum))
+		return fail(tk->why, sizeof tk->why, ATT_ERR_NOMEM, "out of memory");
 	(who ? &tk->an->b : &tk->an->a)->breaths = p->br.n_troughs;
 	return ATT_OK;
 }
@@ -478,6 +541,12 @@ int att_analyze(const struct att_analysis_cfg *cfg, const struct att_recording *
 		w->b_breath_rate_bpm = window_breath_rate(&pw[1].br, rr, tc - half, tc + half, &cur[1]);
 		w->a_heart_rate_bpm = window_heart_rate(&pw[0], tc - half, tc + half, &lo[0], &hi[0]);
 		w->b_heart_rate_bpm = window_heart_rate(&pw[1], tc - half, tc + half, &lo[1], &hi[1]);
+		if (touches_gap(pw[0].bad_cum, pw[0].m, rr, tc - half, tc + half) ||
+		    touches_gap(pw[1].bad_cum, pw[1].m, rr, tc - half, tc + half)) {
+			w->match = w->plv = w->plv_chance = w->relative_phase_deg = w->lag_s = NAN;
+			w->a_breath_rate_bpm = w->b_breath_rate_bpm = NAN;
+			sync.sw[i].freq_hz = NAN;
+		}
 	}
 
 	/* Whole-session summary: medians over windows, circular mean for the relative phase. */

@@ -16,10 +16,15 @@
  * whose phase is noise, count little); lag_s is that phase as time at the median breathing
  * frequency; breaths is the whole-session count; rmssd_ms is over all accepted beats;
  * coherence and hr_sync_r are whole-session estimates. NAN means "cannot be computed" (no PPG,
- * too few beats, a series too short for surrogates) and becomes null in JSON.
+ * too few beats, a series too short for surrogates, a window touching a gap) and becomes null
+ * in JSON. Missing samples (NAN, e.g. lost frames in a raw capture) are bridged linearly for the
+ * filters; a belt gap of 0.5 s or more blanks (NAN) every timeline window within 1 s of it, so
+ * no synchrony is reported across a gap; whole-session medians skip blank windows.
  *
  * Invariant: att_analyze() either returns a complete result or an error with one line of why; it
- * never modifies the recording. Threads: any thread; no global state. */
+ * never modifies the recording. Threads: call from any thread; it runs one helper thread of its
+ * own for the duration of the call (belts and synchrony on the caller's thread, pulses and
+ * quality on the helper), joined before it returns. No global state. */
 #ifndef ATT_ANALYSIS_H
 #define ATT_ANALYSIS_H
 

@@ -33,7 +33,7 @@ struct att_analytic;
 
 /* Creates an FFT plan able to transform up to max_n samples (nfft = the next power of two >= max_n,
  * at least 16). *out is set to NULL first; caller frees with att_analytic_free().
- * ATT_ERR_ARG for max_n < 2 or > 2^24, ATT_ERR_NOMEM. */
+ * ATT_ERR_ARG for max_n < 2 or > 2^24, ATT_ERR_NOMEM. Any thread. */
 int att_analytic_new(size_t max_n, struct att_analytic **out);
 
 /* NULL is a no-op. */
@@ -45,7 +45,7 @@ size_t att_analytic_nfft(const struct att_analytic *a);
 /* The analytic signal of x[0..n) (n <= max_n), zero-padded to nfft: re[i] + j im[i] ==
  * scipy.signal.hilbert(x, N=nfft)[i] for i < n. re == x up to rounding; the mean is not removed.
  * x, re and im are borrowed for the call; re/im may alias x. Never allocates.
- * ATT_ERR_ARG for n > max_n or NULL pointers. */
+ * ATT_ERR_ARG for n > max_n or NULL pointers. The thread using the plan. */
 int att_analytic_run(struct att_analytic *a, const float *x, size_t n, float *re, float *im);
 
 /* Offline phase of a whole band-passed breath series x[0..n) sampled at rate_hz: removes the mean,
@@ -54,7 +54,8 @@ int att_analytic_run(struct att_analytic *a, const float *x, size_t n, float *re
  * difference of the unwrapped phase, averaged over +-0.5 s, clamped to 0..rate/2) and amp[i]
  * (envelope). The first and last ~2 s carry edge error; callers judging sync may skip them.
  * Allocates its plan internally (offline use only). ATT_ERR_ARG (n < 16, NULL, bad rate),
- * ATT_ERR_NO_DATA (a non-finite sample: bridge gaps before), ATT_ERR_NOMEM. */
+ * ATT_ERR_NO_DATA (a non-finite sample: bridge gaps before), ATT_ERR_NOMEM. Arrays are borrowed
+ * for the call. Any thread. */
 int att_phase_offline(const float *x, size_t n, double rate_hz, float *phase, float *freq_hz,
                       float *amp);
 
@@ -85,7 +86,7 @@ struct att_phase_est {
 /* Creates a live phase tracker; all memory (ring, FFT plans, buffers) is allocated here.
  * *out is set to NULL first; caller frees with att_phase_free(). cfg is copied.
  * ATT_ERR_ARG for a rate outside 2..200 Hz, a window under 4 s or over 600 s, a delay outside
- * 0..min(4 s, window/4), or fmin >= fmax; ATT_ERR_NOMEM. */
+ * 0..min(4 s, window/4), or fmin >= fmax; ATT_ERR_NOMEM. Any thread (then used by one). */
 int att_phase_new(const struct att_phase_cfg *cfg, struct att_phase **out);
 
 /* NULL is a no-op. */
@@ -93,7 +94,8 @@ void att_phase_free(struct att_phase *p);
 
 /* Pushes one band-passed sample (NAN is treated as a gap: the tracker resets). Always writes the
  * current estimate into out (NAN fields while settling). Returns 1 when a full FFT update ran on
- * this push, 0 when the estimate was advanced from the previous one. Never allocates. */
+ * this push, 0 when the estimate was advanced from the previous one. Never allocates; the
+ * thread that owns the tracker (the engine's main loop). */
 int att_phase_push(struct att_phase *p, float x, struct att_phase_est *out);
 
 /* Forgets all signal (after a gap in the input): the tracker settles again. */

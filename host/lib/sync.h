@@ -69,20 +69,21 @@ size_t att_sync_window_count(const struct att_sync_cfg *cfg, size_t n);
  * the summary. Callers drop the first/last seconds with Hilbert edge error themselves by passing
  * an inner slice. Returns the number of windows written (>= 0) or ATT_ERR_ARG (NULL series, bad
  * cfg), ATT_ERR_NO_DATA (n < 2 or non-finite phases), ATT_ERR_NOMEM. All pointers are borrowed
- * for the call. */
+ * for the call. Any thread. */
 int att_sync_analyze(const struct att_sync_cfg *cfg, const float *pa, const float *pb, size_t n,
                      struct att_sync_window *windows, size_t max_windows,
                      struct att_sync_summary *sum);
 
 /* PLV and mean relative phase (degrees, (-180, 180]) of one window. rel_deg may be NULL.
- * ATT_ERR_ARG for NULL series or n == 0. */
+ * ATT_ERR_ARG for NULL series or n == 0. Any thread. */
 int att_sync_plv(const float *pa, const float *pb, size_t n, double *plv, double *rel_deg);
 
 /* Lag of b behind a from the peak of their FFT cross-correlation (kissfft; signals mean-removed,
  * zero-padded so the correlation is linear, not circular) within +-max_lag_s, refined by a
  * parabola through the peak. Positive when b follows a: b(t) ~ a(t - lag). r (may be NULL) gets
  * the normalised correlation at the peak (-1..1). Use the cleaned (band-passed) breath signals.
- * ATT_ERR_ARG (NULL, n < 4, bad rate or max lag), ATT_ERR_NOMEM. */
+ * ATT_ERR_ARG (NULL, n < 4, bad rate or max lag), ATT_ERR_NO_DATA (a constant signal),
+ * ATT_ERR_NOMEM. Arrays borrowed for the call; any thread. */
 int att_sync_xcorr_lag(const float *a, const float *b, size_t n, double rate_hz, double max_lag_s,
                        double *lag_s, double *r);
 
@@ -90,7 +91,7 @@ int att_sync_xcorr_lag(const float *a, const float *b, size_t n, double rate_hz,
  * window='hann', nperseg=nperseg, noverlap=nperseg/2, detrend='constant'): Welch averages of
  * segments with a periodic Hann window. nperseg must be a power of two between 16 and n.
  * Writes nbins = nperseg/2 + 1 values into cxy (bin k at k * rate_hz / nperseg Hz).
- * ATT_ERR_ARG, ATT_ERR_NOMEM. */
+ * ATT_ERR_ARG, ATT_ERR_NOMEM. Bins without power in a or b are NAN (as scipy). Any thread. */
 int att_coherence(const float *a, const float *b, size_t n, double rate_hz, size_t nperseg,
                   float *cxy, size_t nbins);
 
@@ -102,7 +103,7 @@ struct att_coherence_band {
 
 /* Coherence in the breathing band fmin_hz..fmax_hz with segments of seg_s seconds (0 = 20 s,
  * rounded to the nearest power of two of samples, at most n). ATT_ERR_ARG, ATT_ERR_NO_DATA (series
- * shorter than 16 samples or band without bins), ATT_ERR_NOMEM. */
+ * shorter than 16 samples or band without bins), ATT_ERR_NOMEM. Any thread. */
 int att_coherence_in_band(const float *a, const float *b, size_t n, double rate_hz, double seg_s,
                           double fmin_hz, double fmax_hz, struct att_coherence_band *out);
 
@@ -112,7 +113,7 @@ int att_coherence_in_band(const float *a, const float *b, size_t n, double rate_
  * instantaneous rate 60/IBI is placed at the middle of each interval (intervals outside
  * 30..220 bpm are skipped) and linearly interpolated at t0 + i/rate_hz for i < n; before the
  * first / after the last valid interval the nearest value is held. ATT_ERR_ARG,
- * ATT_ERR_NO_DATA (no valid interval; out is then all NAN). */
+ * ATT_ERR_NO_DATA (no valid interval; out is then all NAN). Any thread. */
 int att_hr_resample(const double *beat_t, size_t nbeats, double t0, double rate_hz, float *hr_bpm,
                     size_t n);
 
@@ -127,7 +128,8 @@ struct att_hr_sync {
 /* Windowed Pearson correlation of two evenly sampled heart-rate series ha, hb (n samples at
  * rate_hz; NAN samples make a window skipped), windows of window_s (0 = 30 s) every step_s
  * (0 = 1 s), lags searched in steps of one sample within +-max_lag_s (0 = 5 s). Windows with no
- * variation in either series are skipped. ATT_ERR_ARG, ATT_ERR_NO_DATA (no usable window). */
+ * variation in either series are skipped. ATT_ERR_ARG, ATT_ERR_NO_DATA (no usable window).
+ * Any thread. */
 int att_hr_sync(const float *ha, const float *hb, size_t n, double rate_hz, double window_s,
                 double step_s, double max_lag_s, struct att_hr_sync *out);
 
@@ -162,7 +164,8 @@ struct att_livesync_est {
 /* Creates a live synchrony tracker; all memory (B's phase history, surrogate accumulators) is
  * allocated here. *out is set to NULL first; caller frees with att_livesync_free(). cfg is copied.
  * ATT_ERR_ARG (rate outside 0.5..1000 Hz, tau outside 0.2..120 s, shifts not
- * 0 < min < max <= 600 s, surrogates > 999, pool outside 0..3600 s), ATT_ERR_NOMEM. */
+ * 0 < min < max <= 600 s, surrogates > 999, pool outside 0..3600 s), ATT_ERR_NOMEM. Any thread
+ * (then used by one). */
 int att_livesync_new(const struct att_livesync_cfg *cfg, struct att_livesync **out);
 
 /* NULL is a no-op. */
@@ -170,7 +173,8 @@ void att_livesync_free(struct att_livesync *s);
 
 /* Pushes one phase pair (radians) and the current breathing frequency (Hz, mean of A and B; NAN
  * if unknown, then lag_s is NAN). A NAN phase is a gap: the tracker resets. Writes the current
- * estimate into out (may be NULL). Never allocates; cost O(surrogates + 100). */
+ * estimate into out (may be NULL). Never allocates; cost O(surrogates + 100). The thread that
+ * owns the tracker (the engine's main loop). */
 void att_livesync_push(struct att_livesync *s, double phase_a, double phase_b, double freq_hz,
                        struct att_livesync_est *out);
 

@@ -278,6 +278,15 @@ int att_breath_push(struct att_breath *b, double x, struct att_breath_event *ev)
 		if (x < b->lo) {
 			b->lo = x;
 			b->lo_i = i;
+		} else if (x > b->lo + thr && b->have_trough &&
+		           (double)(b->lo_i - b->trough_i) < b->cfg.min_breath_s * b->cfg.rate_hz) {
+			/* Too soon after the last trough to be a breath: the peak before was a noise
+			 * wiggle near the trough. Not a new breath; follow this rise as the inhale. */
+			b->state = SEEK_PEAK;
+			b->hi = x;
+			b->hi_i = i;
+			b->last_value = fmin(b->last_value, b->lo);
+			b->armed = 0;
 		} else if (x > b->lo + thr) {
 			emit(b, ATT_BREATH_TROUGH, b->lo_i, b->lo, ev);
 			b->state = SEEK_PEAK;

@@ -8,11 +8,12 @@
  * threshold follows slow amplitude changes, and baseline drift is already removed by the band-pass.
  * The threshold never drops below a tenth of the amplitude of the last two minutes, so when a
  * belt comes off its noise is not counted as breaths (breaths 10 x shallower still are).
- * A breath is trough to trough; a breath shorter than min_breath_s is counted but gives no rate
- * (it is a wiggle, not a breath), so it does not disturb the smoothed rate.
+ * A breath is trough to trough; a trough less than min_breath_s after the previous one is a noise
+ * wiggle, not a breath: it is not reported and the rise after it counts as the inhale.
  *
- * Invariant: events alternate trough, peak, trough, ...; indices strictly increase; everything is
- * allocated in att_breath_new(), so att_breath_push() never allocates.
+ * Invariant: a peak lies between two troughs (two peaks may follow each other when a wiggle near a
+ * trough was merged: peaks are reported before that is known); indices strictly increase;
+ * everything is allocated in att_breath_new(), so att_breath_push() never allocates.
  *
  * Threads: one detector is used by one thread at a time; the batch functions run on any thread. */
 #ifndef ATT_BREATH_H
@@ -31,8 +32,8 @@ struct att_breath_cfg {
 	                        shallow breaths of a real resting recording, which 0.3 loses) */
 	double amp_tau_s;    /* time constant of the amplitude tracker; 0 = default 8 s (two slow
 	                        breaths: follows a change in depth within a few breaths) */
-	double min_breath_s; /* shorter breaths give no rate; 0 = default 1.0 s (60 /min, the
-	                        band's top) */
+	double min_breath_s; /* shorter "breaths" are wiggles, merged into the breath; 0 = default
+	                        1.0 s (60 /min, the band's top) */
 	double max_breath_s; /* longer trough-to-trough gaps give no rate (a pause, an artefact);
 	                        0 = default 20 s (3 /min, the band's bottom) */
 	int smooth_breaths;  /* smoothed rate = 60 x breaths / time over the last N breaths;

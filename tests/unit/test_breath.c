@@ -227,8 +227,9 @@ static void realistic_breathing_gives_rate_and_count(double rate_hz, int artefac
 	/* One breath's duration carries the timing noise of two crossings; the rates the program
 	 * shows are the mean and the smoothed rate, checked to 0.3 /min. */
 	CHECK(v.median_err < 0.5);
-	/* Troughs and peaks alternate. */
-	CHECK(r.n_peaks + 1 >= r.n_troughs && r.n_peaks <= r.n_troughs + 1);
+	/* A peak lies between two troughs (a wiggle merged into a breath may leave two peaks). */
+	CHECK(r.n_peaks + 1 >= r.n_troughs);
+	CHECK(r.n_peaks <= r.n_troughs + 3);
 	for (size_t i = 1; i < r.n_troughs; i++)
 		CHECK(r.troughs[i] > r.troughs[i - 1]);
 	/* Each true trough in the span has a detected one within 1 s (the 1 Hz low-pass rounds
@@ -266,7 +267,7 @@ static void realistic_breathing_gives_rate_and_count(double rate_hz, int artefac
 		if (ev.index < prev_idx || ev.index >= ev.confirmed)
 			ordered = 0;
 		prev_idx = ev.index;
-		if (have_last && ev.kind == last_kind)
+		if (have_last && ev.kind == ATT_BREATH_TROUGH && last_kind == ATT_BREATH_TROUGH)
 			alternate = 0;
 		have_last = 1;
 		last_kind = ev.kind;
@@ -582,5 +583,6 @@ int main(int argc, char **argv)
 	realistic_breathing_gives_rate_and_count(100, 1);
 	realistic_breathing_gives_rate_and_count(250, 1);
 	realistic_breathing_gives_rate_and_count(1000, 1);
+	realistic_breathing_gives_rate_and_count(25, 1);
 	return att_check_done("breath");
 }

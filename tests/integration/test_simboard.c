@@ -25,6 +25,7 @@
 
 #include "attune/wire.h"
 #include "check.h"
+#include "decoder.h"
 
 static const char *simboard_exe, *firmware_elf;
 
@@ -42,6 +43,7 @@ struct board {
 	unsigned bad;  /* chunks between delimiters that did not parse */
 	int hangup;
 	double cpu_s; /* simboard's user + system CPU time, after stop_board */
+	struct att_decoder *dec; /* optional: the host's decoder fed every byte read, for its counters */
 };
 
 static double now_s(void)
@@ -153,6 +155,17 @@ static void send_command(struct board *b, uint8_t command, uint16_t arg)
 	}
 }
 
+static void feed_decoder(struct att_decoder *dec, const uint8_t *buf, size_t len)
+{
+	while (len > 0) {
+		struct att_wire_frame f;
+		size_t used = 0;
+		att_decoder_feed(dec, buf, len, &used, &f);
+		buf += used;
+		len -= used;
+	}
+}
+
 /* Next intact frame within timeout_s: 1 got one, 0 timeout, -1 hang-up (the pty went away).
  * Damaged chunks are counted in b->bad and skipped. */
 static int next_frame(struct board *b, struct att_wire_frame *f, double timeout_s)
@@ -166,6 +179,8 @@ static int next_frame(struct board *b, struct att_wire_frame *f, double timeout_
 			if (r > 0) {
 				b->rpos = 0;
 				b->rlen = (size_t)r;
+				if (b->dec)
+					feed_decoder(b->dec, b->rbuf, b->rlen);
 			}
 		} else {
 			r = 1;
@@ -738,43 +753,56 @@ static void case_disconnect(void)
 }
 
 /* Garbage, drops and flips: the frames a reader loses are the frames simboard says it damaged
- * (minus the rare fault that leaves a frame intact, e.g. a garbage 0x00 next to a delimiter), and
- * no damaged frame gets through the CRC. */
+ * (minus the rare fault that leaves a frame intact, e.g. a garbage 0x00 next to a delimiter), no
+ * damaged frame gets through the CRC, and the host's decoder (host/lib/decoder.c) fed the same
+ * bytes counts the same sample frames lost as this reader does from the seq numbers. */
 static void case_faults(void)
 {
 	struct board b;
 	struct att_wire_frame f;
-	unsigned long received = 0, samples = 0, nonmono = 0;
+	struct att_decoder_stats ds;
+	unsigned long received = 0, samples = 0, nonmono = 0, seq_lost = 0;
 	uint32_t last = 0;
+	uint16_t last_seq = 0;
 	double sent, affected, garbage;
 
 	/* 20x, not flat out: the idle board must not burn simulated seconds before START */
 	CHECK(start_board(&b, "faults", "--speed", "20", "--duration", "20", "--garbage", "0.0005",
 	                  "--drop", "0.0005", "--flip", "0.0005", "--seed", "7",
 	                  (const char *)NULL) == 0);
+	CHECK(att_decoder_new(&b.dec) == ATT_OK);
 	CHECK(open_link(&b) == 0);
-	if (b.fd < 0)
+	if (b.fd < 0 || !b.dec)
 		return;
 	send_command(&b, ATT_CMD_START, 0);
 	while (next_frame(&b, &f, 5.0) == 1) {
 		received++;
 		if (f.type != ATT_WIRE_SAMPLE)
 			continue;
-		if (samples > 0 && f.u.sample.counter <= last)
-			nonmono++;
+		if (samples > 0) {
+			if (f.u.sample.counter <= last)
+				nonmono++;
+			seq_lost += (uint16_t)(f.u.sample.seq - last_seq - 1u);
+		}
 		CHECK(f.u.sample.ch[0] <= 1023 && f.u.sample.ch[3] <= 1023);
 		last = f.u.sample.counter;
+		last_seq = f.u.sample.seq;
 		samples++;
 	}
 	CHECK(b.hangup);
 	CHECK(stop_board(&b, 0, 5.0) == 0);
+	att_decoder_stats(b.dec, &ds);
+	att_decoder_free(b.dec);
 	sent = stat_value(&b, "frames_out");
 	affected = stat_value(&b, "frames_affected");
 	garbage = stat_value(&b, "garbage_bytes");
 	printf("faults: board sent %.0f frames, %.0f affected (%.0f garbage bytes, %.0f dropped, "
-	       "%.0f bits flipped); reader got %lu intact, lost %.0f, %u bad chunks\n",
+	       "%.0f bits flipped); reader got %lu intact, lost %.0f, %u bad chunks; decoder: %llu "
+	       "samples lost, %llu CRC + %llu framing errors\n",
 	       sent, affected, garbage, stat_value(&b, "dropped_bytes"),
-	       stat_value(&b, "flipped_bits"), received, sent - (double)received, b.bad);
+	       stat_value(&b, "flipped_bits"), received, sent - (double)received, b.bad,
+	       (unsigned long long)ds.samples_lost, (unsigned long long)ds.crc_errors,
+	       (unsigned long long)ds.framing_errors);
 	CHECK(sent > 4000);
 	CHECK(affected > 10);
 	CHECK(garbage > 0 && stat_value(&b, "dropped_bytes") > 0 && stat_value(&b, "flipped_bits") > 0);
@@ -782,6 +810,11 @@ static void case_faults(void)
 	CHECK(sent - (double)received >= affected - garbage / 32.0 - 2.0);
 	CHECK(nonmono == 0);
 	CHECK(b.bad > 0);
+	/* the host's counters against what was injected */
+	CHECK(ds.samples_lost == seq_lost);
+	CHECK((double)ds.samples_lost <= affected);
+	CHECK((double)ds.samples_lost >= affected - garbage / 32.0 - 4.0); /* 2 non-sample frames */
+	CHECK(ds.crc_errors + ds.framing_errors > 0);
 	unlink(b.stats);
 }
 

@@ -66,6 +66,12 @@ int main(void)
 	set_sleep_mode(SLEEP_MODE_IDLE);
 	sei();
 
+	/* A delimiter first: the host discards whatever precedes the first 0x00 it sees (it may open
+	 * the port mid-frame), and the info frame after reset is the one it waits for. */
+	{
+		static const uint8_t delimiter = ATT_WIRE_DELIMITER;
+		(void)att_fw_ring_put(tx, &delimiter, 1);
+	}
 	(void)att_fw_proto_info(&proto, tx);
 	att_fw_uart_kick();
 

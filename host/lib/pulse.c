@@ -133,9 +133,10 @@ struct att_pulse {
 	double sum1, sum2, zmean;
 	int in_block;
 	uint64_t block_start, block_max_i;
-	double block_max;
+	double block_max, block_frac; /* maximum, and its sub-sample offset */
 	int have_beat;
 	uint64_t last_beat, last_confirm;
+	double last_pos;
 	uint32_t count;
 	struct ibi_track ibi;
 };
@@ -266,17 +267,32 @@ static inline double ring_at(const struct att_pulse *p, const double *r, uint64_
 	return r[idx % (uint64_t)p->ring];
 }
 
-/* A candidate beat at sample idx (live or batch) through the refractory rule and IBI tracker. */
-static int beat_candidate(struct ibi_track *t, int *have_beat, uint64_t *last_beat, uint64_t idx,
-                          int refractory, double rate, struct att_beat *beat)
+/* Sub-sample offset of a maximum from the parabola through it and its neighbours: at 25-100 Hz
+ * a whole sample is 10-40 ms, as large as the beat-to-beat changes RMSSD measures. */
+static double peak_offset(double ym1, double y0, double yp1)
+{
+	double den = ym1 - 2 * y0 + yp1;
+	if (!(den < 0))
+		return 0;
+	double d = 0.5 * (ym1 - yp1) / den;
+	return d > 0.5 ? 0.5 : d < -0.5 ? -0.5 : d;
+}
+
+/* A candidate beat at sample idx (+ frac) through the refractory rule and IBI tracker. */
+static int beat_candidate(struct ibi_track *t, int *have_beat, uint64_t *last_beat,
+                          double *last_pos, uint64_t idx, double frac, int refractory,
+                          double rate, struct att_beat *beat)
 {
 	if (*have_beat && idx - *last_beat < (uint64_t)refractory)
 		return 0;
+	double pos = (double)idx + frac;
 	beat->index = idx;
-	beat->ibi_s = *have_beat ? (double)(idx - *last_beat) / rate : NAN;
+	beat->position = pos;
+	beat->ibi_s = *have_beat ? (pos - *last_pos) / rate : NAN;
 	beat->ibi_ok = *have_beat ? ibi_push(t, beat->ibi_s) : 0;
 	*have_beat = 1;
 	*last_beat = idx;
+	*last_pos = pos;
 	beat->hr_bpm = ibi_hr(t);
 	beat->rmssd_ms = ibi_rmssd(t);
 	return 1;
@@ -322,14 +338,18 @@ int att_pulse_push(struct att_pulse *p, double x, struct att_beat *beat)
 	double ma_peak = p->sum1 / p->w1, ma_beat = p->sum2 / p->w2;
 	double yc = ring_at(p, p->y, c);
 	if (ma_peak > ma_beat + p->cfg.beta * p->zmean) {
-		if (!p->in_block) {
-			p->in_block = 1;
-			p->block_start = c;
+		if (!p->in_block || yc > p->block_max) {
+			if (!p->in_block) {
+				p->in_block = 1;
+				p->block_start = c;
+			}
 			p->block_max = yc;
 			p->block_max_i = c;
-		} else if (yc > p->block_max) {
-			p->block_max = yc;
-			p->block_max_i = c;
+			/* c + 1 <= i is already in the ring when the centre lags (h2 >= 1). */
+			p->block_frac = p->h2 >= 1 && p->since > (uint64_t)p->h2 + 1
+			                        ? peak_offset(ring_at(p, p->y, c - 1), yc,
+			                                      ring_at(p, p->y, c + 1))
+			                        : 0;
 		}
 		return 0;
 	}
@@ -339,8 +359,8 @@ int att_pulse_push(struct att_pulse *p, double x, struct att_beat *beat)
 	if (c - p->block_start < (uint64_t)p->w1)
 		return 0; /* shorter than a systolic peak: noise */
 	struct att_beat b;
-	if (!beat_candidate(&p->ibi, &p->have_beat, &p->last_beat, p->block_max_i, p->refractory,
-	                    p->cfg.rate_hz, &b))
+	if (!beat_candidate(&p->ibi, &p->have_beat, &p->last_beat, &p->last_pos, p->block_max_i,
+	                    p->block_frac, p->refractory, p->cfg.rate_hz, &b))
 		return 0;
 	b.confirmed = i;
 	p->last_confirm = i;
@@ -376,6 +396,7 @@ void att_pulse_result_free(struct att_pulse_result *r)
 	free(r->beats);
 	free(r->ibi_s);
 	free(r->ibi_ok);
+	free(r->position);
 	memset(r, 0, sizeof *r);
 	r->hr_bpm = NAN;
 	r->rmssd_ms = NAN;
@@ -407,7 +428,8 @@ int att_pulse_detect(const struct att_pulse_cfg *cfg, const double *x, size_t n,
 	out->beats = malloc(cap * sizeof *out->beats);
 	out->ibi_s = malloc(cap * sizeof *out->ibi_s);
 	out->ibi_ok = malloc(cap * sizeof *out->ibi_ok);
-	if (!y || !z || !cz || !out->beats || !out->ibi_s || !out->ibi_ok) {
+	out->position = malloc(cap * sizeof *out->position);
+	if (!y || !z || !cz || !out->beats || !out->ibi_s || !out->ibi_ok || !out->position) {
 		err = ATT_ERR_NOMEM;
 		goto done;
 	}
@@ -431,6 +453,7 @@ int att_pulse_detect(const struct att_pulse_cfg *cfg, const double *x, size_t n,
 	ibi_init(&t, c.ibi_tolerance, MAX_HR_BEATS);
 	int have_beat = 0, in_block = 0;
 	uint64_t last_beat = 0;
+	double last_pos = 0;
 	size_t start = 0, max_i = 0;
 	double ok_sum = 0, sd_sum = 0;
 	size_t sd_n = 0;
@@ -460,10 +483,15 @@ int att_pulse_detect(const struct att_pulse_cfg *cfg, const double *x, size_t n,
 		if (i - start < w1)
 			continue;
 		struct att_beat b;
-		if (!beat_candidate(&t, &have_beat, &last_beat, max_i, refractory, c.rate_hz, &b))
+		double frac = max_i > 0 && max_i + 1 < n
+		                      ? peak_offset(y[max_i - 1], y[max_i], y[max_i + 1])
+		                      : 0;
+		if (!beat_candidate(&t, &have_beat, &last_beat, &last_pos, max_i, frac, refractory,
+		                    c.rate_hz, &b))
 			continue;
 		size_t k = out->n_beats++;
 		out->beats[k] = max_i;
+		out->position[k] = b.position;
 		out->ibi_s[k] = b.ibi_s;
 		out->ibi_ok[k] = (unsigned char)b.ibi_ok;
 		if (b.ibi_ok) {

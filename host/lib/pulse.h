@@ -6,7 +6,9 @@
  * average (W1 ~ 111 ms, one systolic peak) and a long one (W2 ~ 667 ms, one beat); blocks of
  * interest where the short average exceeds the long one plus beta x mean of the squared signal;
  * blocks at least W1 long hold a beat, whose peak is the maximum of the band-passed signal in the
- * block; a refractory period drops a second peak too close to the previous one. Live, the moving
+ * block (refined between samples by a parabola through its neighbours, as one sample at
+ * 25-100 Hz is as large as the beat-to-beat changes RMSSD measures); a refractory period drops a
+ * second peak too close to the previous one. Live, the moving
  * averages are centred with a delay of W2/2 and the band-pass is causal; offline it is zero-phase.
  *
  * An inter-beat interval (IBI) is accepted when it lies in 30-220 bpm and within ibi_tolerance of
@@ -48,6 +50,8 @@ struct att_beat {
 	int ibi_ok;         /* 1 when ibi_s passed the outlier check */
 	double hr_bpm;      /* heart rate after this beat; NAN until known */
 	double rmssd_ms;    /* RMSSD after this beat; NAN until known */
+	double position;    /* the peak in fractional samples (parabola through the maximum and its
+	                       neighbours); index is the sample of the maximum; ibi_s uses position */
 };
 
 struct att_pulse;
@@ -78,6 +82,7 @@ struct att_pulse_result {
 	double hr_bpm;     /* 60 / mean accepted IBI; NAN with no accepted IBI */
 	double rmssd_ms;   /* over successive accepted IBIs; NAN with fewer than 2 such pairs */
 	size_t n_ok;       /* accepted IBIs */
+	double *position;  /* n_beats entries: peaks in fractional samples (see struct att_beat) */
 };
 
 /* ATT_ERR_ARG, ATT_ERR_NOMEM, ATT_ERR_NO_DATA (n < 2). *out is zeroed first. */

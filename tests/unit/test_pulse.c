@@ -138,7 +138,7 @@ static void known_beat_train_gives_heart_rate_and_rmssd(double hr0, double rate)
 	CHECK(att_pulse_detect(&cfg, x, n, &r) == ATT_OK);
 	double *t = malloc((r.n_beats + 1) * sizeof *t);
 	for (size_t i = 0; i < r.n_beats; i++)
-		t[i] = (double)r.beats[i] / rate;
+		t[i] = r.position[i] / rate;
 	size_t true_n, extra;
 	size_t m = match(&tr, t, r.n_beats, 0.05, 2, dur - 2, &true_n, &extra);
 	printf("offline %3.0f bpm at %4.0f Hz: %zu/%zu beats matched, %zu extra; HR %.2f (truth "
@@ -150,6 +150,8 @@ static void known_beat_train_gives_heart_rate_and_rmssd(double hr0, double rate)
 	CHECK_NEAR(r.rmssd_ms, tr.rmssd, 0.15 * tr.rmssd + 2);
 	for (size_t i = 1; i < r.n_beats; i++)
 		CHECK(r.beats[i] > r.beats[i - 1]);
+	for (size_t i = 0; i < r.n_beats; i++)
+		CHECK(fabs(r.position[i] - (double)r.beats[i]) <= 0.5);
 
 	/* Live. */
 	struct att_pulse *p;
@@ -161,9 +163,10 @@ static void known_beat_train_gives_heart_rate_and_rmssd(double hr0, double rate)
 		struct att_beat b;
 		if (!att_pulse_push(p, x[i], &b))
 			continue;
-		if (b.confirmed < b.index || (nl && (double)b.index / rate <= lt[nl - 1]))
+		if (b.confirmed < b.index || (nl && b.position / rate <= lt[nl - 1]) ||
+		    fabs(b.position - (double)b.index) > 0.5)
 			ordered = 0;
-		lt[nl++] = (double)b.index / rate;
+		lt[nl++] = b.position / rate;
 		/* The live rate averages the last 10 beats: compare with the truth of those. */
 		double tb = (double)b.index / rate;
 		if (tb > 20 && isfinite(b.hr_bpm)) {
@@ -361,7 +364,7 @@ static int real_recording(void)
 	for (size_t i = 0; i < n; i++) {
 		struct att_beat b;
 		if (att_pulse_push(p, ppg[i], &b))
-			lt[nl++] = (double)b.index / 100;
+			lt[nl++] = b.position / 100;
 	}
 	double hl, rl;
 	att_pulse_stats(lt, nl, 0.3, &hl, &rl);
@@ -386,5 +389,6 @@ int main(int argc, char **argv)
 	known_beat_train_gives_heart_rate_and_rmssd(45, 250);
 	known_beat_train_gives_heart_rate_and_rmssd(150, 125);
 	known_beat_train_gives_heart_rate_and_rmssd(90, 1000);
+	known_beat_train_gives_heart_rate_and_rmssd(65, 25);
 	return att_check_done("pulse");
 }

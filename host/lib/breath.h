@@ -82,8 +82,9 @@ struct att_breath_result {
 	size_t n_troughs;
 	size_t *peaks;       /* sample indices of peaks, increasing */
 	size_t n_peaks;
-	double *rate_bpm;    /* n_troughs entries: breath-by-breath rate ending at each trough (NAN
-	                        for the first or after a gap > max_breath_s) */
+	double *rate_bpm;    /* n_troughs entries: breath-by-breath rate ending at each trough, as
+	                        ev.rate_bpm (NAN for the first breaths, after a gap, or when the
+	                        exhale crossing could not be timed) */
 	double mean_rate_bpm; /* 60 x (breaths between first and last trough) / their time span,
 	                         counting only gaps <= max_breath_s; NAN with < 2 troughs */
 	double median_rate_bpm; /* median of the finite rate_bpm: the typical breath, robust to a

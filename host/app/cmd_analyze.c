@@ -1,6 +1,6 @@
-/* attune analyze: offline analysis of a recorded session (CSV now; EDF+ and raw captures plug
- * into the reader table below). Prints a short summary, or with --json exactly one JSON object on
- * stdout (CONTRACTS.md); --timeline-csv writes the sliding-window timeline. */
+/* attune analyze: offline analysis of a recorded session (CSV, EDF+ or a raw capture). Prints a
+ * short summary, or with --json exactly one JSON object on stdout (CONTRACTS.md); --timeline-csv
+ * writes the sliding-window timeline. */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -18,20 +18,15 @@
 
 typedef int (*reader_fn)(const char *path, struct att_recording **out, char *why, size_t len);
 
-/* Input formats: chosen by extension, else by the file's first bytes. A new format is one row
- * (and, when it has a signature, one magic). A NULL reader means "recognised, not supported". */
+/* Input formats by extension; anything else goes to att_recording_read_any(), which knows each
+ * format by its first bytes (raw capture magic, EDF's "0       " version field, else CSV). A new
+ * format is one row here and one case there. */
 static const struct {
 	const char *ext;
-	const char *magic;
-	size_t magic_len;
-	const char *what;
 	reader_fn read;
 } formats[] = {
-	{".csv", NULL, 0, "CSV", att_csv_read},
-	/* EDF/EDF+ headers start with the version field "0" padded to 8 bytes. */
-	{".edf", "0       ", 8, "EDF+", att_edf_read},
-	/* attune raw capture (record_raw.h): gaps filled as in the session EDF */
-	{".attraw", "ATTRAW\r\n", 8, "raw capture", att_recording_read_any},
+	{".csv", att_csv_read},
+	{".edf", att_edf_read},
 };
 
 static void usage(FILE *to)
@@ -39,8 +34,9 @@ static void usage(FILE *to)
 	fprintf(to,
 	        "usage: attune analyze FILE [--json] [--window S] [--step S] [--timeline-csv OUT]\n"
 	        "\n"
-	        "Offline analysis of a recorded session (CSV with columns t,a_resp,b_resp and\n"
-	        "optionally a_ppg,b_ppg): breathing rates, heart rates, breathing synchrony.\n"
+	        "Offline analysis of a recorded session: breathing rates, heart rates, breathing\n"
+	        "synchrony. FILE is a CSV (columns t,a_resp,b_resp, optionally a_ppg,b_ppg), an\n"
+	        "EDF+ file or a raw capture (.attraw) as 'attune record' writes them.\n"
 	        "\n"
 	        "  --json              print exactly one JSON object on stdout\n"
 	        "  --window S          sliding window in seconds, 5-600 (default 30)\n"
@@ -70,34 +66,15 @@ static int parse_seconds(const char *s, double lo, double hi, double *out)
 	return 0;
 }
 
-static reader_fn pick_reader(const char *path, const char **what)
+static reader_fn pick_reader(const char *path)
 {
 	const char *dot = strrchr(path, '.');
 	const char *slash = strrchr(path, '/');
-	if (dot && (!slash || dot > slash)) {
-		for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++) {
-			if (!strcasecmp(dot, formats[i].ext)) {
-				*what = formats[i].what;
+	if (dot && (!slash || dot > slash))
+		for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++)
+			if (!strcasecmp(dot, formats[i].ext))
 				return formats[i].read;
-			}
-		}
-	}
-	FILE *f = fopen(path, "rb");
-	if (f) {
-		char head[16] = {0};
-		size_t got = fread(head, 1, sizeof head, f);
-		fclose(f);
-		for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++) {
-			if (formats[i].magic && got >= formats[i].magic_len &&
-			    !memcmp(head, formats[i].magic, formats[i].magic_len)) {
-				*what = formats[i].what;
-				return formats[i].read;
-			}
-		}
-	}
-	/* Anything else is read as CSV, whose errors say precisely what is wrong. */
-	*what = "CSV";
-	return att_csv_read;
+	return att_recording_read_any;
 }
 
 struct bar {
@@ -263,22 +240,14 @@ int att_cmd_analyze(int argc, char **argv)
 		path = a;
 	}
 	if (!path)
-		return usage_error("%s", "FILE missing: give a recording (.csv)");
+		return usage_error("%s", "FILE missing: give a recording (.csv, .edf or .attraw)");
 	if (cfg.window_s && cfg.step_s > cfg.window_s)
 		return usage_error("%s", "--step must not exceed --window");
 	if (!cfg.window_s && cfg.step_s > 30)
 		return usage_error("%s", "--step must not exceed the window (30 s)");
 
 	char why[512] = "";
-	const char *what = "CSV";
-	reader_fn read = pick_reader(path, &what);
-	if (!read) {
-		fprintf(stderr,
-		        "attune analyze: %s: %s files cannot be analysed by this build yet; export "
-		        "the session as CSV\n",
-		        path, what);
-		return 1;
-	}
+	reader_fn read = pick_reader(path);
 	struct att_recording *rec = NULL;
 	int err = read(path, &rec, why, sizeof why);
 	if (err) {

@@ -113,6 +113,16 @@ def synthetic(tmp):
         rc, out, err = run(p, "--json")
         check(rc == 1 and one_line(err) and want in err and out == "",
               f"{name}: exit 1 and '{want}': {rc} {err!r}")
+    # EDF+ goes to the EDF reader, by extension and by its header: a broken one is refused
+    # with that reader's one line, not a CSV parser's complaint
+    for name in ("broken.edf", "broken_edf.bin"):
+        p = os.path.join(tmp, name)
+        with open(p, "wb") as f:
+            f.write(b"0       " + b"x" * 300)
+        rc, out, err = run(p)
+        check(rc == 1 and one_line(err) and "column" not in err and "line " not in err,
+              f"{name}: EDF reader's message: {rc} {err!r}")
+
     # valid CSV but too short to analyse
     p = os.path.join(tmp, "five_s.csv")
     write_csv(p, 100, couple(seconds=5))

@@ -11,6 +11,7 @@ struct att_simboard_fault {
 	struct att_simboard_fault_cfg cfg;
 	uint64_t rng;
 	int frame_hit;  /* the frame being sent has a fault */
+	uint64_t frame_len; /* bytes of it so far; 0 at a delimiter means an idle one, not a frame */
 	struct att_simboard_fault_stats st;
 };
 
@@ -88,11 +89,18 @@ size_t att_simboard_fault_apply(struct att_simboard_fault *f, uint8_t byte, uint
 	if (hit)
 		f->frame_hit = 1;
 	if (delimiter) {
-		f->st.frames++;
-		if (f->frame_hit)
-			f->st.frames_affected++;
-		/* a lost delimiter glues this frame to the next one */
+		/* a delimiter with no frame before it (the firmware sends one to start clean) ends
+		 * nothing; only a fault on it matters, below */
+		if (f->frame_len > 0) {
+			f->st.frames++;
+			if (f->frame_hit)
+				f->st.frames_affected++;
+		}
+		/* a lost or flipped delimiter glues what follows to what came before */
 		f->frame_hit = delimiter_hit;
+		f->frame_len = 0;
+	} else {
+		f->frame_len++;
 	}
 	return n;
 }

@@ -5,8 +5,9 @@
  *   garbage  one random byte (any value, 0x00 included) is inserted before the byte;
  *   drop     the byte is not sent;
  *   flip     one random bit of the byte is inverted (only if it was not dropped).
- * A frame is "affected" when any of its bytes (its 0x00 delimiter included) got a fault; a dropped
- * or flipped delimiter merges two frames, so the frame after it counts as affected too.
+ * A frame is the bytes up to a 0x00 delimiter (an idle delimiter with nothing before it is not a
+ * frame). It is "affected" when any of its bytes (its delimiter included) got a fault; a dropped or
+ * flipped delimiter merges two frames, so the frame after it counts as affected too.
  * Main invariant: the counters describe exactly what was done to the stream; the same seed gives the
  * same faults at the same bytes.
  *
@@ -26,7 +27,7 @@ struct att_simboard_fault_cfg {
 
 struct att_simboard_fault_stats {
 	uint64_t bytes_in;        /* bytes the board sent */
-	uint64_t frames;          /* frames the board sent (its delimiters) */
+	uint64_t frames;          /* frames the board sent (non-empty, delimiter-ended) */
 	uint64_t garbage_bytes;   /* bytes inserted */
 	uint64_t dropped_bytes;
 	uint64_t flipped_bits;

@@ -355,10 +355,15 @@ static int run_capture(char *out, size_t out_len, char *err, size_t err_len, ...
 	err[ne] = 0;
 	close(po[0]);
 	close(pe[0]);
-	if (waitpid(pid, &st, WNOHANG) == 0) {
-		kill(pid, SIGKILL);
-		waitpid(pid, &st, 0);
-		return -1;
+	/* its pipes close a moment before it can be reaped */
+	t0 = now_s();
+	while (waitpid(pid, &st, WNOHANG) == 0) {
+		if (now_s() - t0 > 10.0) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &st, 0);
+			return -1;
+		}
+		poll(NULL, 0, 5);
 	}
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }

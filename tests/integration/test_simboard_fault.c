@@ -143,6 +143,25 @@ static void affected_frames_are_the_broken_ones(void)
 	free(r.out);
 }
 
+/* Idle delimiters (the firmware sends one before its first frame) are not frames. */
+static void idle_delimiters_are_not_frames(void)
+{
+	struct att_simboard_fault_cfg cfg = {0, 0, 0, 1};
+	struct att_simboard_fault *f = NULL;
+	struct att_simboard_fault_stats st;
+	const uint8_t stream[] = {0, 0, 5, 6, 0, 0, 7, 0};
+	uint8_t o[2];
+	size_t i;
+	CHECK(att_simboard_fault_new(&cfg, &f) == ATT_OK);
+	if (!f)
+		return;
+	for (i = 0; i < sizeof stream; i++)
+		CHECK(att_simboard_fault_apply(f, stream[i], o) == 1 && o[0] == stream[i]);
+	att_simboard_fault_stats(f, &st);
+	CHECK(st.frames == 2 && st.bytes_in == sizeof stream && st.frames_affected == 0);
+	att_simboard_fault_free(f);
+}
+
 static void bad_rates_are_refused(void)
 {
 	struct att_simboard_fault *f = (struct att_simboard_fault *)1;
@@ -163,6 +182,7 @@ int main(void)
 	rates_are_per_byte_probabilities();
 	same_seed_same_faults();
 	affected_frames_are_the_broken_ones();
+	idle_delimiters_are_not_frames();
 	bad_rates_are_refused();
 	return att_check_done("simboard_fault");
 }

@@ -248,9 +248,11 @@ int att_raw_writer_new(const struct att_raw_writer_cfg *cfg, struct att_raw_writ
 	w->open_at = SIZE_MAX;
 	w->fd = open(cfg->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 	if (w->fd < 0) {
-		e = errno_to_att(errno);
+		int saved = errno;
+		e = errno_to_att(saved);
 		free(w->buf);
 		free(w);
+		errno = saved;
 		return e;
 	}
 	h = w->buf;
@@ -262,10 +264,12 @@ int att_raw_writer_new(const struct att_raw_writer_cfg *cfg, struct att_raw_writ
 	w->len = ATT_RAW_HEADER_SIZE;
 	if ((e = att_raw_writer_info(w, cfg->info)) || (e = write_meta(w, cfg->meta)) ||
 	    (e = att_raw_writer_flush(w))) {
+		int saved = errno; /* the caller may want to name the cause */
 		close(w->fd);
 		unlink(cfg->path); /* never leave a session file that holds nothing */
 		free(w->buf);
 		free(w);
+		errno = saved;
 		return e;
 	}
 	*out = w;

@@ -100,7 +100,8 @@ struct att_raw_writer_cfg {
  * INFO and META records and fdatasyncs, so an unwritable directory or a full disk is reported
  * here. *out is set to NULL first; caller frees with att_raw_writer_close() or _free().
  * Errors: ATT_ERR_ARG, ATT_ERR_NOMEM, ATT_ERR_PERMISSION (directory not writable),
- * ATT_ERR_IO (no such directory, file exists, other I/O), ATT_ERR_DISK_FULL. */
+ * ATT_ERR_IO (no such directory, file exists, other I/O), ATT_ERR_DISK_FULL; errno then holds
+ * the system's cause (EEXIST, ENOENT, EROFS, ...). */
 int att_raw_writer_new(const struct att_raw_writer_cfg *cfg, struct att_raw_writer **out);
 
 /* Appends n samples. Buffers in memory (no allocation); writes whole records with write(2) when

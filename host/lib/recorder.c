@@ -72,6 +72,17 @@ static int fail(char *why, size_t why_len, int err, const char *fmt, ...)
 	return err;
 }
 
+/* att_strerror() speaks of serial ports for ATT_ERR_PERMISSION; here it is always a file. */
+static const char *file_sentence(int e)
+{
+	switch (e) {
+	case ATT_ERR_DISK_FULL: return "no space left on the disk; free some space or record elsewhere";
+	case ATT_ERR_PERMISSION: return "permission denied; choose a folder you can write to";
+	case ATT_ERR_IO: return "input/output error on the disk; record elsewhere";
+	default: return att_strerror(e);
+	}
+}
+
 static int64_t now_ns(clockid_t clk)
 {
 	struct timespec ts;
@@ -186,9 +197,12 @@ int att_recorder_new(const struct att_recorder_cfg *cfg, struct att_recorder **o
 		else if (e == ATT_ERR_IO && errno == ENOENT)
 			fail(why, why_len, e, "cannot create %s: the directory does not exist",
 			     r->raw_path);
+		else if (e == ATT_ERR_PERMISSION)
+			fail(why, why_len, e, "cannot record to %s: %s; choose a folder you can write to",
+			     r->raw_path, strerror(errno));
 		else
 			fail(why, why_len, e, "cannot record to %s: %s", r->raw_path,
-			     att_strerror(e));
+			     file_sentence(e));
 		att_ring_free(r->ring);
 		free(r);
 		return e;
@@ -323,7 +337,7 @@ int att_recorder_stop(struct att_recorder *r, int export, struct att_export_repo
 		return fail(why, why_len, ATT_ERR_ARG, "the recorder was already stopped");
 	e = halt(r);
 	if (e)
-		fail(why, why_len, e, "recording to %s stopped: %s", r->raw_path, att_strerror(e));
+		fail(why, why_len, e, "recording to %s stopped: %s", r->raw_path, file_sentence(e));
 	if (!export)
 		return e;
 	/* rebuild from what is on disk: the same path as `attune recover`, and a check of it */

@@ -30,7 +30,9 @@
 #include "engine.h"
 #include "json.h"
 #include "pacer.h"
+#include "recorder.h"
 #include "sonify.h"
+#include "source.h"
 #include "view.h"
 
 #define STEP_S (1.0 / 60.0)
@@ -55,41 +57,83 @@ static void on_signal(int sig)
 
 /* ---- sources ---- */
 
-enum src_kind { SRC_COUPLE, SRC_FILE };
+enum src_kind { SRC_COUPLE, SRC_FILE, SRC_DEVICE };
+
+#define DEV_CHUNK 256
+/* The generated couple is recorded as the board would see it: 10-bit counts of 0-5 V. */
+#define COUPLE_ADC_MAX 1023.0
+#define COUPLE_VREF_V 5.0
 
 struct src {
 	enum src_kind kind;
 	struct att_couple *couple;
 	struct att_recording *rec;
+	struct att_source *dev;            /* a device or the simulated board (source.h) */
+	struct att_source_status st;       /* the device's latest status */
+	struct att_sample buf[DEV_CHUNK];  /* read from the device, not yet pulled */
+	size_t buf_n, buf_i;
 	double rate;
-	uint64_t next;          /* index of the next sample */
+	uint64_t next;          /* index of the next sample (generated couple, file) */
 	int ended;
 	char name[128];
 };
 
+/* What one pull hands over: the sample for the engine (values), and as counts for the recorder
+ * (raw, valid for devices and the generated couple). */
+struct pulled {
+	uint32_t counter;
+	float v[4];
+	struct att_sample raw;
+};
+
 /* The next sample due by session time t (signal seconds), if any: 1 got one, 0 not yet or
- * ended (see ->ended). */
-static int src_pull(struct src *s, double t, uint32_t *counter, float v[4])
+ * ended (see ->ended). A device's samples are due when they have arrived; their arrival time
+ * is raw.host_ns. */
+static int src_pull(struct src *s, double t, struct pulled *p)
 {
+	if (s->kind == SRC_DEVICE) {
+		const struct att_sample *x;
+		if (s->buf_i == s->buf_n) {
+			s->buf_n = att_source_read(s->dev, s->buf, DEV_CHUNK);
+			s->buf_i = 0;
+			if (!s->buf_n)
+				return 0;
+		}
+		x = &s->buf[s->buf_i++];
+		p->raw = *x;
+		p->counter = x->counter;
+		/* counts, not volts: the engine's saturation check compares them with adc_max */
+		for (unsigned c = 0; c < 4; c++)
+			p->v[c] = (s->st.channel_mask >> c) & 1u ? (float)x->ch[c] : NAN;
+		return 1;
+	}
 	if (s->ended || (double)s->next > t * s->rate)
 		return 0;
 	if (s->kind == SRC_COUPLE) {
-		att_couple_next(s->couple, v);
+		att_couple_next(s->couple, p->v);
+		memset(&p->raw, 0, sizeof p->raw);
+		p->raw.counter = (uint32_t)s->next;
+		for (unsigned c = 0; c < 4; c++) {
+			double q = p->v[c] / COUPLE_VREF_V * COUPLE_ADC_MAX;
+			p->raw.ch[c] = (uint16_t)(q < 0.0 ? 0.0 : q > COUPLE_ADC_MAX ? COUPLE_ADC_MAX
+			                                                            : lrint(q));
+		}
 	} else {
 		if (s->next >= s->rec->n) {
 			s->ended = 1;
 			return 0;
 		}
 		for (int c = 0; c < 4; c++)
-			v[c] = s->rec->ch[c] ? s->rec->ch[c][s->next] : NAN;
+			p->v[c] = s->rec->ch[c] ? s->rec->ch[c][s->next] : NAN;
 	}
-	*counter = (uint32_t)s->next;
+	p->counter = (uint32_t)s->next;
 	s->next++;
 	return 1;
 }
 
 static void src_close(struct src *s)
 {
+	att_source_free(s->dev);
 	att_couple_free(s->couple);
 	att_recording_free(s->rec);
 }
@@ -104,7 +148,7 @@ struct opts {
 	int script;
 	double speed, after, duration, rate, pacer_bpm, exhale_ratio, volume;
 	uint32_t seed;
-	int headless, no_audio, muted, no_pacer, fullscreen, no_strip;
+	int headless, no_audio, muted, no_pacer, fullscreen, no_strip, rate_set;
 	unsigned parts;
 	int width, height;
 };
@@ -139,9 +183,13 @@ static void usage(FILE *to, int demo)
 	        "  --speed X            playback speed of --input (default 1; 0 = as fast as possible)\n"
 	        "  --synthetic SCRIPT   a generated couple: story, in-phase, anti-phase, independent,\n"
 	        "                       switch\n"
-	        "  --rate HZ            sample rate of the generated couple (default 250)\n"
+	        "  --rate HZ            sample rate of the generated couple (default 250), or rate to\n"
+	        "                       set on the device (default: the device's)\n"
 	        "  --seed N             seed of the generated couple (default 1)\n"
 	        "  --duration S         stop after S seconds of session\n"
+	        "  --record DIR/NAME    record the session (NAME.csv, .edf, .json; key r starts and\n"
+	        "                       stops further recordings NAME-2, ...); without it, r records\n"
+	        "                       to attune-YYYYmmdd-HHMMSS in the current directory\n"
 	        "view:\n"
 	        "  --names A,B          partner names (default A,B)\n"
 	        "  --pacer BPM          pacer rate, 4-10 in 0.5 steps (default 6)\n"
@@ -302,6 +350,7 @@ static int parse(int argc, char **argv, int demo, struct opts *o)
 			NEEDS_VALUE;
 			if (num(a, val, 25.0, 1000.0, &o->rate))
 				return 2;
+			o->rate_set = 1;
 		} else if (!strcmp(a, "--seed")) {
 			NEEDS_VALUE;
 			if (num(a, val, 0.0, 4294967295.0, &d))
@@ -399,7 +448,7 @@ struct session {
 	int pacer_on;
 	const char *notice;
 	double notice_until;
-	char notice_buf[128];
+	char notice_buf[160];
 	/* history for the therapist strip */
 	float *hist_match, *hist_chance, *hist_hr_a, *hist_hr_b;
 	size_t hist_n;
@@ -413,8 +462,13 @@ struct session {
 	double last_chime, last_alarm;
 	unsigned bad_bits;
 	int audio_said;
+	/* recording */
+	struct att_recorder *rec;
+	int rec_serial;             /* sessions recorded so far (names NAME, NAME-2, ...) */
+	char rec_base[600];
 	/* figures */
-	int64_t t0_ns;
+	int64_t t0_ns;              /* CLOCK_MONOTONIC at t = 0 */
+	double speed;               /* session seconds per wall second (1 for devices) */
 	int64_t arrivals[ARRIVALS_MAX];
 	size_t n_arrivals;
 	struct hist frame_work, frame_interval, latency;
@@ -432,9 +486,99 @@ static int64_t now_ns(void)
 
 static void say(struct session *s, const char *msg)
 {
-	snprintf(s->notice_buf, sizeof s->notice_buf, "%s", msg);
+	size_t n = strlen(msg);
+
+	if (n >= sizeof s->notice_buf)
+		n = sizeof s->notice_buf - 1; /* a notice is one short line; longer ones are cut */
+	memcpy(s->notice_buf, msg, n);
+	s->notice_buf[n] = 0;
 	s->notice = s->notice_buf;
 	s->notice_until = s->t + 4.0;
+}
+
+/* ---- recording (recorder.h): devices and the generated couple; a file already is one ---- */
+
+static int64_t real_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static int record_start(struct session *s, char *why, size_t len)
+{
+	struct att_recorder_cfg cfg;
+	int rc;
+
+	if (s->src.kind == SRC_FILE) {
+		snprintf(why, len, "this session plays a file that is already a recording");
+		return ATT_ERR_UNSUPPORTED;
+	}
+	memset(&cfg, 0, sizeof cfg);
+	if (s->o->record && s->rec_serial == 0)
+		snprintf(s->rec_base, sizeof s->rec_base, "%s", s->o->record);
+	else if (s->o->record)
+		snprintf(s->rec_base, sizeof s->rec_base, "%s-%d", s->o->record, s->rec_serial + 1);
+	else {
+		time_t now = time(NULL);
+		struct tm tm;
+		localtime_r(&now, &tm);
+		strftime(s->rec_base, sizeof s->rec_base, "attune-%Y%m%d-%H%M%S", &tm);
+	}
+	cfg.base = s->rec_base;
+	if (s->src.kind == SRC_DEVICE) {
+		cfg.info = s->src.st.info;
+	} else {
+		cfg.info.channels = ATT_WIRE_CHANNELS;
+		cfg.info.adc_bits = 10;
+		cfg.info.rate_hz = (uint16_t)lrint(s->src.rate);
+		cfg.info.vref_mv = (uint16_t)(COUPLE_VREF_V * 1000.0);
+	}
+	cfg.meta.start_host_ns = now_ns();
+	cfg.meta.start_unix_ns = real_ns();
+	snprintf(cfg.meta.label_a, sizeof cfg.meta.label_a, "%s", s->o->name_a);
+	snprintf(cfg.meta.label_b, sizeof cfg.meta.label_b, "%s", s->o->name_b);
+	rc = att_recorder_new(&cfg, &s->rec, why, len);
+	if (rc != ATT_OK)
+		return rc;
+	s->rec_serial++;
+	att_recorder_event(s->rec, ATT_EV_PACER, now_ns(), s->pacer_on ? att_pacer_bpm(s->pacer) : 0.0,
+	                   NULL);
+	return ATT_OK;
+}
+
+/* Stops and writes the session files. Blocks while exporting (about a second per hour of
+ * session); the caller shows "saving" first. Returns ATT_OK or the error, with one line in why. */
+static int record_stop(struct session *s, char *why, size_t len)
+{
+	struct att_export_report rep;
+	int rc;
+
+	if (!s->rec)
+		return ATT_OK;
+	rc = att_recorder_stop(s->rec, 1, &rep, why, len);
+	att_recorder_free(s->rec);
+	s->rec = NULL;
+	if (rc == ATT_OK)
+		snprintf(why, len, "saved %.300s.csv, .edf, .json (%.0f s)", s->rec_base, rep.duration_s);
+	return rc;
+}
+
+static void record_failed(struct session *s)
+{
+	struct att_recorder_status st;
+	char why[300];
+
+	att_recorder_status(s->rec, &st);
+	if (st.running)
+		return;
+	/* the capture on disk stays readable (attune recover); say so once and stop pushing */
+	snprintf(why, sizeof why, "recording stopped: %s; %.150s.attraw keeps what was saved",
+	         att_strerror(st.err), s->rec_base);
+	fprintf(stderr, "attune: %s\n", why);
+	att_recorder_free(s->rec);
+	s->rec = NULL;
+	say(s, why);
 }
 
 static const char *quality_word(unsigned q)
@@ -540,17 +684,29 @@ static void on_snapshot(struct session *s)
 
 /* Pulls every sample due by s->t into the engine. With arrivals, notes when each sample would
  * have arrived from a device (its due time on the monotonic clock) for the latency figure. */
-static void drain(struct session *s, int64_t t0_ns, double speed)
+static void drain(struct session *s, int realtime, double speed)
 {
-	uint32_t counter;
-	float v[4];
+	struct pulled p;
 
-	while (src_pull(&s->src, s->t, &counter, v)) {
-		if (att_engine_push(s->engine, counter, v) == 1)
+	while (src_pull(&s->src, s->t, &p)) {
+		if (att_engine_push(s->engine, p.counter, p.v) == 1)
 			on_snapshot(s);
-		if (t0_ns && s->n_arrivals < ARRIVALS_MAX)
-			s->arrivals[s->n_arrivals++] =
-			        t0_ns + (int64_t)((double)counter / s->src.rate / speed * 1e9);
+		if (s->src.kind != SRC_DEVICE) /* when it would have arrived from a device */
+			p.raw.host_ns = s->t0_ns + (int64_t)((double)p.counter / s->src.rate / speed * 1e9);
+		if (s->rec && att_recorder_push(s->rec, &p.raw, 1) != ATT_OK)
+			record_failed(s);
+		if (realtime && s->n_arrivals < ARRIVALS_MAX)
+			s->arrivals[s->n_arrivals++] = p.raw.host_ns;
+	}
+	if (s->src.kind == SRC_DEVICE) {
+		uint32_t reconnects = s->src.st.reconnects;
+		att_source_status(s->src.dev, &s->src.st);
+		if (s->src.st.reconnects != reconnects && s->rec)
+			att_recorder_event(s->rec, ATT_EV_RECONNECT, now_ns(), s->t, "device reconnected");
+		if (s->src.st.state == ATT_SOURCE_FAILED && !s->src.ended) {
+			fprintf(stderr, "attune: %s: %s\n", s->src.name, att_strerror(s->src.st.error));
+			s->src.ended = 1;
+		}
 	}
 }
 
@@ -582,6 +738,20 @@ static void ease(struct session *s, double dt)
 		s->notice = NULL;
 }
 
+static void fill_model(struct session *s, struct att_view_model *m);
+
+/* Shows the current state at once, e.g. "saving" before a blocking export. */
+static void redraw_now(struct session *s)
+{
+	struct att_view_model m;
+
+	if (!s->view)
+		return;
+	fill_model(s, &m);
+	att_view_render(s->view, &m);
+	att_view_present(s->view);
+}
+
 static void act(struct session *s, enum att_view_action a, int *quit)
 {
 	char buf[96];
@@ -596,6 +766,8 @@ static void act(struct session *s, enum att_view_action a, int *quit)
 			char clk[32];
 			long sec = (long)s->t;
 			s->markers[s->n_markers++] = s->t;
+			if (s->rec)
+				att_recorder_event(s->rec, ATT_EV_MARKER, now_ns(), s->t, NULL);
 			snprintf(clk, sizeof clk, "%ld:%02ld", sec / 60, sec % 60);
 			snprintf(buf, sizeof buf, "marker %zu at %s", s->n_markers, clk);
 			say(s, buf);
@@ -605,14 +777,19 @@ static void act(struct session *s, enum att_view_action a, int *quit)
 		break;
 	case ATT_VIEW_PACER_TOGGLE:
 		s->pacer_on = !s->pacer_on;
+		if (s->rec)
+			att_recorder_event(s->rec, ATT_EV_PACER, now_ns(),
+			                   s->pacer_on ? att_pacer_bpm(s->pacer) : 0.0, NULL);
 		say(s, s->pacer_on ? "pacer on" : "pacer off \xe2\x80\x94 breathe at your own pace");
 		break;
 	case ATT_VIEW_PACER_FASTER:
 	case ATT_VIEW_PACER_SLOWER:
 		bpm += a == ATT_VIEW_PACER_FASTER ? ATT_PACER_BPM_STEP : -ATT_PACER_BPM_STEP;
-		if (att_pacer_set_bpm(s->pacer, s->t, bpm) == ATT_OK)
+		if (att_pacer_set_bpm(s->pacer, s->t, bpm) == ATT_OK) {
 			snprintf(buf, sizeof buf, "pacer %.1f breaths per minute", bpm);
-		else
+			if (s->rec && s->pacer_on)
+				att_recorder_event(s->rec, ATT_EV_PACER, now_ns(), bpm, NULL);
+		} else
 			snprintf(buf, sizeof buf, "pacer stays at %.1f (range 4\xe2\x80\x93" "10 /min)",
 			         att_pacer_bpm(s->pacer));
 		say(s, buf);
@@ -623,9 +800,22 @@ static void act(struct session *s, enum att_view_action a, int *quit)
 		say(s, r > 1.0 ? "longer exhale (1:2)" : "equal inhale and exhale");
 		break;
 	}
-	case ATT_VIEW_RECORD:
-		say(s, "recording is not available in this build");
+	case ATT_VIEW_RECORD: {
+		char why[400];
+		if (s->rec) {
+			say(s, "saving the session\xe2\x80\xa6");
+			redraw_now(s);
+			if (record_stop(s, why, sizeof why) != ATT_OK)
+				fprintf(stderr, "attune: %s\n", why);
+			say(s, why);
+		} else if (record_start(s, why, sizeof why) == ATT_OK) {
+			snprintf(buf, sizeof buf, "recording to %.60s", s->rec_base);
+			say(s, buf);
+		} else {
+			say(s, why);
+		}
 		break;
+	}
 	case ATT_VIEW_MUTE:
 		s->sound.muted = !s->sound.muted;
 		say(s, s->sound.muted ? "sound off" : "sound on");
@@ -650,8 +840,12 @@ static void fill_model(struct session *s, struct att_view_model *m)
 	m->source = s->src.name;
 	m->rate_hz = s->src.rate;
 	m->frames_lost = s->snap.samples_lost;
+	if (s->src.kind == SRC_DEVICE) {
+		m->frames_lost = s->src.st.samples_lost;
+		m->reconnecting = s->src.st.state == ATT_SOURCE_RECONNECTING;
+	}
 	m->ended = s->src.ended;
-	m->recording = -1;
+	m->recording = s->src.kind == SRC_FILE ? -1 : s->rec != NULL;
 	m->muted = s->sound.muted;
 	m->audio_ok = s->audio && att_audio_device_ok(s->audio);
 	m->stage = s->src.kind == SRC_COUPLE ? att_couple_stage(s->src.couple) : NULL;
@@ -718,13 +912,35 @@ static void sleep_until(int64_t ns)
 		;
 }
 
+/* Starts the session clock, the device's streaming and (--record) the recording. */
+static int session_start(struct session *s)
+{
+	char why[400];
+	int rc;
+
+	/* a device delivers in real time whatever --speed says */
+	s->speed = s->src.kind == SRC_DEVICE || s->o->speed <= 0.0 ? 1.0 : s->o->speed;
+	if (s->src.dev && (rc = att_source_start(s->src.dev)) != ATT_OK) {
+		fprintf(stderr, "attune: cannot start streaming from %s: %s\n", s->src.name,
+		        att_strerror(rc));
+		return 1;
+	}
+	s->t0_ns = now_ns();
+	if (s->o->record && record_start(s, why, sizeof why) != ATT_OK) {
+		fprintf(stderr, "attune: %s\n", why);
+		return 1;
+	}
+	return 0;
+}
+
 static int run_window(struct session *s)
 {
 	struct opts *o = s->o;
 	char why[256];
 	int quit = 0, pressed = 0, rc = 0;
-	int fast = o->screenshot != NULL;
-	int64_t t0 = now_ns(), next = t0;
+	/* a device cannot be fast-forwarded: its screenshot waits --after seconds */
+	int fast = o->screenshot != NULL && s->src.kind != SRC_DEVICE;
+	int64_t t0, next;
 	struct att_view_model *model = calloc(1, sizeof *model);
 
 	if (!model) {
@@ -740,7 +956,11 @@ static int run_window(struct session *s)
 		free(model);
 		return 1;
 	}
-	s->t0_ns = t0;
+	if (session_start(s) != 0) {
+		free(model);
+		return 1;
+	}
+	t0 = next = s->t0_ns;
 	while (!quit) {
 		int64_t start = now_ns();
 		SDL_Event e;
@@ -751,9 +971,9 @@ static int run_window(struct session *s)
 		if (fast)
 			s->t += STEP_S;
 		else
-			s->t = (double)(start - t0) / 1e9 * (o->speed > 0.0 ? o->speed : 1.0);
+			s->t = (double)(start - t0) / 1e9 * s->speed;
 		s->n_arrivals = 0;
-		drain(s, fast ? 0 : t0, o->speed > 0.0 ? o->speed : 1.0);
+		drain(s, !fast, s->speed);
 		ease(s, s->t - prev_t);
 		update_sound(s);
 		if (o->screenshot && !pressed && o->press && s->t >= o->after - 0.25) {
@@ -766,7 +986,7 @@ static int run_window(struct session *s)
 			continue; /* fast-forward: only the picture at --after is drawn */
 		fill_model(s, model);
 		att_view_render(s->view, model);
-		if (o->screenshot) {
+		if (o->screenshot && s->t >= o->after - 1e-9) {
 			if (att_view_save_png(s->view, o->screenshot, why, sizeof why) != ATT_OK) {
 				fprintf(stderr, "attune: %s\n", why);
 				rc = 1;
@@ -799,24 +1019,28 @@ static int run_window(struct session *s)
 static int run_headless(struct session *s)
 {
 	struct opts *o = s->o;
-	int64_t t0 = now_ns();
+	int64_t t0;
+	int fast = o->speed == 0.0 && s->src.kind != SRC_DEVICE;
 	struct sigaction sa;
 
+	if (session_start(s) != 0)
+		return 1;
+	t0 = s->t0_ns;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	while (!stop_requested && !s->src.ended && !s->io_failed) {
 		double prev_t = s->t;
-		if (o->speed == 0.0) {
+		if (fast) {
 			s->t += STEP_S;
 		} else {
 			sleep_until(now_ns() + 10000000); /* 10 ms: snapshots come at 10 Hz */
-			s->t = (double)(now_ns() - t0) / 1e9 * o->speed;
+			s->t = (double)(now_ns() - t0) / 1e9 * s->speed;
 		}
 		if (o->duration > 0.0 && s->t > o->duration)
 			s->t = o->duration;
-		drain(s, 0, 1.0);
+		drain(s, 0, s->speed > 0.0 ? s->speed : 1.0);
 		ease(s, s->t - prev_t);
 		update_sound(s);
 		if (o->duration > 0.0 && s->t >= o->duration)
@@ -833,9 +1057,17 @@ static int open_source(struct session *s, char *why, size_t len)
 	int rc;
 
 	if (o->port) {
-		snprintf(why, len, "serial ports are not supported by this build yet; use --synthetic "
-		                   "SCRIPT or --input CSV");
-		return ATT_ERR_UNSUPPORTED;
+		rc = att_source_open_serial(&(struct att_serial_cfg){.path = o->port,
+		                                                     .rate_hz = o->rate_set ? (unsigned)o->rate : 0,
+		                                                     .reset_wait_ms = -1},
+		                            &s->src.dev, why, len);
+		if (rc != ATT_OK)
+			return rc;
+		att_source_status(s->src.dev, &s->src.st);
+		s->src.kind = SRC_DEVICE;
+		s->src.rate = s->src.st.rate_hz;
+		snprintf(s->src.name, sizeof s->src.name, "%s", s->src.st.name);
+		return ATT_OK;
 	}
 	if (o->input) {
 		rc = att_csv_read(o->input, &s->src.rec, why, len);
@@ -884,9 +1116,11 @@ int att_live_main(int argc, char **argv, int demo)
 	}
 	if (rc)
 		return rc;
-	if (o.record)
-		fprintf(stderr, "attune: recording is not available in this build; continuing "
-		                "without --record\n");
+	if (o.record && o.input) {
+		fprintf(stderr, "attune: --record works with --port or --synthetic; %s already is a "
+		                "recording\n", o.input);
+		return 2;
+	}
 	if (!o.headless && !have_display()) {
 		fprintf(stderr, "attune: no display (DISPLAY is not set); use --headless --snapshots - "
 		                "for JSON, or run under Xvfb: xvfb-run -a attune %s\n",
@@ -910,7 +1144,11 @@ int att_live_main(int argc, char **argv, int demo)
 		rc = 1;
 		goto out;
 	}
-	rc = att_engine_new(&(struct att_engine_cfg){.rate_hz = s->src.rate}, &s->engine);
+	rc = att_engine_new(&(struct att_engine_cfg){.rate_hz = s->src.rate,
+	                                             .adc_max = s->src.kind == SRC_DEVICE
+	                                                                ? s->src.st.adc_max
+	                                                                : 0.0},
+	                    &s->engine);
 	if (rc != ATT_OK) {
 		fprintf(stderr, "attune: cannot start the analysis at %.0f Hz: %s\n", s->src.rate,
 		        att_strerror(rc));
@@ -980,6 +1218,11 @@ int att_live_main(int argc, char **argv, int demo)
 	ttf = 1;
 	rc = run_window(s);
 out:
+	if (s->rec) {
+		if (record_stop(s, why, sizeof why) != ATT_OK)
+			rc = 1;
+		fprintf(stderr, "attune: %s\n", why);
+	}
 	att_view_free(s->view);
 	if (ttf)
 		TTF_Quit();

@@ -593,6 +593,16 @@ static void quality_line(const struct att_view_model *m, char *buf, size_t len)
 	}
 }
 
+/* A number, or a dash when it cannot be computed (NAN): never "nan" on screen. */
+static const char *num(char *buf, size_t len, const char *fmt, double v)
+{
+	if (isfinite(v))
+		snprintf(buf, len, fmt, v);
+	else
+		snprintf(buf, len, "\xe2\x80\x94");
+	return buf;
+}
+
 static void clock_str(double t, char *buf, size_t len)
 {
 	long s = t > 0.0 ? (long)t : 0;
@@ -780,14 +790,15 @@ static void draw_centre(struct att_view *v, const struct att_view_model *m, int 
 		clock_str(together, clk, sizeof clk);
 		snprintf(buf + l, sizeof buf - l, "  \xc2\xb7  together %s", clk);
 	}
-	text(v, F_MED, m->match_smooth >= MATCHED ? C_GREEN : C_DIM, cx,
-	     cy + leaf_r + leaf_size + h * 0.015, CENTRE, buf);
+	if (!m->notice) /* a notice takes this place for its few seconds */
+		text(v, F_MED, m->match_smooth >= MATCHED ? C_GREEN : C_DIM, cx,
+		     cy + leaf_r + leaf_size + h * 0.015, CENTRE, buf);
 
 	if (m->stage)
 		text(v, F_SMALL, C_DIM, w * 0.02, top + h - line_h(v, F_SMALL) * 1.3, LEFT, m->stage);
 	if (m->notice) {
 		double nh = line_h(v, F_MED) * 1.5;
-		double ny = top + h - nh - h * 0.02;
+		double ny = cy + leaf_r + leaf_size + h * 0.015 - (nh - line_h(v, F_MED)) / 2.0;
 		rect(v, w * 0.25, ny, w * 0.5, nh, with_alpha(C_STRIP, 0.92));
 		text(v, F_MED, C_TEXT, cx, ny + (nh - line_h(v, F_MED)) / 2.0, CENTRE, m->notice);
 	}
@@ -832,7 +843,7 @@ static void draw_strip(struct att_view *v, const struct att_view_model *m, int w
 	double py = y0 + pad + lh, ph = h - 2 * pad - lh;
 	const struct att_snapshot *s = &m->snap;
 	int hr = m->hist_n && (any_finite(m->hist_hr_a, m->hist_n) || any_finite(m->hist_hr_b, m->hist_n));
-	char buf[160];
+	char buf[160], n1[32], n2[32];
 	double ty;
 
 	rect(v, 0, y0, w, h, C_STRIP);
@@ -898,7 +909,8 @@ static void draw_strip(struct att_view *v, const struct att_view_model *m, int w
 	text(v, F_MED, C_TEXT, x3, ty, LEFT, buf);
 	ty += line_h(v, F_MED) * 1.05;
 	if (m->have_snapshot && isfinite(s->plv))
-		snprintf(buf, sizeof buf, "PLV %.2f   chance %.2f", s->plv, s->plv_chance);
+		snprintf(buf, sizeof buf, "PLV %.2f   chance %s", s->plv,
+		         num(n1, sizeof n1, "%.2f", s->plv_chance));
 	else
 		snprintf(buf, sizeof buf, "PLV \xe2\x80\x94   (settling)");
 	text(v, F_SMALL, C_TEXT, x3, ty, LEFT, buf);
@@ -915,15 +927,17 @@ static void draw_strip(struct att_view *v, const struct att_view_model *m, int w
 	}
 	text(v, F_SMALL, C_TEXT, x3, ty, LEFT, buf);
 	ty += lh * 1.2;
-	snprintf(buf, sizeof buf, "breathing   %s %.1f   %s %.1f  /min", v->name_a,
-	         s->a.breath_rate_bpm, v->name_b, s->b.breath_rate_bpm);
+	snprintf(buf, sizeof buf, "breathing   %s %s   %s %s  /min", v->name_a,
+	         num(n1, sizeof n1, "%.1f", s->a.breath_rate_bpm), v->name_b,
+	         num(n2, sizeof n2, "%.1f", s->b.breath_rate_bpm));
 	if (!m->have_snapshot)
 		snprintf(buf, sizeof buf, "breathing   \xe2\x80\x94");
 	text(v, F_SMALL, C_TEXT, x3, ty, LEFT, buf);
 	ty += lh * 1.2;
 	if (m->have_snapshot && (isfinite(s->a.heart_rate_bpm) || isfinite(s->b.heart_rate_bpm)))
-		snprintf(buf, sizeof buf, "heart   %s %.0f   %s %.0f  bpm", v->name_a,
-		         s->a.heart_rate_bpm, v->name_b, s->b.heart_rate_bpm);
+		snprintf(buf, sizeof buf, "heart   %s %s   %s %s  bpm", v->name_a,
+		         num(n1, sizeof n1, "%.0f", s->a.heart_rate_bpm), v->name_b,
+		         num(n2, sizeof n2, "%.0f", s->b.heart_rate_bpm));
 	else
 		snprintf(buf, sizeof buf, "heart   \xe2\x80\x94");
 	text(v, F_SMALL, C_TEXT, x3, ty, LEFT, buf);

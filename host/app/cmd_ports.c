@@ -38,7 +38,10 @@ static void probe(const char *path, int reset_wait_ms, char *out, size_t len)
 	if (rc == ATT_OK)
 		rc = att_decoder_new(&dec);
 	if (rc == ATT_OK)
-		rc = att_serial_handshake(p, dec, path, reset_wait_ms, NULL, &info, why, sizeof why);
+		(void)att_serial_port_flush_input(p);
+	if (rc == ATT_OK)
+		rc = att_serial_handshake(p, dec, path, reset_wait_ms, NULL, &info, why, sizeof why,
+		                          NULL, NULL);
 	if (rc == ATT_OK)
 		snprintf(out, len, "attune firmware %u.%u.%u, %u channels at %u Hz%s", info.fw_major,
 		         info.fw_minor, info.fw_patch, info.channels, info.rate_hz,

@@ -245,11 +245,7 @@ int att_serial_port_open(const char *path, enum att_serial_backend backend,
 		err = open_lsp(p, path, real, why, why_len);
 	else
 		err = open_termios(p, path, real, why, why_len);
-	if (err == ATT_OK)
-		err = att_serial_port_flush_input(p);
 	if (err != ATT_OK) {
-		if (err == ATT_ERR_IO && why && !why[0])
-			say(why, why_len, "cannot flush %s: %s", path, strerror(errno));
 		att_serial_port_close(p);
 		return err;
 	}
@@ -363,9 +359,29 @@ int att_serial_send_command(struct att_serial_port *p, uint8_t command, uint16_t
 	return att_serial_port_write(p, frame, n, 500);
 }
 
+/* Feeds the rest of a chunk after the frame a caller was waiting for: the decoder must see every
+ * byte, or the next frame's start would be cut off and count as damaged. Samples in it go to
+ * on_sample (if any); other frames are dropped. */
+static void feed_rest(struct att_decoder *dec, const uint8_t *buf, size_t off, size_t n,
+                      void (*on_sample)(void *, const struct att_wire_sample *), void *user)
+{
+	while (off < n) {
+		struct att_wire_frame f;
+		size_t used = 0;
+		enum att_decode_result r = att_decoder_feed(dec, buf + off, n - off, &used, &f);
+		off += used;
+		if (r == ATT_DECODE_VALID && f.type == ATT_WIRE_SAMPLE && on_sample)
+			on_sample(user, &f.u.sample);
+		if (r == ATT_DECODE_NEED_MORE || used == 0)
+			break;
+	}
+}
+
 int att_serial_handshake(struct att_serial_port *p, struct att_decoder *dec, const char *path,
                          int reset_wait_ms, const atomic_int *stop, struct att_wire_info *info,
-                         char *why, size_t why_len)
+                         char *why, size_t why_len,
+                         void (*on_sample)(void *user, const struct att_wire_sample *s),
+                         void *user)
 {
 	const int64_t t0 = mono_ms();
 	const int64_t deadline = t0 + (reset_wait_ms > 0 ? reset_wait_ms : 0) + 1000;
@@ -400,8 +416,11 @@ int att_serial_handshake(struct att_serial_port *p, struct att_decoder *dec, con
 			off += used;
 			if (r == ATT_DECODE_VALID && f.type == ATT_WIRE_INFO) {
 				*info = f.u.info;
+				feed_rest(dec, buf, off, (size_t)n, on_sample, user);
 				return ATT_OK;
 			}
+			if (r == ATT_DECODE_VALID && f.type == ATT_WIRE_SAMPLE && on_sample)
+				on_sample(user, &f.u.sample);
 			if (r == ATT_DECODE_INVALID) {
 				att_decoder_stats(dec, &after);
 				if (after.version_errors > before.version_errors) {
@@ -451,6 +470,7 @@ int att_serial_command(struct att_serial_port *p, struct att_decoder *dec, uint8
 			off += used;
 			if (r == ATT_DECODE_VALID && f.type == ATT_WIRE_ACK && f.u.ack.command == command) {
 				*ack = f.u.ack;
+				feed_rest(dec, buf, off, (size_t)n, NULL, NULL);
 				return ATT_OK;
 			}
 			if (used == 0)

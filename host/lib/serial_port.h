@@ -38,8 +38,9 @@ struct att_serial_port;
 /* 1 when path (after resolving symlinks) is a pseudo-terminal slave, else 0. Any thread. */
 int att_serial_is_pty(const char *path);
 
-/* Opens path at 115200 8N1, raw, no flow control, DTR/RTS asserted (which resets an Uno/Nano),
- * input flushed. *out is set to NULL first; caller closes with att_serial_port_close().
+/* Opens path at 115200 8N1, raw, no flow control, DTR/RTS asserted (which resets an Uno/Nano).
+ * Input is not flushed: a first open calls att_serial_port_flush_input(), a reconnect keeps what
+ * a device that kept running has sent meanwhile. *out is set to NULL first; caller closes with att_serial_port_close().
  * Errors, each with one line in why (may be NULL): ATT_ERR_NO_PORT (lists the ports that exist),
  * ATT_ERR_PERMISSION (dialout hint), ATT_ERR_BUSY (another program holds it), ATT_ERR_UNSUPPORTED
  * (not a serial port, e.g. /dev/null), ATT_ERR_IO, ATT_ERR_NOMEM, ATT_ERR_ARG. */
@@ -70,14 +71,18 @@ int att_serial_send_command(struct att_serial_port *p, uint8_t command, uint16_t
 
 /* The identify handshake: sends identify, and resends it every 500 ms, until an info frame arrives
  * or reset_wait_ms + 1000 ms have passed (an Uno/Nano's bootloader runs 1.5-2 s after the open
- * reset; the firmware then sends an info frame by itself). Samples read meanwhile are discarded.
+ * reset; the firmware then sends an info frame by itself).
  * *stop (may be NULL) is polled so another thread can cancel it. On ATT_OK *info holds the
  * device's info frame. ATT_ERR_VERSION (intact frames of another protocol version),
  * ATT_ERR_NOT_ATTUNE (no answer, or bytes that are not attune frames), ATT_ERR_DISCONNECTED,
- * ATT_ERR_IO, with one line in why naming path. dec is borrowed; the caller's thread. */
+ * ATT_ERR_IO, with one line in why naming path. dec is borrowed; the caller's thread.
+ * Sample frames read meanwhile (a device still streaming after a reconnect) go to on_sample(user,
+ * sample) when it is not NULL, else they are dropped. */
 int att_serial_handshake(struct att_serial_port *p, struct att_decoder *dec, const char *path,
                          int reset_wait_ms, const atomic_int *stop, struct att_wire_info *info,
-                         char *why, size_t why_len);
+                         char *why, size_t why_len,
+                         void (*on_sample)(void *user, const struct att_wire_sample *s),
+                         void *user);
 
 /* Sends a command and waits up to timeout_ms for its ack (frames before it are dropped).
  * ATT_OK with *ack filled (its status may still be an error), ATT_ERR_TIMEOUT,

@@ -121,6 +121,14 @@ static void on_sample(struct serial *s, const struct att_wire_sample *w, int64_t
 		flush_batch(s);
 }
 
+/* A device that kept streaming while unplugged: its samples during the reconnect handshake are
+ * kept, so the gap is exactly what the cable lost. */
+static void handshake_sample(void *user, const struct att_wire_sample *w)
+{
+	struct serial *s = user;
+	on_sample(s, w, att_now_ns());
+}
+
 static void disconnected(struct serial *s, int err)
 {
 	flush_batch(s);
@@ -151,7 +159,7 @@ static void try_reconnect(struct serial *s)
 	if (err == ATT_OK) {
 		att_decoder_reset(s->dec);
 		err = att_serial_handshake(s->port, s->dec, s->path, s->reset_wait_ms, &s->stop, &info,
-		                           s->why, sizeof s->why);
+		                           s->why, sizeof s->why, handshake_sample, s);
 	}
 	if (err == ATT_OK && info.rate_hz != s->rate) {
 		err = att_serial_command(s->port, s->dec, ATT_CMD_SET_RATE, (uint16_t)s->rate, 1000, &ack);
@@ -171,6 +179,7 @@ static void try_reconnect(struct serial *s)
 		s->backoff_ms = s->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : s->backoff_ms * 2;
 		return;
 	}
+	flush_batch(s);
 	atomic_store(&s->error, ATT_OK);
 	atomic_fetch_add(&s->reconnects, 1);
 	s->last_frame_ns = att_now_ns();
@@ -355,9 +364,13 @@ int att_source_open_serial(const struct att_serial_cfg *cfg, struct att_source *
 	}
 	err = att_serial_port_open(s->path, (enum att_serial_backend)s->backend, &s->port, why,
 	                           why_len);
+	if (err == ATT_OK && att_serial_port_flush_input(s->port) != ATT_OK) {
+		say(why, why_len, "cannot flush the input of %s", s->path);
+		err = ATT_ERR_IO;
+	}
 	if (err == ATT_OK)
 		err = att_serial_handshake(s->port, s->dec, s->path, s->reset_wait_ms, NULL, &info, why,
-		                           why_len);
+		                           why_len, NULL, NULL);
 	if (err == ATT_OK && (info.channels != ATT_WIRE_CHANNELS || info.adc_bits == 0 ||
 	                      info.adc_bits > 16 || info.rate_hz == 0)) {
 		if (why && why_len)

@@ -1,0 +1,1274 @@
+/* Integration tests of the serial source (source_serial.c, serial_port.c) and attune record /
+ * attune ports against the real firmware ELF running in attune-simboard.
+ *
+ * Usage: test_serial SIMBOARD FIRMWARE_ELF ATTUNE SHIM CASE
+ * CASE is one behaviour:
+ *   stream     every sample fed into the ADC arrives in order, right value and counter, 60 s sim
+ *   faults     garbage/drops/flips: intact frames recovered, none damaged accepted, losses = stats
+ *   disconnect cable pulled and plugged back: resumes within 2 s, gap length from the counter
+ *   restart    the board restarts (new simulator at the same path), real time: counters go on
+ *              forward, the gap is what the wall clock says
+ *   overflow   500 Hz with command load: firmware drops, host reports them, nothing hangs
+ *   libserialport  attune record through the libserialport backend (LD_PRELOAD pty shim)
+ *   record     attune record writes NAME.csv in the contract; Ctrl-C keeps the files
+ *   errors     missing port, /dev/null, a silent pty, another protocol version, a busy port,
+ *              bad usage: one actionable line each, no crash
+ *   bench      60 s real time at 250 Hz: frames/s, link load, losses, acquisition thread CPU */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "decoder.h"
+#include "serial_port.h"
+#include "source.h"
+
+static const char *simboard_exe, *firmware_elf, *attune_exe, *shim_so;
+
+#define STREAM_RATE 50
+#define STREAM_ROWS 3500u /* < 4000: every row's millivolts differ on every channel */
+#define RATE 250u
+
+struct board {
+	pid_t pid;
+	int out_fd;
+	char link[256];
+	char stats[256];
+};
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static void nap(double s)
+{
+	struct timespec ts = {.tv_sec = (time_t)s, .tv_nsec = (long)((s - floor(s)) * 1e9)};
+	nanosleep(&ts, NULL);
+}
+
+/* Starts simboard at link (its own stats file) with extra arguments (NULL-terminated); returns 0
+ * once it printed the link path. */
+static int start_board(struct board *b, const char *link, const char *name, ...)
+{
+	const char *argv[40];
+	int argc = 0, pipefd[2];
+	va_list ap;
+	char line[512];
+	size_t got = 0;
+	double t0 = now_s();
+
+	memset(b, 0, sizeof *b);
+	snprintf(b->link, sizeof b->link, "%s", link);
+	snprintf(b->stats, sizeof b->stats, "/tmp/attune-sertest-%s-%ld.json", name, (long)getpid());
+	unlink(b->stats);
+	argv[argc++] = simboard_exe;
+	argv[argc++] = "--firmware";
+	argv[argc++] = firmware_elf;
+	argv[argc++] = "--link";
+	argv[argc++] = b->link;
+	argv[argc++] = "--stats";
+	argv[argc++] = b->stats;
+	argv[argc++] = "--quiet";
+	va_start(ap, name);
+	for (;;) {
+		const char *a = va_arg(ap, const char *);
+		if (!a || argc >= 38)
+			break;
+		argv[argc++] = a;
+	}
+	va_end(ap);
+	argv[argc] = NULL;
+	if (pipe(pipefd) != 0)
+		return -1;
+	b->pid = fork();
+	if (b->pid < 0)
+		return -1;
+	if (b->pid == 0) {
+		dup2(pipefd[1], 1);
+		close(pipefd[0]);
+		close(pipefd[1]);
+		execv(simboard_exe, (char *const *)argv);
+		_exit(127);
+	}
+	close(pipefd[1]);
+	b->out_fd = pipefd[0];
+	while (got < sizeof line - 1 && now_s() - t0 < 10.0) {
+		struct pollfd p = {.fd = b->out_fd, .events = POLLIN};
+		ssize_t r;
+		if (poll(&p, 1, 100) <= 0)
+			continue;
+		r = read(b->out_fd, line + got, 1);
+		if (r <= 0)
+			break;
+		if (line[got] == '\n') {
+			line[got] = 0;
+			return strcmp(line, b->link) == 0 ? 0 : -1;
+		}
+		got++;
+	}
+	fprintf(stderr, "simboard printed no link path\n");
+	return -1;
+}
+
+/* Waits for simboard to end (SIGTERM first when terminate); returns its exit status or -1. */
+static int stop_board(struct board *b, int terminate, double timeout_s)
+{
+	int st = 0;
+	double t0 = now_s();
+	if (b->pid <= 0)
+		return -1;
+	if (terminate)
+		kill(b->pid, SIGTERM);
+	while (waitpid(b->pid, &st, WNOHANG) == 0) {
+		if (now_s() - t0 > timeout_s) {
+			kill(b->pid, SIGKILL);
+			waitpid(b->pid, &st, 0);
+			close(b->out_fd);
+			b->pid = 0;
+			return -1;
+		}
+		nap(0.01);
+	}
+	close(b->out_fd);
+	b->pid = 0;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static double stat_value(const struct board *b, const char *key)
+{
+	char text[4096], pat[80];
+	const char *p;
+	size_t n;
+	FILE *f = fopen(b->stats, "r");
+	if (!f)
+		return -1;
+	n = fread(text, 1, sizeof text - 1, f);
+	fclose(f);
+	text[n] = 0;
+	snprintf(pat, sizeof pat, "\"%s\": ", key);
+	p = strstr(text, pat);
+	return p ? strtod(p + strlen(pat), NULL) : -1;
+}
+
+static unsigned stream_mv(unsigned i, unsigned c)
+{
+	i %= STREAM_ROWS;
+	return 500u + (i * 37u + c * 1013u) % 4000u;
+}
+
+static unsigned code_of(unsigned mv)
+{
+	return mv * 1023u / 5000u; /* simavr: floor(mV x 1023 / Vref) */
+}
+
+static void write_stream_csv(const char *path)
+{
+	FILE *f = fopen(path, "w");
+	CHECK(f != NULL);
+	if (!f)
+		return;
+	fprintf(f, "t,a_resp,a_ppg,b_resp,b_ppg\n");
+	for (unsigned i = 0; i < STREAM_ROWS; i++)
+		fprintf(f, "%.2f,%.3f,%.3f,%.3f,%.3f\n", (double)i / STREAM_RATE,
+		        stream_mv(i, 0) / 1000.0, stream_mv(i, 1) / 1000.0, stream_mv(i, 2) / 1000.0,
+		        stream_mv(i, 3) / 1000.0);
+	fclose(f);
+}
+
+/* Row of the input whose codes the sample holds (a later channel may already see the next row:
+ * conversions are ~100 us apart); STREAM_ROWS when none. */
+static unsigned find_row(const uint16_t ch[4])
+{
+	for (unsigned i = 0; i < STREAM_ROWS; i++) {
+		int ok = code_of(stream_mv(i, 0)) == ch[0];
+		for (unsigned c = 1; c < 4 && ok; c++)
+			ok = code_of(stream_mv(i, c)) == ch[c] || code_of(stream_mv(i + 1, c)) == ch[c];
+		if (ok)
+			return i;
+	}
+	return STREAM_ROWS;
+}
+
+/* Checks the values of samples with consecutive counters against the 50 Hz input sampled at
+ * 250 Hz: each input row is seen by 4..6 consecutive samples, rows never skip or go back.
+ * Returns the number of bad values (and bad run lengths). */
+static unsigned check_values(const uint16_t (*ch)[4], size_t n, unsigned *rows_seen)
+{
+	unsigned idx[4], run[4], seen[4] = {0}, bad = 0;
+	unsigned r0;
+	if (n == 0)
+		return 1;
+	r0 = find_row(ch[0]);
+	if (r0 == STREAM_ROWS)
+		return 1;
+	for (unsigned c = 0; c < 4; c++) {
+		idx[c] = code_of(stream_mv(r0, c)) == ch[0][c] ? r0 : r0 + 1;
+		run[c] = 1;
+	}
+	for (size_t k = 1; k < n; k++) {
+		for (unsigned c = 0; c < 4; c++) {
+			unsigned v = ch[k][c];
+			if (v == code_of(stream_mv(idx[c], c))) {
+				run[c]++;
+			} else if (v == code_of(stream_mv(idx[c] + 1, c))) {
+				/* the looped input's last row lasts as long as the simulator's loop
+				 * makes it: its run is not judged */
+				if (seen[c] > 0 && (run[c] < 4 || run[c] > 6) &&
+				    idx[c] % STREAM_ROWS != STREAM_ROWS - 1u)
+					bad++;
+				seen[c]++;
+				idx[c]++;
+				run[c] = 1;
+			} else {
+				if (bad < 5)
+					fprintf(stderr, "sample %zu ch %u: got %u, want %u or %u\n", k, c, v,
+					        code_of(stream_mv(idx[c], c)),
+					        code_of(stream_mv(idx[c] + 1, c)));
+				bad++;
+			}
+		}
+	}
+	if (rows_seen)
+		*rows_seen = seen[0];
+	return bad;
+}
+
+struct capture {
+	struct att_sample *s;
+	size_t n, cap;
+};
+
+static int capture_init(struct capture *c, size_t cap)
+{
+	c->s = calloc(cap, sizeof *c->s);
+	c->n = 0;
+	c->cap = cap;
+	return c->s ? 0 : -1;
+}
+
+/* Reads the source into c until it holds want samples, or stop() says so, or timeout_s. */
+static void drain(struct att_source *src, struct capture *c, size_t want, double timeout_s,
+                  int (*stop)(void *), void *user)
+{
+	double t0 = now_s();
+	while (c->n < want && now_s() - t0 < timeout_s) {
+		size_t n = att_source_read(src, c->s + c->n, c->cap - c->n);
+		c->n += n;
+		if (stop && stop(user))
+			break;
+		if (!n)
+			nap(0.005);
+	}
+}
+
+static struct att_source *open_src(const char *link, unsigned rate, char *why, size_t len,
+                                   int *err)
+{
+	struct att_source *src = NULL;
+	struct att_serial_cfg cfg = {.path = link, .rate_hz = rate, .reset_wait_ms = -1};
+	*err = att_source_open_serial(&cfg, &src, why, len);
+	if (*err != ATT_OK)
+		fprintf(stderr, "open %s: %s\n", link, why);
+	return src;
+}
+
+static void link_path(char *out, size_t len, const char *name)
+{
+	snprintf(out, len, "/tmp/attune-sertest-%s-%ld", name, (long)getpid());
+}
+
+/* ---- stream ---- */
+
+static void case_stream(void)
+{
+	const unsigned seconds = 60, want = seconds * RATE;
+	char csv[256], link[256], why[512];
+	struct board b;
+	struct att_source *src;
+	struct att_source_status st;
+	struct capture cap;
+	uint16_t(*ch)[4];
+	unsigned bad_counter = 0, rows = 0, flags = 0;
+	double t0, wall;
+	int err;
+
+	snprintf(csv, sizeof csv, "/tmp/attune-sertest-stream-%ld.csv", (long)getpid());
+	write_stream_csv(csv);
+	link_path(link, sizeof link, "stream");
+	CHECK(start_board(&b, link, "stream", "--speed", "0", "--input", csv, "--volts", "--loop",
+	                  (const char *)NULL) == 0);
+	src = open_src(link, 0, why, sizeof why, &err);
+	CHECK(err == ATT_OK);
+	if (!src) {
+		stop_board(&b, 1, 5);
+		return;
+	}
+	att_source_status(src, &st);
+	CHECK(st.rate_hz == RATE && st.info.channels == 4 && st.info.adc_bits == 10);
+	CHECK(st.adc_max == 1023.0 && fabs(st.gain[0] - 5000.0 / 1023.0) < 1e-9);
+	CHECK(capture_init(&cap, want) == 0);
+	t0 = now_s();
+	CHECK(att_source_start(src) == ATT_OK);
+	drain(src, &cap, want, 60.0, NULL, NULL);
+	wall = now_s() - t0;
+	att_source_status(src, &st);
+	ch = calloc(cap.n ? cap.n : 1, sizeof *ch);
+	for (size_t k = 0; k < cap.n; k++) {
+		memcpy(ch[k], cap.s[k].ch, sizeof ch[k]);
+		flags |= cap.s[k].flags;
+		if (k && cap.s[k].counter != cap.s[k - 1].counter + 1)
+			bad_counter++;
+		if (k && cap.s[k].host_ns < cap.s[k - 1].host_ns)
+			bad_counter++;
+	}
+	CHECK(cap.n == want);
+	CHECK(cap.n > 0 && cap.s[0].counter == 0); /* START restarts the device counter */
+	CHECK(bad_counter == 0);
+	CHECK(flags == 0);
+	CHECK(check_values((const uint16_t(*)[4])ch, cap.n, &rows) == 0);
+	CHECK_NEAR(rows, seconds * STREAM_RATE, 2);
+	CHECK(st.samples == want && st.samples_lost == 0 && st.frames_bad == 0 && st.overruns == 0);
+	CHECK(st.state == ATT_SOURCE_STREAMING && st.reconnects == 0);
+	printf("stream: %zu samples (%u s simulated) in %.2f s wall (%.1fx real time), %u input rows "
+	       "seen, lost %llu, bad frames %llu\n",
+	       cap.n, seconds, wall, seconds / wall, rows, (unsigned long long)st.samples_lost,
+	       (unsigned long long)st.frames_bad);
+	att_source_free(src);
+	free(ch);
+	free(cap.s);
+	CHECK(stop_board(&b, 1, 5) == 0);
+	unlink(csv);
+	unlink(b.stats);
+}
+
+/* ---- faults ---- */
+
+static int board_gone(void *user)
+{
+	struct board *b = user;
+	int st;
+	if (b->pid > 0 && waitpid(b->pid, &st, WNOHANG) == b->pid) {
+		close(b->out_fd);
+		b->pid = 0;
+	}
+	return b->pid == 0;
+}
+
+static void case_faults(void)
+{
+	char csv[256], link[256], why[512];
+	struct board b;
+	struct att_source *src;
+	struct att_source_status st;
+	struct capture cap;
+	unsigned bad_values = 0, nonmono = 0, r0 = STREAM_ROWS;
+	uint32_t c0 = 0;
+	uint64_t jumps = 0;
+	double sent, affected, garbage;
+	int err;
+
+	snprintf(csv, sizeof csv, "/tmp/attune-sertest-faults-%ld.csv", (long)getpid());
+	write_stream_csv(csv);
+	link_path(link, sizeof link, "faults");
+	/* 20x, not flat out: the idle board must not burn simulated seconds before START */
+	CHECK(start_board(&b, link, "faults", "--speed", "20", "--duration", "24", "--input", csv,
+	                  "--volts", "--loop", "--garbage", "0.0005", "--drop", "0.0005", "--flip",
+	                  "0.0005", "--seed", "7", (const char *)NULL) == 0);
+	src = open_src(link, 0, why, sizeof why, &err);
+	CHECK(err == ATT_OK);
+	if (!src) {
+		stop_board(&b, 1, 5);
+		return;
+	}
+	CHECK(capture_init(&cap, 24 * RATE + 100) == 0);
+	CHECK(att_source_start(src) == ATT_OK);
+	drain(src, &cap, cap.cap, 30.0, board_gone, &b);
+	nap(0.2);
+	drain(src, &cap, cap.cap, 0.1, NULL, NULL);
+	att_source_status(src, &st);
+	CHECK(b.pid == 0); /* the board ended */
+	CHECK(st.state == ATT_SOURCE_RECONNECTING); /* and the host noticed */
+	for (size_t k = 0; k < cap.n; k++) {
+		const struct att_sample *s = &cap.s[k];
+		if (k && s->counter <= cap.s[k - 1].counter)
+			nonmono++;
+		if (k)
+			jumps += s->counter - cap.s[k - 1].counter - 1u;
+		if (r0 == STREAM_ROWS) {
+			r0 = find_row(s->ch);
+			c0 = s->counter;
+			if (r0 == STREAM_ROWS)
+				bad_values++;
+			continue;
+		}
+		{
+			/* the input row this counter sees: 5 samples per row, +-2 for the phase of the
+			 * 50 Hz steps and channels that already see the next row */
+			unsigned row = r0 + STREAM_ROWS + (s->counter - c0) / 5u, c, ok = 1;
+			for (c = 0; c < 4 && ok; c++) {
+				int m = 0;
+				for (unsigned dr = 0; dr <= 4 && !m; dr++)
+					m = s->ch[c] == code_of(stream_mv(row + dr - 2u, c));
+				ok = m;
+			}
+			if (!ok)
+				bad_values++;
+		}
+	}
+	CHECK(stop_board(&b, 0, 5) <= 0);
+	sent = stat_value(&b, "frames_out");
+	affected = stat_value(&b, "frames_affected");
+	garbage = stat_value(&b, "garbage_bytes");
+	printf("faults: board sent %.0f frames, %.0f affected (%.0f garbage bytes, %.0f dropped, %.0f "
+	       "bits flipped); host got %zu samples, lost %llu (counter jumps %llu), %llu damaged "
+	       "frames dropped, %u reconnects\n",
+	       sent, affected, garbage, stat_value(&b, "dropped_bytes"), stat_value(&b, "flipped_bits"),
+	       cap.n, (unsigned long long)st.samples_lost, (unsigned long long)jumps,
+	       (unsigned long long)st.frames_bad, st.reconnects);
+	CHECK(cap.n > 4000);
+	CHECK(affected > 10 && garbage > 0);
+	CHECK(nonmono == 0);
+	CHECK(bad_values == 0); /* no damaged frame got through */
+	/* host loss counter = every counter jump, and covers every instant not delivered */
+	CHECK(st.samples_lost == jumps);
+	CHECK(cap.n + st.samples_lost == cap.s[cap.n - 1].counter - cap.s[0].counter + 1u);
+	/* each lost sample is a frame the simulator damaged (an info/ack frame may be among the
+	 * affected; a garbage 0x00 next to a delimiter may leave a frame intact) */
+	CHECK((double)st.samples_lost <= affected);
+	CHECK((double)st.samples_lost >= affected - garbage / 32.0 - 4.0);
+	CHECK(st.frames_bad >= st.samples_lost / 2 && st.frames_bad > 0);
+	CHECK(st.reconnects == 0);
+	att_source_free(src);
+	free(cap.s);
+	unlink(csv);
+	unlink(b.stats);
+}
+
+/* ---- disconnect ---- */
+
+struct watch {
+	const char *link;
+	double gone_at, back_at;
+	int stop;
+};
+
+static void *watch_link(void *arg)
+{
+	struct watch *w = arg;
+	int was = 1;
+	while (!__atomic_load_n(&w->stop, __ATOMIC_ACQUIRE)) {
+		struct stat st;
+		int is = stat(w->link, &st) == 0;
+		if (was && !is && w->gone_at == 0)
+			w->gone_at = now_s();
+		if (!was && is && w->back_at == 0)
+			w->back_at = now_s();
+		was = is;
+		nap(0.002);
+	}
+	return NULL;
+}
+
+static void case_disconnect(void)
+{
+	char link[256], why[512];
+	struct board b;
+	struct att_source *src;
+	struct att_source_status st;
+	struct capture cap;
+	struct watch w = {0};
+	pthread_t th;
+	size_t gap_at = 0;
+	unsigned gaps = 0;
+	uint32_t gap = 0;
+	double first_after = 0;
+	int err;
+
+	link_path(link, sizeof link, "disconnect");
+	CHECK(start_board(&b, link, "disconnect", "--speed", "4", "--disconnect-at", "4",
+	                  "--reconnect-after", "4", "--duration", "14", (const char *)NULL) == 0);
+	src = open_src(link, 0, why, sizeof why, &err);
+	CHECK(err == ATT_OK);
+	if (!src) {
+		stop_board(&b, 1, 5);
+		return;
+	}
+	w.link = link;
+	pthread_create(&th, NULL, watch_link, &w);
+	CHECK(capture_init(&cap, 20 * RATE) == 0);
+	CHECK(att_source_start(src) == ATT_OK);
+	{
+		int saw_reconnecting = 0;
+		double t0 = now_s();
+		while (!board_gone(&b) && now_s() - t0 < 20.0) {
+			size_t n = att_source_read(src, cap.s + cap.n, cap.cap - cap.n);
+			att_source_status(src, &st);
+			if (st.state == ATT_SOURCE_RECONNECTING && !w.back_at)
+				saw_reconnecting = 1;
+			if (n && w.back_at && !first_after) {
+				for (size_t k = cap.n; k < cap.n + n && !first_after; k++)
+					if (k && cap.s[k].counter != cap.s[k - 1].counter + 1)
+						first_after = now_s();
+			}
+			cap.n += n;
+			if (!n)
+				nap(0.002);
+		}
+		CHECK(saw_reconnecting);
+	}
+	__atomic_store_n(&w.stop, 1, __ATOMIC_RELEASE);
+	pthread_join(th, NULL);
+	att_source_status(src, &st);
+	for (size_t k = 1; k < cap.n; k++)
+		if (cap.s[k].counter != cap.s[k - 1].counter + 1) {
+			gaps++;
+			gap = cap.s[k].counter - cap.s[k - 1].counter - 1u;
+			gap_at = k;
+		}
+	CHECK(stop_board(&b, 0, 5) <= 0);
+	printf("disconnect: link back after %.2f s wall; host streaming again %.3f "
+	       "s after the link came back; gap of %u samples (%.2f s) after sample %zu; simulator "
+	       "lost %.0f bytes (%.1f frames) unplugged; status: lost %llu, reconnects %u\n",
+	       w.back_at - w.gone_at, first_after - w.back_at, gap,
+	       gap / (double)RATE, gap_at, stat_value(&b, "bytes_lost_unplugged"),
+	       stat_value(&b, "bytes_lost_unplugged") / ATT_WIRE_SAMPLE_WIRE,
+	       (unsigned long long)st.samples_lost, st.reconnects);
+	CHECK(w.gone_at > 0 && w.back_at > 0);
+	CHECK(first_after > 0 && first_after - w.back_at < 2.0); /* resumes within 2 s */
+	CHECK(gaps == 1);
+	CHECK(st.reconnects == 1);
+	CHECK(st.samples_lost == gap);
+	CHECK(gap_at > 700); /* ~4 s before the pull */
+	CHECK(cap.n - gap_at > 700);
+	/* 4 s at 250 Hz, as many frames as the simulator dropped while unplugged (+- the frame cut
+	 * at either end); the reconnect keeps what the board sent after the replug */
+	CHECK_NEAR((double)gap, 1000.0, 10.0);
+	CHECK_NEAR((double)gap, stat_value(&b, "bytes_lost_unplugged") / ATT_WIRE_SAMPLE_WIRE, 3.0);
+	CHECK(st.frames_bad <= 2); /* the partial frame cut by the pull, at most */
+	att_source_free(src);
+	free(cap.s);
+	unlink(b.stats);
+}
+
+/* ---- restart (real time) ---- */
+
+static void case_restart(void)
+{
+	char link[256], why[512];
+	struct board b1, b2;
+	struct att_source *src;
+	struct att_source_status st;
+	struct capture cap;
+	size_t before;
+	double t_first, t_end1, rate_meas, gap_wall;
+	unsigned nonmono = 0, gaps = 0;
+	uint32_t gap = 0;
+	int err;
+
+	link_path(link, sizeof link, "restart");
+	CHECK(start_board(&b1, link, "restart1", "--speed", "1", "--duration", "4",
+	                  (const char *)NULL) == 0);
+	src = open_src(link, 0, why, sizeof why, &err);
+	CHECK(err == ATT_OK);
+	if (!src) {
+		stop_board(&b1, 1, 5);
+		return;
+	}
+	CHECK(capture_init(&cap, 20 * RATE) == 0);
+	CHECK(att_source_start(src) == ATT_OK);
+	drain(src, &cap, 1, 5.0, NULL, NULL);
+	t_first = now_s();
+	drain(src, &cap, cap.cap, 10.0, board_gone, &b1);
+	t_end1 = now_s();
+	nap(0.1);
+	drain(src, &cap, cap.cap, 0.05, NULL, NULL);
+	before = cap.n;
+	/* real time: samples arrive at 250 per wall second */
+	rate_meas = (double)(cap.s[before - 1].counter - cap.s[0].counter) /
+	            ((double)(cap.s[before - 1].host_ns - cap.s[0].host_ns) * 1e-9);
+	nap(1.0);
+	CHECK(start_board(&b2, link, "restart2", "--speed", "1", "--duration", "3",
+	                  (const char *)NULL) == 0);
+	drain(src, &cap, cap.cap, 10.0, board_gone, &b2);
+	att_source_status(src, &st);
+	for (size_t k = 1; k < cap.n; k++) {
+		if ((int32_t)(cap.s[k].counter - cap.s[k - 1].counter) <= 0)
+			nonmono++;
+		if (cap.s[k].counter != cap.s[k - 1].counter + 1) {
+			gaps++;
+			gap = cap.s[k].counter - cap.s[k - 1].counter - 1u;
+		}
+	}
+	gap_wall = before < cap.n ? (double)(cap.s[before].host_ns - cap.s[before - 1].host_ns) * 1e-9
+	                          : 0;
+	printf("restart: %zu samples from the first board (%.1f Hz measured over %.2f s wall), %zu "
+	       "from the second; gap of %u samples for %.3f s of wall clock; lost %llu, reconnects "
+	       "%u\n",
+	       before, rate_meas, t_end1 - t_first, cap.n - before, gap, gap_wall,
+	       (unsigned long long)st.samples_lost, st.reconnects);
+	CHECK(fabs(rate_meas - RATE) < RATE * 0.03);
+	CHECK(before > 3 * RATE);
+	CHECK(cap.n - before > 2 * RATE);
+	CHECK(nonmono == 0); /* the new board's counter restarted at 0; delivered ones go on */
+	CHECK(gaps == 1);
+	CHECK(st.reconnects == 1);
+	CHECK(st.samples_lost == gap);
+	CHECK_NEAR((double)gap, gap_wall * RATE - 1.0, 2.0);
+	CHECK(gap_wall > 1.0 && gap_wall < 4.0);
+	att_source_free(src);
+	stop_board(&b2, 1, 5);
+	free(cap.s);
+	unlink(b1.stats);
+	unlink(b2.stats);
+}
+
+/* ---- overflow ---- */
+
+static void case_overflow(void)
+{
+	char link[256], why[512];
+	struct board b;
+	struct att_source *src;
+	struct att_source_status st;
+	struct capture cap;
+	unsigned flagged = 0, gaps = 0, gap_without_flag = 0;
+	uint64_t jumps = 0;
+	int fd, err;
+	double t0, last_cmd = 0;
+
+	link_path(link, sizeof link, "overflow");
+	CHECK(start_board(&b, link, "overflow", "--speed", "5", "--duration", "40",
+	                  (const char *)NULL) == 0);
+	src = open_src(link, 500, why, sizeof why, &err);
+	CHECK(err == ATT_OK);
+	if (!src) {
+		stop_board(&b, 1, 5);
+		return;
+	}
+	att_source_status(src, &st);
+	CHECK(st.rate_hz == 500.0 && st.info.rate_hz == 500);
+	/* a second writer on the pty (root ignores TIOCEXCL, and flock is advisory): identify
+	 * requests make the firmware answer with info frames the full link has no room for */
+	fd = open(link, O_WRONLY | O_NOCTTY | O_NONBLOCK);
+	CHECK(fd >= 0);
+	CHECK(capture_init(&cap, 20 * 500) == 0);
+	CHECK(att_source_start(src) == ATT_OK);
+	t0 = now_s();
+	while (cap.n < 12 * 500 && now_s() - t0 < 20.0) {
+		size_t n = att_source_read(src, cap.s + cap.n, cap.cap - cap.n);
+		cap.n += n;
+		if (fd >= 0 && cap.n > 2 * 500 && now_s() - last_cmd > 0.01) {
+			uint8_t frame[ATT_WIRE_MAX_FRAME];
+			struct att_wire_command c = {.command = ATT_CMD_IDENTIFY};
+			size_t len = att_wire_encode_command(&c, frame);
+			if (write(fd, frame, len) < 0) {
+				/* full: try again next round */
+			}
+			last_cmd = now_s();
+		}
+		if (!n)
+			nap(0.002);
+	}
+	att_source_status(src, &st);
+	for (size_t k = 0; k < cap.n; k++) {
+		if (cap.s[k].flags & ATT_FLAG_TX_OVERFLOW)
+			flagged++;
+		if (k && cap.s[k].counter != cap.s[k - 1].counter + 1) {
+			gaps++;
+			jumps += cap.s[k].counter - cap.s[k - 1].counter - 1u;
+			if (!(cap.s[k].flags & ATT_FLAG_TX_OVERFLOW))
+				gap_without_flag++;
+		}
+	}
+	printf("overflow: %zu samples at 500 Hz in %.2f s wall, %u gaps (%llu samples lost), %u "
+	       "frames flagged TX overflow; status lost %llu, bad frames %llu, state %d\n",
+	       cap.n, now_s() - t0, gaps, (unsigned long long)jumps, flagged,
+	       (unsigned long long)st.samples_lost, (unsigned long long)st.frames_bad, st.state);
+	CHECK(cap.n == 12 * 500); /* nothing hangs */
+	CHECK(gaps > 0 && flagged > 0);
+	CHECK(gap_without_flag == 0);
+	CHECK(st.samples_lost == jumps);
+	CHECK(st.frames_bad == 0);
+	CHECK(st.reconnects == 0);
+	if (fd >= 0)
+		close(fd);
+	att_source_free(src);
+	free(cap.s);
+	CHECK(stop_board(&b, 1, 5) == 0);
+	unlink(b.stats);
+}
+
+/* ---- attune record (auto and libserialport backends) ---- */
+
+/* Runs attune with args (NULL-terminated), extra environment entries env (NULL-terminated, may be
+ * NULL); captures stdout and stderr. Returns the exit status (-1 on a signal). When sigint_after
+ * > 0 sends SIGINT that many seconds after the start. */
+static int run_attune(char *out, size_t out_len, char *err_out, size_t err_len, const char **env,
+                      double sigint_after, ...)
+{
+	const char *argv[32];
+	int argc = 0, po[2], pe[2], st = 0, sent = 0;
+	size_t no = 0, ne = 0;
+	va_list ap;
+	pid_t pid;
+	double t0 = now_s();
+
+	argv[argc++] = attune_exe;
+	va_start(ap, sigint_after);
+	for (;;) {
+		const char *a = va_arg(ap, const char *);
+		if (!a || argc >= 31)
+			break;
+		argv[argc++] = a;
+	}
+	va_end(ap);
+	argv[argc] = NULL;
+	if (pipe(po) || pipe(pe))
+		return -2;
+	pid = fork();
+	if (pid == 0) {
+		dup2(po[1], 1);
+		dup2(pe[1], 2);
+		close(po[0]);
+		close(pe[0]);
+		for (int i = 0; env && env[i]; i++)
+			putenv((char *)env[i]);
+		execv(attune_exe, (char *const *)argv);
+		_exit(127);
+	}
+	close(po[1]);
+	close(pe[1]);
+	for (;;) {
+		struct pollfd p[2] = {{.fd = po[0], .events = POLLIN}, {.fd = pe[0], .events = POLLIN}};
+		int open_fds = 0;
+		if (sigint_after > 0 && !sent && now_s() - t0 >= sigint_after) {
+			kill(pid, SIGINT);
+			sent = 1;
+		}
+		poll(p, 2, 20);
+		for (int i = 0; i < 2; i++) {
+			char *b = i ? err_out : out;
+			size_t *used = i ? &ne : &no, cap = i ? err_len : out_len;
+			ssize_t r;
+			if (p[i].fd < 0)
+				continue;
+			if (!(p[i].revents & (POLLIN | POLLHUP)))
+				continue;
+			r = read(p[i].fd, b + *used, cap - 1 - *used);
+			if (r > 0)
+				*used += (size_t)r;
+			else {
+				close(p[i].fd);
+				if (i)
+					pe[0] = -1;
+				else
+					po[0] = -1;
+			}
+		}
+		open_fds = (po[0] >= 0) + (pe[0] >= 0);
+		if (!open_fds || now_s() - t0 > 60.0)
+			break;
+	}
+	if (po[0] >= 0)
+		close(po[0]);
+	if (pe[0] >= 0)
+		close(pe[0]);
+	out[no] = 0;
+	err_out[ne] = 0;
+	if (now_s() - t0 > 60.0)
+		kill(pid, SIGKILL);
+	waitpid(pid, &st, 0);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static unsigned count_lines(const char *s)
+{
+	unsigned n = 0;
+	for (; *s; s++)
+		n += *s == '\n';
+	return n;
+}
+
+/* Reads NAME.csv: checks the header and the uniform t, returns the rows (values in ch). */
+static size_t read_csv(const char *path, uint16_t (*ch)[4], size_t max, unsigned *bad_t,
+                       unsigned *filled, char *header, size_t header_len)
+{
+	FILE *f = fopen(path, "r");
+	char line[512];
+	size_t n = 0;
+	*bad_t = 0;
+	*filled = 0;
+	if (!f)
+		return 0;
+	if (!fgets(header, (int)header_len, f)) {
+		fclose(f);
+		return 0;
+	}
+	header[strcspn(header, "\r\n")] = 0;
+	while (n < max && fgets(line, sizeof line, f)) {
+		double t;
+		unsigned v[4], fl = 0;
+		if (sscanf(line, "%lf,%u,%u,%u,%u,%u", &t, &v[0], &v[1], &v[2], &v[3], &fl) < 5) {
+			(*bad_t)++;
+			continue;
+		}
+		if (fabs(t - (double)n / RATE) > 1e-6)
+			(*bad_t)++;
+		*filled += fl;
+		for (int c = 0; c < 4; c++)
+			ch[n][c] = (uint16_t)v[c];
+		n++;
+	}
+	fclose(f);
+	return n;
+}
+
+static void remove_session(const char *base)
+{
+	static const char *const ext[] = {".csv", ".edf", ".json", ".attraw", ".timeline.csv"};
+	char p[512];
+	for (size_t i = 0; i < sizeof ext / sizeof ext[0]; i++) {
+		snprintf(p, sizeof p, "%s%s", base, ext[i]);
+		unlink(p);
+	}
+}
+
+static int exists(const char *base, const char *ext)
+{
+	char p[512];
+	struct stat st;
+	snprintf(p, sizeof p, "%s%s", base, ext);
+	return stat(p, &st) == 0 && st.st_size > 0;
+}
+
+static void record_and_check(const char *name, const char **env, int want_shim)
+{
+	char csv[256], link[256], base[256], path[300], out[4096], err[8192], header[256];
+	char shim_log[256], dur[16];
+	static uint16_t ch[40 * RATE][4];
+	struct board b;
+	unsigned bad_t = 1, filled = 1, rows = 0, seconds = 30;
+	size_t n;
+	int rc;
+	double t0, wall;
+
+	snprintf(csv, sizeof csv, "/tmp/attune-sertest-%s-%ld.csv", name, (long)getpid());
+	snprintf(base, sizeof base, "/tmp/attune-sertest-%s-%ld-session", name, (long)getpid());
+	snprintf(shim_log, sizeof shim_log, "/tmp/attune-sertest-%s-%ld.shim", name, (long)getpid());
+	snprintf(dur, sizeof dur, "%u", seconds);
+	unlink(shim_log);
+	remove_session(base);
+	write_stream_csv(csv);
+	link_path(link, sizeof link, name);
+	CHECK(start_board(&b, link, name, "--speed", "10", "--input", csv, "--volts", "--loop",
+	                  (const char *)NULL) == 0);
+	t0 = now_s();
+	rc = run_attune(out, sizeof out, err, sizeof err, env, 0, "record", "--port", link,
+	                "--duration", dur, "--output", base, (const char *)NULL);
+	wall = now_s() - t0;
+	printf("%s: attune record exit %d in %.2f s wall\nstdout: %sstderr: %s", name, rc, wall, out,
+	       err);
+	CHECK(rc == 0);
+	CHECK(strstr(out, "attune record: 7500 samples, 0 lost in 0 gaps") != NULL);
+	CHECK(count_lines(out) == 1);
+	snprintf(path, sizeof path, "%s.csv", base);
+	n = read_csv(path, ch, sizeof ch / sizeof ch[0], &bad_t, &filled, header, sizeof header);
+	CHECK(strncmp(header, "t,a_resp,a_ppg,b_resp,b_ppg", 27) == 0);
+	CHECK(n == seconds * RATE);
+	CHECK(bad_t == 0 && filled == 0);
+	CHECK(check_values((const uint16_t(*)[4])ch, n, &rows) == 0);
+	CHECK_NEAR(rows, seconds * STREAM_RATE, 2);
+	CHECK(exists(base, ".edf") && exists(base, ".json") && exists(base, ".attraw"));
+	if (want_shim) {
+		char text[4096] = "";
+		FILE *f = fopen(shim_log, "r");
+		if (f) {
+			size_t k = fread(text, 1, sizeof text - 1, f);
+			text[k] = 0;
+			fclose(f);
+		}
+		/* libserialport ran: it looked up sysfs and read the modem lines through the shim */
+		CHECK(strstr(text, "TIOCMGET") != NULL && strstr(text, "sysfs") != NULL);
+	}
+	CHECK(stop_board(&b, 1, 5) == 0);
+	remove_session(base);
+	unlink(csv);
+	unlink(shim_log);
+	unlink(b.stats);
+}
+
+static void case_record(void)
+{
+	char link[256], base[256], out[4096], err[8192];
+	struct board b;
+	int rc;
+	double t0;
+
+	record_and_check("record", NULL, 0);
+
+	/* Ctrl-C stops cleanly and keeps the files */
+	link_path(link, sizeof link, "record-int");
+	snprintf(base, sizeof base, "/tmp/attune-sertest-record-int-%ld-session", (long)getpid());
+	remove_session(base);
+	CHECK(start_board(&b, link, "record-int", "--speed", "1", (const char *)NULL) == 0);
+	t0 = now_s();
+	rc = run_attune(out, sizeof out, err, sizeof err, NULL, 2.0, "record", "--port", link,
+	                "--duration", "60", "--output", base, (const char *)NULL);
+	printf("record (Ctrl-C after 2 s): exit %d after %.2f s\nstdout: %sstderr: %s", rc,
+	       now_s() - t0, out, err);
+	CHECK(rc == 0);
+	CHECK(now_s() - t0 < 10.0);
+	CHECK(strstr(out, "(stopped early)") != NULL);
+	CHECK(exists(base, ".csv") && exists(base, ".edf") && exists(base, ".json"));
+	CHECK(stop_board(&b, 1, 5) == 0);
+	remove_session(base);
+	unlink(b.stats);
+}
+
+static void case_libserialport(void)
+{
+	char preload[600], log[300], asan[600];
+	const char *env[5];
+	const char *old = getenv("ASAN_OPTIONS");
+	snprintf(preload, sizeof preload, "LD_PRELOAD=%s", shim_so);
+	snprintf(log, sizeof log, "ATTUNE_SHIM_LOG=/tmp/attune-sertest-libserialport-%ld.shim",
+	         (long)getpid());
+	/* the shim comes before the ASan runtime in the library list; that is fine for a shim that
+	 * only forwards calls */
+	snprintf(asan, sizeof asan, "ASAN_OPTIONS=%s%sverify_asan_link_order=0", old ? old : "",
+	         old && old[0] ? ":" : "");
+	env[0] = preload;
+	env[1] = log;
+	env[2] = "ATTUNE_SERIAL_BACKEND=libserialport";
+	env[3] = asan;
+	env[4] = NULL;
+	record_and_check("libserialport", env, 1);
+}
+
+/* ---- errors ---- */
+
+struct fake {
+	int master;
+	int mode; /* 0 silent, 1 answers identify with a version-2 info frame, 2 text */
+	int stop;
+};
+
+static void *fake_device(void *arg)
+{
+	struct fake *f = arg;
+	uint8_t buf[256];
+	while (!__atomic_load_n(&f->stop, __ATOMIC_ACQUIRE)) {
+		struct pollfd p = {.fd = f->master, .events = POLLIN};
+		if (poll(&p, 1, 20) <= 0 || !(p.revents & POLLIN))
+			continue;
+		if (read(f->master, buf, sizeof buf) <= 0)
+			continue;
+		if (f->mode == 1) {
+			/* an info frame as firmware of protocol version 2 would send it */
+			struct att_wire_info info = {.fw_major = 2, .board = 1, .channels = 4,
+			                             .adc_bits = 10, .rate_hz = 250, .vref_mv = 5000};
+			uint8_t raw[ATT_WIRE_MAX_RAW], out[ATT_WIRE_MAX_FRAME];
+			size_t n = att_wire_encode_info(&info, out), k;
+			uint8_t dec[ATT_WIRE_MAX_ENCODED];
+			k = att_wire_cobs_decode(out, n - 1, dec);
+			if (k < ATT_WIRE_HEADER + ATT_WIRE_CRC || k > sizeof raw)
+				continue;
+			memcpy(raw, dec, k - ATT_WIRE_CRC);
+			raw[1] = 2;
+			n = att_wire_seal(raw, k - ATT_WIRE_CRC, out);
+			if (write(f->master, out, n) < 0) {
+				/* the test sees the missing answer */
+			}
+		} else if (f->mode == 2) {
+			static const char hello[] = "Hello from a GPS receiver\r\n$GPGGA,,,,\r\n";
+			if (write(f->master, hello, sizeof hello - 1) < 0) {
+				/* as above */
+			}
+		}
+	}
+	return NULL;
+}
+
+static int fake_open(struct fake *f, int mode, char *slave, size_t len)
+{
+	struct termios tio;
+	memset(f, 0, sizeof *f);
+	f->mode = mode;
+	f->master = posix_openpt(O_RDWR | O_NOCTTY);
+	if (f->master < 0 || grantpt(f->master) || unlockpt(f->master))
+		return -1;
+	snprintf(slave, len, "%s", ptsname(f->master));
+	if (tcgetattr(f->master, &tio) == 0) {
+		cfmakeraw(&tio);
+		tcsetattr(f->master, TCSANOW, &tio);
+	}
+	return 0;
+}
+
+static void expect_open_error(const char *path, int want, const char *must_say, double max_s)
+{
+	char why[512] = "";
+	struct att_source *src = NULL;
+	struct att_serial_cfg cfg = {.path = path, .reset_wait_ms = -1};
+	double t0 = now_s();
+	int rc = att_source_open_serial(&cfg, &src, why, sizeof why);
+	double dt = now_s() - t0;
+	printf("errors: %s -> %d after %.2f s: %s\n", path, rc, dt, why);
+	CHECK(rc == want);
+	CHECK(src == NULL);
+	CHECK(strstr(why, must_say) != NULL);
+	CHECK(strchr(why, '\n') == NULL && strlen(why) > 20);
+	CHECK(dt <= max_s);
+	att_source_free(src);
+}
+
+static void case_errors(void)
+{
+	char slave[128], out[4096], err[4096], link[256], why[512];
+	struct fake f;
+	pthread_t th;
+	struct board b;
+	struct att_source *src;
+	int rc;
+
+	expect_open_error("/dev/attune-no-such-port", ATT_ERR_NO_PORT, "no serial port", 0.5);
+	expect_open_error("/dev/null", ATT_ERR_UNSUPPORTED, "not a serial port", 0.5);
+	expect_open_error("/tmp", ATT_ERR_UNSUPPORTED, "not a serial port", 0.5);
+
+	/* a pty with nothing behind it: no answer within the 1 s after the (pty: no) reset wait */
+	CHECK(fake_open(&f, 0, slave, sizeof slave) == 0);
+	pthread_create(&th, NULL, fake_device, &f);
+	expect_open_error(slave, ATT_ERR_NOT_ATTUNE, "not attune firmware", 1.6);
+	__atomic_store_n(&f.stop, 1, __ATOMIC_RELEASE);
+	pthread_join(th, NULL);
+	close(f.master);
+
+	/* a device that talks, but not our protocol */
+	CHECK(fake_open(&f, 2, slave, sizeof slave) == 0);
+	pthread_create(&th, NULL, fake_device, &f);
+	expect_open_error(slave, ATT_ERR_NOT_ATTUNE, "not attune firmware", 1.6);
+	__atomic_store_n(&f.stop, 1, __ATOMIC_RELEASE);
+	pthread_join(th, NULL);
+	close(f.master);
+
+	/* attune firmware of another protocol version */
+	CHECK(fake_open(&f, 1, slave, sizeof slave) == 0);
+	pthread_create(&th, NULL, fake_device, &f);
+	expect_open_error(slave, ATT_ERR_VERSION, "protocol version 2", 1.0);
+	__atomic_store_n(&f.stop, 1, __ATOMIC_RELEASE);
+	pthread_join(th, NULL);
+	close(f.master);
+
+	/* as the user sees it: exit 1 and one line */
+	rc = run_attune(out, sizeof out, err, sizeof err, NULL, 0, "record", "--port",
+	                "/dev/attune-no-such-port", "--duration", "1", "--output", "/tmp/x",
+	                (const char *)NULL);
+	printf("errors: attune record on a missing port: exit %d: %s", rc, err);
+	CHECK(rc == 1 && count_lines(err) == 1 && strstr(err, "no serial port") &&
+	      strstr(err, "ports that exist"));
+	rc = run_attune(out, sizeof out, err, sizeof err, NULL, 0, "record", "--port", "/dev/null",
+	                "--duration", "1", "--output", "/tmp/x", (const char *)NULL);
+	CHECK(rc == 1 && count_lines(err) == 1 && strstr(err, "not a serial port"));
+	rc = run_attune(out, sizeof out, err, sizeof err, NULL, 0, "record", "--port", "/dev/null",
+	                (const char *)NULL);
+	CHECK(rc == 2 && count_lines(err) == 1);
+	rc = run_attune(out, sizeof out, err, sizeof err, NULL, 0, "record", "--port", "x",
+	                "--duration", "abc", "--output", "/tmp/x", (const char *)NULL);
+	CHECK(rc == 2 && count_lines(err) == 1 && strstr(err, "--duration"));
+	rc = run_attune(out, sizeof out, err, sizeof err, NULL, 0, "ports", "--bogus",
+	                (const char *)NULL);
+	CHECK(rc == 2 && count_lines(err) == 1);
+
+	/* a port in use by another attune: the second one is told, the first keeps streaming */
+	link_path(link, sizeof link, "busy");
+	CHECK(start_board(&b, link, "busy", "--speed", "1", (const char *)NULL) == 0);
+	src = open_src(link, 0, why, sizeof why, &rc);
+	CHECK(rc == ATT_OK);
+	if (src) {
+		struct att_sample s[64];
+		CHECK(att_source_start(src) == ATT_OK);
+		rc = run_attune(out, sizeof out, err, sizeof err, NULL, 0, "record", "--port", link,
+		                "--duration", "1", "--output", "/tmp/x", (const char *)NULL);
+		printf("errors: a second attune on a busy port: exit %d: %s", rc, err);
+		CHECK(rc == 1 && count_lines(err) == 1 && strstr(err, "in use by another program"));
+		/* attune ports marks the simulated board as in use, the others as they are */
+		rc = run_attune(out, sizeof out, err, sizeof err, NULL, 0, "ports", (const char *)NULL);
+		CHECK(rc == 0);
+		nap(0.3);
+		CHECK(att_source_read(src, s, 64) > 0);
+		att_source_free(src);
+	}
+	/* attune ports finds the simulated board's link at its default path only; here, probe the
+	 * test's link through the same code by pointing /tmp/attune-sim at it if it is free */
+	{
+		struct stat st;
+		if (lstat("/tmp/attune-sim", &st) != 0 && symlink(link, "/tmp/attune-sim") == 0) {
+			rc = run_attune(out, sizeof out, err, sizeof err, NULL, 0, "ports",
+			                (const char *)NULL);
+			printf("errors: attune ports:\n%s%s", out, err);
+			CHECK(rc == 0 && strstr(out, "/tmp/attune-sim") &&
+			      strstr(out, "attune firmware 0."));
+			rc = run_attune(out, sizeof out, err, sizeof err, NULL, 0, "ports", "--no-probe",
+			                (const char *)NULL);
+			CHECK(rc == 0 && strstr(out, "/tmp/attune-sim") && strstr(out, "not probed"));
+			{
+				char t[256];
+				ssize_t k = readlink("/tmp/attune-sim", t, sizeof t - 1);
+				t[k > 0 ? k : 0] = 0;
+				if (strcmp(t, link) == 0) /* still ours: a simulator may have replaced it */
+					unlink("/tmp/attune-sim");
+			}
+		} else {
+			printf("errors: /tmp/attune-sim exists (a simulator runs); attune ports probe "
+			       "check skipped\n");
+		}
+	}
+	CHECK(stop_board(&b, 1, 5) == 0);
+	unlink(b.stats);
+}
+
+/* ---- benchmark ---- */
+
+static double thread_cpu_s(pid_t tid)
+{
+	char path[128], text[1024];
+	FILE *f;
+	size_t n;
+	char *p;
+	unsigned long ut = 0, stt = 0;
+	snprintf(path, sizeof path, "/proc/self/task/%d/stat", (int)tid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	n = fread(text, 1, sizeof text - 1, f);
+	fclose(f);
+	text[n] = 0;
+	p = strrchr(text, ')');
+	if (!p)
+		return -1;
+	/* fields after the comm: state(3) ... utime(14) stime(15) */
+	if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &stt) != 2)
+		return -1;
+	return (double)(ut + stt) / (double)sysconf(_SC_CLK_TCK);
+}
+
+/* The acquisition thread is the one task of this process created by the source. */
+static pid_t newest_task(void)
+{
+	DIR *d = opendir("/proc/self/task");
+	struct dirent *e;
+	pid_t best = 0;
+	if (!d)
+		return 0;
+	while ((e = readdir(d)))
+		if (atoi(e->d_name) > best)
+			best = (pid_t)atoi(e->d_name);
+	closedir(d);
+	return best;
+}
+
+static void case_bench(void)
+{
+	char link[256], why[512];
+	struct board b;
+	struct att_source *src;
+	struct att_source_status st;
+	struct capture cap;
+	double seconds = 60, t0, wall, cpu0, cpu1;
+	pid_t tid;
+	int err;
+	const char *s = getenv("ATTUNE_BENCH_SECONDS");
+
+	if (s && atof(s) > 0)
+		seconds = atof(s);
+	link_path(link, sizeof link, "bench");
+	CHECK(start_board(&b, link, "bench", "--speed", "1", (const char *)NULL) == 0);
+	src = open_src(link, 250, why, sizeof why, &err);
+	CHECK(err == ATT_OK);
+	if (!src) {
+		stop_board(&b, 1, 5);
+		return;
+	}
+	CHECK(capture_init(&cap, (size_t)(seconds * RATE) + 1000) == 0);
+	CHECK(att_source_start(src) == ATT_OK);
+	tid = newest_task();
+	drain(src, &cap, 1, 5.0, NULL, NULL);
+	t0 = now_s();
+	cpu0 = thread_cpu_s(tid);
+	while (now_s() - t0 < seconds) {
+		size_t n = att_source_read(src, cap.s + cap.n, cap.cap - cap.n);
+		cap.n += n;
+		nap(0.01);
+	}
+	wall = now_s() - t0;
+	cpu1 = thread_cpu_s(tid);
+	att_source_status(src, &st);
+	printf("bench: %.1f s real time at 250 Hz: %.1f frames/s, link load %.1f %% of 115200 8N1 "
+	       "(%d bytes per frame), %llu samples lost, %llu damaged frames, %llu ring overruns; "
+	       "acquisition thread CPU %.2f %% of one core (%.3f s)\n",
+	       wall, (double)(cap.n - 1) / wall,
+	       100.0 * (double)(cap.n - 1) / wall * ATT_WIRE_SAMPLE_WIRE * 10.0 / ATT_WIRE_BAUD,
+	       (int)ATT_WIRE_SAMPLE_WIRE, (unsigned long long)st.samples_lost,
+	       (unsigned long long)st.frames_bad, (unsigned long long)st.overruns,
+	       100.0 * (cpu1 - cpu0) / wall, cpu1 - cpu0);
+	CHECK(st.samples_lost == 0 && st.frames_bad == 0 && st.overruns == 0);
+	CHECK(fabs((double)(cap.n - 1) / wall - RATE) < RATE * 0.03);
+	att_source_free(src);
+	free(cap.s);
+	CHECK(stop_board(&b, 1, 5) == 0);
+	unlink(b.stats);
+}
+
+int main(int argc, char **argv)
+{
+	const char *which;
+	if (argc != 6) {
+		fprintf(stderr, "usage: test_serial SIMBOARD FIRMWARE_ELF ATTUNE SHIM CASE\n");
+		return 2;
+	}
+	simboard_exe = argv[1];
+	firmware_elf = argv[2];
+	attune_exe = argv[3];
+	shim_so = argv[4];
+	which = argv[5];
+	signal(SIGPIPE, SIG_IGN);
+	if (!strcmp(which, "stream"))
+		case_stream();
+	else if (!strcmp(which, "faults"))
+		case_faults();
+	else if (!strcmp(which, "disconnect"))
+		case_disconnect();
+	else if (!strcmp(which, "restart"))
+		case_restart();
+	else if (!strcmp(which, "overflow"))
+		case_overflow();
+	else if (!strcmp(which, "record"))
+		case_record();
+	else if (!strcmp(which, "libserialport"))
+		case_libserialport();
+	else if (!strcmp(which, "errors"))
+		case_errors();
+	else if (!strcmp(which, "bench"))
+		case_bench();
+	else {
+		fprintf(stderr, "unknown case '%s'\n", which);
+		return 2;
+	}
+	return att_check_done(which);
+}

@@ -38,8 +38,8 @@ static int rate_ok(double p)
 	return !isnan(p) && p >= 0.0 && p <= 1.0;
 }
 
-int att_simboard_fault_new(const struct att_simboard_fault_cfg *cfg,
-                           struct att_simboard_fault **out)
+enum att_err att_simboard_fault_new(const struct att_simboard_fault_cfg *cfg,
+                                    struct att_simboard_fault **out)
 {
 	struct att_simboard_fault *f;
 	if (out)

@@ -18,6 +18,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "err.h"
+
 struct att_simboard_fault;
 
 struct att_simboard_fault_cfg {
@@ -36,8 +38,8 @@ struct att_simboard_fault_stats {
 
 /* *out is set to NULL first; caller frees with att_simboard_fault_free(). ATT_ERR_ARG when a rate
  * is outside 0..1 or not a number; ATT_ERR_NOMEM. */
-int att_simboard_fault_new(const struct att_simboard_fault_cfg *cfg,
-                           struct att_simboard_fault **out);
+enum att_err att_simboard_fault_new(const struct att_simboard_fault_cfg *cfg,
+                                    struct att_simboard_fault **out);
 /* NULL is a no-op. */
 void att_simboard_fault_free(struct att_simboard_fault *f);
 

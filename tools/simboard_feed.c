@@ -77,8 +77,8 @@ static int convert_channel(struct att_simboard_feed *f, const float *src, unsign
 	return ATT_OK;
 }
 
-int att_simboard_feed_new(const struct att_simboard_feed_cfg *cfg, struct att_simboard_feed **out,
-                          char *why, size_t why_len)
+enum att_err att_simboard_feed_new(const struct att_simboard_feed_cfg *cfg,
+                                   struct att_simboard_feed **out, char *why, size_t why_len)
 {
 	struct att_simboard_feed *f;
 	int rc;

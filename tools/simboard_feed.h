@@ -34,8 +34,8 @@ struct att_simboard_feed_cfg {
 /* Reads the CSV (att_csv_read) or sets up the couple. *out is set to NULL first; caller frees with
  * att_simboard_feed_free(). On failure writes one actionable line into why; returns the error of
  * the reader (ATT_ERR_IO, ATT_ERR_FORMAT), ATT_ERR_ARG or ATT_ERR_NOMEM. */
-int att_simboard_feed_new(const struct att_simboard_feed_cfg *cfg, struct att_simboard_feed **out,
-                          char *why, size_t why_len);
+enum att_err att_simboard_feed_new(const struct att_simboard_feed_cfg *cfg,
+                                   struct att_simboard_feed **out, char *why, size_t why_len);
 /* NULL is a no-op. */
 void att_simboard_feed_free(struct att_simboard_feed *feed);
 

@@ -110,8 +110,8 @@ static void remove_link(struct att_simboard_link *l)
 	}
 }
 
-int att_simboard_link_new(const struct att_simboard_link_cfg *cfg, struct att_simboard_link **out,
-                          char *why, size_t why_len)
+enum att_err att_simboard_link_new(const struct att_simboard_link_cfg *cfg,
+                                   struct att_simboard_link **out, char *why, size_t why_len)
 {
 	struct att_simboard_link *l;
 	int rc;
@@ -178,7 +178,7 @@ void att_simboard_link_unplug(struct att_simboard_link *l)
 	l->st.unplugs++;
 }
 
-int att_simboard_link_plug(struct att_simboard_link *l, char *why, size_t why_len)
+enum att_err att_simboard_link_plug(struct att_simboard_link *l, char *why, size_t why_len)
 {
 	int rc;
 	if (l->master >= 0)
@@ -264,7 +264,7 @@ static int read_in(struct att_simboard_link *l)
 	}
 }
 
-int att_simboard_link_service(struct att_simboard_link *l, int timeout_ms)
+enum att_err att_simboard_link_service(struct att_simboard_link *l, int timeout_ms)
 {
 	struct pollfd p;
 	int rc;

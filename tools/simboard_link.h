@@ -16,6 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "err.h"
+
 struct att_simboard_link;
 
 struct att_simboard_link_cfg {
@@ -36,8 +38,8 @@ struct att_simboard_link_stats {
  * is there atomically). *out is set to NULL first; caller frees with att_simboard_link_free().
  * On failure writes one actionable line into why. Returns ATT_OK, ATT_ERR_ARG, ATT_ERR_NOMEM,
  * ATT_ERR_IO or ATT_ERR_PERMISSION. */
-int att_simboard_link_new(const struct att_simboard_link_cfg *cfg, struct att_simboard_link **out,
-                          char *why, size_t why_len);
+enum att_err att_simboard_link_new(const struct att_simboard_link_cfg *cfg,
+                                   struct att_simboard_link **out, char *why, size_t why_len);
 
 /* Closes the pty and removes the symlink if it still points at this link's pty. NULL is a no-op. */
 void att_simboard_link_free(struct att_simboard_link *link);
@@ -47,7 +49,7 @@ void att_simboard_link_free(struct att_simboard_link *link);
 void att_simboard_link_unplug(struct att_simboard_link *link);
 
 /* Plugs a new pty in at the same path. No-op when plugged. Same errors as _new. */
-int att_simboard_link_plug(struct att_simboard_link *link, char *why, size_t why_len);
+enum att_err att_simboard_link_plug(struct att_simboard_link *link, char *why, size_t why_len);
 
 int att_simboard_link_plugged(const struct att_simboard_link *link);
 
@@ -61,7 +63,7 @@ void att_simboard_link_put(struct att_simboard_link *link, uint8_t byte);
 /* Moves bytes both ways: writes buffered output to the pty, reads the host's bytes into the in
  * buffer. Waits at most timeout_ms (0: do not wait) for the pty to become readable, or writable while
  * output is pending. Returns ATT_OK or ATT_ERR_IO (the pty failed; the caller should stop). */
-int att_simboard_link_service(struct att_simboard_link *link, int timeout_ms);
+enum att_err att_simboard_link_service(struct att_simboard_link *link, int timeout_ms);
 
 /* 1 when more than out_bound bytes wait for the host: the caller must not run the board. */
 int att_simboard_link_congested(const struct att_simboard_link *link);

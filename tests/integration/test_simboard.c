@@ -751,8 +751,12 @@ static void case_disconnect(void)
 	CHECK(bad_after == 0);
 	/* 4 s at 250 Hz; a few frames were on the wire or in the firmware's TX ring at either end */
 	CHECK_NEAR((double)(after - before - 1), 1000.0, 10.0);
-	CHECK_NEAR(stat_value(&b, "bytes_lost_unplugged") / ATT_WIRE_SAMPLE_WIRE,
-	           (double)(after - before - 1), 3.0);
+	/* simboard counts what it held and what the pty's read side held at the pull; a few frames
+	 * may still sit in the kernel's tty flip buffer, invisible to it (FIONREAD), under load */
+	CHECK(stat_value(&b, "bytes_lost_unplugged") / ATT_WIRE_SAMPLE_WIRE <=
+	      (double)(after - before - 1) + 2.0);
+	CHECK(stat_value(&b, "bytes_lost_unplugged") / ATT_WIRE_SAMPLE_WIRE >=
+	      (double)(after - before - 1) - 10.0);
 	CHECK(stat_value(&b, "unplugs") == 1 && stat_value(&b, "plugs") == 1);
 	unlink(b.stats);
 }

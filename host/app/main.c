@@ -9,6 +9,9 @@ static const struct att_cmd commands[] = {
 	{"demo", "play a couple through the live view (no hardware needed)", att_cmd_demo},
 	{"live", "live session: breath-matching view, sound, JSON snapshots", att_cmd_live},
 	{"analyze", "offline analysis of a recording: rates, synchrony, JSON", att_cmd_analyze},
+#ifdef ATT_HAVE_REPORT
+	{"report", "a printable page (PNG or PDF) of a recorded session", att_cmd_report},
+#endif
 	{"export", "convert a recording (EDF+, raw capture, CSV) to CSV or EDF+", att_cmd_export},
 	{"recover", "rebuild session files from a raw capture after a crash", att_cmd_recover},
 	{"record", "headless recording from the board: NAME.csv, NAME.edf, NAME.json", att_cmd_record},

@@ -1,0 +1,181 @@
+/* attune report: one printable page (A4, PNG or PDF by the output's extension) for a recorded
+ * session: the analysis of attune analyze drawn for a therapist (report.h). Input dispatch and
+ * session metadata come from input.h, so report reads whatever analyze reads. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "analysis.h"
+#include "cmd.h"
+#include "input.h"
+#include "report.h"
+
+#ifndef ATT_REPORT_VERSION
+#define ATT_REPORT_VERSION "unknown"
+#endif
+
+static void usage(FILE *to)
+{
+	fprintf(to,
+	        "usage: attune report FILE -o OUT.png|OUT.pdf [--dpi N] [--window S]\n"
+	        "\n"
+	        "One A4 page a therapist can print or attach to notes: who breathed how fast,\n"
+	        "heart rates, how well the two breathed together over the session, with markers.\n"
+	        "FILE is anything 'attune analyze' reads: CSV, EDF+ or a raw capture (.attraw).\n"
+	        "\n"
+	        "  -o, --output OUT    the page; .png (raster) or .pdf (vector), by extension\n"
+	        "  --dpi N             PNG resolution, 30-600 (default 150: 1240 x 1754 pixels)\n"
+	        "  --window S          analysis window in seconds, 5-600 (default 30)\n"
+	        "  --help              this text\n"
+	        "\n"
+	        "Exit status: 0 done, 1 bad input file or cannot write OUT, 2 bad usage.\n"
+	        "OUT is written completely or not at all.\n");
+}
+
+static int usage_error(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "attune report: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "; see 'attune report --help'\n");
+	return 2;
+}
+
+static int parse_num(const char *s, double lo, double hi, double *out)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (end == s || *end || errno || !(v >= lo && v <= hi))
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static const char *base_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	return slash ? slash + 1 : path;
+}
+
+int att_cmd_report(int argc, char **argv)
+{
+	const char *path = NULL, *out = NULL;
+	double dpi = 150;
+	struct att_analysis_cfg acfg = {0};
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+			usage(stdout);
+			return 0;
+		}
+		const char *eq = !strncmp(a, "--", 2) ? strchr(a, '=') : NULL;
+		size_t nl = eq ? (size_t)(eq - a) : strlen(a);
+		int is_out = (!strncmp(a, "--output", nl) && nl == 8) || !strcmp(a, "-o");
+		int is_dpi = !strncmp(a, "--dpi", nl) && nl == 5;
+		int is_win = !strncmp(a, "--window", nl) && nl == 8;
+		if (is_out || is_dpi || is_win) {
+			const char *val;
+			if (eq)
+				val = eq + 1;
+			else if (i + 1 < argc)
+				val = argv[++i];
+			else
+				return usage_error("%s needs a value", a);
+			if (is_out) {
+				if (!*val)
+					return usage_error("%s needs a file name", "-o");
+				out = val;
+			} else if (is_dpi) {
+				if (parse_num(val, 30, 600, &dpi))
+					return usage_error("--dpi takes a number between 30 and 600, not '%s'",
+					                   val);
+			} else if (parse_num(val, 5, 600, &acfg.window_s)) {
+				return usage_error("--window takes seconds between 5 and 600, not '%s'", val);
+			}
+			continue;
+		}
+		if (a[0] == '-' && a[1])
+			return usage_error("unknown option '%s'", a);
+		if (path)
+			return usage_error("one FILE only ('%s' is extra)", a);
+		path = a;
+	}
+	if (!path)
+		return usage_error("%s", "FILE missing: give a recording (.csv, .edf or .attraw)");
+	if (!out)
+		return usage_error("%s", "-o OUT missing: say where the page goes (.png or .pdf)");
+	const char *dot = strrchr(out, '.');
+	struct att_report_cfg rcfg = {.dpi = dpi};
+	if (dot && !strcasecmp(dot, ".png"))
+		rcfg.format = ATT_REPORT_PNG;
+	else if (dot && !strcasecmp(dot, ".pdf"))
+		rcfg.format = ATT_REPORT_PDF;
+	else
+		return usage_error("-o '%s' must end in .png or .pdf", out);
+
+	char why[512] = "";
+	struct att_recording *rec = NULL;
+	int err = att_input_read(path, &rec, why, sizeof why);
+	if (err) {
+		fprintf(stderr, "attune report: %s: %s\n", path, why[0] ? why : att_strerror(err));
+		return 1;
+	}
+	struct att_analysis *an = NULL;
+	err = att_analyze(&acfg, rec, &an, why, sizeof why);
+	if (err) {
+		fprintf(stderr, "attune report: %s: %s\n", path, why[0] ? why : att_strerror(err));
+		att_recording_free(rec);
+		return 1;
+	}
+	struct att_input_meta meta;
+	err = att_input_meta_read(path, rec->rate_hz, &meta);
+	if (err) {
+		fprintf(stderr, "attune report: %s: %s\n", path, att_strerror(err));
+		att_analysis_free(an);
+		att_recording_free(rec);
+		return 1;
+	}
+	struct att_report_mark *marks = NULL;
+	if (meta.n_marks && !(marks = calloc(meta.n_marks, sizeof *marks))) {
+		fprintf(stderr, "attune report: out of memory\n");
+		att_input_meta_clear(&meta);
+		att_analysis_free(an);
+		att_recording_free(rec);
+		return 1;
+	}
+	for (size_t i = 0; i < meta.n_marks; i++) {
+		marks[i].t = meta.marks[i].t;
+		snprintf(marks[i].text, sizeof marks[i].text, "%s", meta.marks[i].text);
+	}
+	char generated[64] = "";
+	time_t now = time(NULL);
+	struct tm tm;
+	if (gmtime_r(&now, &tm))
+		strftime(generated, sizeof generated, "%Y-%m-%d %H:%M UTC", &tm);
+	struct att_report_info info = {
+		.file_name = base_name(path),
+		.start = meta.start,
+		.label_a = meta.label_a,
+		.label_b = meta.label_b,
+		.note = meta.note,
+		.frames_lost = meta.frames_lost,
+		.marks = marks,
+		.n_marks = meta.n_marks,
+		.version = ATT_REPORT_VERSION,
+		.generated = generated,
+	};
+	err = att_report_write(&rcfg, rec, an, &info, out, why, sizeof why);
+	free(marks);
+	att_input_meta_clear(&meta);
+	att_analysis_free(an);
+	att_recording_free(rec);
+	if (err) {
+		fprintf(stderr, "attune report: %s\n", why[0] ? why : att_strerror(err));
+		return 1;
+	}
+	return 0;
+}

@@ -47,7 +47,7 @@ struct att_recorder {
 	struct att_raw_writer *raw;
 	pthread_t thread;
 	int thread_started;
-	int stopped;
+	_Atomic int stopped; /* set by the control thread, read by the producer */
 	double flush_ns;
 	char raw_path[ATT_RECORDER_PATH_MAX];
 	char base[ATT_RECORDER_PATH_MAX];
@@ -232,7 +232,7 @@ int att_recorder_push(struct att_recorder *r, const struct att_sample *s, size_t
 	int e;
 	if (!r || (!s && n))
 		return ATT_ERR_ARG;
-	if ((e = atomic_load(&r->err)) || r->stopped)
+	if ((e = atomic_load(&r->err)) || atomic_load(&r->stopped))
 		return e ? e : ATT_ERR_ARG;
 	while (n) {
 		size_t k = n < 64 ? n : 64, put;
@@ -259,7 +259,7 @@ int att_recorder_event(struct att_recorder *r, uint8_t kind, int64_t host_ns, do
 	int e;
 	if (!r || kind < ATT_EV_MARKER || kind > ATT_EV_NOTE)
 		return ATT_ERR_ARG;
-	if ((e = atomic_load(&r->err)) || r->stopped)
+	if ((e = atomic_load(&r->err)) || atomic_load(&r->stopped))
 		return e ? e : ATT_ERR_ARG;
 	memset(&it, 0, sizeof it);
 	it.type = IT_EVENT;
@@ -278,7 +278,7 @@ int att_recorder_info(struct att_recorder *r, const struct att_wire_info *info)
 	int e;
 	if (!r || !info)
 		return ATT_ERR_ARG;
-	if ((e = atomic_load(&r->err)) || r->stopped)
+	if ((e = atomic_load(&r->err)) || atomic_load(&r->stopped))
 		return e ? e : ATT_ERR_ARG;
 	memset(&it, 0, sizeof it);
 	it.type = IT_INFO;
@@ -306,9 +306,9 @@ void att_recorder_status(const struct att_recorder *r, struct att_recorder_statu
 static int halt(struct att_recorder *r)
 {
 	int e;
-	if (r->stopped)
+	if (atomic_load(&r->stopped))
 		return atomic_load(&r->err);
-	r->stopped = 1;
+	atomic_store(&r->stopped, 1);
 	atomic_store(&r->stop, 1);
 	if (r->thread_started)
 		pthread_join(r->thread, NULL);
@@ -333,7 +333,7 @@ int att_recorder_stop(struct att_recorder *r, int export, struct att_export_repo
 		memset(report, 0, sizeof *report);
 	if (!r)
 		return ATT_ERR_ARG;
-	if (r->stopped)
+	if (atomic_load(&r->stopped))
 		return fail(why, why_len, ATT_ERR_ARG, "the recorder was already stopped");
 	e = halt(r);
 	if (e)

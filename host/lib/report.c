@@ -70,9 +70,9 @@ void att_report_png_size(double dpi, int *width, int *height)
 	if (!(dpi > 0))
 		dpi = 150;
 	if (width)
-		*width = (int)ceil(PAGE_W * dpi / 72.0 - 1e-6);
+		*width = (int)lround(PAGE_W * dpi / 72.0);
 	if (height)
-		*height = (int)ceil(PAGE_H * dpi / 72.0 - 1e-6);
+		*height = (int)lround(PAGE_H * dpi / 72.0);
 }
 
 static void set_rgb(cairo_t *cr, struct rgb c)

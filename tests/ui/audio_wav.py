@@ -78,6 +78,44 @@ with tempfile.TemporaryDirectory() as d:
         if fa < 167.0:
             failures.append("out of sync the fifth is not detuned (%.2f Hz)" % fa)
 
+    # chime: rings when the match moves up a level (switch script: in phase from 60 s), not
+    # while nothing changes (anti-phase 20-58 s)
+    xc, rc = render("switch", "chime", 100, os.path.join(d, "chime.wav"))
+    if xc is not None:
+        quiet, rung = rms(xc, rc, 20, 38), rms(xc, rc, 60, 20)
+        print("chime: rms %.5f while apart, %.5f after the switch to in phase" % (quiet, rung))
+        if not (quiet < 1e-4 and rung > 0.003):
+            failures.append("chime not heard only at the level change (%.5f vs %.5f)" %
+                            (quiet, rung))
+
+    # alarm: a double beep when a chest belt goes flat (B's belt flat from 60 s of a CSV)
+    path = os.path.join(d, "flat.csv")
+    with open(path, "w") as f:
+        f.write("t,a_resp,b_resp\n")
+        for i in range(100 * 120):
+            t = i / 100.0
+            a = 2.5 + 0.5 * np.sin(2 * np.pi * 0.1 * t)
+            b = 2.5 + 0.4 * np.sin(2 * np.pi * 0.1 * t) if t < 60 else 2.1
+            f.write("%.2f,%.4f,%.4f\n" % (t, a, b))
+    wav = os.path.join(d, "alarm.wav")
+    r = subprocess.run([attune, "live", "--headless", "--input", path, "--speed", "0",
+                        "--audio-wav", wav, "--sound", "alarm", "--volume", "1"],
+                       capture_output=True, text=True, timeout=120)
+    if r.returncode != 0:
+        failures.append("attune exited %d: %s" % (r.returncode, r.stderr.strip()))
+    else:
+        with wave.open(wav) as w:
+            ra = w.getframerate()
+            xa = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2").astype(float) / 32768
+        env = np.abs(xa) > 0.02
+        on = np.flatnonzero(env)
+        first = on[0] / ra if len(on) else None
+        print("alarm: first beep at %s s (belt flat from 60 s)" % first)
+        if first is None or not 60.0 <= first <= 75.0:
+            failures.append("no alarm within 15 s of the belt going flat (first sound at %s)" % first)
+        elif peak_hz(xa, ra, first, 0.08, 500, 1500) < 850:
+            failures.append("the alarm is not the 880 Hz beep")
+
 for f in failures:
     print("FAIL:", f, file=sys.stderr)
 print("audio_wav: %s" % ("all checks passed" if not failures else "%d failed" % len(failures)))

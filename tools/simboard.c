@@ -94,6 +94,7 @@ struct board {
 	struct att_simboard_feed *feed;
 	struct att_simboard_fault *fault;
 	int xoff;
+	uint64_t xoff_events; /* times the UART's input FIFO filled and injection had to wait */
 	int feed_ended;
 	uint64_t adc_samples;
 };
@@ -309,6 +310,8 @@ static void on_uart_xoff(struct avr_irq_t *irq, uint32_t value, void *param)
 {
 	struct board *b = param;
 	(void)irq;
+	if (value && !b->xoff)
+		b->xoff_events++;
 	b->xoff = value != 0;
 }
 
@@ -441,14 +444,15 @@ static void write_stats(const char *path, const struct board *b, double sim_s, d
 	        "\"garbage_bytes\": %llu, \"dropped_bytes\": %llu, \"flipped_bits\": %llu, "
 	        "\"frames_affected\": %llu, \"bytes_lost_unplugged\": %llu, \"unplugs\": %u, "
 	        "\"plugs\": %u, \"max_buffered\": %llu, \"congested_polls\": %llu, "
-	        "\"adc_conversions\": %llu}\n",
+	        "\"adc_conversions\": %llu, \"uart_xoff\": %llu}\n",
 	        sim_s, wall_s, wall_s > 0 ? sim_s / wall_s : 0.0, (unsigned long long)fs.bytes_in,
 	        (unsigned long long)fs.frames, (unsigned long long)ls.bytes_to_host,
 	        (unsigned long long)ls.bytes_from_host, (unsigned long long)fs.garbage_bytes,
 	        (unsigned long long)fs.dropped_bytes, (unsigned long long)fs.flipped_bits,
 	        (unsigned long long)fs.frames_affected, (unsigned long long)ls.bytes_lost_unplugged,
 	        ls.unplugs, ls.plugs, (unsigned long long)ls.max_buffered,
-	        (unsigned long long)ls.congested_polls, (unsigned long long)b->adc_samples);
+	        (unsigned long long)ls.congested_polls, (unsigned long long)b->adc_samples,
+	        (unsigned long long)b->xoff_events);
 	if (fclose(f) != 0 || rename(tmp, path) != 0) {
 		fprintf(stderr, PROG ": cannot write --stats %s: %s\n", path, strerror(errno));
 		unlink(tmp);

@@ -4,7 +4,7 @@
  *
  * Usage: test_simboard SIMBOARD_EXE FIRMWARE_ELF CASE
  * CASE is one behaviour: identify, stream, realtime, overload, disconnect, faults, backpressure,
- * errors, scaled, recording; or bench (figures for tests/bench/RESULTS.md, not a test).
+ * commands, errors, scaled, recording; or bench (figures for tests/bench/RESULTS.md, not a test).
  * Each case starts its own simboard on its own link path, so cases run in parallel. */
 #include <errno.h>
 #include <math.h>
@@ -884,6 +884,59 @@ static void case_backpressure(void)
 	unlink(b.stats);
 }
 
+/* Host -> board bytes are never lost: bursts of 10 pings (80 bytes) exceed simavr's 64-byte UART
+ * input FIFO, so simboard must hold the rest until the UART signals XON again; every ping is
+ * answered, in order, with its own argument. (10 acks, 100 bytes, fit the firmware's TX ring.) */
+static void case_commands(void)
+{
+	struct board b;
+	struct att_wire_frame f;
+	unsigned burst, k, acked = 0, wrong = 0;
+
+	CHECK(start_board(&b, "commands", "--speed", "0", (const char *)NULL) == 0);
+	CHECK(open_link(&b) == 0);
+	if (b.fd < 0)
+		return;
+	for (burst = 0; burst < 50; burst++) {
+		uint8_t out[10 * ATT_WIRE_COMMAND_WIRE];
+		size_t n = 0, off = 0;
+		for (k = 0; k < 10; k++) {
+			struct att_wire_command c = {.command = ATT_CMD_PING,
+			                             .arg = (uint16_t)(burst * 10 + k + 1)};
+			n += att_wire_encode_command(&c, out + n);
+		}
+		while (off < n) { /* one write: the whole burst reaches simboard at once */
+			ssize_t w = write(b.fd, out + off, n - off);
+			if (w > 0)
+				off += (size_t)w;
+			else
+				poll(NULL, 0, 1);
+		}
+		for (k = 0; k < 10; k++) {
+			if (next_frame(&b, &f, 5.0) != 1)
+				break;
+			if (f.type == ATT_WIRE_INFO) { /* the one sent at reset */
+				k--;
+				continue;
+			}
+			if (f.type == ATT_WIRE_ACK && f.u.ack.command == ATT_CMD_PING &&
+			    f.u.ack.status == ATT_ACK_OK && f.u.ack.value == burst * 10 + k + 1)
+				acked++;
+			else
+				wrong++;
+		}
+	}
+	printf("commands: %u of 500 pings answered in order, %u wrong\n", acked, wrong);
+	CHECK(acked == 500);
+	CHECK(wrong == 0);
+	CHECK(b.bad == 0);
+	CHECK(stop_board(&b, 1, 5.0) == 0);
+	CHECK(stat_value(&b, "bytes_from_host") == 500.0 * ATT_WIRE_COMMAND_WIRE);
+	CHECK(stat_value(&b, "uart_xoff") >= 50); /* every burst overfilled the FIFO */
+	printf("commands: the UART's input FIFO filled %.0f times\n", stat_value(&b, "uart_xoff"));
+	unlink(b.stats);
+}
+
 /* Bad usage exits 2, bad input or environment exits 1, each with one line on stderr naming what is
  * wrong; --help exits 0; SIGINT ends a run cleanly and removes the link. */
 static void case_errors(void)
@@ -1165,6 +1218,8 @@ int main(int argc, char **argv)
 		case_faults();
 	else if (strcmp(which, "backpressure") == 0)
 		case_backpressure();
+	else if (strcmp(which, "commands") == 0)
+		case_commands();
 	else if (strcmp(which, "errors") == 0)
 		case_errors();
 	else if (strcmp(which, "scaled") == 0)

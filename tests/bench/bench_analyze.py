@@ -55,7 +55,9 @@ def timed(cmd):
     for part in wall.split(":"):
         secs = secs * 60 + float(part)
     rss_kb = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", p.stderr).group(1))
-    return secs, rss_kb / 1024.0, p.stdout
+    cpu = sum(float(re.search(rf"{k} time \(seconds\): (\S+)", p.stderr).group(1))
+              for k in ("User", "System"))
+    return secs, rss_kb / 1024.0, p.stdout, cpu
 
 
 def main():
@@ -72,17 +74,19 @@ def main():
     lines = sum(1 for _ in open(path, "rb")) - 1
     print(f"input: {path}: {lines} lines, {size_mb:.1f} MB, {seconds:.0f} s at {rate:.0f} Hz, 4 channels")
 
+    load = os.getloadavg()
     ours = [timed([exe, "analyze", path, "--json"]) for _ in range(runs)]
     ref = [timed(["/usr/bin/python3", os.path.join(HERE, "bench_analyze_ref.py"), path])
            for _ in range(runs)]
-    o_t, o_m = min(r[0] for r in ours), max(r[1] for r in ours)
-    r_t, r_m = min(r[0] for r in ref), max(r[1] for r in ref)
+    o_t, o_m, o_c = min(r[0] for r in ours), max(r[1] for r in ours), min(r[3] for r in ours)
+    r_t, r_m, r_c = min(r[0] for r in ref), max(r[1] for r in ref), min(r[3] for r in ref)
+    print(f"load average before: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on {os.cpu_count()} CPUs")
     print(f"attune analyze : {o_t:7.3f} s wall (best of {runs}), {seconds / o_t:8.0f}x real time, "
-          f"max RSS {o_m:7.1f} MB")
+          f"{o_c:6.3f} s CPU, max RSS {o_m:7.1f} MB")
     print(f"scipy reference: {r_t:7.3f} s wall (best of {runs}), {seconds / r_t:8.0f}x real time, "
-          f"max RSS {r_m:7.1f} MB")
-    print(f"ratios: attune is {r_t / o_t:.1f}x faster and uses {o_m / r_m:.3f} of the reference's "
-          f"peak memory")
+          f"{r_c:6.3f} s CPU, max RSS {r_m:7.1f} MB")
+    print(f"ratios: attune is {r_t / o_t:.1f}x faster in wall time, {r_c / o_c:.1f}x in CPU time, "
+          f"and uses {o_m / r_m:.3f} of the reference's peak memory")
 
     a, b = json.loads(ours[0][2]), json.loads(ref[0][2])
     print("agreement (attune | reference):")

@@ -193,9 +193,9 @@ static void write_stream_csv(const char *path)
 
 /* Row of the input whose codes the sample holds (a later channel may already see the next row:
  * conversions are ~100 us apart); STREAM_ROWS when none. */
-static unsigned find_row(const uint16_t ch[4])
+static unsigned find_row_from(const uint16_t ch[4], unsigned from)
 {
-	for (unsigned i = 0; i < STREAM_ROWS; i++) {
+	for (unsigned i = from; i < STREAM_ROWS; i++) {
 		int ok = code_of(stream_mv(i, 0)) == ch[0];
 		for (unsigned c = 1; c < 4 && ok; c++)
 			ok = code_of(stream_mv(i, c)) == ch[c] || code_of(stream_mv(i + 1, c)) == ch[c];
@@ -205,18 +205,18 @@ static unsigned find_row(const uint16_t ch[4])
 	return STREAM_ROWS;
 }
 
+static unsigned find_row(const uint16_t ch[4])
+{
+	return find_row_from(ch, 0);
+}
+
 /* Checks the values of samples with consecutive counters against the 50 Hz input sampled at
  * 250 Hz: each input row is seen by 4..6 consecutive samples, rows never skip or go back.
  * Returns the number of bad values (and bad run lengths). */
-static unsigned check_values(const uint16_t (*ch)[4], size_t n, unsigned *rows_seen)
+static unsigned check_from_row(const uint16_t (*ch)[4], size_t n, unsigned r0, unsigned *rows_seen,
+                               int quiet)
 {
 	unsigned idx[4], run[4], seen[4] = {0}, bad = 0;
-	unsigned r0;
-	if (n == 0)
-		return 1;
-	r0 = find_row(ch[0]);
-	if (r0 == STREAM_ROWS)
-		return 1;
 	for (unsigned c = 0; c < 4; c++) {
 		idx[c] = code_of(stream_mv(r0, c)) == ch[0][c] ? r0 : r0 + 1;
 		run[c] = 1;
@@ -236,7 +236,7 @@ static unsigned check_values(const uint16_t (*ch)[4], size_t n, unsigned *rows_s
 				idx[c]++;
 				run[c] = 1;
 			} else {
-				if (bad < 5)
+				if (bad < 5 && !quiet)
 					fprintf(stderr, "sample %zu ch %u: got %u, want %u or %u\n", k, c, v,
 					        code_of(stream_mv(idx[c], c)),
 					        code_of(stream_mv(idx[c] + 1, c)));
@@ -247,6 +247,25 @@ static unsigned check_values(const uint16_t (*ch)[4], size_t n, unsigned *rows_s
 	if (rows_seen)
 		*rows_seen = seen[0];
 	return bad;
+}
+
+/* The first sample's codes may fit more than one input row (codes repeat); the row that the
+ * first 100 samples agree with is where the stream starts. */
+static unsigned check_values(const uint16_t (*ch)[4], size_t n, unsigned *rows_seen)
+{
+	unsigned r0 = STREAM_ROWS, r;
+	if (n == 0)
+		return 1;
+	for (r = find_row(ch[0]); r < STREAM_ROWS; r = find_row_from(ch[0], r + 1))
+		if (check_from_row(ch, n < 100 ? n : 100, r, NULL, 1) == 0) {
+			r0 = r;
+			break;
+		}
+	if (r0 == STREAM_ROWS) {
+		fprintf(stderr, "no input row fits the first samples\n");
+		return 1;
+	}
+	return check_from_row(ch, n, r0, rows_seen, 0);
 }
 
 struct capture {
@@ -359,6 +378,25 @@ static void case_stream(void)
 
 /* ---- faults ---- */
 
+/* Samples among s[0..n-1] whose values are not the input row their counter sees (5 samples per
+ * row from row r0 at counter c0, +-2 rows for the phase of the 50 Hz steps and channels that
+ * already see the next row). */
+static unsigned misfits(const struct att_sample *s, size_t n, unsigned r0, uint32_t c0)
+{
+	unsigned bad = 0;
+	for (size_t k = 0; k < n; k++) {
+		unsigned row = r0 + STREAM_ROWS + (s[k].counter - c0) / 5u, c, ok = 1;
+		for (c = 0; c < 4 && ok; c++) {
+			int m = 0;
+			for (unsigned dr = 0; dr <= 4 && !m; dr++)
+				m = s[k].ch[c] == code_of(stream_mv(row + dr - 2u, c));
+			ok = m;
+		}
+		bad += !ok;
+	}
+	return bad;
+}
+
 static int board_gone(void *user)
 {
 	struct board *b = user;
@@ -410,26 +448,19 @@ static void case_faults(void)
 			nonmono++;
 		if (k)
 			jumps += s->counter - cap.s[k - 1].counter - 1u;
-		if (r0 == STREAM_ROWS) {
-			r0 = find_row(s->ch);
+		if (k == 0) {
+			/* codes repeat across rows: the start row is the one the next samples agree with */
+			size_t m = cap.n < 200 ? cap.n : 200;
 			c0 = s->counter;
+			for (r0 = find_row(s->ch); r0 < STREAM_ROWS; r0 = find_row_from(s->ch, r0 + 1))
+				if (misfits(cap.s, m, r0, c0) == 0)
+					break;
 			if (r0 == STREAM_ROWS)
 				bad_values++;
 			continue;
 		}
-		{
-			/* the input row this counter sees: 5 samples per row, +-2 for the phase of the
-			 * 50 Hz steps and channels that already see the next row */
-			unsigned row = r0 + STREAM_ROWS + (s->counter - c0) / 5u, c, ok = 1;
-			for (c = 0; c < 4 && ok; c++) {
-				int m = 0;
-				for (unsigned dr = 0; dr <= 4 && !m; dr++)
-					m = s->ch[c] == code_of(stream_mv(row + dr - 2u, c));
-				ok = m;
-			}
-			if (!ok)
-				bad_values++;
-		}
+		if (r0 < STREAM_ROWS)
+			bad_values += misfits(s, 1, r0, c0);
 	}
 	CHECK(stop_board(&b, 0, 5) <= 0);
 	sent = stat_value(&b, "frames_out");

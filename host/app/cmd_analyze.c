@@ -126,9 +126,8 @@ static void print_person(const char *who, const struct att_analysis_person *p)
 
 static void print_summary(const char *path, const struct att_analysis *an)
 {
-	int min = (int)(an->duration_s / 60);
-	printf("%s: %d min %02d s at %g Hz\n", path, min, (int)(an->duration_s - 60 * min + 0.5),
-	       an->rate_hz);
+	long secs = lround(an->duration_s);
+	printf("%s: %ld min %02ld s at %g Hz\n", path, secs / 60, secs % 60, an->rate_hz);
 	print_person("A", &an->a);
 	print_person("B", &an->b);
 	const struct att_analysis_sync *s = &an->sync;

@@ -172,7 +172,8 @@ def synthetic(tmp):
 
     # human summary
     rc, out, err = run(good)
-    check(rc == 0 and "A leads by 0.5 s" in out and "15.0 breaths/min" in out and "72 bpm" in out,
+    check(rc == 0 and "A leads by 0.5 s" in out and "15.0 breaths/min" in out and "72 bpm" in out
+          and ": 2 min 00 s at 100 Hz" in out,
           f"summary names rates and who leads: {out!r}")
 
     # no PPG: heart figures are null, not invented

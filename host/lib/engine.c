@@ -66,8 +66,8 @@ static void person_free(struct person *p)
 	free(p->trace);
 }
 
-static int person_new(const struct att_engine_cfg *cfg, double tau_s, struct person *p,
-                      size_t trace_cap, double *clean_rate)
+static int person_new(const struct att_engine_cfg *cfg, struct person *p, size_t trace_cap,
+                      double *clean_rate)
 {
 	struct att_clean_cfg cc = {.kind = ATT_CLEAN_RESP, .rate_hz = cfg->rate_hz};
 	int err = att_clean_new(&cc, &p->clean);
@@ -91,7 +91,6 @@ static int person_new(const struct att_engine_cfg *cfg, double tau_s, struct per
 	                             .adc_max = cfg->adc_max};
 	if ((err = att_quality_new(&qp, &p->q_ppg)))
 		return err;
-	(void)tau_s;
 	p->trace = malloc(trace_cap * sizeof *p->trace);
 	if (!p->trace)
 		return ATT_ERR_NOMEM;
@@ -132,7 +131,7 @@ int att_engine_new(const struct att_engine_cfg *cfg, struct att_engine **out)
 	 * highest rate a >= 25 Hz decimation can give) bounds its size. */
 	e->trace_cap = (size_t)(TRACE_S * 50) + 1;
 	for (int i = 0; i < 2 && !err; i++)
-		err = person_new(&e->cfg, tau, &e->p[i], e->trace_cap, &clean_rate);
+		err = person_new(&e->cfg, &e->p[i], e->trace_cap, &clean_rate);
 	if (!err) {
 		e->clean_rate = clean_rate;
 		e->trace_cap = (size_t)ceil(TRACE_S * clean_rate);

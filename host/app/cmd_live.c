@@ -471,7 +471,9 @@ struct session {
 	double speed;               /* session seconds per wall second (1 for devices) */
 	int64_t arrivals[ARRIVALS_MAX];
 	size_t n_arrivals;
-	struct hist frame_work, frame_interval, latency;
+	struct hist frame_work;     /* frame start to present done */
+	struct hist frame_draw;     /* frame start to drawn (events, drain, engine, draw) */
+	struct hist frame_interval, latency;
 	int64_t last_present_ns;
 	uint64_t frames;
 	int io_failed;
@@ -894,12 +896,14 @@ static int write_stats(struct session *s, const char *path, double wall_s)
 	fprintf(f,
 	        "{\"frames\": %llu, \"wall_s\": %.3f, \"renderer\": \"%s\",\n"
 	        " \"frame_work_ms_p50\": %.2f, \"frame_work_ms_p99\": %.2f,\n"
+	        " \"frame_draw_ms_p50\": %.2f, \"frame_draw_ms_p99\": %.2f,\n"
 	        " \"frame_interval_ms_p50\": %.2f, \"frame_interval_ms_p99\": %.2f,\n"
 	        " \"latency_ms_p50\": %.2f, \"latency_ms_p99\": %.2f, \"latency_samples\": %llu,\n"
 	        " \"cpu_percent\": %.2f, \"max_rss_mb\": %.1f,\n"
 	        " \"sound_device\": %s, \"sound_underflows\": %lu}\n",
 	        (unsigned long long)s->frames, wall_s, s->view ? att_view_renderer_name(s->view) : "?",
 	        hist_pct(&s->frame_work, 0.5), hist_pct(&s->frame_work, 0.99),
+	        hist_pct(&s->frame_draw, 0.5), hist_pct(&s->frame_draw, 0.99),
 	        hist_pct(&s->frame_interval, 0.5), hist_pct(&s->frame_interval, 0.99),
 	        hist_pct(&s->latency, 0.5), hist_pct(&s->latency, 0.99),
 	        (unsigned long long)s->latency.n, 100.0 * cpu_s / wall_s, ru.ru_maxrss / 1024.0,
@@ -967,6 +971,7 @@ static int run_window(struct session *s)
 	while (!quit) {
 		int64_t start = now_ns();
 		SDL_Event e;
+		int64_t drawn_ns;
 		double prev_t = s->t;
 
 		while (SDL_PollEvent(&e))
@@ -996,9 +1001,11 @@ static int run_window(struct session *s)
 			}
 			quit = 1;
 		}
+		drawn_ns = now_ns();
 		att_view_present(s->view);
 		if (!fast) {
 			int64_t done = now_ns();
+			hist_add(&s->frame_draw, (double)(drawn_ns - start) / 1e6);
 			hist_add(&s->frame_work, (double)(done - start) / 1e6);
 			if (s->last_present_ns)
 				hist_add(&s->frame_interval, (double)(done - s->last_present_ns) / 1e6);

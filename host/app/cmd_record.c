@@ -178,30 +178,32 @@ int att_cmd_record(int argc, char **argv)
 		}
 		if (st.reconnects != prev_reconnects)
 			att_recorder_event(rec, ATT_EV_RECONNECT, mono_ns(), 0.0, "device reconnected");
-		for (i = 0; i < n && got > 0; i++) {
-			uint32_t d = buf[i].counter - (i ? buf[i - 1].counter : last);
-			if (d > 1) {
-				gaps++;
-				gap_samples += d - 1u;
-				fprintf(stderr, "attune record: gap of %u samples (%.2f s) at t = %.2f s\n",
-				        d - 1u, (d - 1u) / st.rate_hz,
-				        (double)(buf[i].counter - first) / st.rate_hz);
-			}
-		}
 		if (n) {
-			/* more than the duration: keep only what it asks for */
+			size_t keep;
 			if (got == 0)
 				first = buf[0].counter;
-			for (i = 0; i < n; i++)
-				if ((double)(buf[i].counter - first) >= duration * st.rate_hz)
+			/* more than the duration: keep only what it asks for */
+			for (keep = 0; keep < n; keep++)
+				if ((double)(buf[keep].counter - first) >= duration * st.rate_hz)
 					break;
-			rc = att_recorder_push(rec, buf, i);
+			for (i = 0; i < keep; i++) {
+				uint32_t d = i ? buf[i].counter - buf[i - 1].counter
+				               : got ? buf[0].counter - last : 1u;
+				if (d > 1) {
+					gaps++;
+					gap_samples += d - 1u;
+					fprintf(stderr, "attune record: gap of %u samples (%.2f s) at t = %.2f s\n",
+					        d - 1u, (d - 1u) / st.rate_hz,
+					        (double)(buf[i].counter - first) / st.rate_hz);
+				}
+			}
+			rc = att_recorder_push(rec, buf, keep);
 			if (rc != ATT_OK)
 				break;
-			got += i;
-			if (i)
-				last = buf[i - 1].counter;
-			if (i < n)
+			got += keep;
+			if (keep)
+				last = buf[keep - 1].counter;
+			if (keep < n)
 				break;
 		}
 		att_recorder_status(rec, &rs);

@@ -944,6 +944,8 @@ static void record_and_check(const char *name, const char **env, int want_shim)
 	unlink(b.stats);
 }
 
+static void case_record_gap(void);
+
 static void case_record(void)
 {
 	char link[256], base[256], out[4096], err[8192];
@@ -952,6 +954,7 @@ static void case_record(void)
 	double t0;
 
 	record_and_check("record", NULL, 0);
+	case_record_gap();
 
 	/* Ctrl-C stops cleanly and keeps the files */
 	link_path(link, sizeof link, "record-int");
@@ -967,6 +970,45 @@ static void case_record(void)
 	CHECK(now_s() - t0 < 10.0);
 	CHECK(strstr(out, "(stopped early)") != NULL);
 	CHECK(exists(base, ".csv") && exists(base, ".edf") && exists(base, ".json"));
+	CHECK(stop_board(&b, 1, 5) == 0);
+	remove_session(base);
+	unlink(b.stats);
+}
+
+/* A cable pull during attune record: the CSV keeps a uniform t, the gap is filled (filled = 1)
+ * for as many samples as the device counter says were missed, and stderr says so. */
+static void case_record_gap(void)
+{
+	char link[256], base[256], path[300], out[4096], err[8192], header[256];
+	static uint16_t ch[20 * RATE][4];
+	struct board b;
+	unsigned bad_t = 1, filled = 0;
+	size_t n;
+	int rc;
+
+	link_path(link, sizeof link, "record-gap");
+	snprintf(base, sizeof base, "/tmp/attune-sertest-record-gap-%ld-session", (long)getpid());
+	remove_session(base);
+	CHECK(start_board(&b, link, "record-gap", "--speed", "4", "--disconnect-at", "3",
+	                  "--reconnect-after", "2", "--duration", "30", (const char *)NULL) == 0);
+	rc = run_attune(out, sizeof out, err, sizeof err, NULL, 0, "record", "--port", link,
+	                "--duration", "10", "--output", base, (const char *)NULL);
+	printf("record_gap: exit %d\nstdout: %sstderr: %s", rc, out, err);
+	CHECK(rc == 0);
+	CHECK(strstr(err, "disconnected, reconnecting") != NULL);
+	CHECK(strstr(err, "attune record: gap of ") != NULL);
+	CHECK(strstr(out, "lost in 1 gaps") != NULL && strstr(out, "1 reconnects") != NULL);
+	snprintf(path, sizeof path, "%s.csv", base);
+	n = read_csv(path, ch, sizeof ch / sizeof ch[0], &bad_t, &filled, header, sizeof header);
+	CHECK(n == 10 * RATE);
+	CHECK(bad_t == 0);
+	/* the cable was out for 2 s at 250 Hz */
+	CHECK_NEAR((double)filled, 2.0 * RATE, 5.0);
+	{
+		/* the summary's lost count is the filled count */
+		const char *p = strstr(out, "samples, ");
+		CHECK(p && strtoul(p + 9, NULL, 10) == filled);
+	}
 	CHECK(stop_board(&b, 1, 5) == 0);
 	remove_session(base);
 	unlink(b.stats);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <termios.h>
@@ -23,6 +24,10 @@ struct att_simboard_link {
 	char slave[256];
 	int master; /* -1 while unplugged */
 	int slave_fd; /* held open by us so the master never sees EIO/HUP */
+	/* Watches the slave for a host's close. A host may set TIOCEXCL (attune does as non-root);
+	 * the kernel clears it on the last close, which never comes while we hold the slave, so we
+	 * clear it when a host closes, else the next host would get EBUSY. */
+	int ino, wd;
 	size_t bound;
 	uint8_t *out; /* ring of out_cap bytes, out_cap a power of two */
 	size_t out_cap, out_head, out_tail; /* head - tail = bytes pending (free-running) */
@@ -95,6 +100,8 @@ static int open_pty(struct att_simboard_link *l, char *why, size_t why_len)
 	}
 	l->master = m;
 	l->slave_fd = s;
+	l->wd = l->ino >= 0 ? inotify_add_watch(l->ino, l->slave, IN_CLOSE_WRITE | IN_CLOSE_NOWRITE)
+	                    : -1;
 	return ATT_OK;
 }
 
@@ -127,6 +134,8 @@ enum att_err att_simboard_link_new(const struct att_simboard_link_cfg *cfg,
 	if (!l)
 		goto nomem;
 	l->master = l->slave_fd = -1;
+	l->wd = -1;
+	l->ino = inotify_init1(IN_NONBLOCK | IN_CLOEXEC); /* without it, only TIOCEXCL is not undone */
 	l->bound = cfg->out_bound;
 	l->out_cap = pow2_at_least(2 * cfg->out_bound);
 	l->path = strdup(cfg->path);
@@ -156,6 +165,8 @@ void att_simboard_link_free(struct att_simboard_link *l)
 		close(l->master);
 		close(l->slave_fd);
 	}
+	if (l->ino >= 0)
+		close(l->ino);
 	free(l->path);
 	free(l->out);
 	free(l->in);
@@ -170,6 +181,9 @@ void att_simboard_link_unplug(struct att_simboard_link *l)
 	l->st.bytes_lost_unplugged += att_simboard_link_unread(l);
 	l->out_tail = l->out_head;
 	remove_link(l);
+	if (l->wd >= 0)
+		inotify_rm_watch(l->ino, l->wd);
+	l->wd = -1;
 	close(l->master);
 	close(l->slave_fd);
 	l->master = l->slave_fd = -1;
@@ -264,9 +278,20 @@ static int read_in(struct att_simboard_link *l)
 	}
 }
 
+/* A host closed the slave: undo a TIOCEXCL it may have left (see struct). */
+static void host_closed(struct att_simboard_link *l)
+{
+	char ev[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	int any = 0;
+	while (read(l->ino, ev, sizeof ev) > 0)
+		any = 1;
+	if (any && l->slave_fd >= 0)
+		ioctl(l->slave_fd, TIOCNXCL);
+}
+
 enum att_err att_simboard_link_service(struct att_simboard_link *l, int timeout_ms)
 {
-	struct pollfd p;
+	struct pollfd p[2];
 	int rc;
 
 	if (l->master < 0) {
@@ -279,19 +304,24 @@ enum att_err att_simboard_link_service(struct att_simboard_link *l, int timeout_
 	rc = write_out(l);
 	if (rc != ATT_OK)
 		return rc;
-	p.fd = l->master;
-	p.events = POLLIN | (l->out_head != l->out_tail ? POLLOUT : 0);
-	p.revents = 0;
-	if (poll(&p, 1, timeout_ms) < 0 && errno != EINTR)
+	p[0].fd = l->master;
+	p[0].events = POLLIN | (l->out_head != l->out_tail ? POLLOUT : 0);
+	p[0].revents = 0;
+	p[1].fd = l->ino;
+	p[1].events = POLLIN;
+	p[1].revents = 0;
+	if (poll(p, l->ino >= 0 ? 2 : 1, timeout_ms) < 0 && errno != EINTR)
 		return ATT_ERR_IO;
-	if (p.revents & POLLNVAL)
+	if (p[0].revents & POLLNVAL)
 		return ATT_ERR_IO;
-	if (p.revents & POLLOUT) {
+	if (p[1].revents & POLLIN)
+		host_closed(l);
+	if (p[0].revents & POLLOUT) {
 		rc = write_out(l);
 		if (rc != ATT_OK)
 			return rc;
 	}
-	if (p.revents & POLLIN)
+	if (p[0].revents & POLLIN)
 		return read_in(l);
 	return ATT_OK;
 }

@@ -4,7 +4,7 @@
  *
  * Usage: test_simboard SIMBOARD_EXE FIRMWARE_ELF CASE
  * CASE is one behaviour: identify, stream, realtime, overload, disconnect, faults, backpressure,
- * commands, errors, scaled, recording; or bench (figures for tests/bench/RESULTS.md, not a test).
+ * commands, exclusive, errors, scaled, recording; or bench (figures for tests/bench/RESULTS.md, not a test).
  * Each case starts its own simboard on its own link path, so cases run in parallel. */
 #include <errno.h>
 #include <math.h>
@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -937,6 +938,57 @@ static void case_commands(void)
 	unlink(b.stats);
 }
 
+/* Opens the link as a non-root host would (a child dropping to uid 65534 when we are root, since
+ * root ignores TIOCEXCL), optionally sets TIOCEXCL, closes. Returns 0 when the open worked. */
+static int open_as_user(const char *link, int set_exclusive)
+{
+	pid_t pid = fork();
+	int st = 0;
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		int fd;
+		if (getuid() == 0 && (setgid(65534) != 0 || setuid(65534) != 0))
+			_exit(3);
+		fd = open(link, O_RDWR | O_NOCTTY | O_NONBLOCK);
+		if (fd < 0)
+			_exit(errno == EBUSY ? 1 : 2);
+		if (set_exclusive && ioctl(fd, TIOCEXCL) != 0)
+			_exit(4);
+		close(fd);
+		_exit(0);
+	}
+	waitpid(pid, &st, 0);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* A host that takes the port exclusively (TIOCEXCL, as attune does when not root) and quits must
+ * not lock out the next one: the kernel would only clear it on the last close, and simboard holds
+ * the slave open, so simboard clears it when it sees the host close. */
+static void case_exclusive(void)
+{
+	struct board b;
+	char slave[256];
+	ssize_t n;
+
+	CHECK(start_board(&b, "exclusive", "--speed", "1", (const char *)NULL) == 0);
+	n = readlink(b.link, slave, sizeof slave - 1);
+	CHECK(n > 0);
+	if (n <= 0)
+		return;
+	slave[n] = 0;
+	if (getuid() == 0)
+		CHECK(chmod(slave, 0666) == 0); /* let the unprivileged child in */
+	CHECK(open_as_user(b.link, 1) == 0);
+	poll(NULL, 0, 100); /* simboard services the pty every millisecond or so */
+	CHECK(open_as_user(b.link, 0) == 0);
+	CHECK(open_as_user(b.link, 1) == 0);
+	poll(NULL, 0, 100);
+	CHECK(open_as_user(b.link, 0) == 0);
+	CHECK(stop_board(&b, 1, 5.0) == 0);
+	unlink(b.stats);
+}
+
 /* Bad usage exits 2, bad input or environment exits 1, each with one line on stderr naming what is
  * wrong; --help exits 0; SIGINT ends a run cleanly and removes the link. */
 static void case_errors(void)
@@ -1220,6 +1272,8 @@ int main(int argc, char **argv)
 		case_backpressure();
 	else if (strcmp(which, "commands") == 0)
 		case_commands();
+	else if (strcmp(which, "exclusive") == 0)
+		case_exclusive();
 	else if (strcmp(which, "errors") == 0)
 		case_errors();
 	else if (strcmp(which, "scaled") == 0)

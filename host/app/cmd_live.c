@@ -1080,9 +1080,12 @@ static int open_source(struct session *s, char *why, size_t len)
 		return ATT_OK;
 	}
 	if (o->input) {
-		rc = att_csv_read(o->input, &s->src.rec, why, len);
-		if (rc != ATT_OK)
+		char reason[300];
+		rc = att_csv_read(o->input, &s->src.rec, reason, sizeof reason);
+		if (rc != ATT_OK) {
+			snprintf(why, len, "%.100s: %.150s", o->input, reason);
 			return rc;
+		}
 		if (!s->src.rec->ch[0] || !s->src.rec->ch[2]) {
 			snprintf(why, len, "%s has no a_resp or b_resp column; both chest belts are needed",
 			         o->input);

@@ -117,7 +117,9 @@ static int raw_meta(const char *path, double rate_hz, struct att_input_meta *m)
 static void edf_labels(const char *name, struct att_input_meta *m)
 {
 	const char *comma = strchr(name, ',');
-	if (strncmp(name, "A_", 2) || !comma || strncmp(comma + 1, "B_", 2))
+	/* EDFlib hands the subfield back with its underscores already turned into spaces */
+	if (name[0] != 'A' || (name[1] != '_' && name[1] != ' ') || !comma || comma[1] != 'B' ||
+	    (comma[2] != '_' && comma[2] != ' '))
 		return;
 	snprintf(m->label_a, sizeof m->label_a, "%.*s", (int)(comma - name - 2), name + 2);
 	snprintf(m->label_b, sizeof m->label_b, "%s", comma + 3);

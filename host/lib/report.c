@@ -690,12 +690,13 @@ static double header(cairo_t *cr, const struct att_recording *rec, const struct 
 		         b ? b : "(no name)");
 	else
 		snprintf(line, sizeof line, "Participants: A and B (no names recorded)");
-	double x = show(cr, MARGIN, y, line, 260, 0);
+	show(cr, MARGIN, y, line, PAGE_W - 2 * MARGIN, 0);
+	y += 13;
 	if (info->note && *info->note) {
 		snprintf(line, sizeof line, "Note: %s", info->note);
-		show(cr, x + 14, y, line, PAGE_W - MARGIN - x - 14, 0);
+		show(cr, MARGIN, y, line, PAGE_W - 2 * MARGIN, 0);
+		y += 13;
 	}
-	y += 13;
 	fmt_duration(dur, sizeof dur, an->duration_s);
 	if (info->frames_lost >= 0) {
 		double share = rec->n ? 100.0 * (double)info->frames_lost / (double)rec->n : 0;
@@ -741,7 +742,7 @@ static double summary(cairo_t *cr, const struct att_analysis *an,
 			font(cr, 8.5, 1);
 		}
 	}
-	y += row + (who_name(info, 0) || who_name(info, 1) ? 5 : 0);
+	y += row + (who_name(info, 0) || who_name(info, 1) ? 7 : 0);
 	struct {
 		const char *label;
 		double a, b;
@@ -902,7 +903,7 @@ static void draw_page(cairo_t *cr, const struct att_recording *rec, const struct
 	lx = legend(cr, lx, y, ST_A, who_name(info, 0) ? who_name(info, 0) : "A");
 	legend(cr, fmax(lx, PAGE_W - MARGIN - 70), y, ST_B,
 	       who_name(info, 1) ? who_name(info, 1) : "B");
-	struct plot p = {PLOT_X, y + 6, PLOT_W, 92, ex0, ex1, -1.4, 1.4};
+	struct plot p = {PLOT_X, y + 6, PLOT_W, 88, ex0, ex1, -1.4, 1.4};
 	excerpt_panel(cr, &p, tr);
 	y = p.y + p.h + 12;
 
@@ -921,7 +922,7 @@ static void draw_page(cairo_t *cr, const struct att_recording *rec, const struct
 	lx = legend(cr, lx, y, ST_MATCH, "match");
 	lx = legend(cr, lx, y, ST_PLV, "locking (PLV)");
 	legend(cr, lx, y, ST_CHANCE, "chance level");
-	struct plot sp = {PLOT_X, y + 6, PLOT_W, 118, 0, dur, 0, 1};
+	struct plot sp = {PLOT_X, y + 6, PLOT_W, 112, 0, dur, 0, 1};
 	sync_panel(cr, &sp, an, info);
 	y = sp.y + sp.h + 12;
 

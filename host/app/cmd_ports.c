@@ -12,7 +12,7 @@
 #include "decoder.h"
 #include "serial_port.h"
 
-#define SIM_LINK "/tmp/attune-sim"
+#define SIM_LINK "/tmp/attune-sim" /* attune-simboard's default --link; ATTUNE_SIM_LINK overrides */
 #define MAX_PORTS 64
 
 static void usage(FILE *to)
@@ -22,7 +22,8 @@ static void usage(FILE *to)
 	        "\n"
 	        "Lists serial ports (USB description, vendor:product id) and marks the ones running the\n"
 	        "attune firmware. Probing opens each USB port, which resets an Arduino Uno/Nano (about\n"
-	        "2 s per board). Also lists the simulated board at " SIM_LINK " when it runs.\n"
+	        "2 s per board). Also lists the simulated board at " SIM_LINK " when it runs\n"
+	        "(another --link path: set ATTUNE_SIM_LINK).\n"
 	        "  --no-probe   list only; do not open the ports\n");
 }
 
@@ -67,7 +68,10 @@ int att_cmd_ports(int argc, char **argv)
 	int do_probe = 1, rc;
 	char what[448], target[256];
 	struct stat st;
+	const char *sim = getenv("ATTUNE_SIM_LINK");
 
+	if (!sim || !sim[0])
+		sim = SIM_LINK;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			usage(stdout);
@@ -101,16 +105,16 @@ int att_cmd_ports(int argc, char **argv)
 		printf("%-16s %s%s  -- %s\n", p->path, p->description[0] ? p->description : "serial port",
 		       usb, what);
 	}
-	if (lstat(SIM_LINK, &st) == 0) {
-		ssize_t k = readlink(SIM_LINK, target, sizeof target - 1);
+	if (lstat(sim, &st) == 0) {
+		ssize_t k = readlink(sim, target, sizeof target - 1);
 		target[k > 0 ? k : 0] = 0;
-		if (stat(SIM_LINK, &st) != 0)
+		if (stat(sim, &st) != 0)
 			snprintf(what, sizeof what, "stale link (the simulator is not running)");
 		else if (!do_probe)
 			snprintf(what, sizeof what, "not probed");
 		else
-			probe(SIM_LINK, 0, what, sizeof what);
-		printf("%-16s simulated board (attune-simboard)%s%s  -- %s\n", SIM_LINK,
+			probe(sim, 0, what, sizeof what);
+		printf("%-16s simulated board (attune-simboard)%s%s  -- %s\n", sim,
 		       target[0] ? " -> " : "", target, what);
 		n++;
 	}

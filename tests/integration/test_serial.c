@@ -1180,37 +1180,31 @@ static void case_errors(void)
 		                "--duration", "1", "--output", "/tmp/x", (const char *)NULL);
 		printf("errors: a second attune on a busy port: exit %d: %s", rc, err);
 		CHECK(rc == 1 && count_lines(err) == 1 && strstr(err, "in use by another program"));
-		/* attune ports marks the simulated board as in use, the others as they are */
-		rc = run_attune(out, sizeof out, err, sizeof err, NULL, 0, "ports", (const char *)NULL);
-		CHECK(rc == 0);
+		/* attune ports marks the simulated board as in use */
+		{
+			char sim_env[300];
+			const char *env[2] = {sim_env, NULL};
+			snprintf(sim_env, sizeof sim_env, "ATTUNE_SIM_LINK=%s", link);
+			rc = run_attune(out, sizeof out, err, sizeof err, env, 0, "ports",
+			                (const char *)NULL);
+			CHECK(rc == 0 && strstr(out, "in use by another program"));
+		}
 		nap(0.3);
 		CHECK(att_source_read(src, s, 64) > 0);
 		att_source_free(src);
 	}
-	/* attune ports finds the simulated board's link at its default path only; here, probe the
-	 * test's link through the same code by pointing /tmp/attune-sim at it if it is free */
+	/* attune ports lists and probes the simulated board (ATTUNE_SIM_LINK: the test's link) */
 	{
-		struct stat st;
-		if (lstat("/tmp/attune-sim", &st) != 0 && symlink(link, "/tmp/attune-sim") == 0) {
-			rc = run_attune(out, sizeof out, err, sizeof err, NULL, 0, "ports",
-			                (const char *)NULL);
-			printf("errors: attune ports:\n%s%s", out, err);
-			CHECK(rc == 0 && strstr(out, "/tmp/attune-sim") &&
-			      strstr(out, "attune firmware 0."));
-			rc = run_attune(out, sizeof out, err, sizeof err, NULL, 0, "ports", "--no-probe",
-			                (const char *)NULL);
-			CHECK(rc == 0 && strstr(out, "/tmp/attune-sim") && strstr(out, "not probed"));
-			{
-				char t[256];
-				ssize_t k = readlink("/tmp/attune-sim", t, sizeof t - 1);
-				t[k > 0 ? k : 0] = 0;
-				if (strcmp(t, link) == 0) /* still ours: a simulator may have replaced it */
-					unlink("/tmp/attune-sim");
-			}
-		} else {
-			printf("errors: /tmp/attune-sim exists (a simulator runs); attune ports probe "
-			       "check skipped\n");
-		}
+		char sim_env[300];
+		const char *env[2] = {sim_env, NULL};
+		snprintf(sim_env, sizeof sim_env, "ATTUNE_SIM_LINK=%s", link);
+		rc = run_attune(out, sizeof out, err, sizeof err, env, 0, "ports", (const char *)NULL);
+		printf("errors: attune ports:\n%s%s", out, err);
+		CHECK(rc == 0 && strstr(out, link) && strstr(out, "simulated board") &&
+		      strstr(out, "attune firmware 0.") && strstr(out, "4 channels at 250 Hz"));
+		rc = run_attune(out, sizeof out, err, sizeof err, env, 0, "ports", "--no-probe",
+		                (const char *)NULL);
+		CHECK(rc == 0 && strstr(out, link) && strstr(out, "not probed"));
 	}
 	CHECK(stop_board(&b, 1, 5) == 0);
 	unlink(b.stats);

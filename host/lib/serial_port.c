@@ -425,9 +425,10 @@ int att_serial_handshake(struct att_serial_port *p, struct att_decoder *dec, con
 				att_decoder_stats(dec, &after);
 				if (after.version_errors > before.version_errors) {
 					say(why, why_len, "%s runs attune firmware speaking protocol version "
-					                  "%u, this attune speaks version %u: flash the firmware "
-					                  "of this release (firmware/, make upload)",
-					    path, after.last_foreign_version, ATT_WIRE_VERSION);
+					                  "%u, this attune speaks version %u: flash this "
+					                  "release's firmware (cd firmware && make flash "
+					                  "PORT=%s)",
+					    path, after.last_foreign_version, ATT_WIRE_VERSION, path);
 					return ATT_ERR_VERSION;
 				}
 			}
@@ -441,8 +442,9 @@ int att_serial_handshake(struct att_serial_port *p, struct att_decoder *dec, con
 	}
 	if (bytes)
 		say(why, why_len, "%s is not attune firmware: it sent %llu bytes but no attune info "
-		                  "frame within %.1f s (wrong port? flash firmware/ onto the board)",
-		    path, (unsigned long long)bytes, (double)(deadline - t0) / 1000.0);
+		                  "frame within %.1f s (wrong port? flash the firmware: cd firmware && make "
+		                  "flash PORT=%s)",
+		    path, (unsigned long long)bytes, (double)(deadline - t0) / 1000.0, path);
 	else
 		say(why, why_len, "%s is not attune firmware: no answer within %.1f s (wrong port, "
 		                  "board not flashed, or another baud rate?)",

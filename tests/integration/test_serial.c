@@ -944,7 +944,7 @@ static void record_and_check(const char *name, const char **env, int want_shim)
 	unlink(b.stats);
 }
 
-static void case_record_gap(void);
+static void case_record_gap(const char *name, const char **env);
 
 static void case_record(void)
 {
@@ -954,7 +954,7 @@ static void case_record(void)
 	double t0;
 
 	record_and_check("record", NULL, 0);
-	case_record_gap();
+	case_record_gap("record-gap", NULL);
 
 	/* Ctrl-C stops cleanly and keeps the files */
 	link_path(link, sizeof link, "record-int");
@@ -977,7 +977,7 @@ static void case_record(void)
 
 /* A cable pull during attune record: the CSV keeps a uniform t, the gap is filled (filled = 1)
  * for as many samples as the device counter says were missed, and stderr says so. */
-static void case_record_gap(void)
+static void case_record_gap(const char *name, const char **env)
 {
 	char link[256], base[256], path[300], out[4096], err[8192], header[256];
 	static uint16_t ch[20 * RATE][4];
@@ -986,14 +986,14 @@ static void case_record_gap(void)
 	size_t n;
 	int rc;
 
-	link_path(link, sizeof link, "record-gap");
-	snprintf(base, sizeof base, "/tmp/attune-sertest-record-gap-%ld-session", (long)getpid());
+	link_path(link, sizeof link, name);
+	snprintf(base, sizeof base, "/tmp/attune-sertest-%s-%ld-session", name, (long)getpid());
 	remove_session(base);
-	CHECK(start_board(&b, link, "record-gap", "--speed", "4", "--disconnect-at", "3",
+	CHECK(start_board(&b, link, name, "--speed", "4", "--disconnect-at", "3",
 	                  "--reconnect-after", "2", "--duration", "30", (const char *)NULL) == 0);
-	rc = run_attune(out, sizeof out, err, sizeof err, NULL, 0, "record", "--port", link,
+	rc = run_attune(out, sizeof out, err, sizeof err, env, 0, "record", "--port", link,
 	                "--duration", "10", "--output", base, (const char *)NULL);
-	printf("record_gap: exit %d\nstdout: %sstderr: %s", rc, out, err);
+	printf("%s: exit %d\nstdout: %sstderr: %s", name, rc, out, err);
 	CHECK(rc == 0);
 	CHECK(strstr(err, "disconnected, reconnecting") != NULL);
 	CHECK(strstr(err, "attune record: gap of ") != NULL);
@@ -1032,6 +1032,8 @@ static void case_libserialport(void)
 	env[3] = asan;
 	env[4] = NULL;
 	record_and_check("libserialport", env, 1);
+	/* the cable pull seen through libserialport (poll on its handle), and sp_open again */
+	case_record_gap("libserialport-gap", env);
 }
 
 /* ---- errors ---- */

@@ -11,6 +11,7 @@ struct att_cmd {
 
 int att_cmd_demo(int argc, char **argv);
 int att_cmd_live(int argc, char **argv);
+int att_cmd_replay(int argc, char **argv);
 int att_cmd_analyze(int argc, char **argv);
 /* The live session shared by live and demo (demo = 1: the generated story by default). */
 int att_live_main(int argc, char **argv, int demo);

@@ -16,7 +16,8 @@ int att_live_main(int argc, char **argv, int demo)
 	(void)argc;
 	(void)argv;
 	fprintf(stderr, "attune %s: this build has no live view; install libsdl2-dev libsdl2-ttf-dev "
-	                "libpng-dev libsoundio-dev and rebuild\n", demo ? "demo" : "live");
+	                "libpng-dev libsoundio-dev and rebuild\n",
+	        demo == 2 ? "replay" : demo ? "demo" : "live");
 	return 1;
 }
 
@@ -28,5 +29,10 @@ int att_cmd_demo(int argc, char **argv)
 int att_cmd_live(int argc, char **argv)
 {
 	return att_live_main(argc, argv, 0);
+}
+
+int att_cmd_replay(int argc, char **argv)
+{
+	return att_live_main(argc, argv, 2);
 }
 #endif

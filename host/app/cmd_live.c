@@ -167,7 +167,11 @@ static const struct {
 
 static void usage(FILE *to, int demo)
 {
-	if (demo)
+	if (demo == 2)
+		fprintf(to, "usage: attune replay FILE [--speed X] [live options]\n"
+		            "  Plays a recording (CSV, EDF+ or raw capture) through the live view with\n"
+		            "  sound, at X times real time (default 1).\n\n");
+	else if (demo)
 		fprintf(to, "usage: attune demo [--input CSV] [--screenshot PNG --after S] "
 		            "[--audio-wav WAV] [--no-audio] [live options]\n"
 		            "  Plays a generated couple (breathing on their own, following the pacer,\n"
@@ -369,13 +373,19 @@ static int parse(int argc, char **argv, int demo, struct opts *o)
 			NEEDS_VALUE;
 			if (num(a, val, 0.0, 1.0, &o->volume))
 				return 2;
+		} else if (demo == 2 && a[0] != '-' && !o->input) {
+			o->input = a; /* attune replay FILE */
 		} else {
 			fprintf(stderr, "attune: unknown option '%s'; see --help\n", a);
 			return 2;
 		}
 #undef NEEDS_VALUE
 	}
-	if (o->demo && !o->input && !o->port && o->script < 0)
+	if (demo == 2 && !o->input) {
+		fprintf(stderr, "attune replay: which recording? attune replay FILE [--speed X]\n");
+		return 2;
+	}
+	if (o->demo == 1 && !o->input && !o->port && o->script < 0)
 		o->script = 0; /* the story */
 	if (!!o->input + !!o->port + (o->script >= 0) != 1) {
 		fprintf(stderr, "attune: choose one source: --port PATH, --input CSV or --synthetic "
@@ -1081,7 +1091,8 @@ static int open_source(struct session *s, char *why, size_t len)
 	}
 	if (o->input) {
 		char reason[300];
-		rc = att_csv_read(o->input, &s->src.rec, reason, sizeof reason);
+		/* CSV, EDF+ or a raw capture, whichever the file is */
+		rc = att_recording_read_any(o->input, &s->src.rec, reason, sizeof reason);
 		if (rc != ATT_OK) {
 			snprintf(why, len, "%.100s: %.150s", o->input, reason);
 			return rc;
@@ -1115,6 +1126,7 @@ static int have_display(void)
 	return (d && *d) || (w && *w) || (v && *v);
 }
 
+/* demo: 0 attune live, 1 attune demo (the generated story by default), 2 attune replay FILE */
 int att_live_main(int argc, char **argv, int demo)
 {
 	struct opts o;
@@ -1137,7 +1149,7 @@ int att_live_main(int argc, char **argv, int demo)
 	if (!o.headless && !have_display()) {
 		fprintf(stderr, "attune: no display (DISPLAY is not set); use --headless --snapshots - "
 		                "for JSON, or run under Xvfb: xvfb-run -a attune %s\n",
-		        demo ? "demo" : "live ...");
+		        demo == 2 ? "replay FILE" : demo ? "demo" : "live ...");
 		return 1;
 	}
 	s = calloc(1, sizeof *s);
@@ -1266,4 +1278,9 @@ out:
 int att_cmd_live(int argc, char **argv)
 {
 	return att_live_main(argc, argv, 0);
+}
+
+int att_cmd_replay(int argc, char **argv)
+{
+	return att_live_main(argc, argv, 2);
 }

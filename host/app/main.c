@@ -8,6 +8,7 @@
 static const struct att_cmd commands[] = {
 	{"demo", "play a couple through the live view (no hardware needed)", att_cmd_demo},
 	{"live", "live session: breath-matching view, sound, JSON snapshots", att_cmd_live},
+	{"replay", "a recording (CSV, EDF+, raw capture) through the live view", att_cmd_replay},
 	{"analyze", "offline analysis of a recording: rates, synchrony, JSON", att_cmd_analyze},
 #ifdef ATT_HAVE_REPORT
 	{"report", "a printable page (PNG or PDF) of a recorded session", att_cmd_report},

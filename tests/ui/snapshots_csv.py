@@ -1,5 +1,5 @@
 """Headless snapshots from a CSV recording: --speed 0 runs far faster than real time, covers the
-whole file, and two chest signals breathing together (a known 6 /min sine pair, B 20 degrees
+whole file (also as attune replay FILE), and two chest signals breathing together (a known 6 /min sine pair, B 20 degrees
 behind A) read as matched with A leading; a recording without b_resp is refused in one line.
 
 usage: /usr/bin/python3 snapshots_csv.py ATTUNE"""
@@ -48,6 +48,13 @@ with tempfile.TemporaryDirectory() as d:
             failures.append("relative phase %s, want %g +- 10 (A leads)" % (ph, lag_deg))
         if late[-1]["a_ppg_quality"] != "absent":
             failures.append("no PPG column, but a_ppg_quality is %r" % late[-1]["a_ppg_quality"])
+
+    # attune replay FILE is the same session through the same loop
+    rr = subprocess.run([attune, "replay", path, "--headless", "--speed", "0", "--snapshots", "-"],
+                        capture_output=True, text=True, timeout=120)
+    if rr.returncode != 0 or rr.stdout != r.stdout:
+        failures.append("attune replay differs from attune live --input (exit %d: %s)" %
+                        (rr.returncode, rr.stderr.strip()))
 
     bad = os.path.join(d, "one.csv")
     with open(bad, "w") as f:

@@ -12,22 +12,10 @@
 
 #include "analysis.h"
 #include "cmd.h"
+#include "input.h"
 #include "csv.h"
 #include "record_edf.h"
 #include "recorder.h"
-
-typedef int (*reader_fn)(const char *path, struct att_recording **out, char *why, size_t len);
-
-/* Input formats by extension; anything else goes to att_recording_read_any(), which knows each
- * format by its first bytes (raw capture magic, EDF's "0       " version field, else CSV). A new
- * format is one row here and one case there. */
-static const struct {
-	const char *ext;
-	reader_fn read;
-} formats[] = {
-	{".csv", att_csv_read},
-	{".edf", att_edf_read},
-};
 
 static void usage(FILE *to)
 {
@@ -64,17 +52,6 @@ static int parse_seconds(const char *s, double lo, double hi, double *out)
 		return -1;
 	*out = v;
 	return 0;
-}
-
-static reader_fn pick_reader(const char *path)
-{
-	const char *dot = strrchr(path, '.');
-	const char *slash = strrchr(path, '/');
-	if (dot && (!slash || dot > slash))
-		for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++)
-			if (!strcasecmp(dot, formats[i].ext))
-				return formats[i].read;
-	return att_recording_read_any;
 }
 
 struct bar {
@@ -246,9 +223,9 @@ int att_cmd_analyze(int argc, char **argv)
 		return usage_error("%s", "--step must not exceed the window (30 s)");
 
 	char why[512] = "";
-	reader_fn read = pick_reader(path);
 	struct att_recording *rec = NULL;
-	int err = read(path, &rec, why, sizeof why);
+	/* input.h: the dispatch by extension, else by first bytes, shared with attune report */
+	int err = att_input_read(path, &rec, why, sizeof why);
 	if (err) {
 		fprintf(stderr, "attune analyze: %s: %s\n", path, why[0] ? why : att_strerror(err));
 		return 1;

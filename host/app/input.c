@@ -17,8 +17,10 @@
 
 typedef int (*reader_fn)(const char *path, struct att_recording **out, char *why, size_t len);
 
-/* The same table as attune analyze: by extension first, else att_recording_read_any() knows
- * each format by its first bytes. */
+/* Input formats by extension (attune analyze and report both read through here); anything else
+ * goes to att_recording_read_any(), which knows each format by its first bytes (raw capture
+ * magic, EDF's "0       " version field, else CSV). A new format is one row here and one case
+ * there. */
 static const struct {
 	const char *ext;
 	reader_fn read;

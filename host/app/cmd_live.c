@@ -967,7 +967,9 @@ static int run_window(struct session *s)
 	if (att_view_new(&(struct att_view_cfg){.name_a = o->name_a, .name_b = o->name_b,
 	                                        .width = o->width, .height = o->height,
 	                                        .fullscreen = o->fullscreen,
-	                                        .show_strip = !o->no_strip},
+	                                        .show_strip = !o->no_strip,
+	                                        /* ATTUNE_FONT: another TTF (tests use a missing one) */
+	                                        .font_path = getenv("ATTUNE_FONT")},
 	                 &s->view, why, sizeof why) != ATT_OK) {
 		fprintf(stderr, "attune: %s\n", why);
 		free(model);

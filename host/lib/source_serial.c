@@ -30,7 +30,8 @@
 #define DEVICE_RESET_WAIT_MS 2000
 #define READ_TIMEOUT_MS 20 /* short: the stop flag is seen within this */
 #define BACKOFF_FIRST_MS 100
-#define BACKOFF_MAX_MS 400 /* a returning device must stream again within 2 s */
+#define BACKOFF_MAX_MS 250 /* a returning device must stream again within 2 s; an Uno spends
+                           * ~1.7 s of that in its bootloader after the reopen resets it */
 #define BATCH 64
 
 struct serial {

@@ -839,7 +839,7 @@ static int any_finite(const float *vals, size_t n)
 static void draw_strip(struct att_view *v, const struct att_view_model *m, int w, int y0, int h)
 {
 	double pad = v->font_px[F_SMALL] * 0.8, lh = line_h(v, F_SMALL), th = fmax(1.5, h / 120.0);
-	double x1 = pad, w1 = w * 0.42, x2 = x1 + w1 + pad * 2, w2 = w * 0.28, x3 = x2 + w2 + pad * 2;
+	double x1 = pad, w1 = w * 0.41, x2 = x1 + w1 + pad * 2, w2 = w * 0.27, x3 = x2 + w2 + pad * 2;
 	double py = y0 + pad + lh, ph = h - 2 * pad - lh;
 	const struct att_snapshot *s = &m->snap;
 	int hr = m->hist_n && (any_finite(m->hist_hr_a, m->hist_n) || any_finite(m->hist_hr_b, m->hist_n));
@@ -927,19 +927,19 @@ static void draw_strip(struct att_view *v, const struct att_view_model *m, int w
 	}
 	text(v, F_SMALL, C_TEXT, x3, ty, LEFT, buf);
 	ty += lh * 1.2;
-	snprintf(buf, sizeof buf, "breathing   %s %s   %s %s  /min", v->name_a,
+	snprintf(buf, sizeof buf, "breaths/min  %s %s  %s %s", v->name_a,
 	         num(n1, sizeof n1, "%.1f", s->a.breath_rate_bpm), v->name_b,
 	         num(n2, sizeof n2, "%.1f", s->b.breath_rate_bpm));
 	if (!m->have_snapshot)
-		snprintf(buf, sizeof buf, "breathing   \xe2\x80\x94");
+		snprintf(buf, sizeof buf, "breaths/min  \xe2\x80\x94");
 	text(v, F_SMALL, C_TEXT, x3, ty, LEFT, buf);
 	ty += lh * 1.2;
 	if (m->have_snapshot && (isfinite(s->a.heart_rate_bpm) || isfinite(s->b.heart_rate_bpm)))
-		snprintf(buf, sizeof buf, "heart   %s %s   %s %s  bpm", v->name_a,
+		snprintf(buf, sizeof buf, "heart bpm  %s %s  %s %s", v->name_a,
 		         num(n1, sizeof n1, "%.0f", s->a.heart_rate_bpm), v->name_b,
 		         num(n2, sizeof n2, "%.0f", s->b.heart_rate_bpm));
 	else
-		snprintf(buf, sizeof buf, "heart   \xe2\x80\x94");
+		snprintf(buf, sizeof buf, "heart bpm  \xe2\x80\x94");
 	text(v, F_SMALL, C_TEXT, x3, ty, LEFT, buf);
 	ty += lh * 1.2;
 	if (m->pacer_on)

@@ -479,6 +479,7 @@ struct session {
 	/* figures */
 	int64_t t0_ns;              /* CLOCK_MONOTONIC at t = 0 */
 	double speed;               /* session seconds per wall second (1 for devices) */
+	int realtime;               /* paced by the clock (not fast-forwarded) */
 	int64_t arrivals[ARRIVALS_MAX];
 	size_t n_arrivals;
 	struct hist frame_work;     /* frame start to present done */
@@ -633,6 +634,11 @@ static void write_snapshot(struct session *s)
 		att_json_string(j, "stage", att_couple_stage(s->src.couple));
 	att_json_object_end(j);
 	if (att_json_end_line(j) != ATT_OK && !s->io_failed) {
+		fprintf(stderr, "attune: cannot write the snapshots (%s)\n", strerror(errno));
+		s->io_failed = 1;
+	}
+	/* in real time a reader follows the lines as they come (10 per second: cheap) */
+	if (s->realtime && fflush(s->snap_out) != 0 && !s->io_failed) {
 		fprintf(stderr, "attune: cannot write the snapshots (%s)\n", strerror(errno));
 		s->io_failed = 1;
 	}
@@ -980,6 +986,7 @@ static int run_window(struct session *s)
 		return 1;
 	}
 	t0 = next = s->t0_ns;
+	s->realtime = !fast;
 	while (!quit) {
 		int64_t start = now_ns();
 		SDL_Event e;
@@ -1048,6 +1055,7 @@ static int run_headless(struct session *s)
 	if (session_start(s) != 0)
 		return 1;
 	t0 = s->t0_ns;
+	s->realtime = !fast;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, NULL);

@@ -5,8 +5,13 @@ match line sits higher than an anti-phase couple's), a one-page A4 PDF, raw capt
 with markers through the same dispatch as analyze, and bad input: one line on stderr, exit 1
 (input, environment) or 2 (usage), and no OUT (nor OUT.part) left behind.
 
-usage: test_report.py ATTUNE TEST_RECORDING_GEN
-Runs with Debian's /usr/bin/python3 (numpy, PIL)."""
+With --real: a page from a real resting recording in ../shared/data (one person as A, the same
+0.5 s later as B), its summary read back from the PDF's text; skips (77) without the data unless
+ATTUNE_REQUIRE_DATA=1.
+
+usage: test_report.py ATTUNE TEST_RECORDING_GEN [--real]
+Runs with Debian's /usr/bin/python3 (numpy, PIL); pdfinfo/pdftotext from poppler-utils."""
+import re
 import os
 import shutil
 import subprocess
@@ -39,7 +44,21 @@ def one_line(err):
     return err.endswith("\n") and err.count("\n") == 1 and len(err) > 20
 
 
-def couple_csv(path, offset_deg, seconds=240, rate=100.0):
+def pdf_text(pdf):
+    """The page's text (pdftotext -layout), or None without poppler-utils."""
+    if not shutil.which("pdftotext"):
+        print("note: pdftotext missing (poppler-utils), the page's words are not checked")
+        return None
+    return subprocess.run(["pdftotext", "-layout", pdf, "-"], capture_output=True,
+                          text=True).stdout
+
+
+def number_after(text, pattern):
+    m = re.search(pattern, text or "")
+    return float(m.group(1)) if m else float("nan")
+
+
+def couple_csv(path, offset_deg, seconds=240, rate=100.0, ppg=True):
     """Both breathe with a shared, wandering rate (so the surrogate chance level stays low);
     B follows A by offset_deg. PPG pulses at 66 and 72 bpm."""
     t = np.arange(int(seconds * rate)) / rate
@@ -50,11 +69,11 @@ def couple_csv(path, offset_deg, seconds=240, rate=100.0):
     cols = {"t": t,
             "a_resp": 500 + 80 * np.cos(phi) + 2 * rng.standard_normal(t.size),
             "b_resp": 480 + 60 * np.cos(phi - d) + 2 * rng.standard_normal(t.size)}
-    for name, hr in (("a_ppg", 66.0), ("b_ppg", 72.0)):
+    for name, hr in (("a_ppg", 66.0), ("b_ppg", 72.0)) if ppg else ():
         u = (t * hr / 60.0) % 1.0
         cols[name] = 300 + 100 * np.exp(-((u - 0.15) / 0.06) ** 2) + \
             30 * np.exp(-((u - 0.45) / 0.1) ** 2)
-    names = ["t", "a_resp", "a_ppg", "b_resp", "b_ppg"]
+    names = ["t", "a_resp", "a_ppg", "b_resp", "b_ppg"] if ppg else ["t", "a_resp", "b_resp"]
     np.savetxt(path, np.column_stack([cols[k] for k in names]), delimiter=",",
                header=",".join(names), comments="", fmt="%.4f")
 
@@ -113,7 +132,54 @@ def no_output(out):
     return not os.path.exists(out) and not os.path.exists(out + ".part")
 
 
+def real():
+    data = os.environ.get("ATTUNE_DATA", "")
+    src = os.path.join(data, "neurokit2", "bio_resting_5min_100hz.csv")
+    if not os.path.exists(src):
+        msg = f"real data not found at {src}"
+        if os.environ.get("ATTUNE_REQUIRE_DATA") == "1":
+            print(f"FAIL {msg} (ATTUNE_REQUIRE_DATA=1)")
+            return 1
+        print(f"SKIP: {msg} (../shared/data absent)")
+        return 77
+    tmp = tempfile.mkdtemp(prefix="attune-report-real-")
+    try:
+        # one real resting person (SOURCES.md: 16.9 /min, 86.4 bpm) as A and 0.5 s later as B
+        d = np.loadtxt(src, delimiter=",", skiprows=1)
+        ppg, rsp = d[:, 1], d[:, 2]
+        delay = 50
+        n = rsp.size - delay
+        names = ["t", "a_resp", "a_ppg", "b_resp", "b_ppg"]
+        cols = [np.arange(n) / 100.0, rsp[delay:], ppg[delay:], rsp[:n], ppg[:n]]
+        csv = os.path.join(tmp, "real.csv")
+        np.savetxt(csv, np.column_stack(cols), delimiter=",", header=",".join(names),
+                   comments="", fmt="%.6f")
+        png, pdf = os.path.join(tmp, "real.png"), os.path.join(tmp, "real.pdf")
+        rc, _, err = run(csv, "-o", png)
+        check(rc == 0 and err == "", f"real recording: PNG report rc {rc}, {err!r}")
+        if rc == 0:
+            page_checks(png, "real")
+        rc, _, err = run(csv, "-o", pdf)
+        check(rc == 0 and err == "", f"real recording: PDF report rc {rc}, {err!r}")
+        text = pdf_text(pdf) if rc == 0 else ""
+        if text is not None:
+            rates = [float(x) for x in re.findall(r"([\d.]+) /min", text)[:2]]
+            check(len(rates) == 2 and all(abs(r - 16.9) <= 1.5 for r in rates),
+                  f"real: breathing ~16.9 /min ({rates})")
+            hr = [float(x) for x in re.findall(r"(\d+) bpm", text)[:2]]
+            check(len(hr) == 2 and all(abs(h - 86.4) <= 3 for h in hr),
+                  f"real: heart rate ~86 bpm ({hr})")
+            lead = number_after(text, r"A leads by ([\d.]+) s")
+            check(abs(lead - 0.5) <= 0.15, f"real: A leads by ~0.5 s ({lead})")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    print(f"{failures} failure(s)")
+    return 1 if failures else 0
+
+
 def main():
+    if "--real" in sys.argv[3:]:
+        return real()
     tmp = tempfile.mkdtemp(prefix="attune-report-")
     try:
         inphase, anti = os.path.join(tmp, "inphase.csv"), os.path.join(tmp, "anti.csv")
@@ -155,6 +221,41 @@ def main():
         else:
             n = data.count(b"/Type /Page") - data.count(b"/Type /Pages")
             check(n == 1, f"one /Type /Page object in the PDF ({n})")
+        # the summary in words, against the couple's truth: both at 0.22 Hz = 13.2 /min, hearts
+        # 66 and 72 bpm, B 30 deg behind A (match = cos 30 deg = 0.87)
+        text = pdf_text(pdf)
+        if text is not None:
+            check("attune session report" in text and "inphase.csv" in text,
+                  "the PDF's text carries the title and the file name")
+            rates = [float(x) for x in re.findall(r"([\d.]+) /min", text)[:2]]
+            check(len(rates) == 2 and all(abs(r - 13.2) <= 0.5 for r in rates),
+                  f"breathing rates 13.2 /min each ({rates})")
+            check(re.search(r"66 bpm\s+72 bpm", text) is not None, "heart rates 66 and 72 bpm")
+            m = number_after(text, r"Breath match ([\d.]+)")
+            check(abs(m - 0.87) <= 0.06, f"breath match ~0.87 ({m})")
+            lead = number_after(text, r"A leads by ([\d.]+) s")
+            # 30 deg of a 4.5 s breath = 0.38 s
+            check(abs(lead - 0.38) <= 0.1, f"A leads by ~0.38 s ({lead})")
+            check(re.search(r"In sync \(locked above chance\) (9\d|100) %", text) is not None,
+                  "in sync nearly all the time")
+            check("Signal quality: all sensors good" in text, "no sensor warnings")
+        anti_pdf = os.path.join(tmp, "anti.pdf")
+        rc, _, err = run(anti, "-o", anti_pdf)
+        text = pdf_text(anti_pdf) if rc == 0 else ""
+        if text is not None:
+            check(rc == 0 and "Opposite phases" in text and
+                  number_after(text, r"Breath match ([\d.]+)") <= 0.1,
+                  "anti-phase couple: opposite phases, match ~0")
+
+        # without PPG the heart panels say so instead of drawing nothing
+        noppg, noppg_pdf = os.path.join(tmp, "noppg.csv"), os.path.join(tmp, "noppg.pdf")
+        couple_csv(noppg, 30, ppg=False)
+        rc, _, err = run(noppg, "-o", noppg_pdf)
+        check(rc == 0 and err == "", f"report without PPG columns: rc {rc}, {err!r}")
+        text = pdf_text(noppg_pdf) if rc == 0 else ""
+        if text is not None:
+            check("no pulse sensor data" in text and "pulse sensor not recorded" in text,
+                  "without PPG: the heart panel and the quality line say so")
 
         # a raw capture and its EDF+ (markers, pacer, lost frames) through analyze's dispatch
         base = os.path.join(tmp, "session")

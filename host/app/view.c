@@ -1,9 +1,12 @@
 /* The live breath-matching view (see view.h).
  *
  * Everything is laid out from the renderer's output size in pixels each frame, so a resize, a
- * fullscreen toggle or a HiDPI display needs no special case. Shapes are drawn with
- * SDL_RenderGeometry (filled discs, thick and dashed rings, radial glows) from one preallocated
- * vertex buffer; text goes through a small cache of textures keyed by font, colour and string. */
+ * fullscreen toggle or a HiDPI display needs no special case. Drawing is shaped by what the
+ * software renderer (Xvfb, machines without GPU) does cheaply: filled discs and solid rings are
+ * spans (one rectangle per pixel row), the shared glow is a pre-composited opaque texture, and
+ * SDL_RenderGeometry (one preallocated vertex buffer) only draws thin things: trace lines and
+ * translucent rings. Text goes through a small cache of textures keyed by font, colour and string,
+ * so a frame whose words did not change creates none. */
 #include "view.h"
 
 #include <math.h>
@@ -375,31 +378,6 @@ static void solid_disc(struct att_view *v, double cx, double cy, double r, SDL_C
 		SDL_RenderFillRectsF(v->ren, spans, n);
 }
 
-/* A filled disc whose colour goes from `centre` to `edge` (alpha gradients make soft glows). */
-static void disc(struct att_view *v, double cx, double cy, double r, SDL_Color centre,
-                 SDL_Color edge)
-{
-	int n = segments_for(r), c0;
-
-	if (r <= 0.5)
-		return;
-	if (!memcmp(&centre, &edge, sizeof centre)) {
-		solid_disc(v, cx, cy, r, centre);
-		return;
-	}
-	geo_room(v, n + 1, 3 * n);
-	c0 = vert(v, cx, cy, centre);
-	for (int i = 0; i < n; i++) {
-		double a = 2.0 * M_PI * i / n;
-		vert(v, cx + r * cos(a), cy + r * sin(a), edge);
-	}
-	for (int i = 0; i < n; i++) {
-		v->idx[v->ni++] = c0;
-		v->idx[v->ni++] = c0 + 1 + i;
-		v->idx[v->ni++] = c0 + 1 + (i + 1) % n;
-	}
-}
-
 /* A solid ring as spans (see solid_disc): one or two spans per pixel row. */
 static void solid_ring(struct att_view *v, double cx, double cy, double r0, double r1, SDL_Color c)
 {
@@ -740,16 +718,16 @@ static void draw_centre(struct att_view *v, const struct att_view_model *m, int 
 		double fill = fmin(1.0, fmax(0.0, together / LEAF_S - i));
 		double x = cx + leaf_r * cos(a), y = cy + leaf_r * sin(a);
 		if (fill <= 0.0)
-			disc(v, x, y, leaf_size * 0.25, with_alpha(C_GREY, 0.5), with_alpha(C_GREY, 0.5));
+			solid_disc(v, x, y, leaf_size * 0.25, with_alpha(C_GREY, 0.5));
 		else
-			disc(v, x, y, leaf_size * (0.35 + 0.65 * fill), C_GREEN, C_GREEN);
+			solid_disc(v, x, y, leaf_size * (0.35 + 0.65 * fill), C_GREEN);
 	}
 
 	/* the pacer disc: grey, grows on the inhale */
 	if (m->pacer_on) {
 		double r = rmin + (rmax - rmin) * m->pacer.level;
 		/* translucent, so the shared glow shows through; drawn as spans (see solid_disc) */
-		disc(v, cx, cy, r, with_alpha(C_GREY, 0.32), with_alpha(C_GREY, 0.32));
+		solid_disc(v, cx, cy, r, with_alpha(C_GREY, 0.32));
 		ring(v, cx, cy, r, 2.0, C_PACER_RIM, 0);
 	} else {
 		ring(v, cx, cy, rmin, 2.0, with_alpha(C_GREY, 0.4), 0);

@@ -253,7 +253,8 @@ static void axes(cairo_t *cr, const struct plot *p, const double *grid, size_t n
 		fmt_clock(buf, sizeof buf, t);
 		show(cr, x, p->y + p->h + 9.5, buf, 0, 0.5);
 	}
-	show(cr, MARGIN, p->y + p->h + 9.5, p->t1 >= 3600 ? "h:min:s" : "min:s", 0, 0);
+	/* the unit ends left of the first tick label ("0:00", centred on the plot's edge) */
+	show(cr, p->x - 10, p->y + p->h + 9.5, p->t1 >= 3600 ? "h:min:s" : "min:s", 0, 1);
 	cairo_set_source_rgb(cr, 0.55, 0.55, 0.55);
 	cairo_rectangle(cr, p->x, p->y, p->w, p->h);
 	cairo_stroke(cr);

@@ -587,10 +587,13 @@ static void case_disconnect(void)
 	CHECK(st.samples_lost == gap);
 	CHECK(gap_at > 700); /* ~4 s before the pull */
 	CHECK(cap.n - gap_at > 700);
-	/* 4 s at 250 Hz, as many frames as the simulator dropped while unplugged (+- the frame cut
-	 * at either end); the reconnect keeps what the board sent after the replug */
+	/* 4 s at 250 Hz: at least the frames the simulator dropped while unplugged (minus the frame
+	 * cut at either end), and at most a few more: bytes already in the pty's input queue when it
+	 * vanished go with it (a busy host, e.g. under ASan, leaves more there); the reconnect keeps
+	 * what the board sent after the replug */
 	CHECK_NEAR((double)gap, 1000.0, 10.0);
-	CHECK_NEAR((double)gap, stat_value(&b, "bytes_lost_unplugged") / ATT_WIRE_SAMPLE_WIRE, 3.0);
+	CHECK((double)gap >= stat_value(&b, "bytes_lost_unplugged") / ATT_WIRE_SAMPLE_WIRE - 3.0);
+	CHECK((double)gap <= stat_value(&b, "bytes_lost_unplugged") / ATT_WIRE_SAMPLE_WIRE + 10.0);
 	CHECK(st.frames_bad <= 2); /* the partial frame cut by the pull, at most */
 	att_source_free(src);
 	free(cap.s);

@@ -97,7 +97,8 @@ struct person_work {
 	size_t m;
 	double rr;         /* cleaned rate */
 	struct att_breath_result br;
-	struct att_pulse_result pr;
+	size_t *beat_idx;  /* raw sample indices of the beats */
+	size_t nb;         /* beats */
 	int have_ppg;
 	double *beat_t;    /* beat times in seconds */
 	double *ibi_cum;   /* n_beats + 1 prefix sums of accepted IBIs (s) */
@@ -115,7 +116,7 @@ static void person_free(struct person_work *p)
 	free(p->phase);
 	free(p->freq);
 	att_breath_result_free(&p->br);
-	att_pulse_result_free(&p->pr);
+	free(p->beat_idx);
 	free(p->beat_t);
 	free(p->ibi_cum);
 	free(p->ok_cum);
@@ -209,7 +210,7 @@ static double window_heart_rate(const struct person_work *p, double t0, double t
 {
 	if (!p->have_ppg)
 		return NAN;
-	size_t nb = p->pr.n_beats;
+	size_t nb = p->nb;
 	while (*lo < nb && p->beat_t[*lo] < t0)
 		(*lo)++;
 	if (*hi < *lo)
@@ -300,6 +301,13 @@ static int resp_quality(struct task *tk, int who)
 	return ATT_OK;
 }
 
+/* Beats are found in chunks of PPG_CHUNK_S with PPG_OVERLAP_S of signal on each side, keeping
+ * only the beats inside the chunk: the detector's full-length scratch (several doubles per
+ * sample) then costs a chunk, not the session, and 10 s is far beyond the reach of its 0.5 Hz
+ * filter's edge and its 0.67 s averages, so the beats and the IBI decisions are the same. */
+#define PPG_CHUNK_S 300.0
+#define PPG_OVERLAP_S 10.0
+
 static int ppg_run(struct task *tk, int who)
 {
 	const struct att_recording *rec = tk->rec;
@@ -307,6 +315,7 @@ static int ppg_run(struct task *tk, int who)
 	struct att_analysis_person *out = who ? &tk->an->b : &tk->an->a;
 	int ch = who ? ATT_CH_B_PPG : ATT_CH_A_PPG;
 	size_t n = rec->n;
+	double rate = rec->rate_hz;
 	out->rmssd_ms = NAN;
 	out->ppg_quality = ATT_Q_ABSENT;
 	if (!rec->ch[ch])
@@ -316,29 +325,78 @@ static int ppg_run(struct task *tk, int who)
 		return fail(tk->why, sizeof tk->why, ATT_ERR_NOMEM, "out of memory");
 	if (!fill_gaps(rec->ch[ch], n, p->ppg_raw))
 		return ATT_OK; /* a column of nothing: as good as absent */
-	struct att_pulse_cfg pcfg = {.rate_hz = rec->rate_hz};
-	int err = att_pulse_detect(&pcfg, p->ppg_raw, n, &p->pr);
-	if (err)
+	struct att_pulse_cfg pcfg = {.rate_hz = rate};
+	size_t chunk = (size_t)(PPG_CHUNK_S * rate), overlap = (size_t)(PPG_OVERLAP_S * rate);
+	size_t cap = 0, nb = 0;
+	double *ibi = NULL;
+	unsigned char *ok = NULL;
+	int err = ATT_OK;
+	for (size_t s = 0; s < n && !err; s += chunk) {
+		size_t e = n - s > chunk ? s + chunk : n;
+		/* A short tail joins the previous chunk's overlap; it still needs a few beats. */
+		size_t a = s > overlap ? s - overlap : 0, b = n - e > overlap ? e + overlap : n;
+		struct att_pulse_result r;
+		err = att_pulse_detect(&pcfg, p->ppg_raw + a, b - a, &r);
+		if (err == ATT_ERR_NO_DATA) {
+			err = ATT_OK;
+			continue;
+		}
+		for (size_t j = 0; !err && j < r.n_beats; j++) {
+			size_t idx = a + r.beats[j];
+			if (idx < s || idx >= e)
+				continue;
+			if (nb == cap) {
+				cap = cap ? 2 * cap : 1024;
+				size_t *nbi = realloc(p->beat_idx, cap * sizeof *nbi);
+				double *nibi = nbi ? realloc(ibi, cap * sizeof *nibi) : NULL;
+				unsigned char *nok = nibi ? realloc(ok, cap) : NULL;
+				if (nbi)
+					p->beat_idx = nbi;
+				if (nibi)
+					ibi = nibi;
+				if (!nok) {
+					err = ATT_ERR_NOMEM;
+					break;
+				}
+				ok = nok;
+			}
+			p->beat_idx[nb] = idx;
+			/* The first kept beat of a later chunk has its predecessor in the overlap. */
+			ibi[nb] = r.ibi_s[j];
+			ok[nb] = r.ibi_ok[j] && isfinite(r.ibi_s[j]);
+			nb++;
+		}
+		att_pulse_result_free(&r);
+	}
+	if (!err) {
+		p->beat_t = malloc((nb + 1) * sizeof *p->beat_t);
+		p->ibi_cum = malloc((nb + 1) * sizeof *p->ibi_cum);
+		p->ok_cum = malloc((nb + 1) * sizeof *p->ok_cum);
+		if (!p->beat_t || !p->ibi_cum || !p->ok_cum)
+			err = ATT_ERR_NOMEM;
+	}
+	if (err) {
+		free(ibi);
+		free(ok);
 		return fail(tk->why, sizeof tk->why, err, "beat detection failed: %s",
 		            att_strerror(err));
-	size_t nb = p->pr.n_beats;
-	p->beat_t = malloc((nb + 1) * sizeof *p->beat_t);
-	p->ibi_cum = malloc((nb + 1) * sizeof *p->ibi_cum);
-	p->ok_cum = malloc((nb + 1) * sizeof *p->ok_cum);
-	if (!p->beat_t || !p->ibi_cum || !p->ok_cum)
-		return fail(tk->why, sizeof tk->why, ATT_ERR_NOMEM, "out of memory");
+	}
 	p->ibi_cum[0] = 0;
 	p->ok_cum[0] = 0;
 	for (size_t i = 0; i < nb; i++) {
-		int ok = p->pr.ibi_ok[i] && isfinite(p->pr.ibi_s[i]);
-		p->beat_t[i] = (double)p->pr.beats[i] / rec->rate_hz;
-		p->ibi_cum[i + 1] = p->ibi_cum[i] + (ok ? p->pr.ibi_s[i] : 0);
-		p->ok_cum[i + 1] = p->ok_cum[i] + (uint32_t)ok;
+		p->beat_t[i] = (double)p->beat_idx[i] / rate;
+		p->ibi_cum[i + 1] = p->ibi_cum[i] + (ok[i] ? ibi[i] : 0);
+		p->ok_cum[i + 1] = p->ok_cum[i] + (uint32_t)ok[i];
 	}
+	free(ibi);
+	free(ok);
+	p->nb = nb;
 	p->have_ppg = 1;
-	out->rmssd_ms = p->pr.rmssd_ms;
-	struct att_quality_cfg pq = {.signal = ATT_QUALITY_PPG, .rate_hz = rec->rate_hz};
-	out->ppg_quality = att_quality_batch(&pq, p->ppg_raw, n, p->pr.beats, nb, p->pr.hr_bpm);
+	/* Whole-session heart rate and RMSSD by pulse.h's own rule over all the beats. */
+	double hr = NAN;
+	att_pulse_stats(p->beat_t, nb, 0, &hr, &out->rmssd_ms);
+	struct att_quality_cfg pq = {.signal = ATT_QUALITY_PPG, .rate_hz = rate};
+	out->ppg_quality = att_quality_batch(&pq, p->ppg_raw, n, p->beat_idx, nb, hr);
 	free(p->ppg_raw); /* the largest buffers go as soon as they are done with */
 	p->ppg_raw = NULL;
 	return ATT_OK;
@@ -376,9 +434,9 @@ static int hr_sync_run(struct task *tk)
 	if (!pw[0].hr || !pw[1].hr)
 		return fail(tk->why, sizeof tk->why, ATT_ERR_NOMEM, "out of memory");
 	struct att_hr_sync hs;
-	if (att_hr_resample(pw[0].beat_t, pw[0].pr.n_beats, 0, HR_RATE_HZ, pw[0].hr, nh) ==
+	if (att_hr_resample(pw[0].beat_t, pw[0].nb, 0, HR_RATE_HZ, pw[0].hr, nh) ==
 	            ATT_OK &&
-	    att_hr_resample(pw[1].beat_t, pw[1].pr.n_beats, 0, HR_RATE_HZ, pw[1].hr, nh) ==
+	    att_hr_resample(pw[1].beat_t, pw[1].nb, 0, HR_RATE_HZ, pw[1].hr, nh) ==
 	            ATT_OK &&
 	    att_hr_sync(pw[0].hr, pw[1].hr, nh, HR_RATE_HZ, tk->an->window_s, tk->an->step_s, 0,
 	                &hs) == ATT_OK)

@@ -371,6 +371,31 @@ static void window_setting_and_bad_input(void)
 	att_recording_free(rec);
 }
 
+/* Beats are found in 300 s chunks: a 700 s session crosses two chunk borders, where no beat may
+ * be lost or doubled (either would show as an outlier IBI and move RMSSD and the window rates). */
+static void long_sessions_keep_every_beat(void)
+{
+	struct truth tr[2];
+	struct att_recording *rec = make_locked(700, 0.2, 20, 1, tr);
+	struct att_analysis *an = run(rec, "700 s");
+	if (an) {
+		CHECK_NEAR(an->a.heart_rate_bpm, tr[0].hr_bpm, 1);
+		CHECK_NEAR(an->b.heart_rate_bpm, tr[1].hr_bpm, 1);
+		CHECK_NEAR(an->a.rmssd_ms, tr[0].rmssd_ms, 0.25 * tr[0].rmssd_ms);
+		CHECK_NEAR(an->b.rmssd_ms, tr[1].rmssd_ms, 0.25 * tr[1].rmssd_ms);
+		size_t off = 0;
+		for (size_t i = 0; i < an->n_timeline; i++)
+			off += !(fabs(an->timeline[i].a_heart_rate_bpm - 72) <= 3 &&
+			         fabs(an->timeline[i].b_heart_rate_bpm - 85) <= 3);
+		CHECK(off == 0);
+		fprintf(stderr, "  700 s: hr %.2f/%.2f (%.2f/%.2f) rmssd %.1f/%.1f (%.1f/%.1f)\n",
+		        an->a.heart_rate_bpm, an->b.heart_rate_bpm, tr[0].hr_bpm, tr[1].hr_bpm,
+		        an->a.rmssd_ms, an->b.rmssd_ms, tr[0].rmssd_ms, tr[1].rmssd_ms);
+	}
+	att_analysis_free(an);
+	att_recording_free(rec);
+}
+
 static void windows_touching_a_gap_are_blank(void)
 {
 	/* 5 s of lost samples at 60-65 s in A's belt (as a raw capture with lost frames gives):
@@ -411,6 +436,7 @@ int main(void)
 	no_ppg_gives_nan_heart_figures_and_json_nulls();
 	window_setting_and_bad_input();
 	windows_touching_a_gap_are_blank();
+	long_sessions_keep_every_beat();
 	free(truth_phi);
 	return att_check_done("analysis");
 }

@@ -233,6 +233,54 @@ struct task {
 	char why[200];
 };
 
+/* att_clean_batch() without a full-length double copy: its two stages done apart, the
+ * anti-alias decimation (att_decimate) in chunks of CLEAN_CHUNK_S with CLEAN_OVERLAP_S either side
+ * (the 8th-order ~10 Hz low-pass forgets its edges within a second), then the band-pass on the
+ * whole ~25 Hz series by att_clean_batch itself at that rate. Only for channels without gaps,
+ * whose bridging needs the whole series; returns 1 when the caller should use the plain path. */
+#define CLEAN_CHUNK_S 120.0
+#define CLEAN_OVERLAP_S 10.0
+static int clean_chunked(const float *x, size_t n, double rate, double *y, size_t m, double *rr)
+{
+	struct att_clean_cfg ccfg = {.kind = ATT_CLEAN_RESP, .rate_hz = rate};
+	size_t full = att_clean_len(&ccfg, n);
+	if (full != m || m < 2)
+		return 1;
+	/* The cleaner's own factor (default 25 Hz target); a mismatch in length means it changed. */
+	int f = att_decim_factor(rate, 25.0);
+	if (att_decim_len(n, f) != m || f < 2 || (double)n / rate < 2 * CLEAN_CHUNK_S)
+		return 1;
+	for (size_t i = 0; i < n; i++)
+		if (!isfinite(x[i]))
+			return 1;
+	size_t F = (size_t)f;
+	size_t chunk = (size_t)(CLEAN_CHUNK_S * rate) / F * F;
+	size_t overlap = ((size_t)(CLEAN_OVERLAP_S * rate) / F + 1) * F;
+	double *buf = malloc((chunk + 2 * overlap) * sizeof *buf);
+	double *dec = malloc(((chunk + 2 * overlap) / F + 2) * sizeof *dec);
+	int err = buf && dec ? ATT_OK : ATT_ERR_NOMEM;
+	struct att_decim_cfg dc = {.rate_hz = rate, .factor = f};
+	for (size_t s = 0; s < n && !err; s += chunk) {
+		size_t e = n - s > chunk ? s + chunk : n;
+		size_t a = s > overlap ? s - overlap : 0, b = n - e > overlap ? e + overlap : n;
+		for (size_t i = a; i < b; i++)
+			buf[i - a] = x[i];
+		err = att_decimate(&dc, buf, b - a, dec);
+		/* a is a multiple of F, so decimated sample j is global sample a / F + j. */
+		for (size_t g = s / F; !err && g < m && g * F < e; g++)
+			y[g] = dec[g - a / F];
+	}
+	free(buf);
+	free(dec);
+	if (err)
+		return err;
+	/* At the decimated rate the cleaner decimates no further: this is its band-pass alone. */
+	struct att_clean_cfg low = {.kind = ATT_CLEAN_RESP, .rate_hz = rate / f};
+	if (att_clean_len(&low, m) != m)
+		return 1;
+	return att_clean_batch(&low, y, m, y, rr);
+}
+
 static int resp_run(struct task *tk, int who)
 {
 	const struct att_recording *rec = tk->rec;
@@ -241,17 +289,23 @@ static int resp_run(struct task *tk, int who)
 	size_t n = rec->n;
 	struct att_clean_cfg ccfg = {.kind = ATT_CLEAN_RESP, .rate_hz = rec->rate_hz};
 	size_t m = att_clean_len(&ccfg, n);
-	p->resp_raw = malloc(n * sizeof *p->resp_raw);
 	p->clean = malloc(m * sizeof *p->clean);
 	p->cleanf = malloc(m * sizeof *p->cleanf);
 	p->phase = malloc(m * sizeof *p->phase);
 	p->freq = malloc(m * sizeof *p->freq);
-	if (!p->resp_raw || !p->clean || !p->cleanf || !p->phase || !p->freq)
+	if (!p->clean || !p->cleanf || !p->phase || !p->freq)
 		return fail(tk->why, sizeof tk->why, ATT_ERR_NOMEM, "out of memory");
-	if (!fill_gaps(rec->ch[who ? ATT_CH_B_RESP : ATT_CH_A_RESP], n, p->resp_raw))
-		return fail(tk->why, sizeof tk->why, ATT_ERR_NO_DATA,
-		            "%s's respiration channel holds no numbers", name);
-	int err = att_clean_batch(&ccfg, p->resp_raw, n, p->clean, &p->rr);
+	const float *x = rec->ch[who ? ATT_CH_B_RESP : ATT_CH_A_RESP];
+	int err = clean_chunked(x, n, rec->rate_hz, p->clean, m, &p->rr);
+	if (err == 1) {
+		p->resp_raw = malloc(n * sizeof *p->resp_raw);
+		if (!p->resp_raw)
+			return fail(tk->why, sizeof tk->why, ATT_ERR_NOMEM, "out of memory");
+		if (!fill_gaps(x, n, p->resp_raw))
+			return fail(tk->why, sizeof tk->why, ATT_ERR_NO_DATA,
+			            "%s's respiration channel holds no numbers", name);
+		err = att_clean_batch(&ccfg, p->resp_raw, n, p->clean, &p->rr);
+	}
 	if (err)
 		return fail(tk->why, sizeof tk->why, err, "cleaning %s's respiration failed: %s",
 		            name, att_strerror(err));

@@ -97,7 +97,8 @@ int main(int argc, char **argv)
 	setenv("SDL_RENDER_DRIVER", "software", 1);
 	if (getenv("ATTUNE_SOURCE")) {
 		char supp[600];
-		snprintf(supp, sizeof supp, "suppressions=%s/tests/ui/lsan.supp", getenv("ATTUNE_SOURCE"));
+		snprintf(supp, sizeof supp, "print_suppressions=0:suppressions=%s/tests/ui/lsan.supp",
+		         getenv("ATTUNE_SOURCE"));
 		setenv("LSAN_OPTIONS", supp, 0);
 	}
 	snprintf(in, sizeof in, "%s/in-phase.png", dir);

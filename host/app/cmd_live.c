@@ -1254,6 +1254,8 @@ int att_live_main(int argc, char **argv, int demo)
 	rc = run_window(s);
 out:
 	if (s->rec) {
+		say(s, "saving the session\xe2\x80\xa6");
+		redraw_now(s);
 		if (record_stop(s, why, sizeof why) != ATT_OK)
 			rc = 1;
 		fprintf(stderr, "attune: %s\n", why);

@@ -836,7 +836,7 @@ static void act(struct session *s, enum att_view_action a, int *quit)
 	}
 	case ATT_VIEW_MUTE:
 		s->sound.muted = !s->sound.muted;
-		say(s, s->sound.muted ? "sound off" : "sound on");
+		say(s, s->sound.muted ? "muted" : "sound on");
 		break;
 	default:
 		break;
@@ -866,6 +866,7 @@ static void fill_model(struct session *s, struct att_view_model *m)
 	m->recording = s->src.kind == SRC_FILE ? -1 : s->rec != NULL;
 	m->muted = s->sound.muted;
 	m->audio_ok = s->audio && att_audio_device_ok(s->audio);
+	m->audio_off = s->o->no_audio || s->o->screenshot;
 	m->stage = s->src.kind == SRC_COUPLE ? att_couple_stage(s->src.couple) : NULL;
 	m->notice = s->notice;
 	s->trace_n = att_engine_breath_trace(s->engine, 0, s->trace_a, s->trace_cap);

@@ -609,8 +609,11 @@ static void draw_status(struct att_view *v, const struct att_view_model *m, int 
 	if (strstr(mid, "\xe2\x80\x94"))
 		qc = C_TEXT; /* a problem to act on: brighter, never red */
 	clock_str(m->t, clk, sizeof clk);
-	snprintf(right, sizeof right, "%s%s   %s   %s", m->audio_ok ? "" : "no sound",
-	         m->audio_ok ? (m->muted ? "sound off" : "sound on") : "", clk,
+	snprintf(right, sizeof right, "%s   %s   %s",
+	         m->audio_ok ? (m->muted ? "muted" : "sound on")
+	         : m->audio_off ? "sound off"
+	                        : "no sound card",
+	         clk,
 	         m->recording > 0    ? "\xe2\x97\x8f recording"
 	         : m->recording == 0 ? "\xe2\x97\x8b not recording"
 	                             : "recording n/a");
@@ -772,8 +775,11 @@ static void draw_centre(struct att_view *v, const struct att_view_model *m, int 
 		text(v, F_MED, m->match_smooth >= MATCHED ? C_GREEN : C_DIM, cx,
 		     cy + leaf_r + leaf_size + h * 0.015, CENTRE, buf);
 
-	if (m->stage)
-		text(v, F_SMALL, C_DIM, w * 0.02, top + h - line_h(v, F_SMALL) * 1.3, LEFT, m->stage);
+	if (m->stage) {
+		char st[96];
+		snprintf(st, sizeof st, "generated couple: %s", m->stage);
+		text(v, F_SMALL, C_DIM, w * 0.02, top + h - line_h(v, F_SMALL) * 1.3, LEFT, st);
+	}
 	if (m->notice) {
 		double nh = line_h(v, F_MED) * 1.5;
 		double ny = cy + leaf_r + leaf_size + h * 0.015 - (nh - line_h(v, F_MED)) / 2.0;

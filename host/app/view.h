@@ -54,6 +54,7 @@ struct att_view_model {
 	int ended;                       /* a file source has played to its end */
 	int recording;                   /* -1 not available in this build, 0 off, 1 on */
 	int muted, audio_ok;
+	int audio_off;                   /* sound switched off on purpose (--no-audio), not missing */
 	const char *stage;               /* what a generated couple is doing, or NULL */
 	const char *notice;              /* a transient message, or NULL */
 	/* therapist strip */

@@ -383,21 +383,33 @@ int att_serial_handshake(struct att_serial_port *p, struct att_decoder *dec, con
                          void (*on_sample)(void *user, const struct att_wire_sample *s),
                          void *user)
 {
+	static const uint8_t delimiter = ATT_WIRE_DELIMITER;
 	const int64_t t0 = mono_ms();
 	const int64_t deadline = t0 + (reset_wait_ms > 0 ? reset_wait_ms : 0) + 1000;
 	int64_t next_identify = t0;
-	struct att_decoder_stats before, after;
+	struct att_decoder *hs = NULL;
+	struct att_decoder_stats st;
 	uint64_t bytes = 0;
 	uint8_t buf[512];
+	int err = att_decoder_new(&hs);
 
-	att_decoder_stats(dec, &before);
+	if (err != ATT_OK) {
+		say(why, why_len, "out of memory");
+		return err;
+	}
+	/* An idle device answers identify at a frame boundary, but a decoder fresh from a reset
+	 * skips everything up to the first delimiter, i.e. the whole answer (then we would wait for
+	 * the next identify). The handshake's own decoder takes the first byte as a frame start; the
+	 * damage it may see (we flushed in the middle of a frame) stays in its counters. */
+	att_decoder_feed(hs, &delimiter, 1, &(size_t){0}, &(struct att_wire_frame){0});
 	while (mono_ms() < deadline && !(stop && atomic_load(stop))) {
-		int n, err;
+		int n;
 		size_t off = 0;
 		if (mono_ms() >= next_identify) {
 			err = att_serial_send_command(p, ATT_CMD_IDENTIFY, 0);
 			if (err == ATT_ERR_DISCONNECTED || err == ATT_ERR_IO) {
 				say(why, why_len, "%s went away while attune was asking who it is", path);
+				att_decoder_free(hs);
 				return err;
 			}
 			/* a device still in its bootloader may not take it; we ask again */
@@ -406,29 +418,35 @@ int att_serial_handshake(struct att_serial_port *p, struct att_decoder *dec, con
 		n = att_serial_port_read(p, buf, sizeof buf, 50);
 		if (n < 0) {
 			say(why, why_len, "%s went away while attune was asking who it is", path);
+			att_decoder_free(hs);
 			return n;
 		}
 		bytes += (uint64_t)n;
 		while (off < (size_t)n) {
 			struct att_wire_frame f;
 			size_t used = 0;
-			enum att_decode_result r = att_decoder_feed(dec, buf + off, (size_t)n - off, &used, &f);
+			enum att_decode_result r = att_decoder_feed(hs, buf + off, (size_t)n - off, &used, &f);
 			off += used;
 			if (r == ATT_DECODE_VALID && f.type == ATT_WIRE_INFO) {
 				*info = f.u.info;
+				att_decoder_free(hs);
+				/* the caller's decoder goes on exactly after the info frame */
+				att_decoder_reset(dec);
+				feed_rest(dec, &delimiter, 0, 1, NULL, NULL);
 				feed_rest(dec, buf, off, (size_t)n, on_sample, user);
 				return ATT_OK;
 			}
 			if (r == ATT_DECODE_VALID && f.type == ATT_WIRE_SAMPLE && on_sample)
 				on_sample(user, &f.u.sample);
 			if (r == ATT_DECODE_INVALID) {
-				att_decoder_stats(dec, &after);
-				if (after.version_errors > before.version_errors) {
+				att_decoder_stats(hs, &st);
+				if (st.version_errors > 0) {
 					say(why, why_len, "%s runs attune firmware speaking protocol version "
 					                  "%u, this attune speaks version %u: flash this "
 					                  "release's firmware (cd firmware && make flash "
 					                  "PORT=%s)",
-					    path, after.last_foreign_version, ATT_WIRE_VERSION, path);
+					    path, st.last_foreign_version, ATT_WIRE_VERSION, path);
+					att_decoder_free(hs);
 					return ATT_ERR_VERSION;
 				}
 			}
@@ -436,6 +454,7 @@ int att_serial_handshake(struct att_serial_port *p, struct att_decoder *dec, con
 				break;
 		}
 	}
+	att_decoder_free(hs);
 	if (stop && atomic_load(stop)) {
 		say(why, why_len, "stopped while waiting for %s", path);
 		return ATT_ERR_TIMEOUT;

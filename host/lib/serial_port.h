@@ -75,7 +75,8 @@ int att_serial_send_command(struct att_serial_port *p, uint8_t command, uint16_t
  * *stop (may be NULL) is polled so another thread can cancel it. On ATT_OK *info holds the
  * device's info frame. ATT_ERR_VERSION (intact frames of another protocol version),
  * ATT_ERR_NOT_ATTUNE (no answer, or bytes that are not attune frames), ATT_ERR_DISCONNECTED,
- * ATT_ERR_IO, with one line in why naming path. dec is borrowed; the caller's thread.
+ * ATT_ERR_IO, with one line in why naming path. dec (borrowed) is reset and, on ATT_OK, has been
+ * fed the bytes that followed the info frame, so it goes on in step. The caller's thread.
  * Sample frames read meanwhile (a device still streaming after a reconnect) go to on_sample(user,
  * sample) when it is not NULL, else they are dropped. */
 int att_serial_handshake(struct att_serial_port *p, struct att_decoder *dec, const char *path,

@@ -236,7 +236,12 @@ static void fill_person(const struct person *p, struct att_person *ap)
 {
 	ap->breath = p->norm;
 	ap->phase_rad = p->est.phase_rad;
+	/* The detector needs two full breaths after settling; until it has a rate (or when it
+	 * loses it), the live phase's instantaneous frequency is the breathing rate, so a rate
+	 * shows as soon as the phase does. */
 	ap->breath_rate_bpm = att_breath_rate(p->breath);
+	if (!isfinite(ap->breath_rate_bpm) && isfinite(p->est.freq_hz))
+		ap->breath_rate_bpm = 60 * p->est.freq_hz;
 	ap->heart_rate_bpm = att_pulse_hr(p->pulse);
 	ap->rmssd_ms = att_pulse_rmssd(p->pulse);
 	ap->breaths = p->breaths_before + att_breath_count(p->breath);

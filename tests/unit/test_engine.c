@@ -93,13 +93,18 @@ static void switch_shows_within_8_s_both_ways(void)
 	if (start(&r, ATT_COUPLE_SWITCH, 0))
 		return;
 	struct att_snapshot s;
-	double first_match = NAN, first_drop = NAN, t_settled = NAN;
+	double first_match = NAN, first_drop = NAN, t_settled = NAN, t_rate = NAN;
+	int rate_missing = 0;
 	int anti_high = 0, together_low = 0, together_n = 0, anti_n = 0;
 	for (long i = 0; i < (long)(180 * RATE); i++) {
 		if (!step(&r, &s, 0))
 			continue;
 		if (isnan(t_settled) && isfinite(s.match))
 			t_settled = s.t;
+		if (isnan(t_rate) && isfinite(s.a.breath_rate_bpm) && isfinite(s.b.breath_rate_bpm))
+			t_rate = s.t;
+		if (isfinite(s.match)) /* once the phase shows, so do both rates */
+			rate_missing += !(isfinite(s.a.breath_rate_bpm) && isfinite(s.b.breath_rate_bpm));
 		if (s.t >= 30 && s.t < 60) {
 			anti_n++;
 			anti_high += !(s.match < 0.3);
@@ -113,9 +118,12 @@ static void switch_shows_within_8_s_both_ways(void)
 		if (s.t >= 120 && isnan(first_drop) && s.match < 0.3)
 			first_drop = s.t;
 	}
-	fprintf(stderr, "  switch: settled at %.1f s, match >= 0.7 at %.1f s, < 0.3 at %.1f s\n",
-	        t_settled, first_match, first_drop);
+	fprintf(stderr, "  switch: settled at %.1f s, rates at %.1f s, match >= 0.7 at %.1f s, "
+	                "< 0.3 at %.1f s\n",
+	        t_settled, t_rate, first_match, first_drop);
 	CHECK(t_settled <= 30);
+	CHECK(t_rate <= 15);
+	CHECK(rate_missing == 0);
 	CHECK(anti_n > 250 && anti_high <= anti_n / 20);
 	CHECK(first_match >= 60 && first_match <= 68);
 	CHECK(together_n > 450 && together_low <= together_n / 20);

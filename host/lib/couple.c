@@ -24,6 +24,7 @@ struct person {
 	double amp;          /* breath depth, volts peak to peak */
 	double baseline;     /* volts, wanders slowly */
 	double wander[3];    /* phases of the slow wanders (rate, depth, baseline) */
+	double breath_factor; /* this breath's length relative to the person's rate */
 };
 
 struct att_couple {
@@ -76,12 +77,13 @@ int att_couple_new(const struct att_couple_cfg *cfg, struct att_couple **out)
 		p->baseline = i == 0 ? 2.5 : 2.4;
 		p->heart_hz = (i == 0 ? 68.0 : 61.0) / 60.0;
 		p->beat = uniform(c);
+		p->breath_factor = 1.0;
 	}
 	/* Resting rates differ so that people left alone do not lock by accident. */
 	c->p[0].own_hz = 14.0 / 60.0;
 	c->p[1].own_hz = 10.5 / 60.0;
 	if (cfg->script == ATT_COUPLE_ANTI_PHASE || cfg->script == ATT_COUPLE_SWITCH)
-		c->p[1].phase = 0.5;
+		c->p[1].phase = -0.5;
 	*out = c;
 	return ATT_OK;
 }
@@ -166,7 +168,8 @@ void att_couple_next(struct att_couple *c, float volts[4])
 		double breath = breath_shape(p->phase);
 		/* Slow wanders (minutes) of rate, depth and baseline make the signal realistic without
 		 * hiding the truth. */
-		double rate = own[i] * (1.0 + 0.04 * sin(TWO_PI * (slow / 1.7 + p->wander[0])));
+		double rate = own[i] * p->breath_factor *
+		              (1.0 + 0.04 * sin(TWO_PI * (slow / 1.7 + p->wander[0])));
 		double depth = p->amp * (1.0 + 0.2 * sin(TWO_PI * (slow / 1.3 + p->wander[1])));
 		double base = p->baseline + 0.25 * sin(TWO_PI * (slow / 2.3 + p->wander[2]));
 		double resp = base + depth * (breath - 0.5) + 0.02 * gaussian(c);
@@ -179,11 +182,13 @@ void att_couple_next(struct att_couple *c, float volts[4])
 
 		if (c->cfg.script == ATT_COUPLE_STORY)
 			rate += pull[i] * sin(TWO_PI * (c->pacer - p->phase)) / TWO_PI;
-		if (i == 1 && c->cfg.script != ATT_COUPLE_STORY &&
-		    c->cfg.script != ATT_COUPLE_INDEPENDENT)
-			rate = own[0] * (1.0 + 0.04 * sin(TWO_PI * (slow / 1.7 + c->p[0].wander[0])));
+		double before = p->phase;
 		p->phase += rate * dt;
 		p->beat += hr * dt;
+		/* No two breaths are alike: each new breath draws its own length (about 8 % spread,
+		 * within the 5-20 % breath-to-breath variability of people at rest). */
+		if (floor(p->phase) != floor(before))
+			p->breath_factor = fmin(1.25, fmax(0.8, 1.0 + 0.08 * gaussian(c)));
 	}
 	c->pacer += PACER_HZ * dt;
 	c->t += dt;
@@ -194,8 +199,10 @@ void att_couple_next(struct att_couple *c, float volts[4])
 		c->p[1].phase = c->p[0].phase - offset;
 		c->stage = offset == 0.0 ? "breathing together" : "breathing in turns";
 	} else if (c->cfg.script == ATT_COUPLE_IN_PHASE) {
+		c->p[1].phase = c->p[0].phase;
 		c->stage = "breathing together";
 	} else if (c->cfg.script == ATT_COUPLE_ANTI_PHASE) {
+		c->p[1].phase = c->p[0].phase - 0.5;
 		c->stage = "breathing in turns";
 	}
 }

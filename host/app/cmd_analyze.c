@@ -254,8 +254,11 @@ int att_cmd_analyze(int argc, char **argv)
 		}
 	} else {
 		print_summary(path, an);
-		if (fflush(stdout))
+		if (fflush(stdout) || ferror(stdout)) {
+			fprintf(stderr, "attune analyze: cannot write the summary to stdout: %s\n",
+			        strerror(errno));
 			rc = 1;
+		}
 	}
 	att_analysis_free(an);
 	return rc;

@@ -170,6 +170,15 @@ def synthetic(tmp):
     rc, out, err = run(good, "--timeline-csv", os.path.join(tmp, "no", "such", "dir.csv"))
     check(rc == 1 and one_line(err) and "cannot write" in err, f"unwritable timeline: {rc} {err!r}")
 
+    # a full disk on stdout is an error, said in one line
+    if os.path.exists("/dev/full"):
+        for args in ((good,), (good, "--json")):
+            with open("/dev/full", "w") as full:
+                p = subprocess.run([EXE, "analyze", *args], stdout=full, stderr=subprocess.PIPE,
+                                   text=True, timeout=120)
+            check(p.returncode == 1 and one_line(p.stderr) and "cannot write" in p.stderr,
+                  f"stdout on a full disk {args[1:]}: {p.returncode} {p.stderr!r}")
+
     # human summary
     rc, out, err = run(good)
     check(rc == 0 and "A leads by 0.5 s" in out and "15.0 breaths/min" in out and "72 bpm" in out

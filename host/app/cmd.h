@@ -3,6 +3,8 @@
 #ifndef ATT_CMD_H
 #define ATT_CMD_H
 
+#include <stddef.h>
+
 struct att_cmd {
 	const char *name;
 	const char *summary;
@@ -15,6 +17,20 @@ int att_cmd_replay(int argc, char **argv);
 int att_cmd_analyze(int argc, char **argv);
 /* The live session shared by live and demo (demo = 1: the generated story by default). */
 int att_live_main(int argc, char **argv, int demo);
+/* attune demo's simulated board (cmd_demo.c): attune-simboard as a child on a private link
+ * (/tmp/attune-demo-PID). start blocks until the board announced its link (at most 10 s); one
+ * line in why on failure. stop ends and reaps it and removes the link; NULL is a no-op. Main
+ * thread only. */
+struct att_demo_board;
+struct att_demo_board_cfg {
+	const char *script; /* generated couple (story, in-phase, ...); NULL = story */
+	const char *input;  /* a CSV recording played in a loop instead (borrowed for the call) */
+	unsigned seed;
+};
+int att_demo_board_start(const struct att_demo_board_cfg *cfg, struct att_demo_board **out,
+                         char *why, size_t why_len);
+const char *att_demo_board_link(const struct att_demo_board *b);
+void att_demo_board_stop(struct att_demo_board *b);
 int att_cmd_recover(int argc, char **argv);
 int att_cmd_record(int argc, char **argv);
 int att_cmd_ports(int argc, char **argv);

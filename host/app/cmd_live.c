@@ -69,6 +69,7 @@ struct src {
 	struct att_couple *couple;
 	struct att_recording *rec;
 	struct att_source *dev;            /* a device or the simulated board (source.h) */
+	struct att_demo_board *board;      /* attune demo: the simulated board behind dev */
 	struct att_source_status st;       /* the device's latest status */
 	struct att_sample buf[DEV_CHUNK];  /* read from the device, not yet pulled */
 	size_t buf_n, buf_i;
@@ -133,7 +134,8 @@ static int src_pull(struct src *s, double t, struct pulled *p)
 
 static void src_close(struct src *s)
 {
-	att_source_free(s->dev);
+	att_source_free(s->dev); /* first: it says stop to the board while the board still runs */
+	att_demo_board_stop(s->board);
 	att_couple_free(s->couple);
 	att_recording_free(s->rec);
 }
@@ -1082,11 +1084,53 @@ static int run_headless(struct session *s)
 	return s->io_failed ? 1 : 0;
 }
 
+/* attune demo: the couple (or --input CSV) through the real firmware in the simulated board,
+ * opened like any device. Returns ATT_OK with the source set up, or an error with one line in
+ * why, having left nothing running. */
+static int open_demo_board(struct session *s, char *why, size_t len)
+{
+	struct opts *o = s->o;
+	char reason[300];
+	int rc;
+
+	rc = att_demo_board_start(&(struct att_demo_board_cfg){.script = o->input ? NULL
+	                                                                          : scripts[o->script].name,
+	                                                       .input = o->input,
+	                                                       .seed = o->seed},
+	                          &s->src.board, why, len);
+	if (rc != ATT_OK)
+		return rc;
+	rc = att_source_open_serial(&(struct att_serial_cfg){.path = att_demo_board_link(s->src.board),
+	                                                     .rate_hz = o->rate_set ? (unsigned)o->rate : 0,
+	                                                     .reset_wait_ms = -1},
+	                            &s->src.dev, reason, sizeof reason);
+	if (rc != ATT_OK) {
+		snprintf(why, len, "%s", reason);
+		att_demo_board_stop(s->src.board);
+		s->src.board = NULL;
+		return rc;
+	}
+	att_source_status(s->src.dev, &s->src.st);
+	s->src.kind = SRC_DEVICE;
+	s->src.rate = s->src.st.rate_hz;
+	snprintf(s->src.name, sizeof s->src.name, "simulated board");
+	return ATT_OK;
+}
+
 static int open_source(struct session *s, char *why, size_t len)
 {
 	struct opts *o = s->o;
+	char fallback[300];
 	int rc;
 
+	fallback[0] = 0;
+	/* The board runs in real time; another --speed plays in-process (as fast as asked). */
+	if (o->demo == 1 && !o->port && o->speed == 1.0) {
+		if (open_demo_board(s, fallback, sizeof fallback) == ATT_OK)
+			return ATT_OK;
+		fprintf(stderr, "attune: no simulated board (%s); playing the %s in-process\n", fallback,
+		        o->input ? "recording" : "generated couple");
+	}
 	if (o->port) {
 		rc = att_source_open_serial(&(struct att_serial_cfg){.path = o->port,
 		                                                     .rate_hz = o->rate_set ? (unsigned)o->rate : 0,
@@ -1115,12 +1159,14 @@ static int open_source(struct session *s, char *why, size_t len)
 		}
 		s->src.kind = SRC_FILE;
 		s->src.rate = s->src.rec->rate_hz;
-		snprintf(s->src.name, sizeof s->src.name, "%s", o->input);
+		snprintf(s->src.name, sizeof s->src.name, "%s%s", o->input,
+		         fallback[0] ? " (in-process: no simulated board)" : "");
 		return ATT_OK;
 	}
 	s->src.kind = SRC_COUPLE;
 	s->src.rate = o->rate;
-	snprintf(s->src.name, sizeof s->src.name, "%s", scripts[o->script].label);
+	snprintf(s->src.name, sizeof s->src.name, "%s%s", scripts[o->script].label,
+	         fallback[0] ? " (in-process: no simulated board)" : "");
 	rc = att_couple_new(&(struct att_couple_cfg){.rate_hz = o->rate,
 	                                             .script = scripts[o->script].script,
 	                                             .seed = o->seed},

@@ -72,7 +72,6 @@ static const char *state_text(enum att_source_state s)
 	switch (s) {
 	case ATT_SOURCE_CONNECTING: return "connecting";
 	case ATT_SOURCE_STREAMING: return "streaming";
-	case ATT_SOURCE_RECONNECTING: return "disconnected, reconnecting";
 	default: return "idle";
 	}
 }
@@ -172,7 +171,10 @@ int att_cmd_record(int argc, char **argv)
 
 		att_source_status(src, &st);
 		if (st.state != shown && st.state != ATT_SOURCE_CONNECTING) {
-			if (shown != ATT_SOURCE_IDLE || st.state != ATT_SOURCE_STREAMING)
+			if (st.state == ATT_SOURCE_RECONNECTING)
+				fprintf(stderr, "attune record: %s: lost the device; reconnecting (%s)\n",
+				        port, att_strerror(st.error ? st.error : ATT_ERR_DISCONNECTED));
+			else if (shown != ATT_SOURCE_IDLE || st.state != ATT_SOURCE_STREAMING)
 				fprintf(stderr, "attune record: %s: %s\n", port, state_text(st.state));
 			shown = st.state;
 		}

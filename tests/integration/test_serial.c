@@ -998,7 +998,7 @@ static void case_record_gap(const char *name, const char **env)
 	                "--duration", "10", "--output", base, (const char *)NULL);
 	printf("%s: exit %d\nstdout: %sstderr: %s", name, rc, out, err);
 	CHECK(rc == 0);
-	CHECK(strstr(err, "disconnected, reconnecting") != NULL);
+	CHECK(strstr(err, "lost the device; reconnecting (") != NULL);
 	CHECK(strstr(err, "attune record: gap of ") != NULL);
 	CHECK(strstr(out, "lost in 1 gaps") != NULL && strstr(out, "1 reconnects") != NULL);
 	snprintf(path, sizeof path, "%s.csv", base);

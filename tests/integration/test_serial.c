@@ -9,6 +9,7 @@
  *   restart    the board restarts (new simulator at the same path), real time: counters go on
  *              forward, the gap is what the wall clock says
  *   overflow   500 Hz with command load: firmware drops, host reports them, nothing hangs
+ *   overrun    a consumer that does not drain: ring overruns counted, shown as a counter jump
  *   libserialport  attune record through the libserialport backend (LD_PRELOAD pty shim)
  *   record     attune record writes NAME.csv in the contract; Ctrl-C keeps the files
  *   errors     missing port, /dev/null, a silent pty, another protocol version, a busy port,
@@ -748,6 +749,52 @@ static void case_overflow(void)
 	unlink(b.stats);
 }
 
+/* ---- overrun: a consumer that does not drain ---- */
+
+/* A small ring and a consumer asleep for 1 s while the board runs flat out: what did not fit is
+ * counted as overruns (never hidden, never counted as device losses), and what was delivered
+ * shows the hole as a counter jump of exactly that size. */
+static void case_overrun(void)
+{
+	char link[256], why[512];
+	struct board b;
+	struct att_source *src = NULL;
+	struct att_source_status st;
+	struct att_serial_cfg cfg = {.reset_wait_ms = -1, .ring_capacity = 256};
+	struct capture cap;
+	uint64_t jumps = 0;
+	int err;
+
+	link_path(link, sizeof link, "overrun");
+	CHECK(start_board(&b, link, "overrun", "--speed", "0", (const char *)NULL) == 0);
+	cfg.path = link;
+	err = att_source_open_serial(&cfg, &src, why, sizeof why);
+	CHECK(err == ATT_OK);
+	if (!src) {
+		stop_board(&b, 1, 5);
+		return;
+	}
+	CHECK(capture_init(&cap, 40000) == 0);
+	CHECK(att_source_start(src) == ATT_OK);
+	nap(1.0);
+	drain(src, &cap, 20000, 10.0, NULL, NULL);
+	att_source_status(src, &st);
+	for (size_t k = 1; k < cap.n; k++)
+		jumps += cap.s[k].counter - cap.s[k - 1].counter - 1u;
+	printf("overrun: %zu samples delivered, %llu overruns, counter jumps %llu, lost %llu\n",
+	       cap.n, (unsigned long long)st.overruns, (unsigned long long)jumps,
+	       (unsigned long long)st.samples_lost);
+	CHECK(st.overruns > 0);
+	CHECK(st.samples_lost == 0);
+	/* the last overrun may still be in flight into the ring: the ring refuses the newest */
+	CHECK(jumps <= st.overruns && jumps + 256 >= st.overruns);
+	CHECK(cap.n >= 20000);
+	att_source_free(src);
+	free(cap.s);
+	CHECK(stop_board(&b, 1, 5) == 0);
+	unlink(b.stats);
+}
+
 /* ---- attune record (auto and libserialport backends) ---- */
 
 /* Runs attune with args (NULL-terminated), extra environment entries env (NULL-terminated, may be
@@ -1332,6 +1379,8 @@ int main(int argc, char **argv)
 		case_overflow();
 	else if (!strcmp(which, "record"))
 		case_record();
+	else if (!strcmp(which, "overrun"))
+		case_overrun();
 	else if (!strcmp(which, "libserialport"))
 		case_libserialport();
 	else if (!strcmp(which, "errors"))

@@ -1,6 +1,10 @@
 /* Sentences for enum att_err: each says what went wrong and, where possible, what to do. */
 #include "err.h"
 
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+
 const char *att_strerror(int err)
 {
 	switch ((enum att_err)err) {
@@ -29,4 +33,31 @@ const char *att_strerror(int err)
 	case ATT_ERR_DEVICE: return "the device refused the command";
 	}
 	return "unknown error";
+}
+
+int att_fail(char *why, size_t why_len, int err, const char *fmt, ...)
+{
+	if (why && why_len) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(why, why_len, fmt, ap);
+		va_end(ap);
+	}
+	return err;
+}
+
+int att_err_from_errno(int errno_value)
+{
+	switch (errno_value) {
+	case ENOSPC:
+	case EDQUOT:
+	case EFBIG:
+		return ATT_ERR_DISK_FULL;
+	case EACCES:
+	case EPERM:
+	case EROFS:
+		return ATT_ERR_PERMISSION;
+	default:
+		return ATT_ERR_IO;
+	}
 }

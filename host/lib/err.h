@@ -4,6 +4,8 @@
 #ifndef ATT_ERR_H
 #define ATT_ERR_H
 
+#include <stddef.h>
+
 enum att_err {
 	ATT_OK = 0,
 	ATT_ERR_ARG = -1,          /* a caller passed an invalid argument */
@@ -27,5 +29,13 @@ enum att_err {
 /* A sentence a user can act on, for any value (unknown codes get a generic sentence).
  * Returns a static string; any thread. */
 const char *att_strerror(int err);
+
+/* Writes a one-line reason (printf format) into why (if why and why_len) and returns err, so a
+ * failing function can `return att_fail(why, why_len, ATT_ERR_..., "...", ...)`. Any thread. */
+int att_fail(char *why, size_t why_len, int err, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* The att_err for a failed file operation's errno: full disk, permission, or plain I/O. */
+int att_err_from_errno(int errno_value);
 
 #endif

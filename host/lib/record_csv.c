@@ -10,26 +10,6 @@
 #include <string.h>
 #include <unistd.h>
 
-static int fail(char *why, size_t why_len, int err, const char *fmt, ...)
-{
-	if (why && why_len) {
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(why, why_len, fmt, ap);
-		va_end(ap);
-	}
-	return err;
-}
-
-static int errno_err(int e)
-{
-	if (e == ENOSPC || e == EDQUOT || e == EFBIG)
-		return ATT_ERR_DISK_FULL;
-	if (e == EACCES || e == EPERM || e == EROFS)
-		return ATT_ERR_PERMISSION;
-	return ATT_ERR_IO;
-}
-
 size_t att_record_window_at(const struct att_analysis *an, double t)
 {
 	size_t lo = 0, hi;
@@ -57,32 +37,32 @@ int att_atomic_write(const char *path, int (*write)(FILE *f, void *user), void *
 	int e;
 
 	if (!path || !write)
-		return fail(why, why_len, ATT_ERR_ARG, "att_atomic_write: missing argument");
+		return att_fail(why, why_len, ATT_ERR_ARG, "att_atomic_write: missing argument");
 	if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp)
-		return fail(why, why_len, ATT_ERR_ARG, "path too long: %s", path);
+		return att_fail(why, why_len, ATT_ERR_ARG, "path too long: %s", path);
 	f = fopen(tmp, "w");
 	if (!f)
-		return fail(why, why_len, errno_err(errno), "cannot write %s: %s", tmp,
+		return att_fail(why, why_len, att_err_from_errno(errno), "cannot write %s: %s", tmp,
 		            strerror(errno));
 	errno = 0;
 	e = write(f, user);
 	if (!e && (fflush(f) != 0 || ferror(f)))
-		e = errno_err(errno);
+		e = att_err_from_errno(errno);
 	if (!e && fsync(fileno(f)) != 0)
-		e = errno_err(errno);
+		e = att_err_from_errno(errno);
 	if (fclose(f) != 0 && !e)
-		e = errno_err(errno);
+		e = att_err_from_errno(errno);
 	if (e) {
 		int saved = errno;
 		unlink(tmp);
 		if (e == ATT_ERR_DISK_FULL)
-			return fail(why, why_len, e, "writing %s failed: no space left on the disk", tmp);
-		return fail(why, why_len, e, "writing %s failed: %s", tmp,
+			return att_fail(why, why_len, e, "writing %s failed: no space left on the disk", tmp);
+		return att_fail(why, why_len, e, "writing %s failed: %s", tmp,
 		            saved ? strerror(saved) : att_strerror(e));
 	}
 	if (rename(tmp, path) != 0) {
-		e = errno_err(errno);
-		fail(why, why_len, e, "cannot rename %s to %s: %s", tmp, path, strerror(errno));
+		e = att_err_from_errno(errno);
+		att_fail(why, why_len, e, "cannot rename %s to %s: %s", tmp, path, strerror(errno));
 		unlink(tmp);
 		return e;
 	}
@@ -118,7 +98,7 @@ static int write_csv(FILE *f, void *user)
 		double t = (double)k / g->rate_hz;
 		if (fprintf(f, "%.6f,%u,%u,%u,%u,%u", t, g->ch[0][k], g->ch[1][k], g->ch[2][k],
 		            g->ch[3][k], g->filled[k]) < 0)
-			return errno_err(errno);
+			return att_err_from_errno(errno);
 		if (an) {
 			const struct att_analysis_window *w = &an->timeline[att_record_window_at(an, t)];
 			put_value(f, w->match);
@@ -130,7 +110,7 @@ static int write_csv(FILE *f, void *user)
 			put_value(f, w->b_heart_rate_bpm);
 		}
 		if (fputc('\n', f) == EOF)
-			return errno_err(errno);
+			return att_err_from_errno(errno);
 	}
 	return ATT_OK;
 }
@@ -140,7 +120,7 @@ int att_csv_write(const char *path, const struct att_grid *g, const struct att_a
 {
 	struct csv_job j = {g, an};
 	if (!path || !g)
-		return fail(why, why_len, ATT_ERR_ARG, "att_csv_write: missing argument");
+		return att_fail(why, why_len, ATT_ERR_ARG, "att_csv_write: missing argument");
 	return att_atomic_write(path, write_csv, &j, why, why_len);
 }
 
@@ -156,12 +136,12 @@ static int write_rec(FILE *f, void *user)
 	fputc('\n', f);
 	for (size_t k = 0; k < rec->n; k++) {
 		if (fprintf(f, "%.6f", rec->t0 + (double)k / rec->rate_hz) < 0)
-			return errno_err(errno);
+			return att_err_from_errno(errno);
 		for (int c = 0; c < 4; c++)
 			if (rec->ch[c])
 				fprintf(f, ",%.9g", rec->ch[c][k]);
 		if (fputc('\n', f) == EOF)
-			return errno_err(errno);
+			return att_err_from_errno(errno);
 	}
 	return ATT_OK;
 }
@@ -170,6 +150,6 @@ int att_csv_write_recording(const char *path, const struct att_recording *rec, c
                             size_t why_len)
 {
 	if (!path || !rec || !(rec->rate_hz > 0))
-		return fail(why, why_len, ATT_ERR_ARG, "att_csv_write_recording: missing argument");
+		return att_fail(why, why_len, ATT_ERR_ARG, "att_csv_write_recording: missing argument");
 	return att_atomic_write(path, write_rec, (void *)(uintptr_t)rec, why, why_len);
 }

@@ -23,26 +23,6 @@ static const char *const raw_labels[ATT_WIRE_CHANNELS] = {"Resp A", "PPG A", "Re
 #define DER_DIG_MIN (-32768)
 #define DER_DIG_MAX 32767
 
-static int fail(char *why, size_t why_len, int err, const char *fmt, ...)
-{
-	if (why && why_len) {
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(why, why_len, fmt, ap);
-		va_end(ap);
-	}
-	return err;
-}
-
-static int errno_err(int e)
-{
-	if (e == ENOSPC || e == EDQUOT || e == EFBIG)
-		return ATT_ERR_DISK_FULL;
-	if (e == EACCES || e == EPERM || e == EROFS)
-		return ATT_ERR_PERMISSION;
-	return ATT_ERR_IO;
-}
-
 /* Physical value of the lowest digital code of a derived channel: one step of the scale below
  * lo, so "not computed" never reads back as a valid value. */
 static void derived_range(const struct att_edf_derived_signal *d, double *pmin, double *pmax)
@@ -198,15 +178,15 @@ int att_edf_write(const char *path, const struct att_session *s, const struct at
 	int h, e = ATT_OK, fd;
 
 	if (!path || !s || !g)
-		return fail(why, why_len, ATT_ERR_ARG, "att_edf_write: missing argument");
+		return att_fail(why, why_len, ATT_ERR_ARG, "att_edf_write: missing argument");
 	if (!g->n)
-		return fail(why, why_len, ATT_ERR_NO_DATA, "%s: the session holds no samples", path);
+		return att_fail(why, why_len, ATT_ERR_NO_DATA, "%s: the session holds no samples", path);
 	if (derived && derived->n_signals > ATT_EDF_DERIVED_MAX)
-		return fail(why, why_len, ATT_ERR_ARG, "too many derived channels");
+		return att_fail(why, why_len, ATT_ERR_ARG, "too many derived channels");
 	if (s->info.adc_bits < 1 || s->info.adc_bits > 16 || s->info.rate_hz < 1)
-		return fail(why, why_len, ATT_ERR_ARG, "%s: implausible device info", path);
+		return att_fail(why, why_len, ATT_ERR_ARG, "%s: implausible device info", path);
 	if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp)
-		return fail(why, why_len, ATT_ERR_ARG, "path too long: %s", path);
+		return att_fail(why, why_len, ATT_ERR_ARG, "path too long: %s", path);
 	nsig_der = derived ? derived->n_signals : 0;
 	rate = s->info.rate_hz;
 	records = (g->n + rate - 1) / rate;
@@ -215,7 +195,7 @@ int att_edf_write(const char *path, const struct att_session *s, const struct at
 	/* EDFlib reports only "cannot open"; find out why with open(2) so the user learns it */
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
-		return fail(why, why_len, errno_err(errno), "cannot write %s: %s", tmp,
+		return att_fail(why, why_len, att_err_from_errno(errno), "cannot write %s: %s", tmp,
 		            strerror(errno));
 	close(fd);
 
@@ -223,10 +203,10 @@ int att_edf_write(const char *path, const struct att_session *s, const struct at
 	                           (int)(ATT_WIRE_CHANNELS + nsig_der));
 	if (h < 0) {
 		unlink(tmp);
-		return fail(why, why_len, ATT_ERR_IO, "EDFlib cannot create %s (error %d)", tmp, h);
+		return att_fail(why, why_len, ATT_ERR_IO, "EDFlib cannot create %s (error %d)", tmp, h);
 	}
 	if (set_header(h, s, derived)) {
-		e = fail(why, why_len, ATT_ERR_ARG, "EDFlib refused the header of %s", tmp);
+		e = att_fail(why, why_len, ATT_ERR_ARG, "EDFlib refused the header of %s", tmp);
 		goto out;
 	}
 	{
@@ -236,14 +216,14 @@ int att_edf_write(const char *path, const struct att_session *s, const struct at
 		if (nann > 64)
 			nann = 64;
 		if (edf_set_number_of_annotation_signals(h, nann)) {
-			e = fail(why, why_len, ATT_ERR_ARG, "EDFlib refused %d annotation signals",
+			e = att_fail(why, why_len, ATT_ERR_ARG, "EDFlib refused %d annotation signals",
 			         nann);
 			goto out;
 		}
 	}
 	buf = malloc((rate > 1 ? rate : 1) * sizeof *buf);
 	if (!buf) {
-		e = fail(why, why_len, ATT_ERR_NOMEM, "out of memory writing %s", path);
+		e = att_fail(why, why_len, ATT_ERR_NOMEM, "out of memory writing %s", path);
 		goto out;
 	}
 	for (size_t r = 0; r < records && !e; r++) {
@@ -254,14 +234,14 @@ int att_edf_write(const char *path, const struct att_session *s, const struct at
 				buf[i] = s->info.adc_bits >= 16 ? (short)((int)v - 32768) : (short)v;
 			}
 			if (edfwrite_digital_short_samples(h, buf))
-				e = fail(why, why_len, errno_err(errno), "writing %s failed: %s", tmp,
+				e = att_fail(why, why_len, att_err_from_errno(errno), "writing %s failed: %s", tmp,
 				         strerror(errno ? errno : EIO));
 		}
 		for (size_t k = 0; k < nsig_der && !e; k++) {
 			const struct att_edf_derived_signal *d = &derived->sig[k];
 			buf[0] = derived_code(d, r < derived->n ? d->v[r] : NAN);
 			if (edfwrite_digital_short_samples(h, buf))
-				e = fail(why, why_len, errno_err(errno), "writing %s failed: %s", tmp,
+				e = att_fail(why, why_len, att_err_from_errno(errno), "writing %s failed: %s", tmp,
 				         strerror(errno ? errno : EIO));
 		}
 	}
@@ -276,7 +256,7 @@ int att_edf_write(const char *path, const struct att_session *s, const struct at
 			dur = (long long)(g->events[i].value * 10000.0 / (double)rate + 0.5);
 		}
 		if (edfwrite_annotation_utf8(h, onset, dur, text))
-			e = fail(why, why_len, ATT_ERR_IO, "EDFlib refused an annotation in %s", tmp);
+			e = att_fail(why, why_len, ATT_ERR_IO, "EDFlib refused an annotation in %s", tmp);
 	}
 	if (!e && pad) {
 		char text[64];
@@ -284,13 +264,13 @@ int att_edf_write(const char *path, const struct att_session *s, const struct at
 		snprintf(text, sizeof text, "end padding %zu samples", pad);
 		if (edfwrite_annotation_utf8(h, onset, (long long)((double)pad * 10000.0 / (double)rate + 0.5),
 		                             text))
-			e = fail(why, why_len, ATT_ERR_IO, "EDFlib refused an annotation in %s", tmp);
+			e = att_fail(why, why_len, ATT_ERR_IO, "EDFlib refused an annotation in %s", tmp);
 	}
 out:
 	free(buf);
 	errno = 0;
 	if (edfclose_file(h) && !e)
-		e = fail(why, why_len, errno_err(errno ? errno : EIO), "finishing %s failed: %s",
+		e = att_fail(why, why_len, att_err_from_errno(errno ? errno : EIO), "finishing %s failed: %s",
 		         tmp, strerror(errno ? errno : EIO));
 	if (!e) {
 		/* EDFlib does not report every failed fwrite (a full disk can go unnoticed): read
@@ -300,7 +280,7 @@ out:
 		if (hc < 0 || chk->datarecords_in_file != (long long)records) {
 			struct statvfs vfs;
 			int full = statvfs(tmp, &vfs) == 0 && vfs.f_bavail == 0;
-			e = fail(why, why_len, full ? ATT_ERR_DISK_FULL : ATT_ERR_IO,
+			e = att_fail(why, why_len, full ? ATT_ERR_DISK_FULL : ATT_ERR_IO,
 			         "writing %s failed: the file came out incomplete%s", tmp,
 			         full ? " (no space left on the disk)" : " (disk full or I/O error?)");
 		}
@@ -311,13 +291,13 @@ out:
 	if (!e) {
 		fd = open(tmp, O_RDONLY | O_CLOEXEC);
 		if (fd < 0 || fsync(fd) != 0)
-			e = fail(why, why_len, errno_err(errno), "cannot sync %s: %s", tmp,
+			e = att_fail(why, why_len, att_err_from_errno(errno), "cannot sync %s: %s", tmp,
 			         strerror(errno));
 		if (fd >= 0)
 			close(fd);
 	}
 	if (!e && rename(tmp, path) != 0)
-		e = fail(why, why_len, errno_err(errno), "cannot rename %s to %s: %s", tmp, path,
+		e = att_fail(why, why_len, att_err_from_errno(errno), "cannot rename %s to %s: %s", tmp, path,
 		         strerror(errno));
 	if (e) {
 		unlink(tmp);
@@ -408,17 +388,17 @@ int att_edf_read(const char *path, struct att_recording **out, char *why, size_t
 	/* EDFlib says only "no such file" for every open failure: ask the system first */
 	f = fopen(path, "rb");
 	if (!f)
-		return fail(why, why_len, errno == EACCES ? ATT_ERR_PERMISSION : ATT_ERR_IO,
+		return att_fail(why, why_len, errno == EACCES ? ATT_ERR_PERMISSION : ATT_ERR_IO,
 		            "cannot open it: %s", strerror(errno));
 	fclose(f);
 	hdr = calloc(1, sizeof *hdr);
 	if (!hdr)
-		return fail(why, why_len, ATT_ERR_NOMEM, "out of memory");
+		return att_fail(why, why_len, ATT_ERR_NOMEM, "out of memory");
 	h = edfopen_file_readonly(path, hdr, EDFLIB_READ_ANNOTATIONS);
 	if (h < 0) {
 		int code = hdr->filetype;
 		free(hdr);
-		return fail(why, why_len, code == EDFLIB_MALLOC_ERROR ? ATT_ERR_NOMEM : ATT_ERR_FORMAT,
+		return att_fail(why, why_len, code == EDFLIB_MALLOC_ERROR ? ATT_ERR_NOMEM : ATT_ERR_FORMAT,
 		            "%s", edf_open_error(code));
 	}
 	for (int c = 0; c < 4; c++)
@@ -432,7 +412,7 @@ int att_edf_read(const char *path, struct att_recording **out, char *why, size_t
 		sig[3] = find_kind(hdr, "ppg", "pleth", sig, 0);
 	}
 	if (sig[0] < 0 || sig[2] < 0) {
-		e = fail(why, why_len, ATT_ERR_FORMAT,
+		e = att_fail(why, why_len, ATT_ERR_FORMAT,
 		         "needs two respiration signals (labelled \"Resp A\" and \"Resp B\")");
 		goto out;
 	}
@@ -445,7 +425,7 @@ int att_edf_read(const char *path, struct att_recording **out, char *why, size_t
 			n = p->smp_in_file;
 			spr = p->smp_in_datarecord;
 		} else if (p->smp_in_datarecord != spr) {
-			e = fail(why, why_len, ATT_ERR_FORMAT,
+			e = att_fail(why, why_len, ATT_ERR_FORMAT,
 			         "signal \"%s\" has another sample rate than \"%s\"; "
 			         "resample it to one rate first",
 			         p->label, hdr->signalparam[sig[0]].label);
@@ -465,19 +445,19 @@ int att_edf_read(const char *path, struct att_recording **out, char *why, size_t
 			n -= pad;
 	}
 	if (n <= 0 || spr <= 0 || hdr->datarecord_duration <= 0) {
-		e = fail(why, why_len, ATT_ERR_FORMAT, "the file holds no samples");
+		e = att_fail(why, why_len, ATT_ERR_FORMAT, "the file holds no samples");
 		goto out;
 	}
 	e = att_recording_new((double)spr * (double)EDFLIB_TIME_DIMENSION /
 	                              (double)hdr->datarecord_duration,
 	                      (size_t)n, mask, &rec);
 	if (e) {
-		fail(why, why_len, e, "%s", att_strerror(e));
+		att_fail(why, why_len, e, "%s", att_strerror(e));
 		goto out;
 	}
 	buf = malloc(65536 * sizeof *buf);
 	if (!buf) {
-		e = fail(why, why_len, ATT_ERR_NOMEM, "out of memory");
+		e = att_fail(why, why_len, ATT_ERR_NOMEM, "out of memory");
 		goto out;
 	}
 	for (int c = 0; c < 4 && !e; c++) {
@@ -489,7 +469,7 @@ int att_edf_read(const char *path, struct att_recording **out, char *why, size_t
 			int want = n - done > 65536 ? 65536 : (int)(n - done);
 			int got = edfread_digital_samples(h, sig[c], want, buf);
 			if (got <= 0) {
-				e = fail(why, why_len, ATT_ERR_FORMAT,
+				e = att_fail(why, why_len, ATT_ERR_FORMAT,
 				         "the file is shorter than its header says (truncated?)");
 				break;
 			}

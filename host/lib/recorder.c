@@ -61,17 +61,6 @@ struct att_recorder {
 	_Atomic uint64_t dropped;
 };
 
-static int fail(char *why, size_t why_len, int err, const char *fmt, ...)
-{
-	if (why && why_len) {
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(why, why_len, fmt, ap);
-		va_end(ap);
-	}
-	return err;
-}
-
 /* att_strerror() speaks of serial ports for ATT_ERR_PERMISSION; here it is always a file. */
 static const char *file_sentence(int e)
 {
@@ -153,22 +142,22 @@ int att_recorder_new(const struct att_recorder_cfg *cfg, struct att_recorder **o
 		return ATT_ERR_ARG;
 	*out = NULL;
 	if (!cfg || !cfg->base || !cfg->base[0])
-		return fail(why, why_len, ATT_ERR_ARG, "no session name given");
+		return att_fail(why, why_len, ATT_ERR_ARG, "no session name given");
 	if (cfg->info.rate_hz < ATT_WIRE_RATE_MIN || cfg->info.rate_hz > 1000u ||
 	    cfg->info.adc_bits < 1 || cfg->info.adc_bits > 16)
-		return fail(why, why_len, ATT_ERR_ARG,
+		return att_fail(why, why_len, ATT_ERR_ARG,
 		            "the device info is implausible (rate %u Hz, %u ADC bits)",
 		            cfg->info.rate_hz, cfg->info.adc_bits);
 	if (cfg->ring_capacity & (cfg->ring_capacity - 1))
-		return fail(why, why_len, ATT_ERR_ARG, "ring capacity must be a power of two");
+		return att_fail(why, why_len, ATT_ERR_ARG, "ring capacity must be a power of two");
 	r = calloc(1, sizeof *r);
 	if (!r)
-		return fail(why, why_len, ATT_ERR_NOMEM, "out of memory");
+		return att_fail(why, why_len, ATT_ERR_NOMEM, "out of memory");
 	if (snprintf(r->base, sizeof r->base, "%s", cfg->base) >= (int)sizeof r->base - 16 ||
 	    snprintf(r->raw_path, sizeof r->raw_path, "%s.attraw", cfg->base) >=
 	            (int)sizeof r->raw_path) {
 		free(r);
-		return fail(why, why_len, ATT_ERR_ARG, "session name too long");
+		return att_fail(why, why_len, ATT_ERR_ARG, "session name too long");
 	}
 	r->flush_ns = (cfg->flush_interval_s > 0 && cfg->flush_interval_s < 1.0
 	                       ? cfg->flush_interval_s
@@ -179,7 +168,7 @@ int att_recorder_new(const struct att_recorder_cfg *cfg, struct att_recorder **o
 	rc.capacity = cfg->ring_capacity ? cfg->ring_capacity : 16384u;
 	if ((e = att_ring_new(&rc, &r->ring))) {
 		free(r);
-		return fail(why, why_len, e, "cannot create the recorder's buffer: %s",
+		return att_fail(why, why_len, e, "cannot create the recorder's buffer: %s",
 		            att_strerror(e));
 	}
 	meta = cfg->meta;
@@ -192,16 +181,16 @@ int att_recorder_new(const struct att_recorder_cfg *cfg, struct att_recorder **o
 	wc.meta = &meta;
 	if ((e = att_raw_writer_new(&wc, &r->raw))) {
 		if (e == ATT_ERR_IO && errno == EEXIST)
-			fail(why, why_len, e, "%s already exists: choose another session name",
+			att_fail(why, why_len, e, "%s already exists: choose another session name",
 			     r->raw_path);
 		else if (e == ATT_ERR_IO && errno == ENOENT)
-			fail(why, why_len, e, "cannot create %s: the directory does not exist",
+			att_fail(why, why_len, e, "cannot create %s: the directory does not exist",
 			     r->raw_path);
 		else if (e == ATT_ERR_PERMISSION)
-			fail(why, why_len, e, "cannot record to %s: %s; choose a folder you can write to",
+			att_fail(why, why_len, e, "cannot record to %s: %s; choose a folder you can write to",
 			     r->raw_path, strerror(errno));
 		else
-			fail(why, why_len, e, "cannot record to %s: %s", r->raw_path,
+			att_fail(why, why_len, e, "cannot record to %s: %s", r->raw_path,
 			     file_sentence(e));
 		att_ring_free(r->ring);
 		free(r);
@@ -212,7 +201,7 @@ int att_recorder_new(const struct att_recorder_cfg *cfg, struct att_recorder **o
 		att_raw_writer_close(r->raw, 0);
 		att_ring_free(r->ring);
 		free(r);
-		return fail(why, why_len, ATT_ERR_NOMEM, "cannot start the recorder thread");
+		return att_fail(why, why_len, ATT_ERR_NOMEM, "cannot start the recorder thread");
 	}
 	r->thread_started = 1;
 	*out = r;
@@ -334,23 +323,23 @@ int att_recorder_stop(struct att_recorder *r, int export, struct att_export_repo
 	if (!r)
 		return ATT_ERR_ARG;
 	if (atomic_load(&r->stopped))
-		return fail(why, why_len, ATT_ERR_ARG, "the recorder was already stopped");
+		return att_fail(why, why_len, ATT_ERR_ARG, "the recorder was already stopped");
 	e = halt(r);
 	if (e)
-		fail(why, why_len, e, "recording to %s stopped: %s", r->raw_path, file_sentence(e));
+		att_fail(why, why_len, e, "recording to %s stopped: %s", r->raw_path, file_sentence(e));
 	if (!export)
 		return e;
 	/* rebuild from what is on disk: the same path as `attune recover`, and a check of it */
 	e2 = att_raw_read(r->raw_path, &s, NULL, rwhy, sizeof rwhy);
 	if (e2) {
 		if (!e)
-			fail(why, why_len, e2, "%s: %s", r->raw_path, rwhy);
+			att_fail(why, why_len, e2, "%s: %s", r->raw_path, rwhy);
 		return e ? e : e2;
 	}
 	if (!s->n_samples) {
 		att_session_free(s);
 		if (!e)
-			fail(why, why_len, ATT_ERR_NO_DATA,
+			att_fail(why, why_len, ATT_ERR_NO_DATA,
 			     "no samples were recorded; %s holds only the session header", r->raw_path);
 		return e ? e : ATT_ERR_NO_DATA;
 	}
@@ -514,14 +503,14 @@ int att_session_export(const struct att_session *s, const char *base,
 	if (report)
 		*report = rep;
 	if (!s || !base)
-		return fail(why, why_len, ATT_ERR_ARG, "att_session_export: missing argument");
+		return att_fail(why, why_len, ATT_ERR_ARG, "att_session_export: missing argument");
 	if (strlen(base) >= ATT_RECORDER_PATH_MAX)
-		return fail(why, why_len, ATT_ERR_ARG, "session name too long");
+		return att_fail(why, why_len, ATT_ERR_ARG, "session name too long");
 	e = att_grid_new(s, MAX_GAP_S, &g);
 	if (e == ATT_ERR_NO_DATA)
-		return fail(why, why_len, e, "the session holds no samples");
+		return att_fail(why, why_len, e, "the session holds no samples");
 	if (e)
-		return fail(why, why_len, e, "cannot lay out the session: %s", att_strerror(e));
+		return att_fail(why, why_len, e, "cannot lay out the session: %s", att_strerror(e));
 	rep.samples = s->n_samples;
 	rep.samples_filled = g->samples_filled;
 	for (size_t i = 0; i < g->n_events; i++)
@@ -530,7 +519,7 @@ int att_session_export(const struct att_session *s, const char *base,
 	seconds = (g->n + (size_t)g->rate_hz - 1) / (size_t)g->rate_hz;
 
 	if ((e = att_recording_new(g->rate_hz, g->n, 0xFu, &rec))) {
-		fail(why, why_len, e, "out of memory");
+		att_fail(why, why_len, e, "out of memory");
 		goto out;
 	}
 	for (unsigned c = 0; c < ATT_WIRE_CHANNELS; c++)
@@ -545,7 +534,7 @@ int att_session_export(const struct att_session *s, const char *base,
 	if (an && an->n_timeline) {
 		store = malloc(ATT_EDF_DERIVED_MAX * (seconds ? seconds : 1) * sizeof *store);
 		if (!store) {
-			e = fail(why, why_len, ATT_ERR_NOMEM, "out of memory");
+			e = att_fail(why, why_len, ATT_ERR_NOMEM, "out of memory");
 			goto out;
 		}
 		fill_derived(&der, an, seconds, store);
@@ -595,7 +584,7 @@ int att_recording_read_any(const char *path, struct att_recording **out, char *w
 		return ATT_ERR_ARG;
 	f = fopen(path, "rb");
 	if (!f)
-		return fail(why, why_len, errno == EACCES ? ATT_ERR_PERMISSION : ATT_ERR_IO,
+		return att_fail(why, why_len, errno == EACCES ? ATT_ERR_PERMISSION : ATT_ERR_IO,
 		            "cannot open it: %s", strerror(errno));
 	got = fread(head, 1, sizeof head, f);
 	fclose(f);
@@ -607,9 +596,9 @@ int att_recording_read_any(const char *path, struct att_recording **out, char *w
 		e = att_session_to_recording(s, out);
 		att_session_free(s);
 		if (e == ATT_ERR_NO_DATA)
-			return fail(why, why_len, e, "the raw capture holds no samples");
+			return att_fail(why, why_len, e, "the raw capture holds no samples");
 		if (e)
-			return fail(why, why_len, e, "%s", att_strerror(e));
+			return att_fail(why, why_len, e, "%s", att_strerror(e));
 		return ATT_OK;
 	}
 	if (got == 8 && !memcmp(head, "0       ", 8))

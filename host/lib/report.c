@@ -54,17 +54,6 @@ struct plot {
 	double v0, v1;      /* values shown */
 };
 
-static int fail(char *why, size_t len, int err, const char *fmt, ...)
-{
-	if (why && len) {
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(why, len, fmt, ap);
-		va_end(ap);
-	}
-	return err;
-}
-
 void att_report_png_size(double dpi, int *width, int *height)
 {
 	if (!(dpi > 0))
@@ -944,13 +933,6 @@ static void draw_page(cairo_t *cr, const struct att_recording *rec, const struct
 	footer(cr, info);
 }
 
-static int errno_err(int e)
-{
-	return e == EACCES || e == EPERM || e == EROFS ? ATT_ERR_PERMISSION :
-	       e == ENOSPC || e == EDQUOT               ? ATT_ERR_DISK_FULL :
-	                                                  ATT_ERR_IO;
-}
-
 int att_report_write(const struct att_report_cfg *cfg, const struct att_recording *rec,
                      const struct att_analysis *an, const struct att_report_info *info,
                      const char *path, char *why, size_t why_len)
@@ -958,12 +940,12 @@ int att_report_write(const struct att_report_cfg *cfg, const struct att_recordin
 	if (why && why_len)
 		why[0] = 0;
 	if (!cfg || !rec || !an || !info || !path || !*path || !(rec->rate_hz > 0))
-		return fail(why, why_len, ATT_ERR_ARG, "invalid arguments to the report");
+		return att_fail(why, why_len, ATT_ERR_ARG, "invalid arguments to the report");
 	double dpi = cfg->dpi > 0 ? cfg->dpi : 150;
 	if (cfg->format == ATT_REPORT_PNG && !(dpi >= 30 && dpi <= 600))
-		return fail(why, why_len, ATT_ERR_ARG, "dpi %g is outside 30-600", dpi);
+		return att_fail(why, why_len, ATT_ERR_ARG, "dpi %g is outside 30-600", dpi);
 	if (!rec->ch[ATT_CH_A_RESP] || !rec->ch[ATT_CH_B_RESP] || rec->n < 2)
-		return fail(why, why_len, ATT_ERR_NO_DATA, "the recording needs both breathing belts");
+		return att_fail(why, why_len, ATT_ERR_NO_DATA, "the recording needs both breathing belts");
 
 	struct trace tr[2] = {{0}, {0}};
 	for (int who = 0; who < 2; who++) {
@@ -971,7 +953,7 @@ int att_report_write(const struct att_report_cfg *cfg, const struct att_recordin
 		                     rec->rate_hz, &tr[who]);
 		if (err) {
 			free_trace(&tr[0]);
-			return fail(why, why_len, err, "%s's breathing cannot be drawn: %s",
+			return att_fail(why, why_len, err, "%s's breathing cannot be drawn: %s",
 			            who ? "B" : "A", att_strerror(err));
 		}
 	}
@@ -981,7 +963,7 @@ int att_report_write(const struct att_report_cfg *cfg, const struct att_recordin
 	if (!tmp) {
 		free_trace(&tr[0]);
 		free_trace(&tr[1]);
-		return fail(why, why_len, ATT_ERR_NOMEM, "out of memory");
+		return att_fail(why, why_len, ATT_ERR_NOMEM, "out of memory");
 	}
 	snprintf(tmp, plen, "%s.part", path);
 	/* cairo says only "write error": open the file ourselves first to learn why */
@@ -991,7 +973,7 @@ int att_report_write(const struct att_report_cfg *cfg, const struct att_recordin
 		free_trace(&tr[0]);
 		free_trace(&tr[1]);
 		free(tmp);
-		return fail(why, why_len, errno_err(e), "cannot write %s: %s", path, strerror(e));
+		return att_fail(why, why_len, att_err_from_errno(e), "cannot write %s: %s", path, strerror(e));
 	}
 	close(fd);
 	fd = -1;
@@ -1024,15 +1006,15 @@ int att_report_write(const struct att_report_cfg *cfg, const struct att_recordin
 	free_trace(&tr[1]);
 	if (st != CAIRO_STATUS_SUCCESS) {
 		err = st == CAIRO_STATUS_NO_MEMORY ? ATT_ERR_NOMEM : ATT_ERR_IO;
-		fail(why, why_len, err, "cannot write %s: %s", path, cairo_status_to_string(st));
+		att_fail(why, why_len, err, "cannot write %s: %s", path, cairo_status_to_string(st));
 	} else if ((fd = open(tmp, O_RDONLY | O_CLOEXEC)) < 0 || fsync(fd)) {
-		err = fail(why, why_len, errno_err(errno), "cannot write %s: %s", path,
+		err = att_fail(why, why_len, att_err_from_errno(errno), "cannot write %s: %s", path,
 		           strerror(errno));
 	}
 	if (fd >= 0)
 		close(fd);
 	if (!err && rename(tmp, path))
-		err = fail(why, why_len, errno_err(errno), "cannot write %s: %s", path,
+		err = att_fail(why, why_len, att_err_from_errno(errno), "cannot write %s: %s", path,
 		           strerror(errno));
 	if (err)
 		unlink(tmp);

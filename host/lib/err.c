@@ -15,8 +15,9 @@ const char *att_strerror(int err)
 	case ATT_ERR_FORMAT: return "the data is not in the expected format";
 	case ATT_ERR_NO_PORT: return "no such serial port: check the cable and run 'attune ports'";
 	case ATT_ERR_PERMISSION:
-		return "permission denied: add yourself to the 'dialout' group "
-		       "(sudo usermod -aG dialout $USER) and log in again";
+		return "permission denied: for a serial port, add yourself to the 'dialout' group "
+		       "(sudo usermod -aG dialout $USER) and log in again; for a file, pick a folder "
+		       "you can write to";
 	case ATT_ERR_BUSY: return "the port is busy: close the other program using it";
 	case ATT_ERR_NOT_ATTUNE:
 		return "the device does not answer like attune firmware: flash firmware/attune.hex "

@@ -7,13 +7,17 @@
  * S seconds or a WAV file shows exactly what a real-time session would have at S seconds.
  * Each step: SDL events (never inside drawing), drain every sample due by t into the engine,
  * update the pacer and the picture's eased values, publish sound parameters, draw, present.
- * Nothing in a step blocks on I/O; nothing allocates per sample.
+ * Nothing in a step blocks on I/O; nothing allocates per sample. Stopping a recording hands the
+ * recorder to a worker thread (struct saver) that writes the session files while the view keeps
+ * drawing; quitting waits for it, so no session is lost.
  *
  * Sources are pulled through one small interface (src_pull: "the next sample due by t, if
  * any"), so the serial source plugs in beside the generated couple and files. */
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,6 +49,7 @@
 #define CHIME_GAP_S 6.0        /* at most one chime per 6 s: a cue, not a slot machine */
 #define ALARM_GAP_S 10.0
 #define MATCHED 0.7
+#define KEYS_AT_MAX 8
 
 /* SIGINT/SIGTERM in headless mode: the one piece of process-wide state, as signals require. */
 static volatile sig_atomic_t stop_requested;
@@ -153,6 +158,10 @@ struct opts {
 	int headless, no_audio, muted, no_pacer, fullscreen, no_strip, rate_set;
 	unsigned parts;
 	int width, height;
+	/* --keys-at (tests): keys pressed at given session times, e.g. r during a run */
+	double keys_at_t[KEYS_AT_MAX];
+	char keys_at[KEYS_AT_MAX][8];
+	int n_keys_at;
 };
 
 static const struct {
@@ -205,6 +214,7 @@ static void usage(FILE *to, int demo)
 	        "  --screenshot PNG --after S   run S seconds of session as fast as possible,\n"
 	        "                       save the window as PNG and exit\n"
 	        "  --press KEYS         (tests) keys pressed just before the screenshot, e.g. h\n"
+	        "  --keys-at S:KEYS,... (tests) keys pressed at S seconds of session, e.g. 20:r\n"
 	        "  --stats FILE         write frame time, latency, CPU and memory figures as JSON\n"
 	        "sound:\n"
 	        "  --no-audio           no sound device\n"
@@ -289,6 +299,22 @@ static int parse(int argc, char **argv, int demo, struct opts *o)
 		} else if (!strcmp(a, "--press")) {
 			NEEDS_VALUE;
 			o->press = val;
+		} else if (!strcmp(a, "--keys-at")) {
+			char buf[256], *tok, *save;
+			NEEDS_VALUE;
+			snprintf(buf, sizeof buf, "%s", val);
+			for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+				double at;
+				char keys[8];
+				if (o->n_keys_at == KEYS_AT_MAX || sscanf(tok, "%lf:%7s", &at, keys) != 2 ||
+				    !(at >= 0.0)) {
+					fprintf(stderr, "attune: --keys-at takes up to %d S:KEYS items, e.g. "
+					                "20:r,40:r (got '%s')\n", KEYS_AT_MAX, tok);
+					return 2;
+				}
+				o->keys_at_t[o->n_keys_at] = at;
+				memcpy(o->keys_at[o->n_keys_at++], keys, sizeof keys);
+			}
 		} else if (!strcmp(a, "--names")) {
 			char *comma;
 			NEEDS_VALUE;
@@ -443,6 +469,21 @@ static double hist_pct(const struct hist *h, double p)
 	return NAN;
 }
 
+/* One recording being stopped and exported off the main loop. The main thread owns it while
+ * !active; while active the worker owns rec, why and rc until it sets done, and the main thread
+ * reads them only after joining. At most one at a time: EDFlib exports one file per process. */
+struct saver {
+	pthread_t thread;
+	int threaded;               /* the worker runs (else the save ran inline: no thread) */
+	int active;                 /* begun, not yet collected */
+	atomic_int done;
+	struct att_recorder *rec;
+	char base[600];
+	char why[400];
+	int rc;
+	int64_t start_ns;
+};
+
 struct session {
 	struct opts *o;
 	struct src src;
@@ -476,6 +517,8 @@ struct session {
 	int audio_said;
 	/* recording */
 	struct att_recorder *rec;
+	struct saver saver;         /* the previous recording while its files are written */
+	int save_failed;
 	int rec_serial;             /* sessions recorded so far (names NAME, NAME-2, ...) */
 	char rec_base[600];
 	/* figures */
@@ -489,6 +532,11 @@ struct session {
 	struct hist frame_interval, latency;
 	int64_t last_present_ns;
 	uint64_t frames;
+	/* saves of a recording (--stats): how long they took, and the longest frame interval
+	 * while one ran, which shows whether the view kept drawing */
+	uint64_t saves, frames_during_save;
+	double save_ms_max, save_frame_interval_ms_max;
+	int save_in_frame;
 	int io_failed;
 };
 
@@ -562,21 +610,77 @@ static int record_start(struct session *s, char *why, size_t len)
 	return ATT_OK;
 }
 
-/* Stops and writes the session files. Blocks while exporting (about a second per hour of
- * session); the caller shows "saving" first. Returns ATT_OK or the error, with one line in why. */
-static int record_stop(struct session *s, char *why, size_t len)
+/* The worker: stops the recorder and writes the session files (about a second per hour of
+ * session). */
+static void *save_main(void *arg)
 {
+	struct saver *v = arg;
 	struct att_export_report rep;
-	int rc;
 
-	if (!s->rec)
-		return ATT_OK;
-	rc = att_recorder_stop(s->rec, 1, &rep, why, len);
-	att_recorder_free(s->rec);
+	v->rc = att_recorder_stop(v->rec, 1, &rep, v->why, sizeof v->why);
+	if (v->rc == ATT_OK)
+		snprintf(v->why, sizeof v->why, "saved %.300s.csv, .edf, .json (%.0f s)", v->base,
+		         rep.duration_s);
+	atomic_store(&v->done, 1);
+	return NULL;
+}
+
+/* Hands the running recording to the worker; from here on nothing is pushed into it. The caller
+ * makes sure no save is active (one export at a time). */
+static void save_begin(struct session *s)
+{
+	struct saver *v = &s->saver;
+	const char *name;
+	char msg[160];
+
+	if (!s->rec || v->active)
+		return;
+	v->rec = s->rec;
 	s->rec = NULL;
-	if (rc == ATT_OK)
-		snprintf(why, len, "saved %.300s.csv, .edf, .json (%.0f s)", s->rec_base, rep.duration_s);
-	return rc;
+	snprintf(v->base, sizeof v->base, "%s", s->rec_base);
+	atomic_store(&v->done, 0);
+	v->start_ns = now_ns();
+	v->active = 1;
+	s->save_in_frame = 1;
+	v->threaded = pthread_create(&v->thread, NULL, save_main, v) == 0;
+	if (!v->threaded)
+		save_main(v); /* no thread to be had: better a frozen view than a lost session */
+	name = strrchr(v->base, '/');
+	snprintf(msg, sizeof msg, "saving %.100s\xe2\x80\xa6", name ? name + 1 : v->base);
+	say(s, msg);
+}
+
+/* Main thread, each frame (wait = 0) or at the end (wait = 1): collects a finished save, says
+ * how it went (view and stderr) and frees the recorder. Returns 1 while a save is still running. */
+static int save_poll(struct session *s, int wait)
+{
+	struct saver *v = &s->saver;
+	double ms;
+
+	if (!v->active)
+		return 0;
+	if (!wait && !atomic_load(&v->done)) {
+		s->save_in_frame = 1;
+		/* keep "saving" up however long the export takes */
+		if (s->notice == s->notice_buf && !strncmp(s->notice_buf, "saving", 6))
+			s->notice_until = s->t + 4.0;
+		return 1;
+	}
+	if (v->threaded)
+		pthread_join(v->thread, NULL);
+	att_recorder_free(v->rec);
+	v->rec = NULL;
+	v->active = 0;
+	s->save_in_frame = 1;
+	ms = (double)(now_ns() - v->start_ns) / 1e6;
+	if (ms > s->save_ms_max)
+		s->save_ms_max = ms;
+	s->saves++;
+	if (v->rc != ATT_OK)
+		s->save_failed = 1;
+	fprintf(stderr, "attune: %s\n", v->why);
+	say(s, v->why);
+	return 0;
 }
 
 static void record_failed(struct session *s)
@@ -760,18 +864,6 @@ static void ease(struct session *s, double dt)
 
 static void fill_model(struct session *s, struct att_view_model *m);
 
-/* Shows the current state at once, e.g. "saving" before a blocking export. */
-static void redraw_now(struct session *s)
-{
-	struct att_view_model m;
-
-	if (!s->view)
-		return;
-	fill_model(s, &m);
-	att_view_render(s->view, &m);
-	att_view_present(s->view);
-}
-
 static void act(struct session *s, enum att_view_action a, int *quit)
 {
 	char buf[96];
@@ -822,12 +914,10 @@ static void act(struct session *s, enum att_view_action a, int *quit)
 	}
 	case ATT_VIEW_RECORD: {
 		char why[400];
-		if (s->rec) {
-			say(s, "saving the session\xe2\x80\xa6");
-			redraw_now(s);
-			if (record_stop(s, why, sizeof why) != ATT_OK)
-				fprintf(stderr, "attune: %s\n", why);
-			say(s, why);
+		if (s->saver.active) {
+			say(s, "still saving the last session; press r again in a moment");
+		} else if (s->rec) {
+			save_begin(s);
 		} else if (record_start(s, why, sizeof why) == ATT_OK) {
 			snprintf(buf, sizeof buf, "recording to %.60s", s->rec_base);
 			say(s, buf);
@@ -919,7 +1009,10 @@ static int write_stats(struct session *s, const char *path, double wall_s)
 	        " \"frame_interval_ms_p50\": %.2f, \"frame_interval_ms_p99\": %.2f,\n"
 	        " \"latency_ms_p50\": %.2f, \"latency_ms_p99\": %.2f, \"latency_samples\": %llu,\n"
 	        " \"cpu_percent\": %.2f, \"max_rss_mb\": %.1f,\n"
-	        " \"sound_device\": %s, \"sound_underflows\": %lu}\n",
+	        " \"sound_device\": %s, \"sound_underflows\": %lu,\n"
+	        " \"source\": \"%s\", \"samples\": %llu, \"frames_lost\": %llu,\n"
+	        " \"saves\": %llu, \"save_ms_max\": %.1f, \"frames_during_save\": %llu,\n"
+	        " \"save_frame_interval_ms_max\": %.2f}\n",
 	        (unsigned long long)s->frames, wall_s, s->view ? att_view_renderer_name(s->view) : "?",
 	        hist_pct(&s->frame_work, 0.5), hist_pct(&s->frame_work, 0.99),
 	        hist_pct(&s->frame_draw, 0.5), hist_pct(&s->frame_draw, 0.99),
@@ -927,7 +1020,13 @@ static int write_stats(struct session *s, const char *path, double wall_s)
 	        hist_pct(&s->latency, 0.5), hist_pct(&s->latency, 0.99),
 	        (unsigned long long)s->latency.n, 100.0 * cpu_s / wall_s, ru.ru_maxrss / 1024.0,
 	        s->audio && att_audio_device_ok(s->audio) ? "true" : "false",
-	        s->audio ? att_audio_underflows(s->audio) : 0ul);
+	        s->audio ? att_audio_underflows(s->audio) : 0ul,
+	        s->src.name, (unsigned long long)(s->src.kind == SRC_DEVICE ? s->src.st.samples
+	                                                                    : s->src.next),
+	        (unsigned long long)(s->src.kind == SRC_DEVICE ? s->src.st.samples_lost
+	                                                       : s->snap.samples_lost),
+	        (unsigned long long)s->saves, s->save_ms_max,
+	        (unsigned long long)s->frames_during_save, s->save_frame_interval_ms_max);
 	return fclose(f) == 0 ? 0 : 1;
 }
 
@@ -998,6 +1097,7 @@ static int run_window(struct session *s)
 
 		while (SDL_PollEvent(&e))
 			act(s, att_view_event(s->view, &e), &quit);
+		save_poll(s, 0);
 		if (fast)
 			s->t += STEP_S;
 		else
@@ -1006,6 +1106,11 @@ static int run_window(struct session *s)
 		drain(s, !fast, s->speed);
 		ease(s, s->t - prev_t);
 		update_sound(s);
+		for (int k = 0; k < o->n_keys_at; k++)
+			if (o->keys_at_t[k] >= 0.0 && s->t >= o->keys_at_t[k]) {
+				push_keys(o->keys_at[k]);
+				o->keys_at_t[k] = -1.0; /* once */
+			}
 		if (o->screenshot && !pressed && o->press && s->t >= o->after - 0.25) {
 			push_keys(o->press); /* through the same event path as a real key press */
 			pressed = 1;
@@ -1031,6 +1136,13 @@ static int run_window(struct session *s)
 			hist_add(&s->frame_work, (double)(done - start) / 1e6);
 			if (s->last_present_ns)
 				hist_add(&s->frame_interval, (double)(done - s->last_present_ns) / 1e6);
+			if (s->save_in_frame && s->last_present_ns) {
+				double ms = (double)(done - s->last_present_ns) / 1e6;
+				if (ms > s->save_frame_interval_ms_max)
+					s->save_frame_interval_ms_max = ms;
+				s->frames_during_save++;
+			}
+			s->save_in_frame = 0;
 			s->last_present_ns = done;
 			for (size_t i = 0; i < s->n_arrivals; i++)
 				hist_add(&s->latency, (double)(done - s->arrivals[i]) / 1e6);
@@ -1041,6 +1153,17 @@ static int run_window(struct session *s)
 				next = done;
 			sleep_until(next);
 		}
+	}
+	/* quitting with a recording: it is closed and saved while the view still shows "saving" */
+	save_begin(s);
+	while (save_poll(s, 0)) {
+		SDL_Event e;
+		while (SDL_PollEvent(&e))
+			; /* already quitting; a second close request changes nothing */
+		fill_model(s, model);
+		att_view_render(s->view, model);
+		att_view_present(s->view);
+		sleep_until(now_ns() + (int64_t)(STEP_S * 1e9));
 	}
 	if (o->stats)
 		rc |= write_stats(s, o->stats, (double)(now_ns() - t0) / 1e9);
@@ -1300,13 +1423,14 @@ int att_live_main(int argc, char **argv, int demo)
 	ttf = 1;
 	rc = run_window(s);
 out:
+	/* headless, or an error on the way: the files are written before anything closes */
 	if (s->rec) {
-		say(s, "saving the session\xe2\x80\xa6");
-		redraw_now(s);
-		if (record_stop(s, why, sizeof why) != ATT_OK)
-			rc = 1;
-		fprintf(stderr, "attune: %s\n", why);
+		save_poll(s, 1); /* a previous save first: one export at a time */
+		save_begin(s);
 	}
+	save_poll(s, 1);
+	if (s->save_failed)
+		rc = 1;
 	att_view_free(s->view);
 	if (ttf)
 		TTF_Quit();

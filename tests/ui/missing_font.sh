@@ -5,7 +5,7 @@
 attune=$1
 command -v xvfb-run >/dev/null 2>&1 || { echo "skip: xvfb-run not installed" >&2; exit 77; }
 err=$(ATTUNE_FONT=/nonexistent/DejaVuSans.ttf SDL_RENDER_DRIVER=software \
-	xvfb-run -a "$attune" demo --no-audio --duration 1 2>&1 >/dev/null)
+	xvfb-run -a "$attune" live --synthetic in-phase --no-audio --duration 1 2>&1 >/dev/null)
 rc=$?
 fail=0
 [ $rc -eq 1 ] || { echo "exit $rc, want 1" >&2; fail=1; }

@@ -1155,6 +1155,7 @@ static void case_libserialport(void)
 	record_and_check("libserialport", env, 1);
 	/* the cable pull seen through libserialport (poll on its handle), and sp_open again */
 	case_record_gap("libserialport-gap", env);
+	unlink(log + strlen("ATTUNE_SHIM_LOG="));
 }
 
 /* ---- errors ---- */

@@ -64,7 +64,8 @@ struct att_serial_cfg {
 	const char *path;     /* port, e.g. /dev/ttyACM0 or /tmp/attune-sim; borrowed for the call */
 	unsigned rate_hz;     /* sample rate to set; 0 = keep the device's (250 Hz after reset) */
 	int backend;          /* enum att_serial_backend (serial_port.h); 0 = auto */
-	int reset_wait_ms;    /* < 0: default (2000 ms for devices, which reset on open; 0 for ptys) */
+	int reset_wait_ms;    /* wait for a device's reset on open; <= 0 = default (2000 ms for
+	                         devices, whose bootloader runs on open; none for ptys) */
 	int silence_ms;       /* streaming silence that counts as a disconnect; 0 = 1000 */
 	size_t ring_capacity; /* samples, a power of two; 0 = 16384 (65 s at 250 Hz) */
 };

@@ -348,7 +348,7 @@ int att_source_open_serial(const struct att_serial_cfg *cfg, struct att_source *
 	snprintf(s->path, sizeof s->path, "%s", cfg->path);
 	s->backend = cfg->backend;
 	s->silence_ms = cfg->silence_ms > 0 ? cfg->silence_ms : DEFAULT_SILENCE_MS;
-	s->reset_wait_ms = cfg->reset_wait_ms >= 0 ? cfg->reset_wait_ms
+	s->reset_wait_ms = cfg->reset_wait_ms > 0 ? cfg->reset_wait_ms
 	                   : att_serial_is_pty(cfg->path) ? 0 : DEVICE_RESET_WAIT_MS;
 	err = att_decoder_new(&s->dec);
 	if (err == ATT_OK)

@@ -3,7 +3,10 @@
  * Invariant: `flags` is recomputed only when a block completes (once per second), so a query is
  * cheap and push does O(1) work except at block ends (O(blocks + history)); all arrays are sized
  * in att_quality_new(). Means and variances are merged with Chan's formula so a signal sitting on
- * a large offset (ADC counts around 512) keeps its small variance exactly. */
+ * a large offset (ADC counts around 512) keeps its small variance exactly. The deviation history
+ * is also kept sorted (`sorted` holds the same hist_n values as `hist`), updated by one removal
+ * and one insertion per block, because sorting it afresh every second was most of the cost of
+ * att_quality_batch() on long recordings. */
 #include "quality.h"
 
 #include <math.h>
@@ -25,13 +28,18 @@ struct att_quality_check {
 	int ring_pos, ring_n;
 	struct block cur;
 	int cur_pushed; /* samples pushed into cur, NAN included */
-	double hist[HISTORY], scratch[HISTORY];
+	double hist[HISTORY];   /* ring of deviations, oldest at hist_pos once full */
+	double sorted[HISTORY]; /* the same values in increasing order */
 	int hist_n, hist_pos;
 	uint64_t pushed, finite;
 	uint64_t since_event; /* samples since the last event (or since start) */
 	double event_rate;
 	unsigned flags;
+	size_t judged, counts[5]; /* att_quality_feed(): windows judged, and per bit in bits[] */
 };
+
+static const unsigned bits[5] = {ATT_Q_FLAT, ATT_Q_SATURATED, ATT_Q_IMPLAUSIBLE, ATT_Q_ABSENT,
+                                 ATT_Q_SETTLING};
 
 static int fill_cfg(const struct att_quality_cfg *in, struct att_quality_cfg *c)
 {
@@ -114,6 +122,8 @@ void att_quality_reset(struct att_quality_check *q)
 	q->since_event = 0;
 	q->event_rate = NAN;
 	q->flags = ATT_Q_SETTLING;
+	q->judged = 0;
+	memset(q->counts, 0, sizeof q->counts);
 }
 
 /* Chan et al.: merge two summaries. */
@@ -130,10 +140,35 @@ static void merge(struct block *a, const struct block *b)
 	a->rails += b->rails;
 }
 
-static int cmp_double(const void *a, const void *b)
+/* First index in sorted[0..n) whose value is not below v. */
+static int lower_bound(const double *sorted, int n, double v)
 {
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
+	int lo = 0, hi = n;
+	while (lo < hi) {
+		int mid = lo + (hi - lo) / 2;
+		if (sorted[mid] < v)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Adds a deviation to the history, dropping the oldest when it is full. */
+static void hist_add(struct att_quality_check *q, double sd)
+{
+	if (q->hist_n == HISTORY) {
+		int k = lower_bound(q->sorted, q->hist_n, q->hist[q->hist_pos]);
+		memmove(q->sorted + k, q->sorted + k + 1,
+		        (size_t)(q->hist_n - k - 1) * sizeof *q->sorted);
+		q->hist_n--;
+	}
+	int k = lower_bound(q->sorted, q->hist_n, sd);
+	memmove(q->sorted + k + 1, q->sorted + k, (size_t)(q->hist_n - k) * sizeof *q->sorted);
+	q->sorted[k] = sd;
+	q->hist_n++;
+	q->hist[q->hist_pos] = sd;
+	q->hist_pos = (q->hist_pos + 1) % HISTORY;
 }
 
 static unsigned implausible(const struct att_quality_check *q)
@@ -172,19 +207,14 @@ static void judge(struct att_quality_check *q)
 		if (w.rails > q->cfg.saturated_share * w.n)
 			f |= ATT_Q_SATURATED;
 	} else if (q->hist_n >= 3) {
-		memcpy(q->scratch, q->hist, (size_t)q->hist_n * sizeof *q->scratch);
-		qsort(q->scratch, (size_t)q->hist_n, sizeof *q->scratch, cmp_double);
-		flat |= sd < q->cfg.flat_rel * q->scratch[q->hist_n / 2];
+		flat |= sd < q->cfg.flat_rel * q->sorted[q->hist_n / 2];
 	}
 	/* A rail-stuck sensor is flat too; report the cause that tells the user what to do. */
 	if (flat && !(f & ATT_Q_SATURATED))
 		f |= ATT_Q_FLAT;
-	if (!flat && !(f & ATT_Q_SATURATED)) {
-		q->hist[q->hist_pos] = sd;
-		q->hist_pos = (q->hist_pos + 1) % HISTORY;
-		if (q->hist_n < HISTORY)
-			q->hist_n++;
-	}
+	/* NAN (never from finite samples) would have no place in the sorted history. */
+	if (!flat && !(f & ATT_Q_SATURATED) && !isnan(sd))
+		hist_add(q, sd);
 	q->flags = f | implausible(q);
 }
 
@@ -239,15 +269,9 @@ unsigned att_quality_hr(double hr_bpm)
 	return hr_bpm < 30 || hr_bpm > 220 ? ATT_Q_IMPLAUSIBLE : 0;
 }
 
-unsigned att_quality_batch(const struct att_quality_cfg *cfg, const double *x, size_t n,
-                           const size_t *events, size_t n_events, double rate_bpm)
+void att_quality_feed(struct att_quality_check *q, const double *x, size_t n,
+                      const size_t *events, size_t n_events)
 {
-	struct att_quality_check *q;
-	if (!x || att_quality_new(cfg, &q) != ATT_OK)
-		return ATT_Q_ABSENT;
-	size_t judged = 0, counts[5] = {0};
-	const unsigned bits[5] = {ATT_Q_FLAT, ATT_Q_SATURATED, ATT_Q_IMPLAUSIBLE, ATT_Q_ABSENT,
-	                          ATT_Q_SETTLING};
 	size_t e = 0;
 	for (size_t i = 0; i < n; i++) {
 		att_quality_push(q, x[i]);
@@ -260,20 +284,35 @@ unsigned att_quality_batch(const struct att_quality_cfg *cfg, const double *x, s
 		unsigned f = att_quality_flags(q);
 		if (f & ATT_Q_SETTLING)
 			continue;
-		judged++;
+		q->judged++;
 		for (int k = 0; k < 5; k++)
-			counts[k] += (f & bits[k]) != 0;
+			q->counts[k] += (f & bits[k]) != 0;
 	}
+}
+
+unsigned att_quality_verdict(const struct att_quality_check *q, double rate_bpm)
+{
 	unsigned out = 0;
-	if (judged == 0) {
+	if (q->judged == 0) {
 		out = q->finite == 0 ? ATT_Q_ABSENT : ATT_Q_SETTLING;
 	} else {
 		for (int k = 0; k < 5; k++)
-			if ((double)counts[k] > q->cfg.batch_share * (double)judged)
+			if ((double)q->counts[k] > q->cfg.batch_share * (double)q->judged)
 				out |= bits[k];
 	}
 	if (q->cfg.signal == ATT_QUALITY_PPG)
 		out |= att_quality_hr(rate_bpm);
+	return out;
+}
+
+unsigned att_quality_batch(const struct att_quality_cfg *cfg, const double *x, size_t n,
+                           const size_t *events, size_t n_events, double rate_bpm)
+{
+	struct att_quality_check *q;
+	if (!x || att_quality_new(cfg, &q) != ATT_OK)
+		return ATT_Q_ABSENT;
+	att_quality_feed(q, x, n, events, n_events);
+	unsigned out = att_quality_verdict(q, rate_bpm);
 	att_quality_free(q);
 	return out;
 }

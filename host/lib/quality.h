@@ -71,6 +71,15 @@ void att_quality_reset(struct att_quality_check *q);
 unsigned att_quality_batch(const struct att_quality_cfg *cfg, const double *x, size_t n,
                            const size_t *events, size_t n_events, double rate_bpm);
 
+/* Offline in pieces, for a recording whose channel is not held as doubles in one array:
+ * att_quality_batch() is att_quality_new(), one att_quality_feed() of the whole array and
+ * att_quality_verdict(). Feed the pieces in order; `events` are the sample indices of the events
+ * within this piece (relative to x[0], increasing). Never allocates. */
+void att_quality_feed(struct att_quality_check *q, const double *x, size_t n,
+                      const size_t *events, size_t n_events);
+/* The batch verdict of everything fed so far (see att_quality_batch()); q stays usable. */
+unsigned att_quality_verdict(const struct att_quality_check *q, double rate_bpm);
+
 /* Plausibility of a heart rate alone: ATT_Q_IMPLAUSIBLE outside 30-220 bpm, 0 inside, 0 for NAN
  * (unknown is not implausible; absence of beats is judged by the event window). */
 unsigned att_quality_hr(double hr_bpm);

@@ -147,6 +147,7 @@ int att_sync_analyze(const struct att_sync_cfg *cfg, const float *pa, const floa
 	float *surr = malloc(nw * K * sizeof *surr);
 	double *whole = malloc(K * sizeof *whole), *tmp = malloc(K * sizeof *tmp);
 	struct att_sync_window *win = malloc(nw * sizeof *win);
+	double *car = NULL, *cai = NULL, *cbr = NULL, *cbi = NULL; /* e^{i pa}, e^{i pb} */
 	if (!cr || !ci || !ua || !ub || !surr || !whole || !tmp || !win) {
 		err = ATT_ERR_NOMEM;
 		goto done;
@@ -180,15 +181,31 @@ int att_sync_analyze(const struct att_sync_cfg *cfg, const float *pa, const floa
 	double smin_s = P.min_shift_s > period_s ? P.min_shift_s : period_s;
 	size_t smin = (size_t)ceil(smin_s * rate);
 	if (n > 2 * smin && n - 2 * smin >= K - 1) {
+		/* Each phase's unit vector once, so the K x n surrogate pairs need no sin/cos (they
+		 * were most of this function's time); the windows above keep the exact difference. */
+		car = malloc(n * sizeof *car);
+		cai = malloc(n * sizeof *cai);
+		cbr = malloc(n * sizeof *cbr);
+		cbi = malloc(n * sizeof *cbi);
+		if (!car || !cai || !cbr || !cbi) {
+			err = ATT_ERR_NOMEM;
+			goto done;
+		}
+		for (size_t i = 0; i < n; i++) {
+			car[i] = cos((double)pa[i]);
+			cai[i] = sin((double)pa[i]);
+			cbr[i] = cos((double)pb[i]);
+			cbi[i] = sin((double)pb[i]);
+		}
 		for (size_t k = 0; k < K; k++) {
 			size_t sh = smin + (size_t)llround((double)k * (double)(n - 2 * smin) / (double)(K - 1));
+			/* e^{i(a - b)} = e^{ia} conj(e^{ib}): a complex multiply per pair. */
 			for (size_t i = 0; i < n; i++) {
 				size_t j = i + sh;
 				if (j >= n)
 					j -= n;
-				double d = (double)pa[i] - pb[j];
-				cr[i + 1] = cr[i] + cos(d);
-				ci[i + 1] = ci[i] + sin(d);
+				cr[i + 1] = cr[i] + (car[i] * cbr[j] + cai[i] * cbi[j]);
+				ci[i + 1] = ci[i] + (cai[i] * cbr[j] - car[i] * cbi[j]);
 			}
 			for (size_t w = 0; w < nw; w++) {
 				size_t s = w * P.step, e = s + P.w;
@@ -238,6 +255,10 @@ done:
 	free(whole);
 	free(tmp);
 	free(win);
+	free(car);
+	free(cai);
+	free(cbr);
+	free(cbi);
 	return err;
 }
 
@@ -564,7 +585,7 @@ int att_hr_sync(const float *ha, const float *hb, size_t n, double rate_hz, doub
                 double step_s, double max_lag_s, struct att_hr_sync *out)
 {
 	if (!ha || !hb || !out || !(rate_hz > 0) || !(window_s >= 0) || !(step_s >= 0) ||
-	    !(max_lag_s >= 0))
+	    isnan(max_lag_s))
 		return ATT_ERR_ARG;
 	out->r = out->r_lag = out->lag_s = NAN;
 	out->windows = 0;
@@ -582,6 +603,8 @@ int att_hr_sync(const float *ha, const float *hb, size_t n, double rate_hz, doub
 	out->windows = used;
 	if (!used)
 		return ATT_ERR_NO_DATA;
+	if (max_lag_s < 0)
+		return ATT_OK;
 	/* The same windows for every lag, so the lags compete on equal terms. */
 	double best = -INFINITY;
 	long best_lag = 0;

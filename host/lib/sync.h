@@ -127,9 +127,10 @@ struct att_hr_sync {
 
 /* Windowed Pearson correlation of two evenly sampled heart-rate series ha, hb (n samples at
  * rate_hz; NAN samples make a window skipped), windows of window_s (0 = 30 s) every step_s
- * (0 = 1 s), lags searched in steps of one sample within +-max_lag_s (0 = 5 s). Windows with no
- * variation in either series are skipped. ATT_ERR_ARG, ATT_ERR_NO_DATA (no usable window).
- * Any thread. */
+ * (0 = 1 s), lags searched in steps of one sample within +-max_lag_s (0 = 5 s; < 0 = no lag
+ * search, r_lag and lag_s stay NAN: the search costs one pass per lag, 41 at the default).
+ * Windows with no variation in either series are skipped. ATT_ERR_ARG, ATT_ERR_NO_DATA (no
+ * usable window). Any thread. */
 int att_hr_sync(const float *ha, const float *hb, size_t n, double rate_hz, double window_s,
                 double step_s, double max_lag_s, struct att_hr_sync *out);
 

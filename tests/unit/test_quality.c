@@ -149,6 +149,42 @@ static void unplugged_sensor_is_flat(void)
 	att_quality_free(q);
 }
 
+/* Physical units: breaths of amplitude *ctx volts, noise-free so window deviations are steady. */
+static double sig_breath_amp(double t, void *ctx)
+{
+	return 1.1 + *(double *)ctx * sin(2 * M_PI * 0.25 * t);
+}
+
+/* The channel's typical deviation is that of the last ~4 minutes (256 windows), so it follows a
+ * wearer who settles into shallower breathing: after 5 minutes of 0.2 V breaths and 5 minutes of
+ * 0.02 V breaths, 0.003 V breaths (15 % of the new normal, 1.5 % of the old) are not flat; with
+ * the old deviations still counted they would be. */
+static void typical_deviation_follows_the_last_minutes(void)
+{
+	struct att_quality_cfg pc = {.signal = ATT_QUALITY_RESP, .rate_hz = 50};
+	struct att_quality_check *q;
+	CHECK(att_quality_new(&pc, &q) == ATT_OK);
+	double amp = 0.2;
+	unsigned seen = 0;
+	run(q, 50, 0, 300, sig_breath_amp, &amp, 4, 15, &seen);
+	amp = 0.02;
+	run(q, 50, 300, 300, sig_breath_amp, &amp, 4, 15, &seen);
+	CHECK(seen == ATT_Q_OK);
+	amp = 0.003;
+	unsigned f = run(q, 50, 600, 60, sig_breath_amp, &amp, 4, 15, &seen);
+	CHECK(f == ATT_Q_OK);
+	CHECK(seen == ATT_Q_OK);
+	att_quality_free(q);
+	/* The same step straight after the deep breaths is flat: the old normal still rules. */
+	CHECK(att_quality_new(&pc, &q) == ATT_OK);
+	amp = 0.2;
+	run(q, 50, 0, 300, sig_breath_amp, &amp, 4, 15, NULL);
+	amp = 0.003;
+	f = run(q, 50, 300, 60, sig_breath_amp, &amp, 4, 15, NULL);
+	CHECK(f == ATT_Q_FLAT);
+	att_quality_free(q);
+}
+
 static double sig_overdriven(double t, void *ctx)
 {
 	(void)ctx;
@@ -238,6 +274,32 @@ static void absent_channel_and_bad_config(void)
 	      ATT_ERR_ARG);
 }
 
+/* Feeds x in pieces of uneven sizes (events given per piece, relative to it) and compares the
+ * verdict with att_quality_batch()'s on the whole array, for several piece sizes. */
+static int pieces_agree_with_batch(const struct att_quality_cfg *cfg, const double *x, size_t n,
+                                   const size_t *ev, size_t ne, double rate)
+{
+	unsigned whole = att_quality_batch(cfg, x, n, ev, ne, rate);
+	const size_t sizes[] = {1, 37, 100, 999, 4321};
+	for (size_t k = 0; k < sizeof sizes / sizeof *sizes; k++) {
+		struct att_quality_check *q;
+		if (att_quality_new(cfg, &q) != ATT_OK)
+			return 0;
+		size_t rel[64], e = 0;
+		for (size_t s = 0; s < n; s += sizes[k]) {
+			size_t len = n - s < sizes[k] ? n - s : sizes[k], nr = 0;
+			for (; e < ne && ev[e] < s + len; e++)
+				rel[nr++] = ev[e] - s;
+			att_quality_feed(q, x + s, len, rel, nr);
+		}
+		unsigned got = att_quality_verdict(q, rate);
+		att_quality_free(q);
+		if (got != whole)
+			return 0;
+	}
+	return 1;
+}
+
 static void batch_flags_whole_recordings(void)
 {
 	struct att_quality_cfg cfg = {.signal = ATT_QUALITY_RESP, .rate_hz = 100, .adc_max = 1023};
@@ -255,10 +317,13 @@ static void batch_flags_whole_recordings(void)
 	for (size_t i = n / 2; i < n; i++)
 		x[i] = 3;
 	CHECK(att_quality_batch(&cfg, x, n, ev, ne / 2, 12) & ATT_Q_FLAT);
+	CHECK(pieces_agree_with_batch(&cfg, x, n, ev, ne / 2, 12));
+	CHECK(pieces_agree_with_batch(&cfg, x, n, ev, ne, 12));
 	/* Unplugged for 10 s only: below the share, not flagged for the whole recording. */
 	for (size_t i = 0; i < n; i++)
 		x[i] = i >= 3000 && i < 4000 ? 3 : belt_counts((double)i / 100, 80);
 	CHECK(!(att_quality_batch(&cfg, x, n, ev, ne, 12) & ATT_Q_FLAT));
+	CHECK(pieces_agree_with_batch(&cfg, x, n, ev, ne, 12));
 	/* Too short to judge; all NAN is absent; an impossible overall heart rate. */
 	CHECK(att_quality_batch(&cfg, x, 500, ev, 1, 12) == ATT_Q_SETTLING);
 	for (size_t i = 0; i < n; i++)
@@ -435,6 +500,7 @@ int main(int argc, char **argv)
 		return real_recordings();
 	clean_belt_raises_nothing();
 	unplugged_sensor_is_flat();
+	typical_deviation_follows_the_last_minutes();
 	stuck_at_a_rail_is_saturated();
 	no_breaths_or_impossible_heart_rate_is_implausible();
 	absent_channel_and_bad_config();

@@ -366,6 +366,12 @@ static void test_heart_rate_resampling_and_lagged_correlation(void)
 	CHECK_NEAR(s.lag_s, 2, 0.3);
 	CHECK(s.r_lag > 0.95);
 	CHECK(s.r < s.r_lag);
+	/* Without the lag search (what attune analyze reports): the same r and windows. */
+	struct att_hr_sync s0;
+	CHECK(att_hr_sync(ha, hb, n, 4, 30, 1, -1, &s0) == ATT_OK);
+	CHECK(s0.r == s.r && s0.windows == s.windows);
+	CHECK(isnan(s0.r_lag) && isnan(s0.lag_s));
+	CHECK(att_hr_sync(ha, hb, n, 4, 30, 1, NAN, &s0) == ATT_ERR_ARG);
 	/* Constant beats: 60 bpm everywhere; a missed beat (2 s interval = 30 bpm) and a double
 	 * beat (0.2 s = 300 bpm) are skipped, not averaged in. */
 	double beats[] = {0, 1, 2, 3, 5, 5.2, 6, 7, 8};

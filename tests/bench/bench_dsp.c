@@ -1,7 +1,7 @@
 /* Signal conditioning cost: the live per-sample chain of all four channels (two respiration
  * cleaners + breath detectors, two pulse detectors, four quality checkers) at 100, 250 and
  * 1000 Hz, with the number of heap allocations made inside the loop (must be 0: linked with
- * -Wl,--wrap=malloc,calloc,realloc to count them); and the offline path on 10 minutes.
+ * tests/alloc_count.h to count them); and the offline path on 10 minutes.
  *
  * --check: a short run that only verifies "no allocation per sample" (exit 1 otherwise); it is
  * registered as a unit test. */
@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "alloc_count.h"
 #include "breath.h"
 #include "filter.h"
 #include "pulse.h"
@@ -20,35 +21,6 @@
 #ifndef M_PI
 #define M_PI 3.14159265358979323846
 #endif
-
-/* volatile: the compiler takes malloc for a pure allocator and may read this counter across a
- * malloc call as if the call could not change it. */
-static volatile size_t allocs;
-
-void *__real_malloc(size_t n);
-void *__real_calloc(size_t n, size_t m);
-void *__real_realloc(void *p, size_t n);
-void *__wrap_malloc(size_t n);
-void *__wrap_calloc(size_t n, size_t m);
-void *__wrap_realloc(void *p, size_t n);
-
-void *__wrap_malloc(size_t n)
-{
-	allocs++;
-	return __real_malloc(n);
-}
-
-void *__wrap_calloc(size_t n, size_t m)
-{
-	allocs++;
-	return __real_calloc(n, m);
-}
-
-void *__wrap_realloc(void *p, size_t n)
-{
-	allocs++;
-	return __real_realloc(p, n);
-}
 
 static double now(void)
 {
@@ -133,12 +105,12 @@ static uint64_t live_push(struct live *l, const double v[4])
 static int bench_live(double rate, double seconds, int quiet)
 {
 	struct live l;
-	size_t at_setup = allocs;
+	long at_setup = att_alloc_count();
 	int err = live_new(&l, rate);
-	if (allocs == at_setup) {
+	if (att_alloc_count() == at_setup) {
 		/* The objects are allocated in _new: seeing none means the counter is broken. */
 		fprintf(stderr, "bench_dsp: the allocation counter saw nothing (link with "
-		                "-Wl,--wrap=malloc,calloc,realloc)\n");
+		                "alloc_count_link_args)\n");
 		return 1;
 	}
 	if (err) {
@@ -150,13 +122,13 @@ static int bench_live(double rate, double seconds, int quiet)
 	double (*in)[4] = __real_malloc(n * sizeof *in); /* not counted: outside the library */
 	for (size_t i = 0; i < n; i++)
 		channels((double)i / rate, in[i]);
-	size_t before = allocs;
+	long before = att_alloc_count();
 	double t0 = now();
 	uint64_t events = 0;
 	for (size_t i = 0; i < n; i++)
 		events += live_push(&l, in[i]);
 	double dt = now() - t0;
-	size_t made = allocs - before;
+	size_t made = (size_t)(att_alloc_count() - before);
 	double hr = att_pulse_hr(l.pulse[0]), br = att_breath_rate(l.breath[0]);
 	if (!quiet)
 		printf("live %6.0f Hz, %4.0f s of 4 channels: %8.1f ns per sample instant, %7.0fx "

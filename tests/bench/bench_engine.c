@@ -9,39 +9,9 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "alloc_count.h"
 #include "couple.h"
 #include "engine.h"
-
-static long allocs;
-void *__real_malloc(size_t n);
-void *__real_calloc(size_t n, size_t m);
-void *__real_realloc(void *p, size_t n);
-void __real_free(void *p);
-void *__wrap_malloc(size_t n);
-void *__wrap_calloc(size_t n, size_t m);
-void *__wrap_realloc(void *p, size_t n);
-void __wrap_free(void *p);
-void *__wrap_malloc(size_t n)
-{
-	allocs++;
-	return __real_malloc(n);
-}
-void *__wrap_calloc(size_t n, size_t m)
-{
-	allocs++;
-	return __real_calloc(n, m);
-}
-void *__wrap_realloc(void *p, size_t n)
-{
-	allocs++;
-	return __real_realloc(p, n);
-}
-void __wrap_free(void *p)
-{
-	if (p)
-		allocs++;
-	__real_free(p);
-}
 
 static double now_s(void)
 {
@@ -80,7 +50,7 @@ int main(int argc, char **argv)
 	struct att_snapshot s;
 	long updates = 0;
 	double worst = 0, t_update = now_s();
-	long before = allocs;
+	long before = att_heap_count();
 	double t0 = now_s();
 	for (size_t i = 0; i < n; i++) {
 		if (att_engine_push(e, (uint32_t)i, v[i])) {
@@ -95,7 +65,7 @@ int main(int argc, char **argv)
 		}
 	}
 	double total = now_s() - t0;
-	long heap = allocs - before;
+	long heap = att_heap_count() - before;
 	att_engine_free(e);
 	free(v);
 	printf("engine: %.0f s of 4-channel 250 Hz signal in %.3f s (%.0fx real time)\n", seconds,

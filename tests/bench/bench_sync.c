@@ -2,44 +2,17 @@
  * att_livesync_push) per call and as a share of one core for a couple at the engine's rates, and
  * the offline path (att_phase_offline + att_sync_analyze with 99 surrogates) on an hour.
  * `bench_sync --check` is a unit test: it fails if the live path allocates on the heap
- * (malloc/calloc/realloc are wrapped by the linker, see tests/bench/meson.build). */
+ * (malloc/calloc/realloc are wrapped by the linker, see tests/alloc_count.h). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "alloc_count.h"
 #include "unit/breath_gen.h"
 #include "phase.h"
 #include "sync.h"
-
-static long allocs;
-static int counting;
-
-void *__real_malloc(size_t n);
-void *__real_calloc(size_t n, size_t m);
-void *__real_realloc(void *p, size_t n);
-void *__wrap_malloc(size_t n);
-void *__wrap_calloc(size_t n, size_t m);
-void *__wrap_realloc(void *p, size_t n);
-
-void *__wrap_malloc(size_t n)
-{
-	allocs += counting;
-	return __real_malloc(n);
-}
-
-void *__wrap_calloc(size_t n, size_t m)
-{
-	allocs += counting;
-	return __real_calloc(n, m);
-}
-
-void *__wrap_realloc(void *p, size_t n)
-{
-	allocs += counting;
-	return __real_realloc(p, n);
-}
 
 static double now_s(void)
 {
@@ -86,7 +59,7 @@ int main(int argc, char **argv)
 	struct att_livesync_est es;
 	size_t updates = 0;
 	double t_phase = 0, t_sync = 0;
-	counting = 1;
+	long allocs = att_alloc_count();
 	for (size_t i = 0; i < n; i++) {
 		double t0 = now_s();
 		updates += (size_t)att_phase_push(pa, xa[i], &ea);
@@ -96,7 +69,7 @@ int main(int argc, char **argv)
 		t_sync += now_s() - t1;
 		t_phase += t1 - t0;
 	}
-	counting = 0;
+	allocs = att_alloc_count() - allocs;
 	if (check) {
 		printf("live path: %ld heap allocation(s) in %zu pushes per person (%zu FFT updates)\n",
 		       allocs, n, updates);

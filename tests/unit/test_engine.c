@@ -8,40 +8,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "alloc_count.h"
 #include "check.h"
 #include "couple.h"
 #include "engine.h"
-
-static long allocs;
-void *__real_malloc(size_t n);
-void *__real_calloc(size_t n, size_t m);
-void *__real_realloc(void *p, size_t n);
-void __real_free(void *p);
-void *__wrap_malloc(size_t n);
-void *__wrap_calloc(size_t n, size_t m);
-void *__wrap_realloc(void *p, size_t n);
-void __wrap_free(void *p);
-void *__wrap_malloc(size_t n)
-{
-	allocs++;
-	return __real_malloc(n);
-}
-void *__wrap_calloc(size_t n, size_t m)
-{
-	allocs++;
-	return __real_calloc(n, m);
-}
-void *__wrap_realloc(void *p, size_t n)
-{
-	allocs++;
-	return __real_realloc(p, n);
-}
-void __wrap_free(void *p)
-{
-	if (p)
-		allocs++;
-	__real_free(p);
-}
 
 #define RATE 250.0
 
@@ -245,7 +215,7 @@ static void nothing_allocated_per_sample(void)
 		att_couple_next(r.c, v[i]);
 	struct att_snapshot s;
 	float trace[256];
-	long before = allocs;
+	long before = att_heap_count();
 	uint32_t counter = 0;
 	for (long i = 0; i < (long)(150 * RATE); i++) {
 		if (i == (long)(70 * RATE))
@@ -255,7 +225,7 @@ static void nothing_allocated_per_sample(void)
 			att_engine_breath_trace(r.e, 0, trace, 256);
 		}
 	}
-	long during = allocs - before;
+	long during = att_heap_count() - before;
 	fprintf(stderr, "  allocations while pushing %ld samples: %ld\n", (long)(150 * RATE),
 	        during);
 	CHECK(during == 0);

@@ -32,6 +32,7 @@
 #include "couple.h"
 #include "csv.h"
 #include "engine.h"
+#include "input.h"
 #include "json.h"
 #include "pacer.h"
 #include "recorder.h"
@@ -80,6 +81,7 @@ struct src {
 	size_t buf_n, buf_i;
 	double rate;
 	uint64_t next;          /* index of the next sample (generated couple, file) */
+	uint64_t first;         /* index the engine started at (replay: after a seek back) */
 	int ended;
 	char name[128];
 };
@@ -132,7 +134,7 @@ static int src_pull(struct src *s, double t, struct pulled *p)
 		for (int c = 0; c < 4; c++)
 			p->v[c] = s->rec->ch[c] ? s->rec->ch[c][s->next] : NAN;
 	}
-	p->counter = (uint32_t)s->next;
+	p->counter = (uint32_t)(s->next - s->first);
 	s->next++;
 	return 1;
 }
@@ -181,7 +183,8 @@ static void usage(FILE *to, int demo)
 	if (demo == 2)
 		fprintf(to, "usage: attune replay FILE [--speed X] [live options]\n"
 		            "  Plays a recording (CSV, EDF+ or raw capture) through the live view with\n"
-		            "  sound, at X times real time (default 1).\n\n");
+		            "  sound, at X times real time (default 1), with its markers.\n"
+		            "  Keys: space or k pause/resume, left/right seek 10 s back/forward.\n\n");
 	else if (demo)
 		fprintf(to, "usage: attune demo [--input CSV] [--screenshot PNG --after S] "
 		            "[--audio-wav WAV] [--no-audio] [live options]\n"
@@ -214,7 +217,8 @@ static void usage(FILE *to, int demo)
 	        "  --screenshot PNG --after S   run S seconds of session as fast as possible,\n"
 	        "                       save the window as PNG and exit\n"
 	        "  --press KEYS         (tests) keys pressed just before the screenshot, e.g. h\n"
-	        "  --keys-at S:KEYS,... (tests) keys pressed at S seconds of session, e.g. 20:r\n"
+	        "  --keys-at S:KEYS,... (tests) keys pressed S wall seconds after the start, e.g.\n"
+	        "                       20:r (_ is space, < and > the left and right arrows)\n"
 	        "  --stats FILE         write frame time, latency, CPU and memory figures as JSON\n"
 	        "sound:\n"
 	        "  --no-audio           no sound device\n"
@@ -509,6 +513,13 @@ struct session {
 	size_t trace_cap, trace_n;
 	double markers[MARKERS_MAX];
 	size_t n_markers;
+	/* replay: the file's markers (shown as playback passes them), pause and seek */
+	struct att_input_meta file_meta;
+	size_t n_file_marks;        /* of file_meta.marks kept as markers (pacer changes are not) */
+	const struct att_input_mark *file_marks[MARKERS_MAX];
+	int paused;
+	double play_t0;             /* session time at play_base_ns (real-time playback) */
+	int64_t play_base_ns;
 	/* sound */
 	struct att_sonify_params sound;
 	int zone;                   /* match zone for chimes: -1 unknown, 0 apart, 1 closer, 2 matched */
@@ -769,6 +780,7 @@ static void on_snapshot(struct session *s)
 	const unsigned probl = ATT_Q_FLAT | ATT_Q_SATURATED;
 
 	att_engine_snapshot(s->engine, &s->snap);
+	s->snap.t += (double)s->src.first / s->src.rate; /* the engine counts from where it started */
 	s->have_snap = 1;
 	if (s->json && !s->io_failed)
 		write_snapshot(s);
@@ -863,6 +875,104 @@ static void ease(struct session *s, double dt)
 }
 
 static void fill_model(struct session *s, struct att_view_model *m);
+
+/* ---- replay: markers from the file, pause and seek ---- */
+
+#define SEEK_S 10.0
+#define REWARM_S 120.0 /* signal fed again before a seek-back target: the engine's longest memory */
+
+/* Keeps the file's markers (EDF+ annotations, the raw capture's marker events); pacer changes and
+ * reconnects are annotations too, but not marks on the timeline. */
+static void replay_load_marks(struct session *s)
+{
+	if (att_input_meta_read(s->o->input, s->src.rate, &s->file_meta) != ATT_OK)
+		return; /* best effort: a replay without markers still plays */
+	for (size_t i = 0; i < s->file_meta.n_marks && s->n_file_marks < MARKERS_MAX; i++) {
+		const struct att_input_mark *m = &s->file_meta.marks[i];
+		if (!strncmp(m->text, "pacer ", 6) || !strcmp(m->text, "reconnect"))
+			continue;
+		s->file_marks[s->n_file_marks++] = m;
+	}
+}
+
+/* The markers up to the session clock, as if pressed live; says the newest one. */
+static void replay_marks_due(struct session *s)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < s->n_file_marks; i++)
+		if (s->file_marks[i]->t <= s->t)
+			s->markers[n++] = s->file_marks[i]->t;
+	if (n > s->n_markers) {
+		const struct att_input_mark *m = s->file_marks[0];
+		char buf[200];
+		long sec;
+		for (size_t i = 0; i < s->n_file_marks; i++)
+			if (s->file_marks[i]->t <= s->t && s->file_marks[i]->t >= m->t)
+				m = s->file_marks[i];
+		sec = (long)m->t;
+		snprintf(buf, sizeof buf, "marker %zu at %ld:%02ld: %.120s", n, sec / 60, sec % 60,
+		         m->text);
+		say(s, buf);
+	}
+	s->n_markers = n;
+}
+
+/* Moves the playback clock to session time `to`. Forward, the next drain feeds the skipped
+ * signal at once (a few ms per 10 s); back, a fresh engine is fed again from REWARM_S before the
+ * target so its rates and match are what they were there. */
+static void replay_seek(struct session *s, double to)
+{
+	double end = (double)s->src.rec->n / s->src.rate;
+
+	to = to < 0.0 ? 0.0 : to > end ? end : to;
+	if (to < s->t) {
+		struct att_engine *fresh;
+		double from = to > REWARM_S ? to - REWARM_S : 0.0;
+		if (att_engine_new(&(struct att_engine_cfg){.rate_hz = s->src.rate}, &fresh) != ATT_OK) {
+			say(s, "cannot seek back: out of memory");
+			return;
+		}
+		att_engine_free(s->engine);
+		s->engine = fresh;
+		s->src.first = s->src.next = (uint64_t)(from * s->src.rate);
+		s->src.ended = 0;
+		s->have_snap = 0;
+		s->zone = -1;
+		if ((double)s->hist_n * HIST_DT > to)
+			s->hist_n = (size_t)(to / HIST_DT);
+	}
+	s->t = s->play_t0 = to;
+	s->play_base_ns = now_ns();
+}
+
+/* Replay keys, taken before the view's: space or k pause, left/right seek. 1 when handled. */
+static int replay_key(struct session *s, const SDL_Event *e)
+{
+	char buf[64];
+	long sec;
+
+	if (s->o->demo != 2 || s->src.kind != SRC_FILE || e->type != SDL_KEYDOWN)
+		return 0;
+	switch (e->key.keysym.sym) {
+	case SDLK_SPACE:
+	case SDLK_k:
+		s->paused = !s->paused;
+		s->play_t0 = s->t;
+		s->play_base_ns = now_ns();
+		say(s, s->paused ? "paused (space or k resumes)" : "playing");
+		return 1;
+	case SDLK_LEFT:
+	case SDLK_RIGHT:
+		replay_seek(s, s->t + (e->key.keysym.sym == SDLK_RIGHT ? SEEK_S : -SEEK_S));
+		sec = (long)s->t;
+		snprintf(buf, sizeof buf, "at %ld:%02ld", sec / 60, sec % 60);
+		say(s, buf);
+		return 1;
+	default:
+		return 0;
+	}
+}
 
 static void act(struct session *s, enum att_view_action a, int *quit)
 {
@@ -984,7 +1094,8 @@ static void push_keys(const char *keys)
 		memset(&e, 0, sizeof e);
 		e.type = SDL_KEYDOWN;
 		e.key.state = SDL_PRESSED;
-		e.key.keysym.sym = *k == '?' ? SDLK_QUESTION : (SDL_Keycode)*k;
+		e.key.keysym.sym = *k == '?' ? SDLK_QUESTION : *k == '_' ? SDLK_SPACE
+		                   : *k == '<' ? SDLK_LEFT : *k == '>' ? SDLK_RIGHT : (SDL_Keycode)*k;
 		SDL_PushEvent(&e);
 	}
 }
@@ -1012,7 +1123,8 @@ static int write_stats(struct session *s, const char *path, double wall_s)
 	        " \"sound_device\": %s, \"sound_underflows\": %lu,\n"
 	        " \"source\": \"%s\", \"samples\": %llu, \"frames_lost\": %llu,\n"
 	        " \"saves\": %llu, \"save_ms_max\": %.1f, \"frames_during_save\": %llu,\n"
-	        " \"save_frame_interval_ms_max\": %.2f}\n",
+	        " \"save_frame_interval_ms_max\": %.2f,\n"
+	        " \"t_end\": %.3f, \"snapshot_t\": %.3f, \"markers\": %zu, \"file_markers\": %zu}\n",
 	        (unsigned long long)s->frames, wall_s, s->view ? att_view_renderer_name(s->view) : "?",
 	        hist_pct(&s->frame_work, 0.5), hist_pct(&s->frame_work, 0.99),
 	        hist_pct(&s->frame_draw, 0.5), hist_pct(&s->frame_draw, 0.99),
@@ -1026,7 +1138,8 @@ static int write_stats(struct session *s, const char *path, double wall_s)
 	        (unsigned long long)(s->src.kind == SRC_DEVICE ? s->src.st.samples_lost
 	                                                       : s->snap.samples_lost),
 	        (unsigned long long)s->saves, s->save_ms_max,
-	        (unsigned long long)s->frames_during_save, s->save_frame_interval_ms_max);
+	        (unsigned long long)s->frames_during_save, s->save_frame_interval_ms_max, s->t,
+	        s->have_snap ? s->snap.t : -1.0, s->n_markers, s->n_file_marks);
 	return fclose(f) == 0 ? 0 : 1;
 }
 
@@ -1088,6 +1201,8 @@ static int run_window(struct session *s)
 		return 1;
 	}
 	t0 = next = s->t0_ns;
+	s->play_t0 = 0.0;
+	s->play_base_ns = t0;
 	s->realtime = !fast;
 	while (!quit) {
 		int64_t start = now_ns();
@@ -1096,18 +1211,21 @@ static int run_window(struct session *s)
 		double prev_t = s->t;
 
 		while (SDL_PollEvent(&e))
-			act(s, att_view_event(s->view, &e), &quit);
+			if (!replay_key(s, &e))
+				act(s, att_view_event(s->view, &e), &quit);
 		save_poll(s, 0);
 		if (fast)
 			s->t += STEP_S;
-		else
-			s->t = (double)(start - t0) / 1e9 * s->speed;
+		else if (!s->paused)
+			s->t = s->play_t0 + (double)(start - s->play_base_ns) / 1e9 * s->speed;
+		if (s->n_file_marks)
+			replay_marks_due(s);
 		s->n_arrivals = 0;
 		drain(s, !fast, s->speed);
 		ease(s, s->t - prev_t);
 		update_sound(s);
 		for (int k = 0; k < o->n_keys_at; k++)
-			if (o->keys_at_t[k] >= 0.0 && s->t >= o->keys_at_t[k]) {
+			if (o->keys_at_t[k] >= 0.0 && (double)(start - t0) / 1e9 >= o->keys_at_t[k]) {
 				push_keys(o->keys_at[k]);
 				o->keys_at_t[k] = -1.0; /* once */
 			}
@@ -1366,6 +1484,8 @@ int att_live_main(int argc, char **argv, int demo)
 		rc = 2;
 		goto out;
 	}
+	if (demo == 2 && s->src.kind == SRC_FILE)
+		replay_load_marks(s);
 	s->trace_cap = (size_t)(60.0 * att_engine_trace_rate(s->engine)) + 1;
 	s->trace_a = calloc(s->trace_cap, sizeof(float));
 	s->trace_b = calloc(s->trace_cap, sizeof(float));
@@ -1446,6 +1566,7 @@ out:
 		rc = 1;
 	}
 	att_engine_free(s->engine);
+	att_input_meta_clear(&s->file_meta);
 	att_pacer_free(s->pacer);
 	src_close(&s->src);
 	free(s->trace_a);

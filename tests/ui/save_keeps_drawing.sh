@@ -1,16 +1,16 @@
 #!/bin/sh
-# Stopping a recording never freezes the view: key r is pressed (--keys-at) after 20 min of a
-# generated couple played at 60x, so exporting the session files takes a few hundred ms; the
-# view must keep presenting frames meanwhile (longest frame interval while the save runs well
-# under the save's duration; a blocking export makes it at least as long), then say "saved", and
-# the files must be complete. Before the export moved to a worker thread this measured a 292 ms
-# frame for a 273 ms save.
+# Stopping a recording never freezes the view: key r is pressed (--keys-at) after 20 s, i.e. 20 min
+# of a generated couple played at 60x, so exporting the session files takes a few hundred ms. The
+# view must keep presenting frames meanwhile (longest frame interval while the save runs well under
+# the save's duration; a blocking export makes it at least as long), then say "saved", and the
+# files must be complete. Before the export moved to a worker thread this measured a 292 ms frame
+# for a 273 ms save.
 # usage: save_keeps_drawing.sh ATTUNE
 attune=$1
 command -v xvfb-run >/dev/null 2>&1 || { echo "skip: xvfb-run not installed" >&2; exit 77; }
 dir=$(mktemp -d /tmp/attune-save-draw-XXXXXX)
 SDL_RENDER_DRIVER=software xvfb-run -a -s '-screen 0 1280x800x24' "$attune" live \
-	--synthetic in-phase --speed 60 --no-audio --record "$dir/s" --keys-at 1200:r \
+	--synthetic in-phase --speed 60 --no-audio --record "$dir/s" --keys-at 20:r \
 	--duration 1260 --stats "$dir/stats.json" 2>"$dir/err"
 rc=$?
 fail=0

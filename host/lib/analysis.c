@@ -65,6 +65,37 @@ static size_t fill_gaps(const float *x, size_t n, double *y)
 	return finite;
 }
 
+/* fill_gaps() of the whole x[0..n), but only its samples [a, b) into y[0..b-a), to the bit the
+ * same values: a NAN run is bridged between its finite neighbours wherever they are, so a long
+ * channel can be converted piece by piece. x must hold a finite value. */
+static void fill_gaps_range(const float *x, size_t n, size_t a, size_t b, double *y)
+{
+	for (size_t i = a; i < b;) {
+		if (isfinite(x[i])) {
+			y[i - a] = x[i];
+			i++;
+			continue;
+		}
+		size_t r0 = i, j = i;
+		while (r0 > 0 && !isfinite(x[r0 - 1]))
+			r0--;
+		while (j < n && !isfinite(x[j]))
+			j++;
+		size_t stop = j < b ? j : b;
+		if (r0 == 0 || j == n) {
+			double v = r0 == 0 ? x[j] : x[r0 - 1];
+			for (size_t k = i; k < stop; k++)
+				y[k - a] = v;
+		} else {
+			size_t last = r0 - 1;
+			double v = x[last], d = (x[j] - v) / (double)(j - last);
+			for (size_t k = i; k < stop; k++)
+				y[k - a] = v + d * (double)(k - last);
+		}
+		i = stop;
+	}
+}
+
 static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -88,12 +119,10 @@ static double median_field(const struct att_analysis_window *w, size_t n, size_t
 }
 
 struct person_work {
-	double *resp_raw;  /* n samples, gaps bridged */
-	double *ppg_raw;
+	double *resp_raw;  /* n samples, gaps bridged (only while cleaning a belt with gaps) */
 	double *clean;     /* m samples at the cleaned rate */
 	float *cleanf;     /* the same as float, for phase and coherence */
 	float *phase;
-	float *freq;
 	size_t m;
 	double rr;         /* cleaned rate */
 	struct att_breath_result br;
@@ -110,11 +139,9 @@ struct person_work {
 static void person_free(struct person_work *p)
 {
 	free(p->resp_raw);
-	free(p->ppg_raw);
 	free(p->clean);
 	free(p->cleanf);
 	free(p->phase);
-	free(p->freq);
 	att_breath_result_free(&p->br);
 	free(p->beat_idx);
 	free(p->beat_t);
@@ -292,8 +319,7 @@ static int resp_run(struct task *tk, int who)
 	p->clean = malloc(m * sizeof *p->clean);
 	p->cleanf = malloc(m * sizeof *p->cleanf);
 	p->phase = malloc(m * sizeof *p->phase);
-	p->freq = malloc(m * sizeof *p->freq);
-	if (!p->clean || !p->cleanf || !p->phase || !p->freq)
+	if (!p->clean || !p->cleanf || !p->phase)
 		return fail(tk->why, sizeof tk->why, ATT_ERR_NOMEM, "out of memory");
 	const float *x = rec->ch[who ? ATT_CH_B_RESP : ATT_CH_A_RESP];
 	int err = clean_chunked(x, n, rec->rate_hz, p->clean, m, &p->rr);
@@ -319,7 +345,11 @@ static int resp_run(struct task *tk, int who)
 	if (err)
 		return fail(tk->why, sizeof tk->why, err, "breath detection failed: %s",
 		            att_strerror(err));
-	err = att_phase_offline(p->cleanf, m, p->rr, p->phase, p->freq, NULL);
+	/* Done with the double series before the phase's FFT buffers are allocated. */
+	free(p->clean);
+	p->clean = NULL;
+	/* No instantaneous frequency: the synchrony takes its own from the phases. */
+	err = att_phase_offline(p->cleanf, m, p->rr, p->phase, NULL, NULL);
 	if (err)
 		return fail(tk->why, sizeof tk->why, err, "breathing phase failed: %s",
 		            att_strerror(err));
@@ -331,27 +361,39 @@ static int resp_run(struct task *tk, int who)
 	return ATT_OK;
 }
 
-/* Quality judges raw samples, so breath events go back to raw sample indices. */
+/* Quality judges raw samples, so breath events go back to raw sample indices. The channel is
+ * converted and judged QUALITY_CHUNK samples at a time rather than as one full-length double copy
+ * (7.2 MB for a 1-hour 250 Hz belt). */
+#define QUALITY_CHUNK 65536
 static int resp_quality(struct task *tk, int who)
 {
 	struct person_work *p = &tk->pw[who];
-	int factor = (int)lround(tk->rec->rate_hz / p->rr);
+	const float *x = tk->rec->ch[who ? ATT_CH_B_RESP : ATT_CH_A_RESP];
+	size_t n = tk->rec->n;
+	size_t factor = (size_t)lround(tk->rec->rate_hz / p->rr);
 	size_t *ev = malloc((p->br.n_troughs + 1) * sizeof *ev);
-	p->resp_raw = malloc(tk->rec->n * sizeof *p->resp_raw);
-	if (!ev || !p->resp_raw) {
-		free(ev);
-		return fail(tk->why, sizeof tk->why, ATT_ERR_NOMEM, "out of memory");
-	}
-	fill_gaps(tk->rec->ch[who ? ATT_CH_B_RESP : ATT_CH_A_RESP], tk->rec->n, p->resp_raw);
-	for (size_t i = 0; i < p->br.n_troughs; i++)
-		ev[i] = p->br.troughs[i] * (size_t)factor;
+	double *buf = malloc(QUALITY_CHUNK * sizeof *buf);
+	struct att_quality_check *q = NULL;
 	struct att_quality_cfg qcfg = {.signal = ATT_QUALITY_RESP, .rate_hz = tk->rec->rate_hz};
+	int err = ev && buf ? att_quality_new(&qcfg, &q) : ATT_ERR_NOMEM;
+	if (err) {
+		free(ev);
+		free(buf);
+		return fail(tk->why, sizeof tk->why, err, "out of memory");
+	}
+	size_t e = 0;
+	for (size_t s = 0; s < n; s += QUALITY_CHUNK) {
+		size_t len = n - s < QUALITY_CHUNK ? n - s : QUALITY_CHUNK, ne = 0;
+		fill_gaps_range(x, n, s, s + len, buf);
+		for (; e < p->br.n_troughs && p->br.troughs[e] * factor < s + len; e++)
+			ev[ne++] = p->br.troughs[e] * factor - s;
+		att_quality_feed(q, buf, len, ev, ne);
+	}
 	(who ? &tk->an->b : &tk->an->a)->resp_quality =
-	        att_quality_batch(&qcfg, p->resp_raw, tk->rec->n, ev, p->br.n_troughs,
-	                          p->br.mean_rate_bpm);
+	        att_quality_verdict(q, p->br.mean_rate_bpm);
+	att_quality_free(q);
 	free(ev);
-	free(p->resp_raw);
-	p->resp_raw = NULL;
+	free(buf);
 	return ATT_OK;
 }
 
@@ -374,27 +416,35 @@ static int ppg_run(struct task *tk, int who)
 	out->ppg_quality = ATT_Q_ABSENT;
 	if (!rec->ch[ch])
 		return ATT_OK;
-	p->ppg_raw = malloc(n * sizeof *p->ppg_raw);
-	if (!p->ppg_raw)
-		return fail(tk->why, sizeof tk->why, ATT_ERR_NOMEM, "out of memory");
-	if (!fill_gaps(rec->ch[ch], n, p->ppg_raw))
+	const float *x = rec->ch[ch];
+	size_t first = 0;
+	while (first < n && !isfinite(x[first]))
+		first++;
+	if (first == n)
 		return ATT_OK; /* a column of nothing: as good as absent */
 	struct att_pulse_cfg pcfg = {.rate_hz = rate};
 	size_t chunk = (size_t)(PPG_CHUNK_S * rate), overlap = (size_t)(PPG_OVERLAP_S * rate);
 	size_t cap = 0, nb = 0;
 	double *ibi = NULL;
 	unsigned char *ok = NULL;
-	int err = ATT_OK;
+	/* One chunk with its overlaps as doubles, gaps bridged as over the whole channel. */
+	double *buf = malloc((chunk + 2 * overlap) * sizeof *buf);
+	size_t *rel = NULL; /* the chunk's kept beats, relative to its start, for quality */
+	struct att_quality_check *q = NULL;
+	struct att_quality_cfg pq = {.signal = ATT_QUALITY_PPG, .rate_hz = rate};
+	int err = buf ? att_quality_new(&pq, &q) : ATT_ERR_NOMEM;
 	for (size_t s = 0; s < n && !err; s += chunk) {
 		size_t e = n - s > chunk ? s + chunk : n;
 		/* A short tail joins the previous chunk's overlap; it still needs a few beats. */
 		size_t a = s > overlap ? s - overlap : 0, b = n - e > overlap ? e + overlap : n;
+		size_t nb0 = nb;
+		fill_gaps_range(x, n, a, b, buf);
 		struct att_pulse_result r;
-		err = att_pulse_detect(&pcfg, p->ppg_raw + a, b - a, &r);
-		if (err == ATT_ERR_NO_DATA) {
+		err = att_pulse_detect(&pcfg, buf, b - a, &r);
+		if (err == ATT_ERR_NO_DATA) /* too short to hold a beat: r is empty */
 			err = ATT_OK;
-			continue;
-		}
+		else if (err)
+			break;
 		for (size_t j = 0; !err && j < r.n_beats; j++) {
 			size_t idx = a + r.beats[j];
 			if (idx < s || idx >= e)
@@ -421,7 +471,21 @@ static int ppg_run(struct task *tk, int who)
 			nb++;
 		}
 		att_pulse_result_free(&r);
+		if (err)
+			break;
+		/* Quality of the chunk's own samples [s, e), with its own beats. */
+		size_t *nrel = nb > nb0 ? realloc(rel, (nb - nb0) * sizeof *nrel) : rel;
+		if (!nrel) {
+			err = ATT_ERR_NOMEM;
+			break;
+		}
+		rel = nrel;
+		for (size_t k = nb0; k < nb; k++)
+			rel[k - nb0] = p->beat_idx[k] - s;
+		att_quality_feed(q, buf + (s - a), e - s, rel, nb - nb0);
 	}
+	free(buf);
+	free(rel);
 	if (!err) {
 		p->beat_t = malloc((nb + 1) * sizeof *p->beat_t);
 		p->ibi_cum = malloc((nb + 1) * sizeof *p->ibi_cum);
@@ -432,6 +496,7 @@ static int ppg_run(struct task *tk, int who)
 	if (err) {
 		free(ibi);
 		free(ok);
+		att_quality_free(q);
 		return fail(tk->why, sizeof tk->why, err, "beat detection failed: %s",
 		            att_strerror(err));
 	}
@@ -449,10 +514,8 @@ static int ppg_run(struct task *tk, int who)
 	/* Whole-session heart rate and RMSSD by pulse.h's own rule over all the beats. */
 	double hr = NAN;
 	att_pulse_stats(p->beat_t, nb, 0, &hr, &out->rmssd_ms);
-	struct att_quality_cfg pq = {.signal = ATT_QUALITY_PPG, .rate_hz = rate};
-	out->ppg_quality = att_quality_batch(&pq, p->ppg_raw, n, p->beat_idx, nb, hr);
-	free(p->ppg_raw); /* the largest buffers go as soon as they are done with */
-	p->ppg_raw = NULL;
+	out->ppg_quality = att_quality_verdict(q, hr);
+	att_quality_free(q);
 	return ATT_OK;
 }
 
@@ -492,8 +555,8 @@ static int hr_sync_run(struct task *tk)
 	            ATT_OK &&
 	    att_hr_resample(pw[1].beat_t, pw[1].nb, 0, HR_RATE_HZ, pw[1].hr, nh) ==
 	            ATT_OK &&
-	    att_hr_sync(pw[0].hr, pw[1].hr, nh, HR_RATE_HZ, tk->an->window_s, tk->an->step_s, 0,
-	                &hs) == ATT_OK)
+	    att_hr_sync(pw[0].hr, pw[1].hr, nh, HR_RATE_HZ, tk->an->window_s, tk->an->step_s, -1,
+	                &hs) == ATT_OK) /* only r is reported: no lag search */
 		tk->an->sync.hr_sync_r = hs.r;
 	return ATT_OK;
 }
@@ -718,7 +781,6 @@ int att_analyze(const struct att_analysis_cfg *cfg, const struct att_recording *
 	                          &band) == ATT_OK)
 		an->sync.coherence = band.coherence;
 	progress(cfg, 1);
-
 done:
 	person_free(&pw[0]);
 	person_free(&pw[1]);

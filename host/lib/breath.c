@@ -330,6 +330,13 @@ void att_breath_result_free(struct att_breath_result *r)
 	memset(r, 0, sizeof *r);
 }
 
+/* realloc to a smaller size; keeps the old block if that fails (it is still big enough). */
+static void *shrink(void *p, size_t bytes)
+{
+	void *q = realloc(p, bytes ? bytes : 1);
+	return q ? q : p;
+}
+
 int att_breath_detect(const struct att_breath_cfg *cfg, const double *x, size_t n,
                       struct att_breath_result *out)
 {
@@ -395,5 +402,10 @@ int att_breath_detect(const struct att_breath_cfg *cfg, const double *x, size_t 
 	memcpy(out->rate_bpm, rates, out->n_troughs * sizeof *rates);
 	free(rates);
 	att_breath_free(b);
+	/* The arrays were sized for the worst case (half the samples); a session has far fewer
+	 * breaths, and callers keep the result for the whole analysis. */
+	out->troughs = shrink(out->troughs, out->n_troughs * sizeof *out->troughs);
+	out->peaks = shrink(out->peaks, out->n_peaks * sizeof *out->peaks);
+	out->rate_bpm = shrink(out->rate_bpm, out->n_troughs * sizeof *out->rate_bpm);
 	return ATT_OK;
 }

@@ -575,6 +575,9 @@ static int read_parallel(const char *path, struct reader *r)
 		}
 		a->ch[c] = p;
 		memcpy(p + a->n, b->ch[c], b->n * sizeof(float));
+		/* At once, so the join never holds both halves of every channel. */
+		free(b->ch[c]);
+		b->ch[c] = NULL;
 	}
 	if (!join) {
 		part_free(&pt[0]);

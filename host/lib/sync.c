@@ -174,6 +174,10 @@ int att_sync_analyze(const struct att_sync_cfg *cfg, const float *pa, const floa
 	struct att_sync_window all;
 	fill_window(&all, cr[n], ci[n], n, mean_freq(ua, ub, 0, n - 1, rate));
 	double chance = NAN;
+	/* The unwrapped phases are done with; their room goes to the surrogates' unit vectors. */
+	free(ua);
+	free(ub);
+	ua = ub = NULL;
 
 	/* Surrogates: B circularly shifted by at least one breath period (and min_shift_s), shifts
 	 * spread evenly so no two surrogates share most of their pairs. */

@@ -43,7 +43,12 @@ struct truth {
 };
 
 /* Fills a PPG channel with beats at hr_bpm whose intervals wobble by ibi_sd_s (successive
- * differences give RMSSD); returns the truth measured on the generated intervals. */
+ * differences give RMSSD); returns the truth measured on the generated intervals. The wave has
+ * the same duration in every beat (that of the mean interval), so its systolic peak, which the
+ * detector times, sits a fixed delay after each beat's start and the peak-to-peak intervals are
+ * the generated ones. (Stretched by each beat's own interval, the peak would sit at 15 % of it:
+ * peak intervals 0.85 I[k] + 0.15 I[k+1], a moving average that hides 21 % of the RMSSD, which
+ * is what the detector then rightly measured: 33 ms of a stated 42 ms.) */
 static struct truth make_ppg(float *x, size_t n, double hr_bpm, double ibi_sd_s)
 {
 	double t_beat = 0.3, ibi = 60 / hr_bpm, prev_ibi = NAN, sum_ibi = 0, sum_d2 = 0;
@@ -63,7 +68,7 @@ static struct truth make_ppg(float *x, size_t n, double hr_bpm, double ibi_sd_s)
 			ibi = 60 / hr_bpm + ibi_sd_s * gauss();
 			next = t_beat + ibi;
 		}
-		x[i] = (float)(2.0 + 0.5 * pulse_shape((t - t_beat) / ibi) + 0.01 * gauss());
+		x[i] = (float)(2.0 + 0.5 * pulse_shape((t - t_beat) / (60 / hr_bpm)) + 0.01 * gauss());
 	}
 	struct truth tr = {60 / (sum_ibi / (double)beats), 1000 * sqrt(sum_d2 / (double)diffs)};
 	return tr;
@@ -192,8 +197,8 @@ static void offset_45_degrees_gives_phase_lag_and_locking(void)
 		CHECK(an->a.breaths + 1 >= cycles && an->a.breaths <= cycles + 1);
 		CHECK_NEAR(an->a.heart_rate_bpm, tr[0].hr_bpm, 1);
 		CHECK_NEAR(an->b.heart_rate_bpm, tr[1].hr_bpm, 1);
-		CHECK_NEAR(an->a.rmssd_ms, tr[0].rmssd_ms, 0.25 * tr[0].rmssd_ms);
-		CHECK_NEAR(an->b.rmssd_ms, tr[1].rmssd_ms, 0.25 * tr[1].rmssd_ms);
+		CHECK_NEAR(an->a.rmssd_ms, tr[0].rmssd_ms, 0.1 * tr[0].rmssd_ms);
+		CHECK_NEAR(an->b.rmssd_ms, tr[1].rmssd_ms, 0.1 * tr[1].rmssd_ms);
 		CHECK(isfinite(an->sync.hr_sync_r) && fabs(an->sync.hr_sync_r) <= 1);
 		CHECK(an->a.resp_quality == ATT_Q_OK && an->b.resp_quality == ATT_Q_OK);
 		CHECK(an->a.ppg_quality == ATT_Q_OK && an->b.ppg_quality == ATT_Q_OK);
@@ -381,8 +386,8 @@ static void long_sessions_keep_every_beat(void)
 	if (an) {
 		CHECK_NEAR(an->a.heart_rate_bpm, tr[0].hr_bpm, 1);
 		CHECK_NEAR(an->b.heart_rate_bpm, tr[1].hr_bpm, 1);
-		CHECK_NEAR(an->a.rmssd_ms, tr[0].rmssd_ms, 0.25 * tr[0].rmssd_ms);
-		CHECK_NEAR(an->b.rmssd_ms, tr[1].rmssd_ms, 0.25 * tr[1].rmssd_ms);
+		CHECK_NEAR(an->a.rmssd_ms, tr[0].rmssd_ms, 0.1 * tr[0].rmssd_ms);
+		CHECK_NEAR(an->b.rmssd_ms, tr[1].rmssd_ms, 0.1 * tr[1].rmssd_ms);
 		size_t off = 0;
 		for (size_t i = 0; i < an->n_timeline; i++)
 			off += !(fabs(an->timeline[i].a_heart_rate_bpm - 72) <= 3 &&
@@ -391,6 +396,31 @@ static void long_sessions_keep_every_beat(void)
 		fprintf(stderr, "  700 s: hr %.2f/%.2f (%.2f/%.2f) rmssd %.1f/%.1f (%.1f/%.1f)\n",
 		        an->a.heart_rate_bpm, an->b.heart_rate_bpm, tr[0].hr_bpm, tr[1].hr_bpm,
 		        an->a.rmssd_ms, an->b.rmssd_ms, tr[0].rmssd_ms, tr[1].rmssd_ms);
+	}
+	att_analysis_free(an);
+	att_recording_free(rec);
+}
+
+/* The pulse and the belts' quality are worked through in pieces (300 s chunks, 65 536-sample
+ * pieces): gaps across those borders are bridged as anywhere else, so a 4 s pulse dropout at the
+ * 300 s border and a 0.3 s belt dropout at the 262.144 s border change nothing but the lost beats. */
+static void gaps_across_chunk_borders_are_bridged_as_anywhere(void)
+{
+	struct truth tr[2];
+	struct att_recording *rec = make_locked(700, 0.2, 20, 1, tr);
+	for (size_t i = (size_t)(298 * RATE); i < (size_t)(302 * RATE); i++)
+		rec->ch[ATT_CH_A_PPG][i] = NAN;
+	for (size_t i = (size_t)(262.0 * RATE); i < (size_t)(262.3 * RATE); i++)
+		rec->ch[ATT_CH_B_RESP][i] = NAN;
+	struct att_analysis *an = run(rec, "700 s with gaps at chunk borders");
+	if (an) {
+		CHECK_NEAR(an->a.heart_rate_bpm, tr[0].hr_bpm, 1);
+		CHECK_NEAR(an->a.rmssd_ms, tr[0].rmssd_ms, 0.1 * tr[0].rmssd_ms);
+		CHECK(an->a.ppg_quality == ATT_Q_OK && an->b.ppg_quality == ATT_Q_OK);
+		CHECK(an->a.resp_quality == ATT_Q_OK && an->b.resp_quality == ATT_Q_OK);
+		CHECK(an->sync.match >= 0.8);
+		fprintf(stderr, "  gaps at borders: hr %.2f (%.2f) rmssd %.1f (%.1f)\n",
+		        an->a.heart_rate_bpm, tr[0].hr_bpm, an->a.rmssd_ms, tr[0].rmssd_ms);
 	}
 	att_analysis_free(an);
 	att_recording_free(rec);
@@ -437,6 +467,7 @@ int main(void)
 	window_setting_and_bad_input();
 	windows_touching_a_gap_are_blank();
 	long_sessions_keep_every_beat();
+	gaps_across_chunk_borders_are_bridged_as_anywhere();
 	free(truth_phi);
 	return att_check_done("analysis");
 }

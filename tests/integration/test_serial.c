@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 #include "alloc_count.h"
+#include "board.h"
 #include "check.h"
 #include "decoder.h"
 #include "serial_port.h"
@@ -42,8 +43,6 @@
 
 static const char *simboard_exe, *firmware_elf, *attune_exe, *shim_so;
 
-#define STREAM_RATE 50
-#define STREAM_ROWS 3500u /* < 4000: every row's millivolts differ on every channel */
 #define RATE 250u
 
 struct board {
@@ -53,160 +52,47 @@ struct board {
 	char stats[256];
 };
 
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static void nap(double s)
-{
-	struct timespec ts = {.tv_sec = (time_t)s, .tv_nsec = (long)((s - floor(s)) * 1e9)};
-	nanosleep(&ts, NULL);
-}
-
 /* Starts simboard at link (its own stats file) with extra arguments (NULL-terminated); returns 0
  * once it printed the link path. */
 static int start_board(struct board *b, const char *link, const char *name, ...)
 {
-	const char *argv[40];
-	int argc = 0, pipefd[2];
 	va_list ap;
-	char line[512];
-	size_t got = 0;
-	double t0 = now_s();
-
+	int r;
 	memset(b, 0, sizeof *b);
 	snprintf(b->link, sizeof b->link, "%s", link);
 	snprintf(b->stats, sizeof b->stats, "/tmp/attune-sertest-%s-%ld.json", name, (long)getpid());
 	unlink(b->stats);
-	argv[argc++] = simboard_exe;
-	argv[argc++] = "--firmware";
-	argv[argc++] = firmware_elf;
-	argv[argc++] = "--link";
-	argv[argc++] = b->link;
-	argv[argc++] = "--stats";
-	argv[argc++] = b->stats;
-	argv[argc++] = "--quiet";
 	va_start(ap, name);
-	for (;;) {
-		const char *a = va_arg(ap, const char *);
-		if (!a || argc >= 38)
-			break;
-		argv[argc++] = a;
-	}
+	r = att_simboard_start(simboard_exe, firmware_elf, b->link, b->stats, "--quiet", ap, &b->pid,
+	                       &b->out_fd);
 	va_end(ap);
-	argv[argc] = NULL;
-	if (pipe(pipefd) != 0)
-		return -1;
-	b->pid = fork();
-	if (b->pid < 0)
-		return -1;
-	if (b->pid == 0) {
-		dup2(pipefd[1], 1);
-		close(pipefd[0]);
-		close(pipefd[1]);
-		execv(simboard_exe, (char *const *)argv);
-		_exit(127);
-	}
-	close(pipefd[1]);
-	b->out_fd = pipefd[0];
-	while (got < sizeof line - 1 && now_s() - t0 < 10.0) {
-		struct pollfd p = {.fd = b->out_fd, .events = POLLIN};
-		ssize_t r;
-		if (poll(&p, 1, 100) <= 0)
-			continue;
-		r = read(b->out_fd, line + got, 1);
-		if (r <= 0)
-			break;
-		if (line[got] == '\n') {
-			line[got] = 0;
-			return strcmp(line, b->link) == 0 ? 0 : -1;
-		}
-		got++;
-	}
-	fprintf(stderr, "simboard printed no link path\n");
-	return -1;
+	return r;
 }
 
 /* Waits for simboard to end (SIGTERM first when terminate); returns its exit status or -1. */
 static int stop_board(struct board *b, int terminate, double timeout_s)
 {
-	int st = 0;
-	double t0 = now_s();
+	int st;
 	if (b->pid <= 0)
 		return -1;
-	if (terminate)
-		kill(b->pid, SIGTERM);
-	while (waitpid(b->pid, &st, WNOHANG) == 0) {
-		if (now_s() - t0 > timeout_s) {
-			kill(b->pid, SIGKILL);
-			waitpid(b->pid, &st, 0);
-			close(b->out_fd);
-			b->pid = 0;
-			return -1;
-		}
-		nap(0.01);
-	}
+	int r = att_child_wait(b->pid, terminate, timeout_s, &st, NULL);
 	close(b->out_fd);
 	b->pid = 0;
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-static double stat_value(const struct board *b, const char *key)
-{
-	char text[4096], pat[80];
-	const char *p;
-	size_t n;
-	FILE *f = fopen(b->stats, "r");
-	if (!f)
-		return -1;
-	n = fread(text, 1, sizeof text - 1, f);
-	fclose(f);
-	text[n] = 0;
-	snprintf(pat, sizeof pat, "\"%s\": ", key);
-	p = strstr(text, pat);
-	return p ? strtod(p + strlen(pat), NULL) : -1;
-}
-
-static unsigned stream_mv(unsigned i, unsigned c)
-{
-	i %= STREAM_ROWS;
-	return 500u + (i * 37u + c * 1013u) % 4000u;
-}
-
-static unsigned code_of(unsigned mv)
-{
-	return mv * 1023u / 5000u; /* simavr: floor(mV x 1023 / Vref) */
-}
-
-static void write_stream_csv(const char *path)
-{
-	FILE *f = fopen(path, "w");
-	CHECK(f != NULL);
-	if (!f)
-		return;
-	fprintf(f, "t,a_resp,a_ppg,b_resp,b_ppg\n");
-	for (unsigned i = 0; i < STREAM_ROWS; i++)
-		fprintf(f, "%.2f,%.3f,%.3f,%.3f,%.3f\n", (double)i / STREAM_RATE,
-		        stream_mv(i, 0) / 1000.0, stream_mv(i, 1) / 1000.0, stream_mv(i, 2) / 1000.0,
-		        stream_mv(i, 3) / 1000.0);
-	fclose(f);
+	return r == 0 && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
 /* Row of the input whose codes the sample holds (a later channel may already see the next row:
- * conversions are ~100 us apart); STREAM_ROWS when none. */
+ * conversions are ~100 us apart); ATT_STREAM_ROWS when none. */
 static unsigned find_row_from(const uint16_t ch[4], unsigned from)
 {
-	for (unsigned i = from; i < STREAM_ROWS; i++) {
-		int ok = code_of(stream_mv(i, 0)) == ch[0];
+	for (unsigned i = from; i < ATT_STREAM_ROWS; i++) {
+		int ok = att_code_of(att_stream_mv(i, 0)) == ch[0];
 		for (unsigned c = 1; c < 4 && ok; c++)
-			ok = code_of(stream_mv(i, c)) == ch[c] || code_of(stream_mv(i + 1, c)) == ch[c];
+			ok = att_code_of(att_stream_mv(i, c)) == ch[c] || att_code_of(att_stream_mv(i + 1, c)) == ch[c];
 		if (ok)
 			return i;
 	}
-	return STREAM_ROWS;
+	return ATT_STREAM_ROWS;
 }
 
 static unsigned find_row(const uint16_t ch[4])
@@ -222,19 +108,19 @@ static unsigned check_from_row(const uint16_t (*ch)[4], size_t n, unsigned r0, u
 {
 	unsigned idx[4], run[4], seen[4] = {0}, bad = 0;
 	for (unsigned c = 0; c < 4; c++) {
-		idx[c] = code_of(stream_mv(r0, c)) == ch[0][c] ? r0 : r0 + 1;
+		idx[c] = att_code_of(att_stream_mv(r0, c)) == ch[0][c] ? r0 : r0 + 1;
 		run[c] = 1;
 	}
 	for (size_t k = 1; k < n; k++) {
 		for (unsigned c = 0; c < 4; c++) {
 			unsigned v = ch[k][c];
-			if (v == code_of(stream_mv(idx[c], c))) {
+			if (v == att_code_of(att_stream_mv(idx[c], c))) {
 				run[c]++;
-			} else if (v == code_of(stream_mv(idx[c] + 1, c))) {
+			} else if (v == att_code_of(att_stream_mv(idx[c] + 1, c))) {
 				/* the looped input's last row lasts as long as the simulator's loop
 				 * makes it: its run is not judged */
 				if (seen[c] > 0 && (run[c] < 4 || run[c] > 6) &&
-				    idx[c] % STREAM_ROWS != STREAM_ROWS - 1u)
+				    idx[c] % ATT_STREAM_ROWS != ATT_STREAM_ROWS - 1u)
 					bad++;
 				seen[c]++;
 				idx[c]++;
@@ -242,8 +128,8 @@ static unsigned check_from_row(const uint16_t (*ch)[4], size_t n, unsigned r0, u
 			} else {
 				if (bad < 5 && !quiet)
 					fprintf(stderr, "sample %zu ch %u: got %u, want %u or %u\n", k, c, v,
-					        code_of(stream_mv(idx[c], c)),
-					        code_of(stream_mv(idx[c] + 1, c)));
+					        att_code_of(att_stream_mv(idx[c], c)),
+					        att_code_of(att_stream_mv(idx[c] + 1, c)));
 				bad++;
 			}
 		}
@@ -257,15 +143,15 @@ static unsigned check_from_row(const uint16_t (*ch)[4], size_t n, unsigned r0, u
  * first 100 samples agree with is where the stream starts. */
 static unsigned check_values(const uint16_t (*ch)[4], size_t n, unsigned *rows_seen)
 {
-	unsigned r0 = STREAM_ROWS, r;
+	unsigned r0 = ATT_STREAM_ROWS, r;
 	if (n == 0)
 		return 1;
-	for (r = find_row(ch[0]); r < STREAM_ROWS; r = find_row_from(ch[0], r + 1))
+	for (r = find_row(ch[0]); r < ATT_STREAM_ROWS; r = find_row_from(ch[0], r + 1))
 		if (check_from_row(ch, n < 100 ? n : 100, r, NULL, 1) == 0) {
 			r0 = r;
 			break;
 		}
-	if (r0 == STREAM_ROWS) {
+	if (r0 == ATT_STREAM_ROWS) {
 		fprintf(stderr, "no input row fits the first samples\n");
 		return 1;
 	}
@@ -289,14 +175,14 @@ static int capture_init(struct capture *c, size_t cap)
 static void drain(struct att_source *src, struct capture *c, size_t want, double timeout_s,
                   int (*stop)(void *), void *user)
 {
-	double t0 = now_s();
-	while (c->n < want && now_s() - t0 < timeout_s) {
+	double t0 = att_now_s();
+	while (c->n < want && att_now_s() - t0 < timeout_s) {
 		size_t n = att_source_read(src, c->s + c->n, c->cap - c->n);
 		c->n += n;
 		if (stop && stop(user))
 			break;
 		if (!n)
-			nap(0.005);
+			att_nap(0.005);
 	}
 }
 
@@ -332,7 +218,7 @@ static void case_stream(void)
 	int err;
 
 	snprintf(csv, sizeof csv, "/tmp/attune-sertest-stream-%ld.csv", (long)getpid());
-	write_stream_csv(csv);
+	att_write_stream_csv(csv);
 	link_path(link, sizeof link, "stream");
 	CHECK(start_board(&b, link, "stream", "--speed", "0", "--input", csv, "--volts", "--loop",
 	                  (const char *)NULL) == 0);
@@ -346,10 +232,10 @@ static void case_stream(void)
 	CHECK(st.rate_hz == RATE && st.info.channels == 4 && st.info.adc_bits == 10);
 	CHECK(st.adc_max == 1023.0 && fabs(st.gain[0] - 5000.0 / 1023.0) < 1e-9);
 	CHECK(capture_init(&cap, want) == 0);
-	t0 = now_s();
+	t0 = att_now_s();
 	CHECK(att_source_start(src) == ATT_OK);
 	drain(src, &cap, want, 60.0, NULL, NULL);
-	wall = now_s() - t0;
+	wall = att_now_s() - t0;
 	att_source_status(src, &st);
 	ch = calloc(cap.n ? cap.n : 1, sizeof *ch);
 	for (size_t k = 0; k < cap.n; k++) {
@@ -365,7 +251,7 @@ static void case_stream(void)
 	CHECK(bad_counter == 0);
 	CHECK(flags == 0);
 	CHECK(check_values((const uint16_t(*)[4])ch, cap.n, &rows) == 0);
-	CHECK_NEAR(rows, seconds * STREAM_RATE, 2);
+	CHECK_NEAR(rows, seconds * ATT_STREAM_RATE, 2);
 	CHECK(st.samples == want && st.samples_lost == 0 && st.frames_bad == 0 && st.overruns == 0);
 	CHECK(st.state == ATT_SOURCE_STREAMING && st.reconnects == 0);
 	printf("stream: %zu samples (%u s simulated) in %.2f s wall (%.1fx real time), %u input rows "
@@ -389,11 +275,11 @@ static unsigned misfits(const struct att_sample *s, size_t n, unsigned r0, uint3
 {
 	unsigned bad = 0;
 	for (size_t k = 0; k < n; k++) {
-		unsigned row = r0 + STREAM_ROWS + (s[k].counter - c0) / 5u, c, ok = 1;
+		unsigned row = r0 + ATT_STREAM_ROWS + (s[k].counter - c0) / 5u, c, ok = 1;
 		for (c = 0; c < 4 && ok; c++) {
 			int m = 0;
 			for (unsigned dr = 0; dr <= 4 && !m; dr++)
-				m = s[k].ch[c] == code_of(stream_mv(row + dr - 2u, c));
+				m = s[k].ch[c] == att_code_of(att_stream_mv(row + dr - 2u, c));
 			ok = m;
 		}
 		bad += !ok;
@@ -419,14 +305,14 @@ static void case_faults(void)
 	struct att_source *src;
 	struct att_source_status st;
 	struct capture cap;
-	unsigned bad_values = 0, nonmono = 0, r0 = STREAM_ROWS;
+	unsigned bad_values = 0, nonmono = 0, r0 = ATT_STREAM_ROWS;
 	uint32_t c0 = 0;
 	uint64_t jumps = 0;
 	double sent, affected, garbage;
 	int err;
 
 	snprintf(csv, sizeof csv, "/tmp/attune-sertest-faults-%ld.csv", (long)getpid());
-	write_stream_csv(csv);
+	att_write_stream_csv(csv);
 	link_path(link, sizeof link, "faults");
 	/* 10x, not flat out: the idle board must not burn simulated seconds before START */
 	CHECK(start_board(&b, link, "faults", "--speed", "10", "--duration", "30", "--input", csv,
@@ -441,7 +327,7 @@ static void case_faults(void)
 	CHECK(capture_init(&cap, 30 * RATE + 100) == 0);
 	CHECK(att_source_start(src) == ATT_OK);
 	drain(src, &cap, cap.cap, 30.0, board_gone, &b);
-	nap(0.2);
+	att_nap(0.2);
 	drain(src, &cap, cap.cap, 0.1, NULL, NULL);
 	att_source_status(src, &st);
 	CHECK(b.pid == 0); /* the board ended */
@@ -456,24 +342,25 @@ static void case_faults(void)
 			/* codes repeat across rows: the start row is the one the next samples agree with */
 			size_t m = cap.n < 200 ? cap.n : 200;
 			c0 = s->counter;
-			for (r0 = find_row(s->ch); r0 < STREAM_ROWS; r0 = find_row_from(s->ch, r0 + 1))
+			for (r0 = find_row(s->ch); r0 < ATT_STREAM_ROWS; r0 = find_row_from(s->ch, r0 + 1))
 				if (misfits(cap.s, m, r0, c0) == 0)
 					break;
-			if (r0 == STREAM_ROWS)
+			if (r0 == ATT_STREAM_ROWS)
 				bad_values++;
 			continue;
 		}
-		if (r0 < STREAM_ROWS)
+		if (r0 < ATT_STREAM_ROWS)
 			bad_values += misfits(s, 1, r0, c0);
 	}
 	CHECK(stop_board(&b, 0, 5) <= 0);
-	sent = stat_value(&b, "frames_out");
-	affected = stat_value(&b, "frames_affected");
-	garbage = stat_value(&b, "garbage_bytes");
+	sent = att_stat_value(b.stats, "frames_out");
+	affected = att_stat_value(b.stats, "frames_affected");
+	garbage = att_stat_value(b.stats, "garbage_bytes");
 	printf("faults: board sent %.0f frames, %.0f affected (%.0f garbage bytes, %.0f dropped, %.0f "
 	       "bits flipped); host got %zu samples, lost %llu (counter jumps %llu), %llu damaged "
 	       "frames dropped, %u reconnects\n",
-	       sent, affected, garbage, stat_value(&b, "dropped_bytes"), stat_value(&b, "flipped_bits"),
+	       sent, affected, garbage, att_stat_value(b.stats, "dropped_bytes"),
+	       att_stat_value(b.stats, "flipped_bits"),
 	       cap.n, (unsigned long long)st.samples_lost, (unsigned long long)jumps,
 	       (unsigned long long)st.frames_bad, st.reconnects);
 	CHECK(cap.n > 4000);
@@ -511,11 +398,11 @@ static void *watch_link(void *arg)
 		struct stat st;
 		int is = stat(w->link, &st) == 0;
 		if (was && !is && w->gone_at == 0)
-			w->gone_at = now_s();
+			w->gone_at = att_now_s();
 		if (!was && is && w->back_at == 0)
-			w->back_at = now_s();
+			w->back_at = att_now_s();
 		was = is;
-		nap(0.002);
+		att_nap(0.002);
 	}
 	return NULL;
 }
@@ -550,8 +437,8 @@ static void case_disconnect(void)
 	CHECK(att_source_start(src) == ATT_OK);
 	{
 		int saw_reconnecting = 0;
-		double t0 = now_s();
-		while (!board_gone(&b) && now_s() - t0 < 20.0) {
+		double t0 = att_now_s();
+		while (!board_gone(&b) && att_now_s() - t0 < 20.0) {
 			size_t n = att_source_read(src, cap.s + cap.n, cap.cap - cap.n);
 			att_source_status(src, &st);
 			if (st.state == ATT_SOURCE_RECONNECTING && !w.back_at)
@@ -559,11 +446,11 @@ static void case_disconnect(void)
 			if (n && w.back_at && !first_after) {
 				for (size_t k = cap.n; k < cap.n + n && !first_after; k++)
 					if (k && cap.s[k].counter != cap.s[k - 1].counter + 1)
-						first_after = now_s();
+						first_after = att_now_s();
 			}
 			cap.n += n;
 			if (!n)
-				nap(0.002);
+				att_nap(0.002);
 		}
 		CHECK(saw_reconnecting);
 	}
@@ -581,8 +468,8 @@ static void case_disconnect(void)
 	       "s after the link came back; gap of %u samples (%.2f s) after sample %zu; simulator "
 	       "lost %.0f bytes (%.1f frames) unplugged; status: lost %llu, reconnects %u\n",
 	       w.back_at - w.gone_at, first_after - w.back_at, gap,
-	       gap / (double)RATE, gap_at, stat_value(&b, "bytes_lost_unplugged"),
-	       stat_value(&b, "bytes_lost_unplugged") / ATT_WIRE_SAMPLE_WIRE,
+	       gap / (double)RATE, gap_at, att_stat_value(b.stats, "bytes_lost_unplugged"),
+	       att_stat_value(b.stats, "bytes_lost_unplugged") / ATT_WIRE_SAMPLE_WIRE,
 	       (unsigned long long)st.samples_lost, st.reconnects);
 	CHECK(w.gone_at > 0 && w.back_at > 0);
 	CHECK(first_after > 0 && first_after - w.back_at < 2.0); /* resumes within 2 s */
@@ -596,8 +483,10 @@ static void case_disconnect(void)
 	 * vanished go with it (a busy host, e.g. under ASan, leaves more there); the reconnect keeps
 	 * what the board sent after the replug */
 	CHECK_NEAR((double)gap, 1000.0, 10.0);
-	CHECK((double)gap >= stat_value(&b, "bytes_lost_unplugged") / ATT_WIRE_SAMPLE_WIRE - 3.0);
-	CHECK((double)gap <= stat_value(&b, "bytes_lost_unplugged") / ATT_WIRE_SAMPLE_WIRE + 10.0);
+	CHECK((double)gap >=
+	      att_stat_value(b.stats, "bytes_lost_unplugged") / ATT_WIRE_SAMPLE_WIRE - 3.0);
+	CHECK((double)gap <=
+	      att_stat_value(b.stats, "bytes_lost_unplugged") / ATT_WIRE_SAMPLE_WIRE + 10.0);
 	CHECK(st.frames_bad <= 2); /* the partial frame cut by the pull, at most */
 	att_source_free(src);
 	free(cap.s);
@@ -631,16 +520,16 @@ static void case_restart(void)
 	CHECK(capture_init(&cap, 20 * RATE) == 0);
 	CHECK(att_source_start(src) == ATT_OK);
 	drain(src, &cap, 1, 5.0, NULL, NULL);
-	t_first = now_s();
+	t_first = att_now_s();
 	drain(src, &cap, cap.cap, 10.0, board_gone, &b1);
-	t_end1 = now_s();
-	nap(0.1);
+	t_end1 = att_now_s();
+	att_nap(0.1);
 	drain(src, &cap, cap.cap, 0.05, NULL, NULL);
 	before = cap.n;
 	/* real time: samples arrive at 250 per wall second */
 	rate_meas = (double)(cap.s[before - 1].counter - cap.s[0].counter) /
 	            ((double)(cap.s[before - 1].host_ns - cap.s[0].host_ns) * 1e-9);
-	nap(1.0);
+	att_nap(1.0);
 	CHECK(start_board(&b2, link, "restart2", "--speed", "1", "--duration", "3",
 	                  (const char *)NULL) == 0);
 	drain(src, &cap, cap.cap, 10.0, board_gone, &b2);
@@ -707,21 +596,21 @@ static void case_overflow(void)
 	CHECK(fd >= 0);
 	CHECK(capture_init(&cap, 20 * 500) == 0);
 	CHECK(att_source_start(src) == ATT_OK);
-	t0 = now_s();
-	while (cap.n < 12 * 500 && now_s() - t0 < 20.0) {
+	t0 = att_now_s();
+	while (cap.n < 12 * 500 && att_now_s() - t0 < 20.0) {
 		size_t n = att_source_read(src, cap.s + cap.n, cap.cap - cap.n);
 		cap.n += n;
-		if (fd >= 0 && cap.n > 2 * 500 && now_s() - last_cmd > 0.01) {
+		if (fd >= 0 && cap.n > 2 * 500 && att_now_s() - last_cmd > 0.01) {
 			uint8_t frame[ATT_WIRE_MAX_FRAME];
 			struct att_wire_command c = {.command = ATT_CMD_IDENTIFY};
 			size_t len = att_wire_encode_command(&c, frame);
 			if (write(fd, frame, len) < 0) {
 				/* full: try again next round */
 			}
-			last_cmd = now_s();
+			last_cmd = att_now_s();
 		}
 		if (!n)
-			nap(0.002);
+			att_nap(0.002);
 	}
 	att_source_status(src, &st);
 	for (size_t k = 0; k < cap.n; k++) {
@@ -736,7 +625,7 @@ static void case_overflow(void)
 	}
 	printf("overflow: %zu samples at 500 Hz in %.2f s wall, %u gaps (%llu samples lost), %u "
 	       "frames flagged TX overflow; status lost %llu, bad frames %llu, state %d\n",
-	       cap.n, now_s() - t0, gaps, (unsigned long long)jumps, flagged,
+	       cap.n, att_now_s() - t0, gaps, (unsigned long long)jumps, flagged,
 	       (unsigned long long)st.samples_lost, (unsigned long long)st.frames_bad, st.state);
 	CHECK(cap.n >= 12 * 500); /* nothing hangs */
 	CHECK(gaps > 0 && flagged > 0);
@@ -820,7 +709,7 @@ static void case_overrun(void)
 	}
 	CHECK(capture_init(&cap, 40000) == 0);
 	CHECK(att_source_start(src) == ATT_OK);
-	nap(1.0);
+	att_nap(1.0);
 	drain(src, &cap, 20000, 10.0, NULL, NULL);
 	att_source_status(src, &st);
 	for (size_t k = 1; k < cap.n; k++)
@@ -848,11 +737,8 @@ static int run_attune(char *out, size_t out_len, char *err_out, size_t err_len, 
                       double sigint_after, ...)
 {
 	const char *argv[32];
-	int argc = 0, po[2], pe[2], st = 0, sent = 0;
-	size_t no = 0, ne = 0;
+	int argc = 0;
 	va_list ap;
-	pid_t pid;
-	double t0 = now_s();
 
 	argv[argc++] = attune_exe;
 	va_start(ap, sigint_after);
@@ -864,70 +750,7 @@ static int run_attune(char *out, size_t out_len, char *err_out, size_t err_len, 
 	}
 	va_end(ap);
 	argv[argc] = NULL;
-	if (pipe(po) || pipe(pe))
-		return -2;
-	pid = fork();
-	if (pid == 0) {
-		dup2(po[1], 1);
-		dup2(pe[1], 2);
-		close(po[0]);
-		close(pe[0]);
-		for (int i = 0; env && env[i]; i++)
-			putenv((char *)env[i]);
-		execv(attune_exe, (char *const *)argv);
-		_exit(127);
-	}
-	close(po[1]);
-	close(pe[1]);
-	for (;;) {
-		struct pollfd p[2] = {{.fd = po[0], .events = POLLIN}, {.fd = pe[0], .events = POLLIN}};
-		int open_fds = 0;
-		if (sigint_after > 0 && !sent && now_s() - t0 >= sigint_after) {
-			kill(pid, SIGINT);
-			sent = 1;
-		}
-		poll(p, 2, 20);
-		for (int i = 0; i < 2; i++) {
-			char *b = i ? err_out : out;
-			size_t *used = i ? &ne : &no, cap = i ? err_len : out_len;
-			ssize_t r;
-			if (p[i].fd < 0)
-				continue;
-			if (!(p[i].revents & (POLLIN | POLLHUP)))
-				continue;
-			r = read(p[i].fd, b + *used, cap - 1 - *used);
-			if (r > 0)
-				*used += (size_t)r;
-			else {
-				close(p[i].fd);
-				if (i)
-					pe[0] = -1;
-				else
-					po[0] = -1;
-			}
-		}
-		open_fds = (po[0] >= 0) + (pe[0] >= 0);
-		if (!open_fds || now_s() - t0 > 60.0)
-			break;
-	}
-	if (po[0] >= 0)
-		close(po[0]);
-	if (pe[0] >= 0)
-		close(pe[0]);
-	out[no] = 0;
-	err_out[ne] = 0;
-	if (now_s() - t0 > 60.0)
-		kill(pid, SIGKILL);
-	waitpid(pid, &st, 0);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-static unsigned count_lines(const char *s)
-{
-	unsigned n = 0;
-	for (; *s; s++)
-		n += *s == '\n';
-	return n;
+	return att_run_capture(argv, env, sigint_after, 60.0, out, out_len, err_out, err_len);
 }
 
 /* Reads NAME.csv: checks the header and the uniform t, returns the rows (values in ch). */
@@ -999,26 +822,26 @@ static void record_and_check(const char *name, const char **env, int want_shim)
 	snprintf(dur, sizeof dur, "%u", seconds);
 	unlink(shim_log);
 	remove_session(base);
-	write_stream_csv(csv);
+	att_write_stream_csv(csv);
 	link_path(link, sizeof link, name);
 	CHECK(start_board(&b, link, name, "--speed", "10", "--input", csv, "--volts", "--loop",
 	                  (const char *)NULL) == 0);
-	t0 = now_s();
+	t0 = att_now_s();
 	rc = run_attune(out, sizeof out, err, sizeof err, env, 0, "record", "--port", link,
 	                "--duration", dur, "--output", base, (const char *)NULL);
-	wall = now_s() - t0;
+	wall = att_now_s() - t0;
 	printf("%s: attune record exit %d in %.2f s wall\nstdout: %sstderr: %s", name, rc, wall, out,
 	       err);
 	CHECK(rc == 0);
 	CHECK(strstr(out, "attune record: 7500 samples, 0 lost in 0 gaps") != NULL);
-	CHECK(count_lines(out) == 1);
+	CHECK(att_count_lines(out) == 1);
 	snprintf(path, sizeof path, "%s.csv", base);
 	n = read_csv(path, ch, sizeof ch / sizeof ch[0], &bad_t, &filled, header, sizeof header);
 	CHECK(strncmp(header, "t,a_resp,a_ppg,b_resp,b_ppg", 27) == 0);
 	CHECK(n == seconds * RATE);
 	CHECK(bad_t == 0 && filled == 0);
 	CHECK(check_values((const uint16_t(*)[4])ch, n, &rows) == 0);
-	CHECK_NEAR(rows, seconds * STREAM_RATE, 2);
+	CHECK_NEAR(rows, seconds * ATT_STREAM_RATE, 2);
 	CHECK(exists(base, ".edf") && exists(base, ".json") && exists(base, ".attraw"));
 	if (want_shim) {
 		char text[4096] = "";
@@ -1055,13 +878,13 @@ static void case_record(void)
 	snprintf(base, sizeof base, "/tmp/attune-sertest-record-int-%ld-session", (long)getpid());
 	remove_session(base);
 	CHECK(start_board(&b, link, "record-int", "--speed", "1", (const char *)NULL) == 0);
-	t0 = now_s();
+	t0 = att_now_s();
 	rc = run_attune(out, sizeof out, err, sizeof err, NULL, 2.0, "record", "--port", link,
 	                "--duration", "60", "--output", base, (const char *)NULL);
 	printf("record (Ctrl-C after 2 s): exit %d after %.2f s\nstdout: %sstderr: %s", rc,
-	       now_s() - t0, out, err);
+	       att_now_s() - t0, out, err);
 	CHECK(rc == 0);
-	CHECK(now_s() - t0 < 10.0);
+	CHECK(att_now_s() - t0 < 10.0);
 	CHECK(strstr(out, "(stopped early)") != NULL);
 	CHECK(exists(base, ".csv") && exists(base, ".edf") && exists(base, ".json"));
 	CHECK(stop_board(&b, 1, 5) == 0);
@@ -1196,9 +1019,9 @@ static void expect_open_error(const char *path, int want, const char *must_say, 
 	char why[512] = "";
 	struct att_source *src = NULL;
 	struct att_serial_cfg cfg = {.path = path, .reset_wait_ms = -1};
-	double t0 = now_s();
+	double t0 = att_now_s();
 	int rc = att_source_open_serial(&cfg, &src, why, sizeof why);
-	double dt = now_s() - t0;
+	double dt = att_now_s() - t0;
 	printf("errors: %s -> %d after %.2f s: %s\n", path, rc, dt, why);
 	CHECK(rc == want);
 	CHECK(src == NULL);
@@ -1250,20 +1073,20 @@ static void case_errors(void)
 	                "/dev/attune-no-such-port", "--duration", "1", "--output", "/tmp/x",
 	                (const char *)NULL);
 	printf("errors: attune record on a missing port: exit %d: %s", rc, err);
-	CHECK(rc == 1 && count_lines(err) == 1 && strstr(err, "no serial port") &&
+	CHECK(rc == 1 && att_count_lines(err) == 1 && strstr(err, "no serial port") &&
 	      strstr(err, "ports that exist"));
 	rc = run_attune(out, sizeof out, err, sizeof err, NULL, 0, "record", "--port", "/dev/null",
 	                "--duration", "1", "--output", "/tmp/x", (const char *)NULL);
-	CHECK(rc == 1 && count_lines(err) == 1 && strstr(err, "not a serial port"));
+	CHECK(rc == 1 && att_count_lines(err) == 1 && strstr(err, "not a serial port"));
 	rc = run_attune(out, sizeof out, err, sizeof err, NULL, 0, "record", "--port", "/dev/null",
 	                (const char *)NULL);
-	CHECK(rc == 2 && count_lines(err) == 1);
+	CHECK(rc == 2 && att_count_lines(err) == 1);
 	rc = run_attune(out, sizeof out, err, sizeof err, NULL, 0, "record", "--port", "x",
 	                "--duration", "abc", "--output", "/tmp/x", (const char *)NULL);
-	CHECK(rc == 2 && count_lines(err) == 1 && strstr(err, "--duration"));
+	CHECK(rc == 2 && att_count_lines(err) == 1 && strstr(err, "--duration"));
 	rc = run_attune(out, sizeof out, err, sizeof err, NULL, 0, "ports", "--bogus",
 	                (const char *)NULL);
-	CHECK(rc == 2 && count_lines(err) == 1);
+	CHECK(rc == 2 && att_count_lines(err) == 1);
 
 	/* a port in use by another attune: the second one is told, the first keeps streaming */
 	link_path(link, sizeof link, "busy");
@@ -1276,7 +1099,7 @@ static void case_errors(void)
 		rc = run_attune(out, sizeof out, err, sizeof err, NULL, 0, "record", "--port", link,
 		                "--duration", "1", "--output", "/tmp/x", (const char *)NULL);
 		printf("errors: a second attune on a busy port: exit %d: %s", rc, err);
-		CHECK(rc == 1 && count_lines(err) == 1 && strstr(err, "in use by another program"));
+		CHECK(rc == 1 && att_count_lines(err) == 1 && strstr(err, "in use by another program"));
 		/* attune ports marks the simulated board as in use */
 		{
 			char sim_env[300];
@@ -1286,7 +1109,7 @@ static void case_errors(void)
 			                (const char *)NULL);
 			CHECK(rc == 0 && strstr(out, "in use by another program"));
 		}
-		nap(0.3);
+		att_nap(0.3);
 		CHECK(att_source_read(src, s, 64) > 0);
 		att_source_free(src);
 	}
@@ -1373,14 +1196,14 @@ static void case_bench(void)
 	CHECK(att_source_start(src) == ATT_OK);
 	tid = newest_task();
 	drain(src, &cap, 1, 5.0, NULL, NULL);
-	t0 = now_s();
+	t0 = att_now_s();
 	cpu0 = thread_cpu_s(tid);
-	while (now_s() - t0 < seconds) {
+	while (att_now_s() - t0 < seconds) {
 		size_t n = att_source_read(src, cap.s + cap.n, cap.cap - cap.n);
 		cap.n += n;
-		nap(0.01);
+		att_nap(0.01);
 	}
-	wall = now_s() - t0;
+	wall = att_now_s() - t0;
 	cpu1 = thread_cpu_s(tid);
 	att_source_status(src, &st);
 	printf("bench: %.1f s real time at 250 Hz: %.1f frames/s, link load %.1f %% of 115200 8N1 "

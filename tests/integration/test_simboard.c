@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "attune/wire.h"
+#include "board.h"
 #include "check.h"
 #include "decoder.h"
 
@@ -47,79 +48,22 @@ struct board {
 	struct att_decoder *dec; /* optional: the host's decoder fed every byte read, for its counters */
 };
 
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 /* Starts simboard with the given extra arguments (NULL-terminated) and reads its first stdout line,
  * which must be the link path. */
 static int start_board(struct board *b, const char *name, ...)
 {
-	const char *argv[40];
-	int argc = 0, pipefd[2];
 	va_list ap;
-	char line[512];
-	size_t got = 0;
-	double t0 = now_s();
-
+	int r;
 	memset(b, 0, sizeof *b);
 	b->fd = -1;
 	snprintf(b->link, sizeof b->link, "/tmp/attune-simtest-%s-%ld", name, (long)getpid());
 	snprintf(b->stats, sizeof b->stats, "/tmp/attune-simtest-%s-%ld.json", name, (long)getpid());
 	unlink(b->stats);
-	argv[argc++] = simboard_exe;
-	argv[argc++] = "--firmware";
-	argv[argc++] = firmware_elf;
-	argv[argc++] = "--link";
-	argv[argc++] = b->link;
-	argv[argc++] = "--stats";
-	argv[argc++] = b->stats;
 	va_start(ap, name);
-	for (;;) {
-		const char *a = va_arg(ap, const char *);
-		if (!a || argc >= 38)
-			break;
-		argv[argc++] = a;
-	}
+	r = att_simboard_start(simboard_exe, firmware_elf, b->link, b->stats, NULL, ap, &b->pid,
+	                       &b->out_fd);
 	va_end(ap);
-	argv[argc] = NULL;
-	if (pipe(pipefd) != 0)
-		return -1;
-	b->pid = fork();
-	if (b->pid < 0)
-		return -1;
-	if (b->pid == 0) {
-		dup2(pipefd[1], 1);
-		close(pipefd[0]);
-		close(pipefd[1]);
-		execv(simboard_exe, (char *const *)argv);
-		_exit(127);
-	}
-	close(pipefd[1]);
-	b->out_fd = pipefd[0];
-	while (got < sizeof line - 1 && now_s() - t0 < 10.0) {
-		struct pollfd p = {.fd = b->out_fd, .events = POLLIN};
-		ssize_t r;
-		if (poll(&p, 1, 100) <= 0)
-			continue;
-		r = read(b->out_fd, line + got, 1);
-		if (r <= 0)
-			break;
-		if (line[got] == '\n') {
-			line[got] = 0;
-			if (strcmp(line, b->link) != 0) {
-				fprintf(stderr, "first line '%s', want '%s'\n", line, b->link);
-				return -1;
-			}
-			return 0;
-		}
-		got++;
-	}
-	fprintf(stderr, "simboard printed no link path\n");
-	return -1;
+	return r;
 }
 
 static int open_link(struct board *b)
@@ -171,7 +115,7 @@ static void feed_decoder(struct att_decoder *dec, const uint8_t *buf, size_t len
  * Damaged chunks are counted in b->bad and skipped. */
 static int next_frame(struct board *b, struct att_wire_frame *f, double timeout_s)
 {
-	double t0 = now_s();
+	double t0 = att_now_s();
 	for (;;) {
 		uint8_t byte;
 		ssize_t r;
@@ -210,7 +154,7 @@ static int next_frame(struct board *b, struct att_wire_frame *f, double timeout_
 			b->hangup = 1;
 			return -1;
 		}
-		if (now_s() - t0 > timeout_s)
+		if (att_now_s() - t0 > timeout_s)
 			return 0;
 		{
 			struct pollfd p = {.fd = b->fd, .events = POLLIN};
@@ -230,8 +174,8 @@ static int next_frame(struct board *b, struct att_wire_frame *f, double timeout_
 static int wait_ack(struct board *b, uint8_t command, struct att_wire_ack *ack, unsigned *samples)
 {
 	struct att_wire_frame f;
-	double t0 = now_s();
-	while (now_s() - t0 < 5.0) {
+	double t0 = att_now_s();
+	while (att_now_s() - t0 < 5.0) {
 		if (next_frame(b, &f, 5.0) != 1)
 			return -1;
 		if (f.type == ATT_WIRE_SAMPLE && samples)
@@ -247,44 +191,17 @@ static int wait_ack(struct board *b, uint8_t command, struct att_wire_ack *ack, 
 /* Stops simboard with SIGTERM (unless it already ended) and returns its exit status. */
 static int stop_board(struct board *b, int terminate, double timeout_s)
 {
-	int st = 0;
-	double t0 = now_s();
+	int st;
+	struct rusage ru;
 	if (b->fd >= 0)
 		close(b->fd);
 	b->fd = -1;
-	if (terminate)
-		kill(b->pid, SIGTERM);
-	struct rusage ru;
-	while (wait4(b->pid, &st, WNOHANG, &ru) == 0) {
-		if (now_s() - t0 > timeout_s) {
-			fprintf(stderr, "simboard did not exit within %.1f s\n", timeout_s);
-			kill(b->pid, SIGKILL);
-			waitpid(b->pid, &st, 0);
-			return -1;
-		}
-		poll(NULL, 0, 10);
-	}
+	if (att_child_wait(b->pid, terminate, timeout_s, &st, &ru) != 0)
+		return -1;
 	close(b->out_fd);
 	b->cpu_s = (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec * 1e-6 +
 	           (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec * 1e-6;
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
-
-/* Reads one number from the --stats JSON. */
-static double stat_value(const struct board *b, const char *key)
-{
-	char text[4096], pat[64];
-	const char *at;
-	FILE *f = fopen(b->stats, "r");
-	size_t n;
-	if (!f)
-		return -1;
-	n = fread(text, 1, sizeof text - 1, f);
-	fclose(f);
-	text[n] = 0;
-	snprintf(pat, sizeof pat, "\"%s\": ", key);
-	at = strstr(text, pat);
-	return at ? atof(at + strlen(pat)) : -1;
 }
 
 /* Runs simboard to its end with the given arguments (NULL-terminated) and returns its exit status;
@@ -292,11 +209,8 @@ static double stat_value(const struct board *b, const char *key)
 static int run_capture(char *out, size_t out_len, char *err, size_t err_len, ...)
 {
 	const char *argv[40];
-	int argc = 0, po[2], pe[2], st = 0;
-	size_t no = 0, ne = 0;
+	int argc = 0;
 	va_list ap;
-	pid_t pid;
-	double t0 = now_s();
 
 	argv[argc++] = simboard_exe;
 	va_start(ap, err_len);
@@ -308,73 +222,7 @@ static int run_capture(char *out, size_t out_len, char *err, size_t err_len, ...
 	}
 	va_end(ap);
 	argv[argc] = NULL;
-	if (pipe(po) != 0 || pipe(pe) != 0)
-		return -1;
-	pid = fork();
-	if (pid < 0)
-		return -1;
-	if (pid == 0) {
-		dup2(po[1], 1);
-		dup2(pe[1], 2);
-		close(po[0]);
-		close(pe[0]);
-		close(po[1]);
-		close(pe[1]);
-		execv(simboard_exe, (char *const *)argv);
-		_exit(127);
-	}
-	close(po[1]);
-	close(pe[1]);
-	for (;;) {
-		struct pollfd p[2] = {{.fd = po[0], .events = POLLIN}, {.fd = pe[0], .events = POLLIN}};
-		ssize_t r;
-		int open_fds = 0;
-		if (now_s() - t0 > 20.0)
-			break;
-		if (poll(p, 2, 100) <= 0)
-			continue;
-		if (p[0].revents) {
-			r = read(po[0], out + no, out_len - 1 - no);
-			if (r > 0)
-				no += (size_t)r;
-			else
-				p[0].fd = -1;
-		}
-		if (p[1].revents) {
-			r = read(pe[0], err + ne, err_len - 1 - ne);
-			if (r > 0)
-				ne += (size_t)r;
-			else
-				p[1].fd = -1;
-		}
-		open_fds = (p[0].fd >= 0 && !(p[0].revents & POLLHUP && !(p[0].revents & POLLIN))) +
-		           (p[1].fd >= 0 && !(p[1].revents & POLLHUP && !(p[1].revents & POLLIN)));
-		if (!open_fds)
-			break;
-	}
-	out[no] = 0;
-	err[ne] = 0;
-	close(po[0]);
-	close(pe[0]);
-	/* its pipes close a moment before it can be reaped */
-	t0 = now_s();
-	while (waitpid(pid, &st, WNOHANG) == 0) {
-		if (now_s() - t0 > 10.0) {
-			kill(pid, SIGKILL);
-			waitpid(pid, &st, 0);
-			return -1;
-		}
-		poll(NULL, 0, 5);
-	}
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
-
-static unsigned count_lines(const char *s)
-{
-	unsigned n = 0;
-	for (; *s; s++)
-		n += *s == '\n';
-	return n;
+	return att_run_capture(argv, NULL, 0, 20.0, out, out_len, err, err_len);
 }
 
 /* identify -> info with version, rate, names; no sample frames before START; ping echoes; START
@@ -393,8 +241,8 @@ static void case_identify(void)
 		return;
 	/* the info frame sent after reset waits in the pty, then the answer to identify */
 	send_command(&b, ATT_CMD_IDENTIFY, 0);
-	t0 = now_s();
-	while (now_s() - t0 < 3.0 && next_frame(&b, &f, 3.0) == 1) {
+	t0 = att_now_s();
+	while (att_now_s() - t0 < 3.0 && next_frame(&b, &f, 3.0) == 1) {
 		if (f.type == ATT_WIRE_SAMPLE)
 			samples++;
 		if (f.type == ATT_WIRE_INFO) {
@@ -441,21 +289,6 @@ static void case_identify(void)
 	unlink(b.stats);
 }
 
-/* Test input: 50 Hz steps, every channel different, consecutive values >= 7 ADC counts apart, so
- * each input sample is recognisable in the stream. */
-#define STREAM_RATE 50
-#define STREAM_ROWS 3500u /* < 4000: every row's millivolts differ on every channel */
-static unsigned stream_mv(unsigned i, unsigned c)
-{
-	i %= STREAM_ROWS; /* simboard plays the file with --loop */
-	return 500u + (i * 37u + c * 1013u) % 4000u;
-}
-
-static unsigned code_of(unsigned mv)
-{
-	return mv * 1023u / 5000u; /* simavr: floor(mV x 1023 / Vref) */
-}
-
 /* After START, every input sample arrives in order with its exact ADC code, with consecutive
  * counters, over >= 60 simulated seconds run faster than real time.
  * Exact expectation: the firmware samples at 250 Hz, the input steps at 50 Hz, so each input
@@ -466,9 +299,8 @@ static void case_stream(void)
 {
 	const unsigned seconds = 60, frames_wanted = seconds * ATT_WIRE_RATE_DEFAULT;
 	/* Looped: a board idle before START runs flat out, so START may come late in the file. */
-	const unsigned rows = STREAM_ROWS;
+	const unsigned rows = ATT_STREAM_ROWS;
 	char csv[256];
-	FILE *f;
 	struct board b;
 	struct att_wire_frame fr;
 	struct att_wire_ack ack;
@@ -479,22 +311,14 @@ static void case_stream(void)
 	double t0, wall;
 
 	snprintf(csv, sizeof csv, "/tmp/attune-simtest-stream-%ld.csv", (long)getpid());
-	f = fopen(csv, "w");
-	CHECK(f != NULL);
-	if (!f)
-		return;
-	fprintf(f, "t,a_resp,a_ppg,b_resp,b_ppg\n");
-	for (i = 0; i < rows; i++)
-		fprintf(f, "%.2f,%.3f,%.3f,%.3f,%.3f\n", (double)i / STREAM_RATE, stream_mv(i, 0) / 1000.0,
-		        stream_mv(i, 1) / 1000.0, stream_mv(i, 2) / 1000.0, stream_mv(i, 3) / 1000.0);
-	fclose(f);
+	att_write_stream_csv(csv);
 
 	CHECK(start_board(&b, "stream", "--speed", "0", "--input", csv, "--volts", "--loop",
 	                  (const char *)NULL) == 0);
 	CHECK(open_link(&b) == 0);
 	if (b.fd < 0)
 		return;
-	t0 = now_s();
+	t0 = att_now_s();
 	send_command(&b, ATT_CMD_START, 0);
 	CHECK(wait_ack(&b, ATT_CMD_START, &ack, NULL) == 0);
 	while (frames < frames_wanted && next_frame(&b, &fr, 5.0) == 1) {
@@ -512,17 +336,17 @@ static void case_stream(void)
 			 * together do not. A later channel may already see the next row (conversions are
 			 * ~100 us apart). */
 			for (i = 0; i < rows; i++) {
-				int ok = code_of(stream_mv(i, 0)) == fr.u.sample.ch[0];
+				int ok = att_code_of(att_stream_mv(i, 0)) == fr.u.sample.ch[0];
 				for (c = 1; c < 4 && ok; c++)
-					ok = code_of(stream_mv(i, c)) == fr.u.sample.ch[c] ||
-					     code_of(stream_mv(i + 1, c)) == fr.u.sample.ch[c];
+					ok = att_code_of(att_stream_mv(i, c)) == fr.u.sample.ch[c] ||
+					     att_code_of(att_stream_mv(i + 1, c)) == fr.u.sample.ch[c];
 				if (ok)
 					break;
 			}
 			if (i == rows)
 				bad_values++;
 			for (c = 0; c < 4; c++) {
-				idx[c] = code_of(stream_mv(i, c)) == fr.u.sample.ch[c] ? i : i + 1;
+				idx[c] = att_code_of(att_stream_mv(i, c)) == fr.u.sample.ch[c] ? i : i + 1;
 				run[c] = 1;
 			}
 			last_counter = fr.u.sample.counter;
@@ -532,9 +356,9 @@ static void case_stream(void)
 		}
 		for (c = 0; c < 4; c++) {
 			unsigned v = fr.u.sample.ch[c];
-			if (v == code_of(stream_mv(idx[c], c))) {
+			if (v == att_code_of(att_stream_mv(idx[c], c))) {
 				run[c]++;
-			} else if (v == code_of(stream_mv(idx[c] + 1, c))) {
+			} else if (v == att_code_of(att_stream_mv(idx[c] + 1, c))) {
 				if (runs_seen[c] > 0 && (run[c] < 4 || run[c] > 6))
 					bad_runs++;
 				runs_seen[c]++;
@@ -543,21 +367,21 @@ static void case_stream(void)
 			} else {
 				if (bad_values < 5)
 					fprintf(stderr, "frame %u ch %u: got %u, want %u or %u\n", frames, c,
-					        v, code_of(stream_mv(idx[c], c)),
-					        code_of(stream_mv(idx[c] + 1, c)));
+					        v, att_code_of(att_stream_mv(idx[c], c)),
+					        att_code_of(att_stream_mv(idx[c] + 1, c)));
 				bad_values++;
 			}
 		}
 		frames++;
 	}
-	wall = now_s() - t0;
+	wall = att_now_s() - t0;
 	CHECK(frames == frames_wanted);
 	CHECK(bad_counter == 0);
 	CHECK(bad_values == 0);
 	CHECK(bad_runs == 0);
 	CHECK(b.bad == 0);
 	for (c = 0; c < 4; c++) /* 60 s of 50 Hz input seen step by step */
-		CHECK_NEAR(runs_seen[c], seconds * STREAM_RATE, 2);
+		CHECK_NEAR(runs_seen[c], seconds * ATT_STREAM_RATE, 2);
 	printf("stream: %u frames (%u s simulated) in %.2f s wall, %.1fx real time\n", frames, seconds,
 	       wall, seconds / wall);
 	CHECK(wall < seconds / 2.0); /* clearly faster than real time (~40x without sanitizers) */
@@ -573,12 +397,12 @@ static void case_realtime(void)
 	struct board b;
 	struct att_wire_frame f;
 	struct att_wire_ack ack;
-	double t0 = now_s(), first_t = 0, last_t = 0, wall;
+	double t0 = att_now_s(), first_t = 0, last_t = 0, wall;
 	uint32_t first_c = 0, last_c = 0;
 	unsigned n = 0;
 
 	CHECK(start_board(&b, "realtime", "--speed", "1", "--duration", "3", (const char *)NULL) == 0);
-	t0 = now_s();
+	t0 = att_now_s();
 	CHECK(open_link(&b) == 0);
 	if (b.fd < 0)
 		return;
@@ -591,16 +415,16 @@ static void case_realtime(void)
 		if (f.type != ATT_WIRE_SAMPLE)
 			continue;
 		if (n == 0) {
-			first_t = now_s();
+			first_t = att_now_s();
 			first_c = f.u.sample.counter;
 		}
-		last_t = now_s();
+		last_t = att_now_s();
 		last_c = f.u.sample.counter;
 		n++;
 	}
 	/* the run ended by itself at --duration: the pty hung up (process exit, slower under
 	 * sanitizers, comes after) */
-	wall = now_s() - t0;
+	wall = att_now_s() - t0;
 	CHECK(b.hangup);
 	CHECK(stop_board(&b, 0, 5.0) == 0);
 	printf("realtime: 3 s simulated took %.3f s wall; frames at %.1f /s over %.2f s; simboard CPU "
@@ -610,7 +434,7 @@ static void case_realtime(void)
 	CHECK(n > 500);
 	if (last_t > first_t)
 		CHECK_NEAR((last_c - first_c) / (last_t - first_t), 250.0, 25.0);
-	CHECK_NEAR(stat_value(&b, "speed"), 1.0, 0.1);
+	CHECK_NEAR(att_stat_value(b.stats, "speed"), 1.0, 0.1);
 	unlink(b.stats);
 }
 
@@ -650,9 +474,9 @@ static void case_overload(void)
 			first_counter = f.u.sample.counter;
 		/* first 4 s simulated: the stream alone; then 8 s with identify requests */
 		loaded = f.u.sample.counter - first_counter >= 4u * 500u;
-		if (loaded && now_s() - last_identify > 0.05 / speed) {
+		if (loaded && att_now_s() - last_identify > 0.05 / speed) {
 			send_command(&b, ATT_CMD_IDENTIFY, 0);
-			last_identify = now_s();
+			last_identify = att_now_s();
 		}
 		if (frames > 0) {
 			uint16_t dseq = (uint16_t)(f.u.sample.seq - last_seq);
@@ -721,8 +545,8 @@ static void case_disconnect(void)
 	CHECK(r == -1); /* a hang-up, not a silence */
 	close(b.fd);
 	b.fd = -1;
-	t0 = now_s();
-	while (now_s() - t0 < 5.0) {
+	t0 = att_now_s();
+	while (att_now_s() - t0 < 5.0) {
 		if (open_link(&b) == 0) {
 			reopened = 1;
 			break;
@@ -732,7 +556,7 @@ static void case_disconnect(void)
 	CHECK(reopened);
 	if (!reopened)
 		return;
-	printf("disconnect: link back after %.2f s wall\n", now_s() - t0);
+	printf("disconnect: link back after %.2f s wall\n", att_now_s() - t0);
 	while (next_frame(&b, &f, 5.0) == 1) {
 		if (f.type != ATT_WIRE_SAMPLE)
 			continue;
@@ -746,7 +570,7 @@ static void case_disconnect(void)
 	CHECK(stop_board(&b, 0, 5.0) == 0);
 	printf("disconnect: last counter %u before, first %u after: %u samples missing; "
 	       "%.0f bytes lost while unplugged\n",
-	       before, after, after - before - 1, stat_value(&b, "bytes_lost_unplugged"));
+	       before, after, after - before - 1, att_stat_value(b.stats, "bytes_lost_unplugged"));
 	CHECK(n_before > 700); /* ~4 s of stream before the pull */
 	CHECK(n_after > 700);  /* ~4 s after the replug */
 	CHECK(bad_after == 0);
@@ -754,11 +578,11 @@ static void case_disconnect(void)
 	CHECK_NEAR((double)(after - before - 1), 1000.0, 10.0);
 	/* simboard counts what it held and what the pty's read side held at the pull; a few frames
 	 * may still sit in the kernel's tty flip buffer, invisible to it (FIONREAD), under load */
-	CHECK(stat_value(&b, "bytes_lost_unplugged") / ATT_WIRE_SAMPLE_WIRE <=
+	CHECK(att_stat_value(b.stats, "bytes_lost_unplugged") / ATT_WIRE_SAMPLE_WIRE <=
 	      (double)(after - before - 1) + 2.0);
-	CHECK(stat_value(&b, "bytes_lost_unplugged") / ATT_WIRE_SAMPLE_WIRE >=
+	CHECK(att_stat_value(b.stats, "bytes_lost_unplugged") / ATT_WIRE_SAMPLE_WIRE >=
 	      (double)(after - before - 1) - 10.0);
-	CHECK(stat_value(&b, "unplugs") == 1 && stat_value(&b, "plugs") == 1);
+	CHECK(att_stat_value(b.stats, "unplugs") == 1 && att_stat_value(b.stats, "plugs") == 1);
 	unlink(b.stats);
 }
 
@@ -803,19 +627,20 @@ static void case_faults(void)
 	CHECK(stop_board(&b, 0, 5.0) == 0);
 	att_decoder_stats(b.dec, &ds);
 	att_decoder_free(b.dec);
-	sent = stat_value(&b, "frames_out");
-	affected = stat_value(&b, "frames_affected");
-	garbage = stat_value(&b, "garbage_bytes");
+	sent = att_stat_value(b.stats, "frames_out");
+	affected = att_stat_value(b.stats, "frames_affected");
+	garbage = att_stat_value(b.stats, "garbage_bytes");
 	printf("faults: board sent %.0f frames, %.0f affected (%.0f garbage bytes, %.0f dropped, "
 	       "%.0f bits flipped); reader got %lu intact, lost %.0f, %u bad chunks; decoder: %llu "
 	       "samples lost, %llu CRC + %llu framing errors\n",
-	       sent, affected, garbage, stat_value(&b, "dropped_bytes"),
-	       stat_value(&b, "flipped_bits"), received, sent - (double)received, b.bad,
+	       sent, affected, garbage, att_stat_value(b.stats, "dropped_bytes"),
+	       att_stat_value(b.stats, "flipped_bits"), received, sent - (double)received, b.bad,
 	       (unsigned long long)ds.samples_lost, (unsigned long long)ds.crc_errors,
 	       (unsigned long long)ds.framing_errors);
 	CHECK(sent > 4000);
 	CHECK(affected > 10);
-	CHECK(garbage > 0 && stat_value(&b, "dropped_bytes") > 0 && stat_value(&b, "flipped_bits") > 0);
+	CHECK(garbage > 0 && att_stat_value(b.stats, "dropped_bytes") > 0 &&
+	      att_stat_value(b.stats, "flipped_bits") > 0);
 	CHECK(sent - (double)received <= affected);
 	CHECK(sent - (double)received >= affected - garbage / 32.0 - 2.0);
 	CHECK(nonmono == 0);
@@ -848,14 +673,14 @@ static void case_backpressure(void)
 		return;
 	send_command(&b, ATT_CMD_START, 0);
 	CHECK(wait_ack(&b, ATT_CMD_START, &ack, NULL) == 0);
-	pause_t0 = now_s();
+	pause_t0 = att_now_s();
 	while (frames < 5000 && next_frame(&b, &f, 5.0) == 1)
 		if (f.type == ATT_WIRE_SAMPLE) {
 			breaks += frames > 0 && f.u.sample.counter != last + 1;
 			last = f.u.sample.counter;
 			frames++;
 		}
-	sim_rate = 20.0 / (now_s() - pause_t0); /* simulated s per wall s while read: 5000 frames */
+	sim_rate = 20.0 / (att_now_s() - pause_t0); /* simulated s per wall s while read: 5000 frames */
 	/* stop reading for 3 s: unpaused, the board would run ~3 x sim_rate simulated seconds */
 	poll(NULL, 0, 3000);
 	while (next_frame(&b, &f, 1.0) == 1) {
@@ -869,16 +694,17 @@ static void case_backpressure(void)
 	}
 	kill(b.pid, SIGTERM);
 	CHECK(stop_board(&b, 0, 5.0) == 0);
-	sim_s = stat_value(&b, "sim_s");
+	sim_s = att_stat_value(b.stats, "sim_s");
 	printf("backpressure: %lu frames, %lu breaks; buffered up to %.0f bytes; %.0f polls while "
 	       "paused; %.1f s simulated in %.1f s wall (%.0fx while read)\n",
-	       frames, breaks, stat_value(&b, "max_buffered"), stat_value(&b, "congested_polls"),
-	       sim_s, stat_value(&b, "wall_s"), sim_rate);
+	       frames, breaks, att_stat_value(b.stats, "max_buffered"),
+	       att_stat_value(b.stats, "congested_polls"),
+	       sim_s, att_stat_value(b.stats, "wall_s"), sim_rate);
 	CHECK(frames == 20000);
 	CHECK(breaks == 0);
-	CHECK(stat_value(&b, "congested_polls") > 0);
-	CHECK(stat_value(&b, "max_buffered") > bound);
-	CHECK(stat_value(&b, "max_buffered") < bound + 4096.0);
+	CHECK(att_stat_value(b.stats, "congested_polls") > 0);
+	CHECK(att_stat_value(b.stats, "max_buffered") > bound);
+	CHECK(att_stat_value(b.stats, "max_buffered") < bound + 4096.0);
 	/* the board got at most the bound and the pty's buffer ahead of the reader, not 3 s of flat out
 	 * (the idle time before START adds a little) */
 	CHECK(sim_s < 80.0 + 2.0 * bound / (21.0 * 250.0) + 5.0);
@@ -932,9 +758,10 @@ static void case_commands(void)
 	CHECK(wrong == 0);
 	CHECK(b.bad == 0);
 	CHECK(stop_board(&b, 1, 5.0) == 0);
-	CHECK(stat_value(&b, "bytes_from_host") == 500.0 * ATT_WIRE_COMMAND_WIRE);
-	CHECK(stat_value(&b, "uart_xoff") >= 50); /* every burst overfilled the FIFO */
-	printf("commands: the UART's input FIFO filled %.0f times\n", stat_value(&b, "uart_xoff"));
+	CHECK(att_stat_value(b.stats, "bytes_from_host") == 500.0 * ATT_WIRE_COMMAND_WIRE);
+	CHECK(att_stat_value(b.stats, "uart_xoff") >= 50); /* every burst overfilled the FIFO */
+	printf("commands: the UART's input FIFO filled %.0f times\n",
+	       att_stat_value(b.stats, "uart_xoff"));
 	unlink(b.stats);
 }
 
@@ -1010,9 +837,9 @@ static void case_errors(void)
 	do {                                                                                 \
 		rc = run_capture(out, sizeof out, err, sizeof err, __VA_ARGS__, (const char *)NULL); \
 		CHECK(rc == (code));                                                             \
-		CHECK(count_lines(err) == 1);                                                    \
+		CHECK(att_count_lines(err) == 1);                                                    \
 		CHECK(strstr(err, needle) != NULL);                                              \
-		if (rc != (code) || count_lines(err) != 1 || !strstr(err, needle))               \
+		if (rc != (code) || att_count_lines(err) != 1 || !strstr(err, needle))               \
 			fprintf(stderr, "  got %d: %s", rc, err);                                \
 	} while (0)
 	EXPECT(2, "--speed", "--firmware", firmware_elf, "--speed", "fast");
@@ -1039,7 +866,7 @@ static void case_errors(void)
 	kill(b.pid, SIGINT);
 	CHECK(stop_board(&b, 0, 5.0) == 0);
 	CHECK(lstat(b.link, &st) != 0 && errno == ENOENT);
-	CHECK(stat_value(&b, "sim_s") > 0.1);
+	CHECK(att_stat_value(b.stats, "sim_s") > 0.1);
 	unlink(b.stats);
 	unlink(csv);
 	(void)link;
@@ -1214,8 +1041,9 @@ static void case_bench(void)
 	CHECK(stop_board(&b, 0, 60.0) == 0);
 	printf("bench: idle (not streaming), flat out: %.1f s simulated in %.3f s = %.0fx real time; "
 	       "simboard CPU %.3f s = %.0f simulated s per CPU s\n",
-	       stat_value(&b, "sim_s"), stat_value(&b, "wall_s"), stat_value(&b, "speed"), b.cpu_s,
-	       stat_value(&b, "sim_s") / b.cpu_s);
+	       att_stat_value(b.stats, "sim_s"), att_stat_value(b.stats, "wall_s"),
+	       att_stat_value(b.stats, "speed"), b.cpu_s,
+	       att_stat_value(b.stats, "sim_s") / b.cpu_s);
 	unlink(b.stats);
 	for (rate_i = 0; rate_i < 2; rate_i++) {
 		unsigned n = 0;
@@ -1227,16 +1055,16 @@ static void case_bench(void)
 		CHECK(wait_ack(&b, ATT_CMD_SET_RATE, &ack, NULL) == 0);
 		send_command(&b, ATT_CMD_START, 0);
 		CHECK(wait_ack(&b, ATT_CMD_START, &ack, NULL) == 0);
-		t0 = now_s();
+		t0 = att_now_s();
 		while (n < 120u * rates[rate_i] && next_frame(&b, &fr, 5.0) == 1)
 			n += fr.type == ATT_WIRE_SAMPLE;
-		wall = now_s() - t0;
+		wall = att_now_s() - t0;
 		CHECK(stop_board(&b, 1, 5.0) == 0);
 		printf("bench: streaming %u Hz x 4 channels, flat out, host reading: %u frames = 120 s "
 		       "simulated in %.3f s = %.1fx real time (%.0f bytes/s through the pty); simboard "
 		       "CPU %.3f s for %.1f s simulated = %.1f simulated s per CPU s\n",
 		       rates[rate_i], n, wall, 120.0 / wall, n * 21.0 / wall, b.cpu_s,
-		       stat_value(&b, "sim_s"), stat_value(&b, "sim_s") / b.cpu_s);
+		       att_stat_value(b.stats, "sim_s"), att_stat_value(b.stats, "sim_s") / b.cpu_s);
 		unlink(b.stats);
 	}
 }

@@ -561,8 +561,20 @@ static int hr_sync_run(struct task *tk)
 	return ATT_OK;
 }
 
-/* Second thread: the PPG of both and their heart-rate synchrony, then (once the breaths are
- * known) the belts' quality. */
+/* Coherence of the two cleaned belts over their common length (needs both belts done). */
+static void coherence_run(struct task *tk)
+{
+	struct person_work *pw = tk->pw;
+	size_t m = pw[0].m < pw[1].m ? pw[0].m : pw[1].m;
+	struct att_coherence_band band;
+	tk->an->sync.coherence = NAN;
+	if (att_coherence_in_band(pw[0].cleanf, pw[1].cleanf, m, pw[0].rr, 0, COH_LOW_HZ,
+	                          COH_HIGH_HZ, &band) == ATT_OK)
+		tk->an->sync.coherence = band.coherence;
+}
+
+/* Second thread: the PPG of both and their heart-rate synchrony, then (once the belts are done)
+ * the belts' quality and coherence, which fit in while the main thread runs the synchrony. */
 struct side_job {
 	struct task tk;
 	pthread_mutex_t *lock;
@@ -585,6 +597,8 @@ static void *side_main(void *arg)
 	pthread_mutex_unlock(sj->lock);
 	for (int who = 0; ok && who < 2 && !tk->err; who++)
 		tk->err = resp_quality(tk, who);
+	if (ok && !tk->err)
+		coherence_run(tk);
 	return NULL;
 }
 
@@ -639,8 +653,8 @@ int att_analyze(const struct att_analysis_cfg *cfg, const struct att_recording *
 	progress(cfg, 0);
 
 	/* Main thread: both belts, then synchrony; side thread: both pulses and heart-rate sync,
-	 * then the belts' quality (it needs the breaths). Without a second thread the side job
-	 * runs here. */
+	 * then the belts' quality (it needs the breaths) and coherence. Without a second thread
+	 * the side job runs here. */
 	pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 	pthread_cond_t cond = PTHREAD_COND_INITIALIZER;
 	int resp_done = 0;
@@ -775,11 +789,6 @@ int att_analyze(const struct att_analysis_cfg *cfg, const struct att_recording *
 	}
 	an->sync.lag_s = isfinite(rel) && isfinite(f) ? rel / (360 * f) : NAN;
 
-	struct att_coherence_band band;
-	an->sync.coherence = NAN;
-	if (att_coherence_in_band(pw[0].cleanf, pw[1].cleanf, m, rr, 0, COH_LOW_HZ, COH_HIGH_HZ,
-	                          &band) == ATT_OK)
-		an->sync.coherence = band.coherence;
 	progress(cfg, 1);
 done:
 	person_free(&pw[0]);

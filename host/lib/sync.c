@@ -40,22 +40,51 @@ static double wrap_pi(double x)
 	return x - M_PI;
 }
 
-static int cmp_double(const void *a, const void *b)
+/* Moves the k-th smallest of v[0..m) (k < m) to v[k], with nothing smaller after it
+ * (quickselect, Hoare partition): a chance level needs two order statistics of a window's
+ * surrogates, and sorting all of them for every window was a tenth of the analysis. */
+static void select_kth(double *v, size_t m, size_t k)
 {
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
+	long lo = 0, hi = (long)m - 1, kk = (long)k;
+	while (lo < hi) {
+		double pivot = v[lo + (hi - lo) / 2];
+		long i = lo, j = hi;
+		while (i <= j) {
+			while (v[i] < pivot)
+				i++;
+			while (v[j] > pivot)
+				j--;
+			if (i <= j) {
+				double t = v[i];
+				v[i++] = v[j];
+				v[j--] = t;
+			}
+		}
+		if (kk <= j)
+			hi = j;
+		else if (kk >= i)
+			lo = i;
+		else
+			return; /* between the parts: equal to the pivot, in place */
+	}
 }
 
-/* numpy.percentile's default (linear interpolation) of sorted v[0..m). */
-static double percentile_sorted(const double *v, size_t m, double q)
+/* numpy.percentile's default (linear interpolation) of v[0..m), reordering v; v holds no NAN. */
+static double percentile(double *v, size_t m, double q)
 {
 	if (m == 0)
 		return NAN;
 	double pos = q / 100 * (double)(m - 1);
 	size_t i = (size_t)pos;
-	if (i + 1 >= m)
+	if (i + 1 >= m) {
+		select_kth(v, m, m - 1);
 		return v[m - 1];
-	return v[i] + (pos - (double)i) * (v[i + 1] - v[i]);
+	}
+	select_kth(v, m, i);
+	double next = v[i + 1];
+	for (size_t k = i + 2; k < m; k++)
+		next = v[k] < next ? v[k] : next;
+	return v[i] + (pos - (double)i) * (next - v[i]);
 }
 
 static size_t next_pow2(size_t n)
@@ -220,11 +249,9 @@ int att_sync_analyze(const struct att_sync_cfg *cfg, const float *pa, const floa
 		for (size_t w = 0; w < nw; w++) {
 			for (size_t k = 0; k < K; k++)
 				tmp[k] = surr[w * K + k];
-			qsort(tmp, K, sizeof *tmp, cmp_double);
-			win[w].plv_chance = percentile_sorted(tmp, K, 95);
+			win[w].plv_chance = percentile(tmp, K, 95);
 		}
-		qsort(whole, K, sizeof *whole, cmp_double);
-		chance = percentile_sorted(whole, K, 95);
+		chance = percentile(whole, K, 95);
 	}
 
 	size_t out = nw < max_windows ? nw : max_windows;

@@ -25,7 +25,8 @@
  * never modifies the recording. Threads: call from any thread; it runs one helper thread of its
  * own for the duration of the call (belts and synchrony on the caller's thread, pulses, quality
  * and coherence on the helper), joined before it returns. No global state. Memory: besides the
- * recording, no full-length double copy of a channel is held (pulses and quality work in chunks),
+ * recording, no full-length double copy of a channel is held (pulses and quality work in chunks;
+ * only a belt with gaps is bridged whole for its cleaning),
  * about 25 MB of heap in all for a 1-hour 4-channel 250 Hz session (14.4 MB of it the recording). */
 #ifndef ATT_ANALYSIS_H
 #define ATT_ANALYSIS_H

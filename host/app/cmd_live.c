@@ -76,6 +76,10 @@ struct src {
 	struct att_recording *rec;
 	struct att_source *dev;            /* a device or the simulated board (source.h) */
 	struct att_demo_board *board;      /* attune demo: the simulated board behind dev */
+	/* the board's script played alongside at 10 Hz, only for its stage label ("locking in") */
+	struct att_couple *stage_couple;
+	uint64_t stage_n;
+	uint32_t last_counter;
 	struct att_source_status st;       /* the device's latest status */
 	struct att_sample buf[DEV_CHUNK];  /* read from the device, not yet pulled */
 	size_t buf_n, buf_i;
@@ -108,6 +112,7 @@ static int src_pull(struct src *s, double t, struct pulled *p)
 				return 0;
 		}
 		x = &s->buf[s->buf_i++];
+		s->last_counter = x->counter;
 		p->raw = *x;
 		p->counter = x->counter;
 		/* counts, not volts: the engine's saturation check compares them with adc_max */
@@ -143,6 +148,7 @@ static void src_close(struct src *s)
 {
 	att_source_free(s->dev); /* first: it says stop to the board while the board still runs */
 	att_demo_board_stop(s->board);
+	att_couple_free(s->stage_couple);
 	att_couple_free(s->couple);
 	att_recording_free(s->rec);
 }
@@ -749,6 +755,8 @@ static void write_snapshot(struct session *s)
 	att_json_uint(j, "frames_lost", p->samples_lost);
 	if (s->src.kind == SRC_COUPLE)
 		att_json_string(j, "stage", att_couple_stage(s->src.couple));
+	else if (s->src.stage_couple)
+		att_json_string(j, "stage", att_couple_stage(s->src.stage_couple));
 	att_json_object_end(j);
 	if (att_json_end_line(j) != ATT_OK && !s->io_failed) {
 		fprintf(stderr, "attune: cannot write the snapshots (%s)\n", strerror(errno));
@@ -833,6 +841,15 @@ static void drain(struct session *s, int realtime, double speed)
 			record_failed(s);
 		if (realtime && s->n_arrivals < ARRIVALS_MAX)
 			s->arrivals[s->n_arrivals++] = p.raw.host_ns;
+	}
+	if (s->src.stage_couple) {
+		/* the board's script time is its sample counter's (both start with the board) */
+		uint64_t due = (uint64_t)((double)s->src.last_counter / s->src.rate * 10.0);
+		float v[4];
+		while (s->src.stage_n < due) {
+			att_couple_next(s->src.stage_couple, v);
+			s->src.stage_n++;
+		}
 	}
 	if (s->src.kind == SRC_DEVICE) {
 		uint32_t reconnects = s->src.st.reconnects;
@@ -1069,7 +1086,8 @@ static void fill_model(struct session *s, struct att_view_model *m)
 	m->muted = s->sound.muted;
 	m->audio_ok = s->audio && att_audio_device_ok(s->audio);
 	m->audio_off = s->o->no_audio || s->o->screenshot;
-	m->stage = s->src.kind == SRC_COUPLE ? att_couple_stage(s->src.couple) : NULL;
+	m->stage = s->src.kind == SRC_COUPLE ? att_couple_stage(s->src.couple)
+	           : s->src.stage_couple ? att_couple_stage(s->src.stage_couple) : NULL;
 	m->notice = s->notice;
 	s->trace_n = att_engine_breath_trace(s->engine, 0, s->trace_a, s->trace_cap);
 	att_engine_breath_trace(s->engine, 1, s->trace_b, s->trace_n);
@@ -1355,6 +1373,12 @@ static int open_demo_board(struct session *s, char *why, size_t len)
 	s->src.kind = SRC_DEVICE;
 	s->src.rate = s->src.st.rate_hz;
 	snprintf(s->src.name, sizeof s->src.name, "simulated board");
+	/* best effort: without it the status line just shows no stage */
+	if (!o->input)
+		att_couple_new(&(struct att_couple_cfg){.rate_hz = 10.0,
+		                                        .script = scripts[o->script].script,
+		                                        .seed = o->seed},
+		               &s->src.stage_couple);
 	return ATT_OK;
 }
 

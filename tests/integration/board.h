@@ -68,6 +68,20 @@ static inline void att_write_stream_csv(const char *path)
 	fclose(f);
 }
 
+/* Appends the NULL-terminated arguments in ap to argv[0..argc) and ends argv with NULL; argv has
+ * room for ATT_ARGV_MAX entries (further arguments are dropped). */
+#define ATT_ARGV_MAX 40
+static inline void att_argv_append(const char **argv, int argc, va_list ap)
+{
+	for (;;) {
+		const char *a = va_arg(ap, const char *);
+		if (!a || argc >= ATT_ARGV_MAX - 2)
+			break;
+		argv[argc++] = a;
+	}
+	argv[argc] = NULL;
+}
+
 /* Starts `simboard --firmware firmware --link link --stats stats [opt] ARGS...` (ARGS from ap,
  * NULL-terminated; opt may be NULL) with its stdout on a pipe, and reads its first stdout line,
  * which must be the link path (within 10 s). Returns 0 then, -1 otherwise. The child's pid and
@@ -77,7 +91,7 @@ static inline int att_simboard_start(const char *simboard, const char *firmware,
                                      const char *link, const char *stats, const char *opt,
                                      va_list ap, pid_t *pid, int *out_fd)
 {
-	const char *argv[40];
+	const char *argv[ATT_ARGV_MAX];
 	int argc = 0, pipefd[2];
 	char line[512];
 	size_t got = 0;
@@ -92,13 +106,7 @@ static inline int att_simboard_start(const char *simboard, const char *firmware,
 	argv[argc++] = stats;
 	if (opt)
 		argv[argc++] = opt;
-	for (;;) {
-		const char *a = va_arg(ap, const char *);
-		if (!a || argc >= 38)
-			break;
-		argv[argc++] = a;
-	}
-	argv[argc] = NULL;
+	att_argv_append(argv, argc, ap);
 	if (pipe(pipefd) != 0)
 		return -1;
 	*pid = fork();
@@ -157,20 +165,22 @@ static inline int att_child_wait(pid_t pid, int terminate, double timeout_s, int
 	return 0;
 }
 
-/* Runs argv (argv[0] is the program's path; env: extra NAME=value strings or NULL) to its end
- * with stdout into out and stderr into err (both NUL-terminated, cut to fit), sending SIGINT
- * after sigint_after seconds when > 0 and reading for at most timeout_s. Returns its exit status,
- * 128 + the signal that ended it, or -1 (could not start, or did not end 10 s after its pipes
- * closed). */
-static inline int att_run_capture(const char *const *argv, const char **env,
-                                  double sigint_after, double timeout_s, char *out, size_t out_len,
-                                  char *err, size_t err_len)
+/* Runs the program at path prog with the NULL-terminated arguments in ap (env: extra NAME=value
+ * strings or NULL) to its end with stdout into out and stderr into err (both NUL-terminated, cut
+ * to fit), sending SIGINT after sigint_after seconds when > 0 and reading for at most timeout_s.
+ * Returns its exit status, 128 + the signal that ended it, or -1 (could not start, or did not end
+ * 10 s after its pipes closed). */
+static inline int att_run_capture(const char *prog, const char **env, double sigint_after,
+                                  double timeout_s, char *out, size_t out_len, char *err,
+                                  size_t err_len, va_list ap)
 {
+	const char *argv[ATT_ARGV_MAX] = {prog};
 	int po[2], pe[2], st = 0, sent = 0;
 	size_t no = 0, ne = 0;
 	pid_t pid;
 	double t0 = att_now_s();
 
+	att_argv_append(argv, 1, ap);
 	if (pipe(po) != 0)
 		return -1;
 	if (pipe(pe) != 0) {
@@ -190,7 +200,7 @@ static inline int att_run_capture(const char *const *argv, const char **env,
 		close(pe[1]);
 		for (int i = 0; env && env[i]; i++)
 			putenv((char *)env[i]);
-		execv(argv[0], (char *const *)argv);
+		execv(prog, (char *const *)argv);
 		_exit(127);
 	}
 	close(po[1]);

@@ -736,21 +736,12 @@ static void case_overrun(void)
 static int run_attune(char *out, size_t out_len, char *err_out, size_t err_len, const char **env,
                       double sigint_after, ...)
 {
-	const char *argv[32];
-	int argc = 0;
 	va_list ap;
-
-	argv[argc++] = attune_exe;
+	int rc;
 	va_start(ap, sigint_after);
-	for (;;) {
-		const char *a = va_arg(ap, const char *);
-		if (!a || argc >= 31)
-			break;
-		argv[argc++] = a;
-	}
+	rc = att_run_capture(attune_exe, env, sigint_after, 60.0, out, out_len, err_out, err_len, ap);
 	va_end(ap);
-	argv[argc] = NULL;
-	return att_run_capture(argv, env, sigint_after, 60.0, out, out_len, err_out, err_len);
+	return rc;
 }
 
 /* Reads NAME.csv: checks the header and the uniform t, returns the rows (values in ch). */

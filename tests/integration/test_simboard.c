@@ -208,21 +208,12 @@ static int stop_board(struct board *b, int terminate, double timeout_s)
  * its stderr goes into err, stdout into out. */
 static int run_capture(char *out, size_t out_len, char *err, size_t err_len, ...)
 {
-	const char *argv[40];
-	int argc = 0;
 	va_list ap;
-
-	argv[argc++] = simboard_exe;
+	int rc;
 	va_start(ap, err_len);
-	for (;;) {
-		const char *a = va_arg(ap, const char *);
-		if (!a || argc >= 38)
-			break;
-		argv[argc++] = a;
-	}
+	rc = att_run_capture(simboard_exe, NULL, 0, 20.0, out, out_len, err, err_len, ap);
 	va_end(ap);
-	argv[argc] = NULL;
-	return att_run_capture(argv, NULL, 0, 20.0, out, out_len, err, err_len);
+	return rc;
 }
 
 /* identify -> info with version, rate, names; no sample frames before START; ping echoes; START

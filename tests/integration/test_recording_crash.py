@@ -15,28 +15,16 @@ import sys
 import tempfile
 import time
 
+sys.dont_write_bytecode = True  # the helper sits in the source tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from rectest import check, done, need_mne, programs  # noqa: E402
+
 RATE = 250
-failures = 0
-
-
-def check(cond, what):
-    global failures
-    if not cond:
-        failures += 1
-        print("CHECK failed:", what, file=sys.stderr)
 
 
 def main():
-    try:
-        import mne
-        import numpy as np
-    except ImportError as e:
-        print(f"test_recording_crash: needs python3-mne and numpy ({e})", file=sys.stderr)
-        sys.exit(1 if os.environ.get("ATTUNE_REQUIRE_DATA") == "1" else 77)
-    mne.set_log_level("ERROR")
-    build = os.environ["ATTUNE_BUILD"]
-    gen = os.path.join(build, "tests", "integration", "test_recording_gen")
-    attune = os.path.join(build, "host", "app", "attune")
+    mne, np = need_mne("test_recording_crash")
+    gen, attune = programs()
     runs = int(os.environ.get("ATTUNE_CRASH_RUNS", "6"))
     rng = random.Random(20261124)
     truth = np.loadtxt(subprocess.run([gen, "truth", str(6 * RATE)], capture_output=True,
@@ -85,10 +73,7 @@ def main():
             print(f"run {run}: {n} samples recovered, {due} pushed, {need} required; "
                   f"lost {(due - n) / RATE:.2f} s")
 
-    if failures:
-        print(f"recording_crash: {failures} check(s) failed", file=sys.stderr)
-        sys.exit(1)
-    print("recording_crash: all checks passed")
+    done("recording_crash")
 
 
 main()

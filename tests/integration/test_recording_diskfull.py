@@ -13,14 +13,9 @@ import subprocess
 import sys
 import tempfile
 
-failures = 0
-
-
-def check(cond, what):
-    global failures
-    if not cond:
-        failures += 1
-        print("CHECK failed:", what, file=sys.stderr)
+sys.dont_write_bytecode = True  # the helper sits in the source tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from rectest import check, done, need_mne, programs  # noqa: E402
 
 
 def mount(path, opts):
@@ -29,16 +24,8 @@ def mount(path, opts):
 
 
 def main():
-    try:
-        import mne
-        import numpy as np
-    except ImportError as e:
-        print(f"test_recording_diskfull: needs python3-mne and numpy ({e})", file=sys.stderr)
-        sys.exit(1 if os.environ.get("ATTUNE_REQUIRE_DATA") == "1" else 77)
-    mne.set_log_level("ERROR")
-    build = os.environ["ATTUNE_BUILD"]
-    gen = os.path.join(build, "tests", "integration", "test_recording_gen")
-    attune = os.path.join(build, "host", "app", "attune")
+    mne, np = need_mne("test_recording_diskfull")
+    gen, attune = programs()
 
     with tempfile.TemporaryDirectory(prefix="att_rec_full_") as d:
         small = os.path.join(d, "small")
@@ -104,10 +91,7 @@ def main():
             finally:
                 subprocess.run(["umount", small])
 
-    if failures:
-        print(f"recording_diskfull: {failures} check(s) failed", file=sys.stderr)
-        sys.exit(1)
-    print("recording_diskfull: all checks passed")
+    done("recording_diskfull")
 
 
 main()

@@ -22,19 +22,14 @@ import subprocess
 import sys
 import tempfile
 
+sys.dont_write_bytecode = True  # the helper sits in the source tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from rectest import check, done, need_mne, programs  # noqa: E402
+
 RATE = 250
 SECONDS = 100.3
 DROP_AT, DROP_N = 20, 25
 VREF_MV = 5000.0
-
-failures = 0
-
-
-def check(cond, what):
-    global failures
-    if not cond:
-        failures += 1
-        print("CHECK failed:", what, file=sys.stderr)
 
 
 def run(args, **kw):
@@ -42,17 +37,8 @@ def run(args, **kw):
 
 
 def main():
-    try:
-        import mne
-        import numpy as np
-    except ImportError as e:
-        msg = f"test_recording_mne: needs python3-mne and numpy ({e}); apt-get install python3-mne"
-        print(msg, file=sys.stderr)
-        sys.exit(1 if os.environ.get("ATTUNE_REQUIRE_DATA") == "1" else 77)
-    mne.set_log_level("ERROR")
-    build = os.environ["ATTUNE_BUILD"]
-    gen = os.path.join(build, "tests", "integration", "test_recording_gen")
-    attune = os.path.join(build, "host", "app", "attune")
+    mne, np = need_mne("test_recording_mne", "; apt-get install python3-mne")
+    gen, attune = programs()
 
     with tempfile.TemporaryDirectory(prefix="att_rec_mne_") as d:
         base = os.path.join(d, "session")
@@ -194,10 +180,7 @@ def main():
         print("recover torn tail:", p.stdout.strip().replace("\n", " | "))
         bad([attune, "recover", os.path.join(d, "missing.attraw")], "recover missing file")
 
-    if failures:
-        print(f"recording_mne: {failures} check(s) failed", file=sys.stderr)
-        sys.exit(1)
-    print("recording_mne: all checks passed")
+    done("recording_mne")
 
 
 main()

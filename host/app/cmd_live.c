@@ -1122,7 +1122,14 @@ static int write_stats(struct session *s, const char *path, double wall_s)
 {
 	struct rusage ru;
 	double cpu_s;
+	char name[sizeof s->src.name];
+	size_t k = 0;
 	FILE *f = fopen(path, "w");
+
+	/* a file name is the source's name: keep the JSON valid whatever it holds */
+	for (const char *c = s->src.name; *c && k < sizeof name - 1; c++)
+		name[k++] = *c == '"' || *c == '\\' || (unsigned char)*c < 0x20 ? '_' : *c;
+	name[k] = 0;
 
 	if (!f) {
 		fprintf(stderr, "attune: cannot write %s; check the directory exists\n", path);
@@ -1151,7 +1158,7 @@ static int write_stats(struct session *s, const char *path, double wall_s)
 	        (unsigned long long)s->latency.n, 100.0 * cpu_s / wall_s, ru.ru_maxrss / 1024.0,
 	        s->audio && att_audio_device_ok(s->audio) ? "true" : "false",
 	        s->audio ? att_audio_underflows(s->audio) : 0ul,
-	        s->src.name, (unsigned long long)(s->src.kind == SRC_DEVICE ? s->src.st.samples
+	        name, (unsigned long long)(s->src.kind == SRC_DEVICE ? s->src.st.samples
 	                                                                    : s->src.next),
 	        (unsigned long long)(s->src.kind == SRC_DEVICE ? s->src.st.samples_lost
 	                                                       : s->snap.samples_lost),

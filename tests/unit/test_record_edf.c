@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "record_fixture.h"
 #include "record_edf.h"
 #include "record_raw.h"
 
@@ -218,7 +219,7 @@ static void test_full_disk_leaves_no_file(void)
 {
 	struct att_session *s = make_session();
 	struct att_grid *g = NULL;
-	struct rlimit old, lim;
+	struct rlimit old;
 	char path[300], tmp[320], why[200] = "";
 	struct stat sb;
 	int e;
@@ -226,13 +227,9 @@ static void test_full_disk_leaves_no_file(void)
 	CHECK(att_grid_new(s, 3600, &g) == ATT_OK);
 	snprintf(path, sizeof path, "%s/full.edf", dir);
 	snprintf(tmp, sizeof tmp, "%s.tmp", path);
-	signal(SIGXFSZ, SIG_IGN);
-	getrlimit(RLIMIT_FSIZE, &old);
-	lim = old;
-	lim.rlim_cur = 20000;
-	setrlimit(RLIMIT_FSIZE, &lim);
+	att_fsize_limit(&old, 20000);
 	e = att_edf_write(path, s, g, NULL, why, sizeof why);
-	setrlimit(RLIMIT_FSIZE, &old);
+	att_fsize_restore(&old);
 	CHECK(e == ATT_ERR_DISK_FULL || e == ATT_ERR_IO);
 	CHECK(why[0] != '\0');
 	CHECK(stat(path, &sb) != 0 && stat(tmp, &sb) != 0);
@@ -242,21 +239,12 @@ static void test_full_disk_leaves_no_file(void)
 
 int main(void)
 {
-	const char *t = getenv("TMPDIR");
-	snprintf(dir, sizeof dir, "%s/att_record_edf_XXXXXX", t ? t : "/tmp");
-	if (!mkdtemp(dir)) {
-		fprintf(stderr, "cannot create a temporary directory: %s\n", strerror(errno));
+	if (att_tmpdir_make(dir, sizeof dir, "att_record_edf"))
 		return 1;
-	}
 	test_counts_annotations_and_header_round_trip();
 	test_derived_channels_keep_values_and_mark_missing_ones();
 	test_bad_files_get_one_line_reasons();
 	test_full_disk_leaves_no_file();
-	if (!att_check_failures) {
-		char cmd[300];
-		snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-		if (system(cmd) != 0)
-			fprintf(stderr, "could not remove %s\n", dir);
-	}
+	att_tmpdir_done(dir);
 	return att_check_done("record_edf");
 }

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "record_fixture.h"
 #include "record_raw.h"
 
 static char dir[256];
@@ -242,7 +243,7 @@ static void test_not_a_capture_is_refused_with_a_reason(void)
 static void test_full_disk_stops_cleanly_and_keeps_whole_records(void)
 {
 	char path[300], why[200] = "";
-	struct rlimit old, lim;
+	struct rlimit old;
 	struct att_raw_writer *w;
 	struct att_session *s = NULL;
 	struct att_raw_stats st;
@@ -250,11 +251,7 @@ static void test_full_disk_stops_cleanly_and_keeps_whole_records(void)
 	uint32_t i;
 
 	snprintf(path, sizeof path, "%s/full.attraw", dir);
-	signal(SIGXFSZ, SIG_IGN);
-	getrlimit(RLIMIT_FSIZE, &old);
-	lim = old;
-	lim.rlim_cur = 100000;
-	CHECK(setrlimit(RLIMIT_FSIZE, &lim) == 0);
+	CHECK(att_fsize_limit(&old, 100000) == 0);
 	w = open_writer(path);
 	for (i = 0; w && i < 20000 && !e; i++) {
 		struct att_sample smp = sample_at(i);
@@ -266,7 +263,7 @@ static void test_full_disk_stops_cleanly_and_keeps_whole_records(void)
 	CHECK(att_raw_writer_error(w) == ATT_ERR_DISK_FULL);
 	CHECK(att_raw_writer_samples(w, &(struct att_sample){0}, 1) == ATT_ERR_DISK_FULL);
 	CHECK(att_raw_writer_close(w, 0) == ATT_ERR_DISK_FULL);
-	setrlimit(RLIMIT_FSIZE, &old);
+	att_fsize_restore(&old);
 	CHECK(att_raw_read(path, &s, &st, why, sizeof why) == ATT_OK);
 	if (!s)
 		return;
@@ -334,12 +331,8 @@ static void test_crc32_is_the_ieee_one(void)
 
 int main(void)
 {
-	const char *tmp = getenv("TMPDIR");
-	snprintf(dir, sizeof dir, "%s/att_record_raw_XXXXXX", tmp ? tmp : "/tmp");
-	if (!mkdtemp(dir)) {
-		fprintf(stderr, "cannot create a temporary directory: %s\n", strerror(errno));
+	if (att_tmpdir_make(dir, sizeof dir, "att_record_raw"))
 		return 1;
-	}
 	test_crc32_is_the_ieee_one();
 	test_round_trip_keeps_every_field();
 	test_existing_session_is_never_overwritten();
@@ -348,11 +341,6 @@ int main(void)
 	test_not_a_capture_is_refused_with_a_reason();
 	test_full_disk_stops_cleanly_and_keeps_whole_records();
 	test_grid_fills_gaps_and_annotates_them();
-	if (!att_check_failures) {
-		char cmd[300];
-		snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-		if (system(cmd) != 0)
-			fprintf(stderr, "could not remove %s\n", dir);
-	}
+	att_tmpdir_done(dir);
 	return att_check_done("record_raw");
 }

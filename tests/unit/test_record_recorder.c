@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "record_fixture.h"
 #include "csv.h"
 #include "record_edf.h"
 #include "recorder.h"
@@ -149,18 +150,14 @@ static void test_full_disk_mid_session_stops_cleanly(void)
 	struct att_recorder_status st;
 	struct att_session *s = NULL;
 	struct att_raw_stats rs;
-	struct rlimit old, lim;
+	struct rlimit old;
 	int e = ATT_OK;
 	uint32_t i;
 
 	snprintf(base, sizeof base, "%s/full", dir);
 	snprintf(raw, sizeof raw, "%s.attraw", base);
 	c = cfg_for(base);
-	signal(SIGXFSZ, SIG_IGN);
-	getrlimit(RLIMIT_FSIZE, &old);
-	lim = old;
-	lim.rlim_cur = 200000;
-	setrlimit(RLIMIT_FSIZE, &lim);
+	att_fsize_limit(&old, 200000);
 	CHECK(att_recorder_new(&c, &r, why, sizeof why) == ATT_OK);
 	for (i = 0; r && i < 40000 && !e; i++) {
 		struct att_sample smp = sample_at(i);
@@ -180,7 +177,7 @@ static void test_full_disk_mid_session_stops_cleanly(void)
 	CHECK(att_recorder_stop(r, 1, NULL, why, sizeof why) == ATT_ERR_DISK_FULL);
 	CHECK(strstr(why, "no space left") != NULL);
 	att_recorder_free(r);
-	setrlimit(RLIMIT_FSIZE, &old);
+	att_fsize_restore(&old);
 	CHECK(att_raw_read(raw, &s, &rs, why, sizeof why) == ATT_OK);
 	if (s) {
 		CHECK(rs.ignored_bytes == 0);
@@ -193,20 +190,11 @@ static void test_full_disk_mid_session_stops_cleanly(void)
 
 int main(void)
 {
-	const char *t = getenv("TMPDIR");
-	snprintf(dir, sizeof dir, "%s/att_recorder_XXXXXX", t ? t : "/tmp");
-	if (!mkdtemp(dir)) {
-		fprintf(stderr, "cannot create a temporary directory: %s\n", strerror(errno));
+	if (att_tmpdir_make(dir, sizeof dir, "att_recorder"))
 		return 1;
-	}
 	test_pushed_samples_are_durable_within_the_flush_interval();
 	test_bad_places_are_refused_at_start();
 	test_full_disk_mid_session_stops_cleanly();
-	if (!att_check_failures) {
-		char cmd[300];
-		snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-		if (system(cmd) != 0)
-			fprintf(stderr, "could not remove %s\n", dir);
-	}
+	att_tmpdir_done(dir);
 	return att_check_done("record_recorder");
 }

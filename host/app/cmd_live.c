@@ -1082,6 +1082,7 @@ static void fill_model(struct session *s, struct att_view_model *m)
 		m->reconnecting = s->src.st.state == ATT_SOURCE_RECONNECTING;
 	}
 	m->ended = s->src.ended;
+	m->replay = s->o->demo == 2 && s->src.kind == SRC_FILE;
 	m->recording = s->src.kind == SRC_FILE ? -1 : s->rec != NULL;
 	m->muted = s->sound.muted;
 	m->audio_ok = s->audio && att_audio_device_ok(s->audio);

@@ -942,10 +942,16 @@ static void draw_strip(struct att_view *v, const struct att_view_model *m, int w
 	}
 }
 
-static void draw_help(struct att_view *v, int w, int h)
+static void draw_help(struct att_view *v, const struct att_view_model *m, int w, int h)
 {
-	static const char *keys[][2] = {
+	static const char *live_keys[][2] = {
 		{"space", "set a marker"},
+	};
+	static const char *replay_keys[][2] = {
+		{"space  k", "pause / play"},
+		{"\xe2\x86\x90  \xe2\x86\x92", "10 s back / forward"},
+	};
+	static const char *keys[][2] = {
 		{"p", "pacer on / off"},
 		{"\xe2\x86\x91  \xe2\x86\x93", "pacer faster / slower (4\xe2\x80\x93" "10 /min)"},
 		{"e", "longer exhale on / off"},
@@ -956,7 +962,10 @@ static void draw_help(struct att_view *v, int w, int h)
 		{"h  ?", "this help"},
 		{"q  Esc", "quit (nothing is lost)"},
 	};
-	int n = (int)(sizeof keys / sizeof keys[0]);
+	const char *(*first)[2] = m->replay ? replay_keys : live_keys;
+	int n_first = m->replay ? (int)(sizeof replay_keys / sizeof replay_keys[0])
+	                        : (int)(sizeof live_keys / sizeof live_keys[0]);
+	int n = n_first + (int)(sizeof keys / sizeof keys[0]);
 	double lh = line_h(v, F_MED) * 1.25, bw = w * 0.5, bh = lh * (n + 2.2);
 	double bx = (w - bw) / 2.0, by = (h - bh) / 2.0;
 
@@ -965,9 +974,10 @@ static void draw_help(struct att_view *v, int w, int h)
 	rect(v, bx, by, bw, 2.0, C_GREEN);
 	text(v, F_MED, C_GREEN, bx + bw / 2.0, by + lh * 0.4, CENTRE, "keys");
 	for (int i = 0; i < n; i++) {
+		const char *const *row = i < n_first ? first[i] : keys[i - n_first];
 		double y = by + lh * (1.6 + i);
-		text(v, F_MED, C_TEXT, bx + bw * 0.30, y, RIGHT, keys[i][0]);
-		text(v, F_MED, C_DIM, bx + bw * 0.36, y, LEFT, keys[i][1]);
+		text(v, F_MED, C_TEXT, bx + bw * 0.30, y, RIGHT, row[0]);
+		text(v, F_MED, C_DIM, bx + bw * 0.36, y, LEFT, row[1]);
 	}
 }
 
@@ -990,7 +1000,7 @@ void att_view_render(struct att_view *v, const struct att_view_model *m)
 		draw_strip(v, m, w, h - strip_h, strip_h);
 	draw_status(v, m, w, top_h);
 	if (v->show_help)
-		draw_help(v, w, h);
+		draw_help(v, m, w, h);
 	geo_flush(v);
 }
 

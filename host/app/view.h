@@ -52,6 +52,7 @@ struct att_view_model {
 	uint64_t frames_lost;
 	int reconnecting;
 	int ended;                       /* a file source has played to its end */
+	int replay;                      /* playing a recording: space pauses, arrows seek */
 	int recording;                   /* -1 not available in this build, 0 off, 1 on */
 	int muted, audio_ok;
 	int audio_off;                   /* sound switched off on purpose (--no-audio), not missing */

@@ -17,17 +17,11 @@
 #include "filter.h"
 #include "pulse.h"
 #include "quality.h"
+#include "timing.h"
 
 #ifndef M_PI
 #define M_PI 3.14159265358979323846
 #endif
-
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 /* Four channels in ADC counts: breaths at 12 and 9 /min, pulses at 70 and 85 bpm. */
 static void channels(double t, double v[4])
@@ -123,11 +117,11 @@ static int bench_live(double rate, double seconds, int quiet)
 	for (size_t i = 0; i < n; i++)
 		channels((double)i / rate, in[i]);
 	long before = att_alloc_count();
-	double t0 = now();
+	double t0 = att_now_s();
 	uint64_t events = 0;
 	for (size_t i = 0; i < n; i++)
 		events += live_push(&l, in[i]);
-	double dt = now() - t0;
+	double dt = att_now_s() - t0;
 	size_t made = (size_t)(att_alloc_count() - before);
 	double hr = att_pulse_hr(l.pulse[0]), br = att_breath_rate(l.breath[0]);
 	if (!quiet)
@@ -157,14 +151,14 @@ static void bench_offline(double rate, double seconds)
 	}
 	struct att_clean_cfg cc = {.kind = ATT_CLEAN_RESP, .rate_hz = rate};
 	double *y = malloc(att_clean_len(&cc, n) * sizeof *y), out_rate = 0;
-	double t0 = now();
+	double t0 = att_now_s();
 	att_clean_batch(&cc, resp, n, y, &out_rate);
 	struct att_breath_result br;
 	att_breath_detect(&(struct att_breath_cfg){.rate_hz = out_rate}, y, att_clean_len(&cc, n), &br);
-	double t1 = now();
+	double t1 = att_now_s();
 	struct att_pulse_result pr;
 	att_pulse_detect(&(struct att_pulse_cfg){.rate_hz = rate}, ppg, n, &pr);
-	double t2 = now();
+	double t2 = att_now_s();
 	printf("offline %6.0f Hz, %4.0f s, one channel: respiration (clean + breaths) %.1f ms "
 	       "(%.2f /min), PPG (beats) %.1f ms (%.2f bpm)\n",
 	       rate, seconds, 1e3 * (t1 - t0), br.median_rate_bpm, 1e3 * (t2 - t1), pr.hr_bpm);

@@ -12,13 +12,7 @@
 #include "alloc_count.h"
 #include "couple.h"
 #include "engine.h"
-
-static double now_s(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
+#include "timing.h"
 
 int main(int argc, char **argv)
 {
@@ -49,22 +43,22 @@ int main(int argc, char **argv)
 	static float trace[4096];
 	struct att_snapshot s;
 	long updates = 0;
-	double worst = 0, t_update = now_s();
+	double worst = 0, t_update = att_now_s();
 	long before = att_heap_count();
-	double t0 = now_s();
+	double t0 = att_now_s();
 	for (size_t i = 0; i < n; i++) {
 		if (att_engine_push(e, (uint32_t)i, v[i])) {
 			att_engine_snapshot(e, &s);
 			att_engine_breath_trace(e, 0, trace, 1500);
 			att_engine_breath_trace(e, 1, trace, 1500);
-			double t = now_s();
+			double t = att_now_s();
 			if (t - t_update > worst)
 				worst = t - t_update;
 			t_update = t;
 			updates++;
 		}
 	}
-	double total = now_s() - t0;
+	double total = att_now_s() - t0;
 	long heap = att_heap_count() - before;
 	att_engine_free(e);
 	free(v);

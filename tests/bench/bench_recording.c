@@ -22,13 +22,7 @@
 #include "record_csv.h"
 #include "record_edf.h"
 #include "recorder.h"
-
-static double now_s(clockid_t c)
-{
-	struct timespec ts;
-	clock_gettime(c, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
+#include "timing.h"
 
 static double cpu_s(void)
 {
@@ -80,7 +74,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	cpu0 = cpu_s();
-	t = now_s(CLOCK_MONOTONIC);
+	t = att_clock_s(CLOCK_MONOTONIC);
 	for (size_t i = 0; i < n; i += 25) {
 		struct att_sample smp[25];
 		double p0;
@@ -100,12 +94,12 @@ int main(int argc, char **argv)
 			struct timespec ts = {0, 1000000L};
 			nanosleep(&ts, NULL);
 		}
-		p0 = now_s(CLOCK_THREAD_CPUTIME_ID);
+		p0 = att_clock_s(CLOCK_THREAD_CPUTIME_ID);
 		att_recorder_push(r, smp, 25);
-		push_cpu += now_s(CLOCK_THREAD_CPUTIME_ID) - p0;
+		push_cpu += att_clock_s(CLOCK_THREAD_CPUTIME_ID) - p0;
 	}
 	e = att_recorder_stop(r, 0, NULL, why, sizeof why);
-	t = now_s(CLOCK_MONOTONIC) - t;
+	t = att_clock_s(CLOCK_MONOTONIC) - t;
 	att_recorder_status(r, &st);
 	att_recorder_free(r);
 	att_couple_free(c);
@@ -124,38 +118,38 @@ int main(int argc, char **argv)
 	printf("raw capture: %lld bytes = %.1f MB per hour\n", file_size(path),
 	       (double)file_size(path) / (minutes / 60.0) / 1e6);
 
-	t = now_s(CLOCK_MONOTONIC);
+	t = att_clock_s(CLOCK_MONOTONIC);
 	if (att_raw_read(path, &s, NULL, why, sizeof why)) {
 		fprintf(stderr, "bench_recording: %s\n", why);
 		return 1;
 	}
-	printf("export: read capture %.3f s", now_s(CLOCK_MONOTONIC) - t);
-	t = now_s(CLOCK_MONOTONIC);
+	printf("export: read capture %.3f s", att_clock_s(CLOCK_MONOTONIC) - t);
+	t = att_clock_s(CLOCK_MONOTONIC);
 	att_grid_new(s, 3600, &g);
-	printf(", grid %.3f s", now_s(CLOCK_MONOTONIC) - t);
-	t = now_s(CLOCK_MONOTONIC);
+	printf(", grid %.3f s", att_clock_s(CLOCK_MONOTONIC) - t);
+	t = att_clock_s(CLOCK_MONOTONIC);
 	att_session_to_recording(s, &rec);
 	{
 		struct att_analysis_cfg ac;
 		memset(&ac, 0, sizeof ac);
 		att_analyze(&ac, rec, &an, why, sizeof why);
 	}
-	printf(", analysis %.3f s", now_s(CLOCK_MONOTONIC) - t);
-	t = now_s(CLOCK_MONOTONIC);
+	printf(", analysis %.3f s", att_clock_s(CLOCK_MONOTONIC) - t);
+	t = att_clock_s(CLOCK_MONOTONIC);
 	snprintf(path, sizeof path, "%s/only.edf", dir);
 	att_edf_write(path, s, g, NULL, why, sizeof why);
-	printf(", EDF+ %.3f s (%lld bytes)", now_s(CLOCK_MONOTONIC) - t, file_size(path));
-	t = now_s(CLOCK_MONOTONIC);
+	printf(", EDF+ %.3f s (%lld bytes)", att_clock_s(CLOCK_MONOTONIC) - t, file_size(path));
+	t = att_clock_s(CLOCK_MONOTONIC);
 	snprintf(path, sizeof path, "%s/only.csv", dir);
 	att_csv_write(path, g, an, why, sizeof why);
-	printf(", CSV %.3f s (%lld bytes)\n", now_s(CLOCK_MONOTONIC) - t, file_size(path));
+	printf(", CSV %.3f s (%lld bytes)\n", att_clock_s(CLOCK_MONOTONIC) - t, file_size(path));
 	att_analysis_free(an);
 	att_recording_free(rec);
 	att_grid_free(g);
-	t = now_s(CLOCK_MONOTONIC);
+	t = att_clock_s(CLOCK_MONOTONIC);
 	e = att_session_export(s, base, &rep, why, sizeof why);
 	printf("att_session_export (what stop and `attune recover` run): %.2f s, analysed %d\n",
-	       now_s(CLOCK_MONOTONIC) - t, rep.analysed);
+	       att_clock_s(CLOCK_MONOTONIC) - t, rep.analysed);
 	att_session_free(s);
 	snprintf(path, sizeof path, "rm -rf '%s'", dir);
 	if (system(path) != 0)

@@ -13,13 +13,7 @@
 #include "unit/breath_gen.h"
 #include "phase.h"
 #include "sync.h"
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
+#include "timing.h"
 
 /* A breath-like signal at 25 Hz: the 1:2 shape with noise, person-specific. */
 static float sample(struct att_gen_rhythm *g, struct att_gen_rng *r, size_t i)
@@ -61,12 +55,12 @@ int main(int argc, char **argv)
 	double t_phase = 0, t_sync = 0;
 	long allocs = att_alloc_count();
 	for (size_t i = 0; i < n; i++) {
-		double t0 = now_s();
+		double t0 = att_now_s();
 		updates += (size_t)att_phase_push(pa, xa[i], &ea);
 		att_phase_push(pb, xb[i], &eb);
-		double t1 = now_s();
+		double t1 = att_now_s();
 		att_livesync_push(ls, ea.phase_rad, eb.phase_rad, (ea.freq_hz + eb.freq_hz) / 2, &es);
-		t_sync += now_s() - t1;
+		t_sync += att_now_s() - t1;
 		t_phase += t1 - t0;
 	}
 	allocs = att_alloc_count() - allocs;
@@ -97,13 +91,13 @@ int main(int argc, char **argv)
 	struct att_sync_window *w = malloc(nw * sizeof *w);
 	if (!qa || !qb || !w)
 		return 1;
-	double t0 = now_s();
+	double t0 = att_now_s();
 	int e1 = att_phase_offline(xa, n, rate, qa, NULL, NULL);
 	int e2 = att_phase_offline(xb, n, rate, qb, NULL, NULL);
-	double t1 = now_s();
+	double t1 = att_now_s();
 	struct att_sync_summary s;
 	int got = att_sync_analyze(&cfg, qa, qb, n, w, nw, &s);
-	double t2 = now_s();
+	double t2 = att_now_s();
 	if (e1 || e2 || got < 0) {
 		fprintf(stderr, "bench_sync: offline failed\n");
 		return 1;

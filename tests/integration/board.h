@@ -23,19 +23,7 @@
 #include <unistd.h>
 
 #include "check.h"
-
-static inline double att_now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static inline void att_nap(double s)
-{
-	struct timespec ts = {.tv_sec = (time_t)s, .tv_nsec = (long)((s - floor(s)) * 1e9)};
-	nanosleep(&ts, NULL);
-}
+#include "timing.h"
 
 /* Stream input: 50 Hz steps, every channel different, consecutive values >= 7 ADC counts apart,
  * so each input sample is recognisable in the stream. */

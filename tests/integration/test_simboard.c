@@ -188,6 +188,18 @@ static int wait_ack(struct board *b, uint8_t command, struct att_wire_ack *ack, 
 	return -1;
 }
 
+/* Opens the link and starts streaming (START acknowledged, the ack in *ack); -1 when the link
+ * does not open. */
+static int open_and_start(struct board *b, struct att_wire_ack *ack)
+{
+	CHECK(open_link(b) == 0);
+	if (b->fd < 0)
+		return -1;
+	send_command(b, ATT_CMD_START, 0);
+	CHECK(wait_ack(b, ATT_CMD_START, ack, NULL) == 0);
+	return 0;
+}
+
 /* Stops simboard with SIGTERM (unless it already ended) and returns its exit status. */
 static int stop_board(struct board *b, int terminate, double timeout_s)
 {
@@ -394,11 +406,8 @@ static void case_realtime(void)
 
 	CHECK(start_board(&b, "realtime", "--speed", "1", "--duration", "3", (const char *)NULL) == 0);
 	t0 = att_now_s();
-	CHECK(open_link(&b) == 0);
-	if (b.fd < 0)
+	if (open_and_start(&b, &ack) != 0)
 		return;
-	send_command(&b, ATT_CMD_START, 0);
-	CHECK(wait_ack(&b, ATT_CMD_START, &ack, NULL) == 0);
 	for (;;) {
 		int r = next_frame(&b, &f, 5.0);
 		if (r != 1)
@@ -523,11 +532,8 @@ static void case_disconnect(void)
 
 	CHECK(start_board(&b, "disconnect", "--speed", "4", "--disconnect-at", "4",
 	                  "--reconnect-after", "4", "--duration", "12", (const char *)NULL) == 0);
-	CHECK(open_link(&b) == 0);
-	if (b.fd < 0)
+	if (open_and_start(&b, &ack) != 0)
 		return;
-	send_command(&b, ATT_CMD_START, 0);
-	CHECK(wait_ack(&b, ATT_CMD_START, &ack, NULL) == 0);
 	while ((r = next_frame(&b, &f, 5.0)) == 1)
 		if (f.type == ATT_WIRE_SAMPLE) {
 			before = f.u.sample.counter;
@@ -659,11 +665,8 @@ static void case_backpressure(void)
 
 	CHECK(start_board(&b, "backpressure", "--speed", "0", "--buffer", "65536",
 	                  (const char *)NULL) == 0);
-	CHECK(open_link(&b) == 0);
-	if (b.fd < 0)
+	if (open_and_start(&b, &ack) != 0)
 		return;
-	send_command(&b, ATT_CMD_START, 0);
-	CHECK(wait_ack(&b, ATT_CMD_START, &ack, NULL) == 0);
 	pause_t0 = att_now_s();
 	while (frames < 5000 && next_frame(&b, &f, 5.0) == 1)
 		if (f.type == ATT_WIRE_SAMPLE) {
@@ -887,11 +890,8 @@ static void case_scaled(void)
 		fprintf(f, "%.2f,%.1f,7\n", i / 100.0, -1000.0 + i);
 	fclose(f);
 	CHECK(start_board(&b, "scaled", "--speed", "10", "--input", csv, (const char *)NULL) == 0);
-	CHECK(open_link(&b) == 0);
-	if (b.fd < 0)
+	if (open_and_start(&b, &ack) != 0)
 		return;
-	send_command(&b, ATT_CMD_START, 0);
-	CHECK(wait_ack(&b, ATT_CMD_START, &ack, NULL) == 0);
 	while (next_frame(&b, &fr, 5.0) == 1) {
 		if (fr.type != ATT_WIRE_SAMPLE)
 			continue;
@@ -987,11 +987,8 @@ static void case_recording(void)
 	fclose(out);
 
 	CHECK(start_board(&b, "recording", "--speed", "20", "--input", csv, (const char *)NULL) == 0);
-	CHECK(open_link(&b) == 0);
-	if (b.fd < 0)
+	if (open_and_start(&b, &ack) != 0)
 		return;
-	send_command(&b, ATT_CMD_START, 0);
-	CHECK(wait_ack(&b, ATT_CMD_START, &ack, NULL) == 0);
 	while (next_frame(&b, &fr, 5.0) == 1) {
 		if (fr.type != ATT_WIRE_SAMPLE || n >= 8000)
 			continue;

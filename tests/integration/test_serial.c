@@ -1022,11 +1022,23 @@ static void expect_open_error(const char *path, int want, const char *must_say, 
 	att_source_free(src);
 }
 
-static void case_errors(void)
+/* Opening a fake device in mode (behind a fresh pty) fails as expect_open_error checks. */
+static void expect_fake_device_error(int mode, int want, const char *must_say, double max_s)
 {
-	char slave[128], out[4096], err[4096], link[256], why[512];
+	char slave[128];
 	struct fake f;
 	pthread_t th;
+	CHECK(fake_open(&f, mode, slave, sizeof slave) == 0);
+	pthread_create(&th, NULL, fake_device, &f);
+	expect_open_error(slave, want, must_say, max_s);
+	__atomic_store_n(&f.stop, 1, __ATOMIC_RELEASE);
+	pthread_join(th, NULL);
+	close(f.master);
+}
+
+static void case_errors(void)
+{
+	char out[4096], err[4096], link[256], why[512];
 	struct board b;
 	struct att_source *src;
 	int rc;
@@ -1036,28 +1048,13 @@ static void case_errors(void)
 	expect_open_error("/tmp", ATT_ERR_UNSUPPORTED, "not a serial port", 0.5);
 
 	/* a pty with nothing behind it: no answer within the 1 s after the (pty: no) reset wait */
-	CHECK(fake_open(&f, 0, slave, sizeof slave) == 0);
-	pthread_create(&th, NULL, fake_device, &f);
-	expect_open_error(slave, ATT_ERR_NOT_ATTUNE, "not attune firmware", 1.6);
-	__atomic_store_n(&f.stop, 1, __ATOMIC_RELEASE);
-	pthread_join(th, NULL);
-	close(f.master);
+	expect_fake_device_error(0, ATT_ERR_NOT_ATTUNE, "not attune firmware", 1.6);
 
 	/* a device that talks, but not our protocol */
-	CHECK(fake_open(&f, 2, slave, sizeof slave) == 0);
-	pthread_create(&th, NULL, fake_device, &f);
-	expect_open_error(slave, ATT_ERR_NOT_ATTUNE, "not attune firmware", 1.6);
-	__atomic_store_n(&f.stop, 1, __ATOMIC_RELEASE);
-	pthread_join(th, NULL);
-	close(f.master);
+	expect_fake_device_error(2, ATT_ERR_NOT_ATTUNE, "not attune firmware", 1.6);
 
 	/* attune firmware of another protocol version */
-	CHECK(fake_open(&f, 1, slave, sizeof slave) == 0);
-	pthread_create(&th, NULL, fake_device, &f);
-	expect_open_error(slave, ATT_ERR_VERSION, "protocol version 2", 1.0);
-	__atomic_store_n(&f.stop, 1, __ATOMIC_RELEASE);
-	pthread_join(th, NULL);
-	close(f.master);
+	expect_fake_device_error(1, ATT_ERR_VERSION, "protocol version 2", 1.0);
 
 	/* as the user sees it: exit 1 and one line */
 	rc = run_attune(out, sizeof out, err, sizeof err, NULL, 0, "record", "--port",

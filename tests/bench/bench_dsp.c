@@ -1,7 +1,7 @@
 /* Signal conditioning cost: the live per-sample chain of all four channels (two respiration
  * cleaners + breath detectors, two pulse detectors, four quality checkers) at 100, 250 and
- * 1000 Hz, with the number of heap allocations made inside the loop (must be 0: linked with
- * tests/alloc_count.h to count them); and the offline path on 10 minutes.
+ * 1000 Hz, with the number of heap allocations made inside the loop (must be 0: counted by
+ * tests/alloc_count.h's linker wrappers); and the offline path on 10 minutes.
  *
  * --check: a short run that only verifies "no allocation per sample" (exit 1 otherwise); it is
  * registered as a unit test. */

@@ -839,37 +839,41 @@ const char *att_quality_str(unsigned bits, char *buf, size_t len)
 	return buf;
 }
 
-static void json_person(struct att_json *j, const char *key, const struct att_analysis_person *p)
+/* analysed = 0 writes the same keys with null values (a session too short to analyse). */
+static void json_person(struct att_json *j, const char *key, const struct att_analysis_person *p,
+                        int analysed)
 {
 	char q[64];
 	att_json_object_begin(j, key);
 	att_json_number(j, "breath_rate_bpm", p->breath_rate_bpm);
-	att_json_uint(j, "breaths", p->breaths);
+	if (analysed)
+		att_json_uint(j, "breaths", p->breaths);
+	else
+		att_json_null(j, "breaths");
 	att_json_number(j, "heart_rate_bpm", p->heart_rate_bpm);
 	att_json_number(j, "rmssd_ms", p->rmssd_ms);
-	att_json_object_begin(j, "quality");
-	att_json_string(j, "resp", att_quality_str(p->resp_quality, q, sizeof q));
-	att_json_string(j, "ppg", att_quality_str(p->ppg_quality, q, sizeof q));
-	att_json_object_end(j);
+	if (analysed) {
+		att_json_object_begin(j, "quality");
+		att_json_string(j, "resp", att_quality_str(p->resp_quality, q, sizeof q));
+		att_json_string(j, "ppg", att_quality_str(p->ppg_quality, q, sizeof q));
+		att_json_object_end(j);
+	} else {
+		att_json_null(j, "quality");
+	}
 	att_json_object_end(j);
 }
 
-int att_analysis_write_json(const struct att_analysis *an, FILE *out, int indent)
+static int json_members(const struct att_analysis *an, int analysed, struct att_json *j,
+                        int indent)
 {
-	if (!an || !out)
-		return ATT_ERR_ARG;
-	struct att_json *j;
-	struct att_json_cfg jc = {.out = out, .indent = indent, .digits = 6};
-	int err = att_json_new(&jc, &j);
-	if (err)
-		return err;
-	att_json_object_begin(j, NULL);
 	att_json_number(j, "duration_s", an->duration_s);
 	att_json_number(j, "rate_hz", an->rate_hz);
-	att_json_number(j, "window_s", an->window_s);
-	att_json_number(j, "step_s", an->step_s);
-	json_person(j, "a", &an->a);
-	json_person(j, "b", &an->b);
+	if (analysed) {
+		att_json_number(j, "window_s", an->window_s);
+		att_json_number(j, "step_s", an->step_s);
+	}
+	json_person(j, "a", &an->a, analysed);
+	json_person(j, "b", &an->b, analysed);
 	const struct att_analysis_sync *s = &an->sync;
 	att_json_object_begin(j, "sync");
 	att_json_number(j, "match", s->match);
@@ -902,6 +906,37 @@ int att_analysis_write_json(const struct att_analysis *an, FILE *out, int indent
 		att_json_set_indent(j, indent);
 	}
 	att_json_array_end(j);
+	return att_json_error(j);
+}
+
+int att_analysis_json_members(const struct att_analysis *an, double duration_s, double rate_hz,
+                              struct att_json *j, int indent)
+{
+	struct att_analysis empty;
+	if (!j)
+		return ATT_ERR_ARG;
+	if (an)
+		return json_members(an, 1, j, indent);
+	memset(&empty, 0, sizeof empty);
+	empty.duration_s = duration_s;
+	empty.rate_hz = rate_hz;
+	empty.a.breath_rate_bpm = empty.a.heart_rate_bpm = empty.a.rmssd_ms = NAN;
+	empty.b = empty.a;
+	empty.sync = (struct att_analysis_sync){NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN};
+	return json_members(&empty, 0, j, indent);
+}
+
+int att_analysis_write_json(const struct att_analysis *an, FILE *out, int indent)
+{
+	if (!an || !out)
+		return ATT_ERR_ARG;
+	struct att_json *j;
+	struct att_json_cfg jc = {.out = out, .indent = indent, .digits = 6};
+	int err = att_json_new(&jc, &j);
+	if (err)
+		return err;
+	att_json_object_begin(j, NULL);
+	att_analysis_json_members(an, an->duration_s, an->rate_hz, j, indent);
 	att_json_object_end(j);
 	att_json_end_line(j);
 	err = att_json_error(j);

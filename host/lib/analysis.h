@@ -97,6 +97,13 @@ void att_analysis_free(struct att_analysis *an);
  * borrowed. ATT_ERR_IO when writing failed. */
 int att_analysis_write_json(const struct att_analysis *an, FILE *out, int indent);
 
+/* Writes the same members into the object j has open, so a caller can add members of its own
+ * (the session JSON adds "session"). an == NULL writes every key with null values, for a session
+ * too short to analyse, with the duration_s and rate_hz given. */
+struct att_json;
+int att_analysis_json_members(const struct att_analysis *an, double duration_s, double rate_hz,
+                              struct att_json *j, int indent);
+
 /* Writes the timeline as CSV: a header with the JSON timeline names, one row per window, empty
  * fields for values that cannot be computed. ATT_ERR_IO when writing failed. */
 int att_analysis_write_timeline_csv(const struct att_analysis *an, FILE *out);

@@ -437,49 +437,105 @@ static void fill_derived(struct att_edf_derived *d, const struct att_analysis *a
 	}
 }
 
-static int write_json(FILE *f, void *user)
-{
-	return att_analysis_write_json(user, f, 2);
-}
-
 static int write_timeline(FILE *f, void *user)
 {
 	return att_analysis_write_timeline_csv(user, f);
 }
 
-/* The contract's JSON layout with nulls, for sessions too short to analyse. */
-struct empty_job {
-	double duration_s, rate_hz;
+/* NAME.json: the analysis in the `attune analyze --json` layout (nulls when the session is too
+ * short to analyse) plus "session": when, who, the device, and what was lost or marked. */
+struct json_job {
+	const struct att_session *s;
+	const struct att_grid *g;
+	const struct att_analysis *an; /* NULL when not analysed */
+	const struct att_export_report *rep;
 };
 
-static int write_empty_json(FILE *f, void *user)
+static const char *event_kind(uint8_t kind)
 {
-	const struct empty_job *j = user;
-	static const char *const person[] = {"breath_rate_bpm", "breaths", "heart_rate_bpm",
-	                                     "rmssd_ms", "quality"};
-	static const char *const sync[] = {"match", "matched_fraction", "plv", "plv_chance",
-	                                   "in_sync_fraction", "relative_phase_deg", "lag_s",
-	                                   "coherence", "hr_sync_r"};
-	struct att_json_cfg jc = {f, 2, 0};
+	switch (kind) {
+	case ATT_EV_MARKER: return "marker";
+	case ATT_EV_RECONNECT: return "reconnect";
+	case ATT_EV_PACER: return "pacer";
+	case ATT_EV_GAP: return "gap";
+	default: return "note";
+	}
+}
+
+static void json_text_or_null(struct att_json *js, const char *key, const char *text)
+{
+	if (text[0])
+		att_json_string(js, key, text);
+	else
+		att_json_null(js, key);
+}
+
+static void session_json(struct att_json *js, const struct json_job *job)
+{
+	const struct att_raw_meta *m = &job->s->meta;
+	const struct att_wire_info *info = &job->s->info;
+	char buf[64];
+
+	att_json_object_begin(js, "session");
+	if (m->start_unix_ns > 0) {
+		time_t sec = (time_t)(m->start_unix_ns / 1000000000);
+		struct tm tm;
+		strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&sec, &tm));
+		att_json_string(js, "start_time", buf);
+	} else {
+		att_json_null(js, "start_time");
+	}
+	att_json_object_begin(js, "participants");
+	json_text_or_null(js, "a", m->label_a);
+	json_text_or_null(js, "b", m->label_b);
+	att_json_object_end(js);
+	json_text_or_null(js, "note", m->note);
+	att_json_object_begin(js, "device");
+	if (info->board) {
+		snprintf(buf, sizeof buf, "%u.%u.%u", info->fw_major, info->fw_minor, info->fw_patch);
+		att_json_string(js, "firmware", buf);
+		att_json_uint(js, "board", info->board);
+	} else { /* a generated couple: no board, no firmware */
+		att_json_null(js, "firmware");
+		att_json_null(js, "board");
+	}
+	snprintf(buf, sizeof buf, "%.*s", (int)info->names_len, info->names);
+	json_text_or_null(js, "channels", buf);
+	att_json_uint(js, "rate_hz", info->rate_hz);
+	att_json_uint(js, "adc_bits", info->adc_bits);
+	att_json_uint(js, "vref_mv", info->vref_mv);
+	att_json_object_end(js);
+	att_json_uint(js, "samples", job->rep->samples);
+	att_json_uint(js, "frames_lost", job->rep->samples_filled);
+	att_json_uint(js, "gaps", job->rep->gaps);
+	att_json_array_begin(js, "events");
+	for (size_t i = 0; i < job->g->n_events; i++) {
+		const struct att_raw_event *ev = &job->g->events[i];
+		att_json_object_begin(js, NULL);
+		att_json_set_indent(js, 0);
+		att_json_number(js, "t", (double)job->g->event_at[i] / job->g->rate_hz);
+		att_json_string(js, "kind", event_kind(ev->kind));
+		att_json_number(js, "value", ev->value);
+		json_text_or_null(js, "text", ev->text);
+		att_json_object_end(js);
+		att_json_set_indent(js, 2);
+	}
+	att_json_array_end(js);
+	att_json_object_end(js);
+}
+
+static int write_json(FILE *f, void *user)
+{
+	const struct json_job *job = user;
+	struct att_json_cfg jc = {.out = f, .indent = 2, .digits = 6};
 	struct att_json *js;
 	int e;
+
 	if ((e = att_json_new(&jc, &js)))
 		return e;
 	att_json_object_begin(js, NULL);
-	att_json_number(js, "duration_s", j->duration_s);
-	att_json_number(js, "rate_hz", j->rate_hz);
-	for (int p = 0; p < 2; p++) {
-		att_json_object_begin(js, p ? "b" : "a");
-		for (size_t i = 0; i < sizeof person / sizeof person[0]; i++)
-			att_json_null(js, person[i]);
-		att_json_object_end(js);
-	}
-	att_json_object_begin(js, "sync");
-	for (size_t i = 0; i < sizeof sync / sizeof sync[0]; i++)
-		att_json_null(js, sync[i]);
-	att_json_object_end(js);
-	att_json_array_begin(js, "timeline");
-	att_json_array_end(js);
+	att_analysis_json_members(job->an, job->rep->duration_s, job->g->rate_hz, js, 2);
+	session_json(js, job);
 	att_json_object_end(js);
 	e = att_json_end_line(js);
 	att_json_free(js);
@@ -548,11 +604,9 @@ int att_session_export(const struct att_session *s, const char *base,
 	if ((e = att_csv_write(path, g, an, why, why_len)))
 		goto out;
 	snprintf(path, sizeof path, "%s.json", base);
-	if (an) {
-		e = att_atomic_write(path, write_json, an, why, why_len);
-	} else {
-		struct empty_job j = {rep.duration_s, g->rate_hz};
-		e = att_atomic_write(path, write_empty_json, &j, why, why_len);
+	{
+		struct json_job job = {s, g, an, &rep};
+		e = att_atomic_write(path, write_json, &job, why, why_len);
 	}
 	if (e)
 		goto out;

@@ -101,6 +101,18 @@ def main():
             js = json.load(f)
         check(abs(js["duration_s"] - n_counter / RATE) < 1e-6, f"duration_s {js['duration_s']}")
         check(js["rate_hz"] == RATE and "sync" in js and "timeline" in js, "JSON layout")
+        ses = js.get("session", {})
+        check(ses.get("participants") == {"a": "Anna", "b": "Ben"}, f"participants {ses}")
+        check(ses.get("note") == "generated couple, seed 7", f"note {ses.get('note')}")
+        check(str(ses.get("start_time", "")).endswith("Z"), f"start_time {ses.get('start_time')}")
+        dev = ses.get("device") or {}
+        check(dev.get("board") == 1 and dev.get("rate_hz") == RATE and dev.get("adc_bits") == 10
+              and dev.get("vref_mv") == 5000, f"device {dev}")
+        check(ses.get("frames_lost") == DROP_N and ses.get("gaps") == 1,
+              f"frames_lost {ses.get('frames_lost')}, gaps {ses.get('gaps')}")
+        kinds = [(e["kind"], round(e["t"], 3)) for e in ses.get("events", [])]
+        check(("marker", 5.0) in kinds and ("pacer", 8.0) in kinds and ("gap", DROP_AT) in kinds,
+              f"events {kinds}")
 
         # --- analyze: CSV and EDF agree ---
         a = run([attune, "analyze", base + ".csv", "--json"])

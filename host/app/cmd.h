@@ -12,6 +12,10 @@ struct att_cmd {
 };
 
 int att_cmd_demo(int argc, char **argv);
+/* Parses value as a number within lo..hi into *out: 0, or -1 after one line on stderr naming the
+ * command (NULL: plain "attune"), the option and the range. */
+int att_arg_number(const char *cmd, const char *opt, const char *value, double lo, double hi,
+                   double *out);
 int att_cmd_live(int argc, char **argv);
 int att_cmd_replay(int argc, char **argv);
 int att_cmd_analyze(int argc, char **argv);

@@ -43,17 +43,6 @@ static int usage_error(const char *fmt, const char *arg)
 	return 2;
 }
 
-static int parse_seconds(const char *s, double lo, double hi, double *out)
-{
-	char *end;
-	errno = 0;
-	double v = strtod(s, &end);
-	if (end == s || *end || errno || !(v >= lo && v <= hi))
-		return -1;
-	*out = v;
-	return 0;
-}
-
 struct bar {
 	struct timespec start;
 	int shown;
@@ -199,12 +188,10 @@ int att_cmd_analyze(int argc, char **argv)
 					return usage_error("%s needs a file name", "--timeline-csv");
 				timeline = val;
 			} else if (is_window) {
-				if (parse_seconds(val, 5, 600, &cfg.window_s))
-					return usage_error("--window takes seconds between 5 and 600, not '%s'",
-					                   val);
-			} else if (parse_seconds(val, 0.01, 600, &cfg.step_s)) {
-				return usage_error("--step takes seconds between 0.01 and 600, not '%s'",
-				                   val);
+				if (att_arg_number("analyze", "--window", val, 5, 600, &cfg.window_s))
+					return 2;
+			} else if (att_arg_number("analyze", "--step", val, 0.01, 600, &cfg.step_s)) {
+				return 2;
 			}
 			continue;
 		}

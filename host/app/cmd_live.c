@@ -239,22 +239,6 @@ static void usage(FILE *to, int demo)
 	        "      t therapist strip, f fullscreen, h or ? help, q or Esc quit\n");
 }
 
-static int num(const char *opt, const char *s, double lo, double hi, double *out)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(s ? s : "", &end);
-	if (!s || end == s || *end || errno || !(v >= lo && v <= hi)) {
-		fprintf(stderr, "attune: %s needs a number from %g to %g (got '%s')\n", opt, lo, hi,
-		        s ? s : "");
-		return -1;
-	}
-	*out = v;
-	return 0;
-}
-
 static int parse(int argc, char **argv, int demo, struct opts *o)
 {
 	*o = (struct opts){.demo = demo, .speed = 1.0, .rate = 250.0, .pacer_bpm = 6.0, .exhale_ratio = 1.0,
@@ -378,38 +362,38 @@ static int parse(int argc, char **argv, int demo, struct opts *o)
 			}
 		} else if (!strcmp(a, "--speed")) {
 			NEEDS_VALUE;
-			if (num(a, val, 0.0, 1000.0, &o->speed))
+			if (att_arg_number(NULL, a, val, 0.0, 1000.0, &o->speed))
 				return 2;
 		} else if (!strcmp(a, "--after")) {
 			NEEDS_VALUE;
-			if (num(a, val, 0.0, 86400.0, &o->after))
+			if (att_arg_number(NULL, a, val, 0.0, 86400.0, &o->after))
 				return 2;
 		} else if (!strcmp(a, "--duration")) {
 			NEEDS_VALUE;
-			if (num(a, val, 0.0, 7 * 86400.0, &o->duration))
+			if (att_arg_number(NULL, a, val, 0.0, 7 * 86400.0, &o->duration))
 				return 2;
 		} else if (!strcmp(a, "--rate")) {
 			NEEDS_VALUE;
-			if (num(a, val, 25.0, 1000.0, &o->rate))
+			if (att_arg_number(NULL, a, val, 25.0, 1000.0, &o->rate))
 				return 2;
 			o->rate_set = 1;
 		} else if (!strcmp(a, "--seed")) {
 			NEEDS_VALUE;
-			if (num(a, val, 0.0, 4294967295.0, &d))
+			if (att_arg_number(NULL, a, val, 0.0, 4294967295.0, &d))
 				return 2;
 			o->seed = (uint32_t)d;
 		} else if (!strcmp(a, "--pacer")) {
 			NEEDS_VALUE;
-			if (num(a, val, ATT_PACER_BPM_MIN, ATT_PACER_BPM_MAX, &o->pacer_bpm))
+			if (att_arg_number(NULL, a, val, ATT_PACER_BPM_MIN, ATT_PACER_BPM_MAX, &o->pacer_bpm))
 				return 2;
 			o->pacer_bpm = round(o->pacer_bpm * 2.0) / 2.0;
 		} else if (!strcmp(a, "--exhale-ratio")) {
 			NEEDS_VALUE;
-			if (num(a, val, 1.0, 3.0, &o->exhale_ratio))
+			if (att_arg_number(NULL, a, val, 1.0, 3.0, &o->exhale_ratio))
 				return 2;
 		} else if (!strcmp(a, "--volume")) {
 			NEEDS_VALUE;
-			if (num(a, val, 0.0, 1.0, &o->volume))
+			if (att_arg_number(NULL, a, val, 0.0, 1.0, &o->volume))
 				return 2;
 		} else if (demo == 2 && a[0] != '-' && !o->input) {
 			o->input = a; /* attune replay FILE */

@@ -47,19 +47,6 @@ static void usage(FILE *to)
 	        ATT_WIRE_RATE_MIN, ATT_WIRE_RATE_MAX, ATT_WIRE_RATE_DEFAULT);
 }
 
-static int number(const char *opt, const char *s, double lo, double hi, double *out)
-{
-	char *end;
-	errno = 0;
-	*out = strtod(s, &end);
-	if (end == s || *end || errno || !isfinite(*out) || *out < lo || *out > hi) {
-		fprintf(stderr, "attune record: %s expects a number from %g to %g, got '%s'\n", opt, lo,
-		        hi, s);
-		return 2;
-	}
-	return 0;
-}
-
 static int64_t mono_ns(void)
 {
 	struct timespec ts;
@@ -116,9 +103,9 @@ int att_cmd_record(int argc, char **argv)
 		else if (!strcmp(a, "--output") || !strcmp(a, "-o"))
 			output = v;
 		else if (!strcmp(a, "--duration")) {
-			if (number(a, v, 1e-3, 1e7, &duration))
+			if (att_arg_number("record", a, v, 1e-3, 1e7, &duration))
 				return 2;
-		} else if (number(a, v, ATT_WIRE_RATE_MIN, ATT_WIRE_RATE_MAX, &rate))
+		} else if (att_arg_number("record", a, v, ATT_WIRE_RATE_MIN, ATT_WIRE_RATE_MAX, &rate))
 			return 2;
 	}
 	if (!port || !output || duration <= 0) {

@@ -44,17 +44,6 @@ static int usage_error(const char *fmt, const char *arg)
 	return 2;
 }
 
-static int parse_num(const char *s, double lo, double hi, double *out)
-{
-	char *end;
-	errno = 0;
-	double v = strtod(s, &end);
-	if (end == s || *end || errno || !(v >= lo && v <= hi))
-		return -1;
-	*out = v;
-	return 0;
-}
-
 static const char *base_name(const char *path)
 {
 	const char *slash = strrchr(path, '/');
@@ -90,11 +79,10 @@ int att_cmd_report(int argc, char **argv)
 					return usage_error("%s needs a file name", "-o");
 				out = val;
 			} else if (is_dpi) {
-				if (parse_num(val, 30, 600, &dpi))
-					return usage_error("--dpi takes a number between 30 and 600, not '%s'",
-					                   val);
-			} else if (parse_num(val, 5, 600, &acfg.window_s)) {
-				return usage_error("--window takes seconds between 5 and 600, not '%s'", val);
+				if (att_arg_number("report", "--dpi", val, 30, 600, &dpi))
+					return 2;
+			} else if (att_arg_number("report", "--window", val, 5, 600, &acfg.window_s)) {
+				return 2;
 			}
 			continue;
 		}

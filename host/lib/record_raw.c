@@ -70,22 +70,6 @@ static double bits_f64(uint64_t u)
 	return v;
 }
 
-static int errno_to_att(int e)
-{
-	switch (e) {
-	case ENOSPC:
-	case EDQUOT:
-	case EFBIG:
-		return ATT_ERR_DISK_FULL;
-	case EACCES:
-	case EPERM:
-	case EROFS:
-		return ATT_ERR_PERMISSION;
-	default:
-		return ATT_ERR_IO;
-	}
-}
-
 struct att_raw_writer {
 	int fd;
 	int err;             /* sticky */
@@ -144,7 +128,7 @@ static int drain(struct att_raw_writer *w)
 		if (k < 0) {
 			if (errno == EINTR)
 				continue;
-			w->err = errno_to_att(errno);
+			w->err = att_err_from_errno(errno);
 			if (ftruncate(w->fd, (off_t)w->durable) != 0) {
 				/* nothing more to do: the reader's checksums catch the torn tail */
 			}
@@ -249,7 +233,7 @@ int att_raw_writer_new(const struct att_raw_writer_cfg *cfg, struct att_raw_writ
 	w->fd = open(cfg->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 	if (w->fd < 0) {
 		int saved = errno;
-		e = errno_to_att(saved);
+		e = att_err_from_errno(saved);
 		free(w->buf);
 		free(w);
 		errno = saved;
@@ -342,7 +326,7 @@ int att_raw_writer_flush(struct att_raw_writer *w)
 	if ((e = drain(w)))
 		return e;
 	if (fdatasync(w->fd) != 0) {
-		w->err = errno_to_att(errno);
+		w->err = att_err_from_errno(errno);
 		return w->err;
 	}
 	return ATT_OK;
@@ -375,7 +359,7 @@ int att_raw_writer_close(struct att_raw_writer *w, int64_t host_ns)
 	att_raw_writer_flush(w);
 	e = w->err;
 	if (close(w->fd) != 0 && !e)
-		e = errno_to_att(errno);
+		e = att_err_from_errno(errno);
 	free(w->buf);
 	free(w);
 	return e;

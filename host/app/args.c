@@ -1,0 +1,24 @@
+/* Command-line helpers shared by the subcommands, so every one words its usage errors alike. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cmd.h"
+
+int att_arg_number(const char *cmd, const char *opt, const char *value, double lo, double hi,
+                   double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(value ? value : "", &end);
+	if (!value || end == value || *end || errno || !isfinite(v) || v < lo || v > hi) {
+		fprintf(stderr, "attune%s%s: %s needs a number from %g to %g, not '%s'\n",
+		        cmd ? " " : "", cmd ? cmd : "", opt, lo, hi, value ? value : "");
+		return -1;
+	}
+	*out = v;
+	return 0;
+}

@@ -33,6 +33,8 @@ struct person {
 	int have_resp;        /* a finite respiration value has been seen since the last reset */
 	double last_resp;
 	double power;         /* EW mean square of the cleaned breath, for normalising */
+	double power_weight;  /* weight the EW mean has gathered so far (1 once settled) */
+	double peak;          /* largest |breath| so far, to scale the first breaths */
 	double norm;          /* latest normalised breath */
 	struct att_phase_est est;
 	uint32_t breaths_before; /* breaths counted before the last reset */
@@ -227,7 +229,16 @@ static int person_push(struct att_engine *e, struct person *p, float resp, float
 		att_quality_event(p->q_resp, att_breath_rate(p->breath));
 	att_phase_push(p->phase, (float)y, &p->est);
 	p->power += e->norm_alpha * (y * y - p->power);
-	double norm = p->power > 0 ? y / sqrt(2 * p->power) : 0;
+	/* Dividing by the weight gathered so far makes the mean unbiased from the first sample; until
+	 * it holds a breath or so, the largest excursion seen also bounds the scale, so the first
+	 * breaths are drawn to scale rather than pinned at the clip level. */
+	p->power_weight += e->norm_alpha * (1.0 - p->power_weight);
+	double scale = sqrt(2 * p->power / p->power_weight);
+	if (p->power_weight < 0.5) {
+		p->peak = fmax(p->peak, fabs(y));
+		scale = fmax(scale, p->peak);
+	}
+	double norm = scale > 0 ? y / scale : 0;
 	p->norm = norm > 1.5 ? 1.5 : norm < -1.5 ? -1.5 : norm;
 	return 1;
 }

@@ -205,6 +205,31 @@ static void absent_ppg_is_reported_absent(void)
 	stop(&r);
 }
 
+/* The breath shown from the first seconds on is drawn to scale, not pinned at the clip level
+ * while the depth estimate is still young. */
+static void first_breaths_are_drawn_to_scale(void)
+{
+	struct run r;
+	if (start(&r, ATT_COUPLE_IN_PHASE, 0))
+		return;
+	struct att_snapshot s;
+	for (long i = 0; i < (long)(20 * RATE); i++)
+		step(&r, &s, 0);
+	static float trace[4096];
+	size_t n = att_engine_breath_trace(r.e, 0, trace, 4096);
+	size_t first = (size_t)(10 * att_engine_trace_rate(r.e)), clipped = 0, counted = 0;
+	for (size_t i = 0; i < n && i < first; i++) {
+		if (isnan(trace[i]))
+			continue;
+		counted++;
+		clipped += fabsf(trace[i]) >= 1.49f;
+	}
+	CHECK(counted > first / 2);
+	/* a breath normalised by its own depth stays well inside the clip level */
+	CHECK(clipped <= 2);
+	stop(&r);
+}
+
 static void nothing_allocated_per_sample(void)
 {
 	struct run r;
@@ -262,6 +287,7 @@ int main(void)
 	switch_shows_within_8_s_both_ways();
 	gap_is_counted_reset_and_settles_again();
 	absent_ppg_is_reported_absent();
+	first_breaths_are_drawn_to_scale();
 	nothing_allocated_per_sample();
 	bad_config_is_refused();
 	return att_check_done("engine");

@@ -1,6 +1,7 @@
 /* Command-line helpers shared by the subcommands, so every one words its usage errors alike. */
 #include <errno.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -21,4 +22,16 @@ int att_arg_number(const char *cmd, const char *opt, const char *value, double l
 	}
 	*out = v;
 	return 0;
+}
+
+int att_usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "attune %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "; see 'attune %s --help'\n", cmd);
+	return 2;
 }

@@ -16,6 +16,9 @@ int att_cmd_demo(int argc, char **argv);
  * command (NULL: plain "attune"), the option and the range. */
 int att_arg_number(const char *cmd, const char *opt, const char *value, double lo, double hi,
                    double *out);
+/* One usage error line on stderr: "attune CMD: <printf of fmt>; see 'attune CMD --help'".
+ * Returns 2, the usage exit code, so callers can return it directly. Any thread. */
+int att_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int att_cmd_live(int argc, char **argv);
 int att_cmd_replay(int argc, char **argv);
 int att_cmd_analyze(int argc, char **argv);

@@ -35,14 +35,6 @@ static void usage(FILE *to)
 	        "Exit status: 0 done, 1 bad input file, 2 bad usage.\n");
 }
 
-static int usage_error(const char *fmt, const char *arg)
-{
-	fprintf(stderr, "attune analyze: ");
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, "; see 'attune analyze --help'\n");
-	return 2;
-}
-
 struct bar {
 	struct timespec start;
 	int shown;
@@ -182,10 +174,11 @@ int att_cmd_analyze(int argc, char **argv)
 			else if (i + 1 < argc)
 				val = argv[++i];
 			else
-				return usage_error("%s needs a value", a);
+				return att_usage_error("analyze", "%s needs a value", a);
 			if (is_tl) {
 				if (!*val)
-					return usage_error("%s needs a file name", "--timeline-csv");
+					return att_usage_error("analyze",
+					                       "--timeline-csv needs a file name");
 				timeline = val;
 			} else if (is_window) {
 				if (att_arg_number("analyze", "--window", val, 5, 600, &cfg.window_s))
@@ -196,18 +189,19 @@ int att_cmd_analyze(int argc, char **argv)
 			continue;
 		}
 		if (a[0] == '-' && a[1]) {
-			return usage_error("unknown option '%s'", a);
+			return att_usage_error("analyze", "unknown option '%s'", a);
 		}
 		if (path)
-			return usage_error("one FILE only ('%s' is extra)", a);
+			return att_usage_error("analyze", "one FILE only ('%s' is extra)", a);
 		path = a;
 	}
 	if (!path)
-		return usage_error("%s", "FILE missing: give a recording (.csv, .edf or .attraw)");
+		return att_usage_error("analyze",
+		                       "FILE missing: give a recording (.csv, .edf or .attraw)");
 	if (cfg.window_s && cfg.step_s > cfg.window_s)
-		return usage_error("%s", "--step must not exceed --window");
+		return att_usage_error("analyze", "--step must not exceed --window");
 	if (!cfg.window_s && cfg.step_s > 30)
-		return usage_error("%s", "--step must not exceed the window (30 s)");
+		return att_usage_error("analyze", "--step must not exceed the window (30 s)");
 
 	char why[512] = "";
 	struct att_recording *rec = NULL;

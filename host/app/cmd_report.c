@@ -36,14 +36,6 @@ static void usage(FILE *to)
 	        "OUT is written completely or not at all.\n");
 }
 
-static int usage_error(const char *fmt, const char *arg)
-{
-	fprintf(stderr, "attune report: ");
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, "; see 'attune report --help'\n");
-	return 2;
-}
-
 static const char *base_name(const char *path)
 {
 	const char *slash = strrchr(path, '/');
@@ -73,10 +65,10 @@ int att_cmd_report(int argc, char **argv)
 			else if (i + 1 < argc)
 				val = argv[++i];
 			else
-				return usage_error("%s needs a value", a);
+				return att_usage_error("report", "%s needs a value", a);
 			if (is_out) {
 				if (!*val)
-					return usage_error("%s needs a file name", "-o");
+					return att_usage_error("report", "-o needs a file name");
 				out = val;
 			} else if (is_dpi) {
 				if (att_arg_number("report", "--dpi", val, 30, 600, &dpi))
@@ -87,15 +79,17 @@ int att_cmd_report(int argc, char **argv)
 			continue;
 		}
 		if (a[0] == '-' && a[1])
-			return usage_error("unknown option '%s'", a);
+			return att_usage_error("report", "unknown option '%s'", a);
 		if (path)
-			return usage_error("one FILE only ('%s' is extra)", a);
+			return att_usage_error("report", "one FILE only ('%s' is extra)", a);
 		path = a;
 	}
 	if (!path)
-		return usage_error("%s", "FILE missing: give a recording (.csv, .edf or .attraw)");
+		return att_usage_error("report",
+		                       "FILE missing: give a recording (.csv, .edf or .attraw)");
 	if (!out)
-		return usage_error("%s", "-o OUT missing: say where the page goes (.png or .pdf)");
+		return att_usage_error("report",
+		                       "-o OUT missing: say where the page goes (.png or .pdf)");
 	const char *dot = strrchr(out, '.');
 	struct att_report_cfg rcfg = {.dpi = dpi};
 	if (dot && !strcasecmp(dot, ".png"))
@@ -103,7 +97,7 @@ int att_cmd_report(int argc, char **argv)
 	else if (dot && !strcasecmp(dot, ".pdf"))
 		rcfg.format = ATT_REPORT_PDF;
 	else
-		return usage_error("-o '%s' must end in .png or .pdf", out);
+		return att_usage_error("report", "-o '%s' must end in .png or .pdf", out);
 
 	char why[512] = "";
 	struct att_recording *rec = NULL;

@@ -28,6 +28,7 @@
 #include "board.h"
 #include "check.h"
 #include "decoder.h"
+#include "shared_data.h"
 
 static const char *simboard_exe, *firmware_elf;
 
@@ -936,8 +937,6 @@ static void case_scaled(void)
  * documented scaling) with a correlation > 0.99, and B-resp is A-resp 250 samples later. */
 static void case_recording(void)
 {
-	const char *data = getenv("ATTUNE_DATA");
-	const char *require = getenv("ATTUNE_REQUIRE_DATA");
 	char src[1024], csv[256], line[512];
 	FILE *in, *out;
 	struct board b;
@@ -949,16 +948,19 @@ static void case_recording(void)
 	double sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0, r;
 	unsigned lag = 250, m;
 
-	snprintf(src, sizeof src, "%s/neurokit2/bio_resting_5min_100hz.csv", data ? data : "");
-	in = data ? fopen(src, "r") : NULL;
-	if (!in) {
-		fprintf(stderr, "recording: %s not found (set ATTUNE_DATA to the shared data folder)\n", src);
-		if (require && strcmp(require, "1") == 0) {
-			CHECK(in != NULL);
-			return;
-		}
+	switch (att_data_path("neurokit2/bio_resting_5min_100hz.csv", src, sizeof src)) {
+	case 0:
+		break;
+	case 77:
 		exit(77);
+	default: /* ATTUNE_REQUIRE_DATA=1 */
+		CHECK(!"recording: the shared data is required");
+		return;
 	}
+	in = fopen(src, "r");
+	CHECK(in != NULL);
+	if (!in)
+		return;
 	/* header ECG,PPG,RSP */
 	if (!fgets(line, sizeof line, in) || strncmp(line, "ECG,PPG,RSP", 11) != 0) {
 		CHECK(!"unexpected header in bio_resting_5min_100hz.csv");

@@ -13,6 +13,7 @@
 #include "breath.h"
 #include "check.h"
 #include "filter.h"
+#include "shared_data.h"
 
 #ifndef M_PI
 #define M_PI 3.14159265358979323846
@@ -446,55 +447,17 @@ static void no_breathing_gives_no_breaths(void)
 	att_breath_free(b);
 }
 
-/* Real recordings: a simple CSV column reader (header names the columns). */
-static double *read_column(const char *path, const char *name, size_t *n)
-{
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return NULL;
-	char line[4096];
-	int col = -1;
-	if (fgets(line, sizeof line, f)) {
-		int c = 0;
-		for (char *tok = strtok(line, ",\r\n"); tok; tok = strtok(NULL, ",\r\n"), c++)
-			if (strcmp(tok, name) == 0)
-				col = c;
-	}
-	size_t cap = 1 << 16, len = 0;
-	double *v = malloc(cap * sizeof *v);
-	while (col >= 0 && fgets(line, sizeof line, f)) {
-		char *p = line;
-		for (int c = 0; c < col && p; c++) {
-			p = strchr(p, ',');
-			if (p)
-				p++;
-		}
-		if (!p)
-			continue;
-		if (len == cap)
-			v = realloc(v, (cap *= 2) * sizeof *v);
-		v[len++] = strtod(p, NULL);
-	}
-	fclose(f);
-	if (col < 0) {
-		free(v);
-		return NULL;
-	}
-	*n = len;
-	return v;
-}
-
 /* Mean rate (breaths / time) and median breath-by-breath rate of a real recording, live or
  * offline. NAN when the file cannot be read. */
 static void data_rate(const char *file, const char *column, double rate_hz, int live,
                       size_t from, size_t to, double *mean, double *median)
 {
 	*mean = *median = NAN;
-	const char *dir = getenv("ATTUNE_DATA");
 	char path[1024];
-	snprintf(path, sizeof path, "%s/%s", dir ? dir : "", file);
+	if (att_data_path(file, path, sizeof path))
+		return;
 	size_t n = 0;
-	double *x = read_column(path, column, &n);
+	double *x = att_data_column(path, column, &n);
 	if (!x)
 		return;
 	/* Rows [from, to) only (to == 0: to the end). */
@@ -551,17 +514,10 @@ static void data_rate(const char *file, const char *column, double rate_hz, int 
 
 static int real_recordings(void)
 {
-	const char *dir = getenv("ATTUNE_DATA");
-	const char *req = getenv("ATTUNE_REQUIRE_DATA");
 	char path[1024];
-	snprintf(path, sizeof path, "%s/neurokit2/bio_resting_5min_100hz.csv", dir ? dir : "");
-	FILE *f = fopen(path, "r");
-	if (!f) {
-		fprintf(stderr, "%s: real recordings not found (set ATTUNE_DATA to ../shared/data)\n",
-		        path);
-		return req && strcmp(req, "1") == 0 ? 1 : 77;
-	}
-	fclose(f);
+	int missing = att_data_path("neurokit2/bio_resting_5min_100hz.csv", path, sizeof path);
+	if (missing)
+		return missing;
 	/* Reference figures from ../shared/data/SOURCES.md: the spectral (Welch) peak, which the
 	 * median breath matches, and the peak count (84 in 300 s; 197 in 600 s), which the mean
 	 * rate matches. They differ in the ICU record, whose breathing speeds up to 23 /min in

@@ -11,6 +11,7 @@
 #include "breath_gen.h"
 #include "filter.h"
 #include "phase.h"
+#include "shared_data.h"
 
 static double wrap_deg(double d)
 {
@@ -244,53 +245,9 @@ static void test_live_phase_agrees_with_offline_on_realistic_breathing(void)
 	}
 }
 
-/* --real: the shared recordings. Reads one named column of a CSV with a header line. */
-static double *read_column(const char *path, const char *col, size_t *n)
-{
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return NULL;
-	char line[4096];
-	int idx = -1;
-	if (fgets(line, sizeof line, f)) {
-		int k = 0;
-		for (char *tok = strtok(line, ",\r\n"); tok; tok = strtok(NULL, ",\r\n"), k++)
-			if (!strcmp(tok, col))
-				idx = k;
-	}
-	size_t cap = 1 << 16, m = 0;
-	double *v = idx >= 0 ? malloc(cap * sizeof *v) : NULL;
-	while (v && fgets(line, sizeof line, f)) {
-		char *s = line;
-		for (int k = 0; k < idx && s; k++) {
-			s = strchr(s, ',');
-			if (s)
-				s++;
-		}
-		if (!s)
-			continue;
-		if (m == cap) {
-			double *nv = realloc(v, 2 * cap * sizeof *v);
-			if (!nv) {
-				free(v);
-				v = NULL;
-				break;
-			}
-			v = nv;
-			cap *= 2;
-		}
-		v[m++] = strtod(s, NULL);
-	}
-	fclose(f);
-	*n = m;
-	return v;
-}
-
+/* --real: the shared recordings, live phase against offline phase. */
 static int run_real(void)
 {
-	const char *dir = getenv("ATTUNE_DATA");
-	const char *req = getenv("ATTUNE_REQUIRE_DATA");
-	int require = req && !strcmp(req, "1");
 	static const struct {
 		const char *file, *col;
 		double fs;
@@ -301,23 +258,15 @@ static int run_real(void)
 		{"wfdb_sample/03700181_125hz.csv", "RESP_NU", 125},
 	};
 	char path[4096];
-	snprintf(path, sizeof path, "%s/%s", dir ? dir : "../shared/data", rec[0].file);
-	FILE *probe = fopen(path, "r");
-	if (!probe) {
-		fprintf(stderr, "skip: real recordings not found (%s); set ATTUNE_DATA to ../shared/data\n",
-		        path);
-		if (require) {
-			fprintf(stderr, "ATTUNE_REQUIRE_DATA=1: failing instead of skipping\n");
-			return 1;
-		}
-		return 77;
-	}
-	fclose(probe);
+	int missing = att_data_path(rec[0].file, path, sizeof path);
+	if (missing)
+		return missing;
 	for (size_t k = 0; k < sizeof rec / sizeof rec[0]; k++) {
-		snprintf(path, sizeof path, "%s/%s", dir ? dir : "../shared/data", rec[k].file);
+		/* Past the first, a missing recording is a failure (the CHECK below), not a skip. */
+		att_data_path(rec[k].file, path, sizeof path);
 		size_t n = 0, m = 0;
 		double fs2 = 0;
-		double *x = read_column(path, rec[k].col, &n);
+		double *x = att_data_column(path, rec[k].col, &n);
 		CHECK(x != NULL && n > 30 * rec[k].fs);
 		if (!x)
 			continue;

@@ -13,6 +13,7 @@
 
 #include "check.h"
 #include "pulse.h"
+#include "shared_data.h"
 
 #ifndef M_PI
 #define M_PI 3.14159265358979323846
@@ -274,58 +275,19 @@ static void bad_input_is_refused_and_flat_input_gives_no_beats(void)
 	free(x);
 }
 
-static double *read_column(const char *path, const char *name, size_t *n)
-{
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return NULL;
-	char line[4096];
-	int col = -1;
-	if (fgets(line, sizeof line, f)) {
-		int c = 0;
-		for (char *tok = strtok(line, ",\r\n"); tok; tok = strtok(NULL, ",\r\n"), c++)
-			if (strcmp(tok, name) == 0)
-				col = c;
-	}
-	size_t cap = 1 << 16, len = 0;
-	double *v = malloc(cap * sizeof *v);
-	while (col >= 0 && fgets(line, sizeof line, f)) {
-		char *p = line;
-		for (int c = 0; c < col && p; c++) {
-			p = strchr(p, ',');
-			if (p)
-				p++;
-		}
-		if (!p)
-			continue;
-		if (len == cap)
-			v = realloc(v, (cap *= 2) * sizeof *v);
-		v[len++] = strtod(p, NULL);
-	}
-	fclose(f);
-	if (col < 0) {
-		free(v);
-		return NULL;
-	}
-	*n = len;
-	return v;
-}
-
 static int real_recording(void)
 {
-	const char *dir = getenv("ATTUNE_DATA");
-	const char *req = getenv("ATTUNE_REQUIRE_DATA");
 	char path[1024];
-	snprintf(path, sizeof path, "%s/neurokit2/bio_resting_5min_100hz.csv", dir ? dir : "");
+	int missing = att_data_path("neurokit2/bio_resting_5min_100hz.csv", path, sizeof path);
+	if (missing)
+		return missing;
 	size_t n = 0, ne = 0;
-	double *ppg = read_column(path, "PPG", &n);
-	double *ecg = read_column(path, "ECG", &ne);
+	double *ppg = att_data_column(path, "PPG", &n);
+	double *ecg = att_data_column(path, "ECG", &ne);
 	if (!ppg || !ecg) {
-		fprintf(stderr, "%s: real recording not found (set ATTUNE_DATA to ../shared/data)\n",
-		        path);
 		free(ppg);
 		free(ecg);
-		return req && strcmp(req, "1") == 0 ? 1 : 77;
+		return att_data_unavailable(path);
 	}
 	struct att_pulse_result rp, re;
 	CHECK(att_pulse_detect(&(struct att_pulse_cfg){.rate_hz = 100}, ppg, n, &rp) == ATT_OK);

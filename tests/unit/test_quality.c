@@ -15,6 +15,7 @@
 #include "filter.h"
 #include "pulse.h"
 #include "quality.h"
+#include "shared_data.h"
 
 #ifndef M_PI
 #define M_PI 3.14159265358979323846
@@ -377,43 +378,6 @@ static void chain_of_cleaner_detector_and_checker(void)
 	att_clean_free(c);
 }
 
-static double *read_column(const char *path, const char *name, size_t *n)
-{
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return NULL;
-	char line[4096];
-	int col = -1;
-	if (fgets(line, sizeof line, f)) {
-		int c = 0;
-		for (char *tok = strtok(line, ",\r\n"); tok; tok = strtok(NULL, ",\r\n"), c++)
-			if (strcmp(tok, name) == 0)
-				col = c;
-	}
-	size_t cap = 1 << 16, len = 0;
-	double *v = malloc(cap * sizeof *v);
-	while (col >= 0 && fgets(line, sizeof line, f)) {
-		char *p = line;
-		for (int c = 0; c < col && p; c++) {
-			p = strchr(p, ',');
-			if (p)
-				p++;
-		}
-		if (!p)
-			continue;
-		if (len == cap)
-			v = realloc(v, (cap *= 2) * sizeof *v);
-		v[len++] = strtod(p, NULL);
-	}
-	fclose(f);
-	if (col < 0) {
-		free(v);
-		return NULL;
-	}
-	*n = len;
-	return v;
-}
-
 /* Batch flags of a real respiration channel in physical units (adc_max 0), with the breaths the
  * detector finds; when `unplug_from` < n, the signal is held at its value from there on. */
 static unsigned real_resp_flags(const double *raw, size_t n, double rate, size_t unplug_from)
@@ -446,8 +410,6 @@ static unsigned real_resp_flags(const double *raw, size_t n, double rate, size_t
  * sensor "unplugged" for its second half is flat. */
 static int real_recordings(void)
 {
-	const char *dir = getenv("ATTUNE_DATA");
-	const char *req = getenv("ATTUNE_REQUIRE_DATA");
 	const struct {
 		const char *file, *column;
 		double rate;
@@ -459,14 +421,13 @@ static int real_recordings(void)
 	};
 	for (size_t k = 0; k < sizeof rec / sizeof rec[0]; k++) {
 		char path[1024];
-		snprintf(path, sizeof path, "%s/%s", dir ? dir : "", rec[k].file);
+		int missing = att_data_path(rec[k].file, path, sizeof path);
+		if (missing)
+			return missing;
 		size_t n = 0;
-		double *x = read_column(path, rec[k].column, &n);
-		if (!x) {
-			fprintf(stderr, "%s: real recording not found (set ATTUNE_DATA to "
-			                "../shared/data)\n", path);
-			return req && strcmp(req, "1") == 0 ? 1 : 77;
-		}
+		double *x = att_data_column(path, rec[k].column, &n);
+		if (!x)
+			return att_data_unavailable(path);
 		unsigned clean = real_resp_flags(x, n, rec[k].rate, n);
 		unsigned unplugged = real_resp_flags(x, n, rec[k].rate, n / 2);
 		printf("%s %s: flags %u as recorded, %u unplugged half-way\n", rec[k].file,
@@ -476,11 +437,13 @@ static int real_recordings(void)
 		free(x);
 	}
 	char path[1024];
-	snprintf(path, sizeof path, "%s/neurokit2/bio_resting_5min_100hz.csv", dir ? dir : "");
+	int missing = att_data_path("neurokit2/bio_resting_5min_100hz.csv", path, sizeof path);
+	if (missing)
+		return missing;
 	size_t n = 0;
-	double *ppg = read_column(path, "PPG", &n);
+	double *ppg = att_data_column(path, "PPG", &n);
 	if (!ppg)
-		return req && strcmp(req, "1") == 0 ? 1 : 77;
+		return att_data_unavailable(path);
 	struct att_pulse_result pr;
 	CHECK(att_pulse_detect(&(struct att_pulse_cfg){.rate_hz = 100}, ppg, n, &pr) == ATT_OK);
 	struct att_quality_cfg qc = {.signal = ATT_QUALITY_PPG, .rate_hz = 100};

@@ -13,28 +13,17 @@
 #include "breath.h"
 #include "check.h"
 #include "filter.h"
+#include "noise.h"
 #include "shared_data.h"
 
 #ifndef M_PI
 #define M_PI 3.14159265358979323846
 #endif
 
-/* Deterministic noise: xorshift64* and Box-Muller. */
+/* Deterministic noise (tests/noise.h) from this seed. */
 static uint64_t rng_state = 0x9E3779B97F4A7C15ull;
 
-static double uniform(void)
-{
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return (double)((rng_state * 2685821657736338717ull) >> 11) / 9007199254740992.0;
-}
 
-static double gauss(void)
-{
-	double u = uniform(), v = uniform();
-	return sqrt(-2 * log(u + 1e-300)) * cos(2 * M_PI * v);
-}
 
 /* Breath shape over one cycle p in [0, 1): inhale rises 0 -> 1 over the first third, exhale falls
  * over two thirds (inhale:exhale 1:2); smooth at both joints. Trough at p = 0, peak at 1/3. */
@@ -89,7 +78,7 @@ static double *make_breathing(double rate_hz, double dur, int artefact, struct t
 	double pw = 0, pp = 0;
 	double *pink = malloc(n * sizeof *pink);
 	for (size_t i = 0; i < n; i++) {
-		double w = gauss();
+		double w = att_gauss(&rng_state);
 		b[0] = 0.99886 * b[0] + w * 0.0555179;
 		b[1] = 0.99332 * b[1] + w * 0.0750759;
 		b[2] = 0.96900 * b[2] + w * 0.1538520;
@@ -98,7 +87,7 @@ static double *make_breathing(double rate_hz, double dur, int artefact, struct t
 		b[5] = -0.7616 * b[5] - w * 0.0168980;
 		pink[i] = b[0] + b[1] + b[2] + b[3] + b[4] + b[5] + b[6] + w * 0.5362;
 		b[6] = w * 0.115926;
-		noise[i] = gauss();
+		noise[i] = att_gauss(&rng_state);
 		pw += noise[i] * noise[i];
 		pp += pink[i] * pink[i];
 	}
@@ -401,7 +390,7 @@ static void belt_coming_off_gives_no_breaths_from_noise(void)
 	uint32_t on = 0, off = 0;
 	for (int i = 0; i < 100 * 300; i++) {
 		double t = i / 100.0;
-		double x = round(512 + (t < 120 ? 80 * sin(2 * M_PI * 0.25 * t) : 0) + gauss());
+		double x = round(512 + (t < 120 ? 80 * sin(2 * M_PI * 0.25 * t) : 0) + att_gauss(&rng_state));
 		double y;
 		struct att_breath_event ev;
 		if (att_clean_push(c, x, &y) && att_breath_push(b, y, &ev) &&

@@ -13,6 +13,7 @@
 
 #include "check.h"
 #include "pulse.h"
+#include "noise.h"
 #include "shared_data.h"
 
 #ifndef M_PI
@@ -21,19 +22,7 @@
 
 static uint64_t rng_state = 88172645463325252ull;
 
-static double uniform(void)
-{
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return (double)((rng_state * 2685821657736338717ull) >> 11) / 9007199254740992.0;
-}
 
-static double gauss(void)
-{
-	double u = uniform(), v = uniform();
-	return sqrt(-2 * log(u + 1e-300)) * cos(2 * M_PI * v);
-}
 
 struct train {
 	double *t; /* true systolic peak times, s */
@@ -51,7 +40,7 @@ static struct train make_train(double hr0, double rsa, double sd_s, double dur)
 	double t = 0.5;
 	while (t < dur - 0.5 && tr.n < cap) {
 		tr.t[tr.n++] = t;
-		t += 60 / hr0 * (1 + rsa * sin(2 * M_PI * 0.25 * t)) + sd_s * gauss();
+		t += 60 / hr0 * (1 + rsa * sin(2 * M_PI * 0.25 * t)) + sd_s * att_gauss(&rng_state);
 	}
 	double sum = 0, sd = 0;
 	for (size_t i = 1; i < tr.n; i++) {
@@ -93,7 +82,7 @@ static double *make_ppg(const struct train *tr, double rate, double dur, double 
 	double sd = sqrt(p / (double)n / pow(10, noise_db / 10));
 	for (size_t i = 0; i < n; i++) {
 		double t = (double)i / rate;
-		x[i] += 512 + 0.8 * sin(2 * M_PI * 0.25 * t) + 2 * sin(2 * M_PI * t / 90) + sd * gauss();
+		x[i] += 512 + 0.8 * sin(2 * M_PI * 0.25 * t) + 2 * sin(2 * M_PI * t / 90) + sd * att_gauss(&rng_state);
 	}
 	return x;
 }

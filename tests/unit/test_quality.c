@@ -15,6 +15,7 @@
 #include "filter.h"
 #include "pulse.h"
 #include "quality.h"
+#include "noise.h"
 #include "shared_data.h"
 
 #ifndef M_PI
@@ -23,23 +24,12 @@
 
 static uint64_t rng_state = 0x2545F4914F6CDD1Dull;
 
-static double gauss(void)
-{
-	double u[2];
-	for (int k = 0; k < 2; k++) {
-		rng_state ^= rng_state >> 12;
-		rng_state ^= rng_state << 25;
-		rng_state ^= rng_state >> 27;
-		u[k] = (double)((rng_state * 2685821657736338717ull) >> 11) / 9007199254740992.0;
-	}
-	return sqrt(-2 * log(u[0] + 1e-300)) * cos(2 * M_PI * u[1]);
-}
 
 /* A belt in ADC counts: 12 /min breathing of `depth` counts around 512, 1.5 counts of noise,
  * rounded to integers and clipped to 0..1023 like a 10-bit ADC. */
 static double belt_counts(double t, double depth)
 {
-	double v = 512 + depth * sin(2 * M_PI * 0.2 * t) + 1.5 * gauss();
+	double v = 512 + depth * sin(2 * M_PI * 0.2 * t) + 1.5 * att_gauss(&rng_state);
 	v = round(v);
 	return v < 0 ? 0 : v > 1023 ? 1023 : v;
 }
@@ -89,8 +79,8 @@ static double sig_volts(double t, void *ctx)
 {
 	double off = *(double *)ctx;
 	if (t < off)
-		return 1.1 + 0.2 * sin(2 * M_PI * 0.25 * t) + 0.005 * gauss();
-	return 1.1 + 0.0005 * gauss();
+		return 1.1 + 0.2 * sin(2 * M_PI * 0.25 * t) + 0.005 * att_gauss(&rng_state);
+	return 1.1 + 0.0005 * att_gauss(&rng_state);
 }
 
 static void clean_belt_raises_nothing(void)

@@ -519,6 +519,7 @@ struct session {
 	/* recording */
 	struct att_recorder *rec;
 	struct saver saver;         /* the previous recording while its files are written */
+	int stop_pending;           /* r pressed while the previous one still saves: stop after it */
 	int save_failed;
 	int rec_serial;             /* sessions recorded so far (names NAME, NAME-2, ...) */
 	char rec_base[600];
@@ -681,6 +682,11 @@ static int save_poll(struct session *s, int wait)
 		s->save_failed = 1;
 	fprintf(stderr, "attune: %s\n", v->why);
 	say(s, v->why);
+	if (s->stop_pending) {
+		s->stop_pending = 0;
+		save_begin(s);
+		return v->active;
+	}
 	return 0;
 }
 
@@ -1025,8 +1031,10 @@ static void act(struct session *s, enum att_view_action a, int *quit)
 	}
 	case ATT_VIEW_RECORD: {
 		char why[400];
-		if (s->saver.active) {
-			say(s, "still saving the last session; press r again in a moment");
+		if (s->rec && s->saver.active) {
+			/* one export at a time: this one follows; no key press is lost */
+			s->stop_pending = 1;
+			say(s, "stopping after the last session is saved\xe2\x80\xa6");
 		} else if (s->rec) {
 			save_begin(s);
 		} else if (record_start(s, why, sizeof why) == ATT_OK) {

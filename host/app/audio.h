@@ -11,7 +11,9 @@
  * complete, most recent block).
  *
  * Threads: every function here is called from the main thread only; the callback runs inside
- * libsoundio. Without a sound card the device part is left off and the program keeps going. */
+ * libsoundio, and once the device played a sound thread of this module owns libsoundio (events,
+ * reopening a lost device). Without a sound card the device part is left off and the program
+ * keeps going. */
 #ifndef ATT_AUDIO_H
 #define ATT_AUDIO_H
 
@@ -36,8 +38,11 @@ int att_audio_new(const struct att_audio_cfg *cfg, struct att_audio **out, char 
  * Returns ATT_OK or ATT_ERR_IO if the WAV file could not be completed (it is then removed). */
 int att_audio_free(struct att_audio *audio);
 
+/* 1 while the device plays. A device that played and was lost (sound server restarted, headphones
+ * unplugged) is reopened in the background every few seconds; att_audio_losses() counts losses. */
 int att_audio_device_ok(const struct att_audio *audio);
-/* Why there is no device sound ("no sound card found"), or NULL; static or audio-owned string. */
+unsigned long att_audio_losses(const struct att_audio *audio);
+/* Why there is no device sound ("no sound card found"), or NULL; a static string. */
 const char *att_audio_device_problem(const struct att_audio *audio);
 
 /* Publishes a new parameter block to the device callback (copied). */

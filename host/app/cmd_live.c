@@ -515,7 +515,7 @@ struct session {
 	int zone;                   /* match zone for chimes: -1 unknown, 0 apart, 1 closer, 2 matched */
 	double last_chime, last_alarm;
 	unsigned bad_bits;
-	int audio_said;
+	int sound_lost;             /* the device played, went away, is not back yet */
 	/* recording */
 	struct att_recorder *rec;
 	struct saver saver;         /* the previous recording while its files are written */
@@ -862,6 +862,18 @@ static void update_sound(struct session *s)
 	s->sound.pacer_level = (float)ps.level;
 	s->sound.match = s->have_snap ? (float)s->snap.match : NAN;
 	if (s->audio) {
+		int ok = att_audio_device_ok(s->audio);
+		if (!ok && !s->sound_lost && att_audio_losses(s->audio)) {
+			const char *why = att_audio_device_problem(s->audio);
+			fprintf(stderr, "attune: sound stopped (%s); trying again every few seconds\n",
+			        why ? why : "the sound device stopped");
+			say(s, "sound stopped \xe2\x80\x94 trying again; the session goes on");
+			s->sound_lost = 1;
+		} else if (ok && s->sound_lost) {
+			fprintf(stderr, "attune: sound is back\n");
+			say(s, "sound is back");
+			s->sound_lost = 0;
+		}
 		att_audio_publish(s->audio, &s->sound);
 		if (att_audio_wav_until(s->audio, s->t, &s->sound) != ATT_OK && !s->io_failed) {
 			fprintf(stderr, "attune: cannot write %s (disk full?)\n", s->o->wav);
@@ -1138,7 +1150,7 @@ static int write_stats(struct session *s, const char *path, double wall_s)
 	        " \"frame_interval_ms_p50\": %.2f, \"frame_interval_ms_p99\": %.2f,\n"
 	        " \"latency_ms_p50\": %.2f, \"latency_ms_p99\": %.2f, \"latency_samples\": %llu,\n"
 	        " \"cpu_percent\": %.2f, \"max_rss_mb\": %.1f,\n"
-	        " \"sound_device\": %s, \"sound_underflows\": %lu,\n"
+	        " \"sound_device\": %s, \"sound_underflows\": %lu, \"sound_losses\": %lu,\n"
 	        " \"source\": \"%s\", \"samples\": %llu, \"frames_lost\": %llu,\n"
 	        " \"saves\": %llu, \"save_ms_max\": %.1f, \"frames_during_save\": %llu,\n"
 	        " \"save_frame_interval_ms_max\": %.2f,\n"
@@ -1151,6 +1163,7 @@ static int write_stats(struct session *s, const char *path, double wall_s)
 	        (unsigned long long)s->latency.n, 100.0 * cpu_s / wall_s, ru.ru_maxrss / 1024.0,
 	        s->audio && att_audio_device_ok(s->audio) ? "true" : "false",
 	        s->audio ? att_audio_underflows(s->audio) : 0ul,
+	        s->audio ? att_audio_losses(s->audio) : 0ul,
 	        name, (unsigned long long)(s->src.kind == SRC_DEVICE ? s->src.st.samples
 	                                                                    : s->src.next),
 	        (unsigned long long)(s->src.kind == SRC_DEVICE ? s->src.st.samples_lost

@@ -532,6 +532,7 @@ struct session {
 	struct hist frame_work;     /* frame start to present done */
 	struct hist frame_draw;     /* frame start to drawn (events, drain, engine, draw) */
 	struct hist frame_interval, latency;
+	struct hist latency_wait;    /* arrival to the drain of the frame that shows it */
 	int64_t last_present_ns;
 	uint64_t frames;
 	/* saves of a recording (--stats): how long they took, and the longest frame interval
@@ -1149,6 +1150,7 @@ static int write_stats(struct session *s, const char *path, double wall_s)
 	        " \"frame_draw_ms_p50\": %.2f, \"frame_draw_ms_p99\": %.2f,\n"
 	        " \"frame_interval_ms_p50\": %.2f, \"frame_interval_ms_p99\": %.2f,\n"
 	        " \"latency_ms_p50\": %.2f, \"latency_ms_p99\": %.2f, \"latency_samples\": %llu,\n"
+	        " \"latency_wait_ms_p50\": %.2f, \"latency_wait_ms_p99\": %.2f,\n"
 	        " \"cpu_percent\": %.2f, \"max_rss_mb\": %.1f,\n"
 	        " \"sound_device\": %s, \"sound_underflows\": %lu, \"sound_losses\": %lu,\n"
 	        " \"source\": \"%s\", \"samples\": %llu, \"frames_lost\": %llu,\n"
@@ -1160,7 +1162,9 @@ static int write_stats(struct session *s, const char *path, double wall_s)
 	        hist_pct(&s->frame_draw, 0.5), hist_pct(&s->frame_draw, 0.99),
 	        hist_pct(&s->frame_interval, 0.5), hist_pct(&s->frame_interval, 0.99),
 	        hist_pct(&s->latency, 0.5), hist_pct(&s->latency, 0.99),
-	        (unsigned long long)s->latency.n, 100.0 * cpu_s / wall_s, ru.ru_maxrss / 1024.0,
+	        (unsigned long long)s->latency.n,
+	        hist_pct(&s->latency_wait, 0.5), hist_pct(&s->latency_wait, 0.99),
+	        100.0 * cpu_s / wall_s, ru.ru_maxrss / 1024.0,
 	        s->audio && att_audio_device_ok(s->audio) ? "true" : "false",
 	        s->audio ? att_audio_underflows(s->audio) : 0ul,
 	        s->audio ? att_audio_losses(s->audio) : 0ul,
@@ -1238,7 +1242,7 @@ static int run_window(struct session *s)
 	while (!quit) {
 		int64_t start = now_ns();
 		SDL_Event e;
-		int64_t drawn_ns;
+		int64_t drawn_ns, drain_ns;
 		double prev_t = s->t;
 
 		while (SDL_PollEvent(&e))
@@ -1252,6 +1256,7 @@ static int run_window(struct session *s)
 		if (s->n_file_marks)
 			replay_marks_due(s);
 		s->n_arrivals = 0;
+		drain_ns = now_ns();
 		drain(s, !fast, s->speed);
 		ease(s, s->t - prev_t);
 		update_sound(s);
@@ -1293,8 +1298,10 @@ static int run_window(struct session *s)
 			}
 			s->save_in_frame = 0;
 			s->last_present_ns = done;
-			for (size_t i = 0; i < s->n_arrivals; i++)
+			for (size_t i = 0; i < s->n_arrivals; i++) {
 				hist_add(&s->latency, (double)(done - s->arrivals[i]) / 1e6);
+				hist_add(&s->latency_wait, (double)(drain_ns - s->arrivals[i]) / 1e6);
+			}
 			s->frames++;
 			/* a steady 60 fps cap; after a stall, restart the cadence instead of racing */
 			next += (int64_t)(STEP_S * 1e9);

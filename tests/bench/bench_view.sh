@@ -3,7 +3,8 @@
 # 60 fps under Xvfb with SDL's software renderer. attune measures itself (--stats): frame work
 # time p50/p99 (events + drain + engine + draw + present), frame interval, latency from a
 # sample's arrival (its due time on the monotonic clock) to the first presented frame that
-# includes it, process CPU % of one core (getrusage / wall time) and peak RSS.
+# includes it (and its first part: the wait for the frame that drains it), process CPU % of one
+# core (getrusage / wall time) and peak RSS.
 # usage: bench_view.sh ATTUNE [SECONDS]
 attune=$1
 secs=${2:-60}

@@ -126,7 +126,7 @@ static void reap(struct att_demo_board *b)
 int att_demo_board_start(const struct att_demo_board_cfg *cfg, struct att_demo_board **out,
                          char *why, size_t why_len)
 {
-	char pathbuf[PATH_MAX], line[256], seed[16];
+	char pathbuf[PATH_MAX], line[256], seed[16], speed[32];
 	const char *board, *argv[16];
 	struct att_demo_board *b;
 	int outp[2], errp[2], argc = 0;
@@ -162,6 +162,11 @@ int att_demo_board_start(const struct att_demo_board_cfg *cfg, struct att_demo_b
 	} else {
 		argv[argc++] = "--script";
 		argv[argc++] = cfg->script ? cfg->script : "story";
+	}
+	if (cfg->speed > 0.0 && cfg->speed != 1.0) {
+		snprintf(speed, sizeof speed, "%g", cfg->speed);
+		argv[argc++] = "--speed";
+		argv[argc++] = speed;
 	}
 	argv[argc] = NULL;
 

@@ -3,7 +3,8 @@
 # attune-simboard on a private link (/tmp/attune-demo-PID), reads the samples over the pty
 # (status "simulated board", samples arrived, none lost), records them, and on SIGTERM (as on a
 # window close or q) saves the session, stops the board and leaves no board process and no link
-# behind. A screenshot of the demo is taken through the board as well.
+# behind. A screenshot of the demo is taken through the board as well, and --speed 5 runs the
+# board five times faster.
 # usage: demo_board.sh ATTUNE
 attune=$1
 command -v xvfb-run >/dev/null 2>&1 || { echo "skip: xvfb-run not installed" >&2; exit 77; }
@@ -42,6 +43,19 @@ SDL_RENDER_DRIVER=software xvfb-run -a -s '-screen 0 1280x800x24' "$attune" demo
 	{ echo "demo --screenshot failed: $(cat "$dir/err2")" >&2; fail=1; }
 [ -s "$dir/shot.png" ] || { echo "no screenshot" >&2; fail=1; }
 [ -s "$dir/err2" ] && { echo "unexpected stderr: $(cat "$dir/err2")" >&2; fail=1; }
+# --speed 5: still through the board, which then runs 5x real time (before: in-process)
+SDL_RENDER_DRIVER=software xvfb-run -a -s '-screen 0 1280x800x24' "$attune" demo --speed 5 \
+	--duration 40 --no-audio --stats "$dir/fast.json" 2>"$dir/err3" ||
+	{ echo "demo --speed 5 failed: $(cat "$dir/err3")" >&2; fail=1; }
+fnum() { sed -n "s/.*\"$1\": \([0-9.]*\).*/\1/p" "$dir/fast.json"; }
+grep -q '"source": "simulated board"' "$dir/fast.json" ||
+	{ echo "demo --speed 5 did not go through the board: $(cat "$dir/fast.json")" >&2; fail=1; }
+fwall=$(fnum wall_s) fsamples=$(fnum samples) flost=$(fnum frames_lost)
+echo "demo --speed 5: 40 s of session in $fwall s, $fsamples samples, $flost lost"
+awk -v w="$fwall" 'BEGIN { exit !(w > 6 && w < 16) }' ||
+	{ echo "40 s at 5x took $fwall s (want about 8)" >&2; fail=1; }
+[ "${fsamples:-0}" -ge 9000 ] && [ "$flost" = 0 ] ||
+	{ echo "want ~10000 samples and none lost, got $fsamples, $flost lost" >&2; fail=1; }
 sleep 0.5
 if pgrep -f "attune-demo-$pid" >/dev/null; then
 	echo "a board is left running: $(pgrep -af "attune-demo-$pid")" >&2

@@ -17,6 +17,8 @@
 
 #include <SDL_ttf.h>
 
+#include "sync.h"
+
 #define MAX_VERTS 8192
 #define MAX_INDICES 16384
 #define TEXT_CACHE 128
@@ -762,7 +764,7 @@ static void draw_centre(struct att_view *v, const struct att_view_model *m, int 
 	else if (m->match_smooth >= MATCHED)
 		snprintf(buf, sizeof buf, "breathing together");
 	else if (m->match_smooth >= 0.4)
-		snprintf(buf, sizeof buf, "coming together");
+		snprintf(buf, sizeof buf, "nearly together");
 	else
 		snprintf(buf, sizeof buf, "each at your own pace");
 	if (together >= 1.0) {
@@ -899,15 +901,28 @@ static void draw_strip(struct att_view *v, const struct att_view_model *m, int w
 		snprintf(buf, sizeof buf, "PLV \xe2\x80\x94   (settling)");
 	text(v, F_SMALL, C_TEXT, x3, ty, LEFT, buf);
 	ty += lh * 1.2;
-	if (m->have_snapshot && isfinite(s->lag_s) && isfinite(s->relative_phase_deg)) {
-		if (fabs(s->lag_s) < 0.15)
-			snprintf(buf, sizeof buf, "in step (%+.0f\xc2\xb0)", s->relative_phase_deg);
-		else
+	switch (m->have_snapshot ? att_sync_lead(s->plv, s->relative_phase_deg,
+	                                         s->a.breath_rate_bpm, s->b.breath_rate_bpm)
+	                         : ATT_LEAD_NONE) {
+	case ATT_LEAD_TOGETHER:
+		snprintf(buf, sizeof buf, "in step (%+.0f\xc2\xb0)", s->relative_phase_deg);
+		break;
+	case ATT_LEAD_OPPOSITE:
+		snprintf(buf, sizeof buf, "opposite: one in as the other out");
+		break;
+	case ATT_LEAD_A:
+	case ATT_LEAD_B:
+		if (isfinite(s->lag_s))
 			snprintf(buf, sizeof buf, "%s leads by %.1f s (%+.0f\xc2\xb0)",
-			         s->lag_s > 0 ? v->name_a : v->name_b, fabs(s->lag_s),
+			         s->relative_phase_deg > 0 ? v->name_a : v->name_b, fabs(s->lag_s),
 			         s->relative_phase_deg);
-	} else {
-		snprintf(buf, sizeof buf, "who leads: \xe2\x80\x94");
+		else
+			snprintf(buf, sizeof buf, "%s leads by %.0f\xc2\xb0",
+			         s->relative_phase_deg > 0 ? v->name_a : v->name_b,
+			         fabs(s->relative_phase_deg));
+		break;
+	default:
+		snprintf(buf, sizeof buf, "no steady lead");
 	}
 	text(v, F_SMALL, C_TEXT, x3, ty, LEFT, buf);
 	ty += lh * 1.2;

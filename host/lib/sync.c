@@ -839,3 +839,17 @@ void att_livesync_push(struct att_livesync *s, double phase_a, double phase_b, d
 	e.plv_chance = s->pool_n >= ATT_SYNC_MIN_SURROGATES ? pool_percentile(s, 95) : NAN;
 	*out = e;
 }
+
+enum att_lead att_sync_lead(double plv, double rel_deg, double rate_a, double rate_b)
+{
+	if (!isfinite(plv) || !isfinite(rel_deg) || plv < ATT_LEAD_MIN_PLV)
+		return ATT_LEAD_NONE;
+	if (isfinite(rate_a) && isfinite(rate_b) && rate_a > 0 && rate_b > 0 &&
+	    fabs(rate_a - rate_b) > ATT_LEAD_RATE_TOL * 0.5 * (rate_a + rate_b))
+		return ATT_LEAD_NONE;
+	if (fabs(rel_deg) <= ATT_LEAD_TOGETHER_DEG)
+		return ATT_LEAD_TOGETHER;
+	if (fabs(rel_deg) >= ATT_LEAD_OPPOSITE_DEG)
+		return ATT_LEAD_OPPOSITE;
+	return rel_deg > 0 ? ATT_LEAD_A : ATT_LEAD_B;
+}

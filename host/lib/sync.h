@@ -182,4 +182,17 @@ void att_livesync_push(struct att_livesync *s, double phase_a, double phase_b, d
 /* Forgets everything (after a gap). */
 void att_livesync_reset(struct att_livesync *s);
 
+/* Who leads, for the live readout: a lead is only told when there is a steady relation to tell.
+ * NONE: unknown, not locked (plv < ATT_LEAD_MIN_PLV), or breathing at clearly different rates
+ * (more than ATT_LEAD_RATE_TOL apart, when both rates are known): then the relative phase slides
+ * and "A leads by 2 s" would be an accident of the moment. TOGETHER within ATT_LEAD_TOGETHER_DEG,
+ * OPPOSITE beyond ATT_LEAD_OPPOSITE_DEG, else A or B (positive relative phase: A leads). */
+#define ATT_LEAD_MIN_PLV 0.5
+#define ATT_LEAD_RATE_TOL 0.15      /* |ra - rb| / mean */
+#define ATT_LEAD_TOGETHER_DEG 10.0
+#define ATT_LEAD_OPPOSITE_DEG 150.0
+enum att_lead { ATT_LEAD_NONE, ATT_LEAD_TOGETHER, ATT_LEAD_OPPOSITE, ATT_LEAD_A, ATT_LEAD_B };
+enum att_lead att_sync_lead(double plv, double relative_phase_deg, double rate_a_bpm,
+                            double rate_b_bpm);
+
 #endif

@@ -576,6 +576,22 @@ static int run_scipy(void)
 	return att_check_done("sync (scipy)");
 }
 
+/* The live readout tells a lead only for a steady relation: at 6.0 vs 8.3 /min (one partner
+ * drifting away) a momentary -69 degrees said "B leads by 1.6 s"; unlocked pairs said it too. */
+static void test_lead_is_told_only_for_a_steady_relation(void)
+{
+	CHECK(att_sync_lead(0.95, 45.0, 6.0, 6.1) == ATT_LEAD_A);
+	CHECK(att_sync_lead(0.95, -45.0, 6.0, 6.1) == ATT_LEAD_B);
+	CHECK(att_sync_lead(0.95, 3.0, 6.4, 6.0) == ATT_LEAD_TOGETHER);
+	CHECK(att_sync_lead(0.95, -179.0, 6.0, 6.0) == ATT_LEAD_OPPOSITE);
+	CHECK(att_sync_lead(0.95, 170.0, NAN, NAN) == ATT_LEAD_OPPOSITE); /* rates not known yet */
+	CHECK(att_sync_lead(0.78, -69.0, 6.0, 8.3) == ATT_LEAD_NONE);   /* B drifting away */
+	CHECK(att_sync_lead(0.54, -160.0, 14.1, 9.7) == ATT_LEAD_NONE); /* each on their own */
+	CHECK(att_sync_lead(0.40, 45.0, 6.0, 6.0) == ATT_LEAD_NONE);    /* not locked */
+	CHECK(att_sync_lead(NAN, 45.0, 6.0, 6.0) == ATT_LEAD_NONE);
+	CHECK(att_sync_lead(0.9, NAN, 6.0, 6.0) == ATT_LEAD_NONE);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1 && !strcmp(argv[1], "--scipy"))
@@ -592,5 +608,6 @@ int main(int argc, char **argv)
 	test_heart_rate_resampling_and_lagged_correlation();
 	test_live_sync_follows_a_switch_within_8_seconds();
 	test_live_sync_chance_and_lag_on_phase_pairs();
+	test_lead_is_told_only_for_a_steady_relation();
 	return att_check_done("sync");
 }

@@ -1095,6 +1095,7 @@ static void fill_model(struct session *s, struct att_view_model *m)
 	m->muted = s->sound.muted;
 	m->audio_ok = s->audio && att_audio_device_ok(s->audio);
 	m->audio_off = s->o->no_audio || s->o->screenshot;
+	m->audio_lost = s->sound_lost;
 	m->stage = s->src.kind == SRC_COUPLE ? att_couple_stage(s->src.couple)
 	           : s->src.stage_couple ? att_couple_stage(s->src.stage_couple) : NULL;
 	m->notice = s->notice;

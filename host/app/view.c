@@ -613,8 +613,9 @@ static void draw_status(struct att_view *v, const struct att_view_model *m, int 
 	clock_str(m->t, clk, sizeof clk);
 	snprintf(right, sizeof right, "%s   %s   %s",
 	         m->audio_ok ? (m->muted ? "muted" : "sound on")
-	         : m->audio_off ? "sound off"
-	                        : "no sound card",
+	         : m->audio_off  ? "sound off"
+	         : m->audio_lost ? "sound lost, retrying"
+	                         : "no sound card",
 	         clk,
 	         m->recording > 0    ? "\xe2\x97\x8f recording"
 	         : m->recording == 0 ? "\xe2\x97\x8b not recording"

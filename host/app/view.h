@@ -56,6 +56,7 @@ struct att_view_model {
 	int recording;                   /* -1 not available in this build, 0 off, 1 on */
 	int muted, audio_ok;
 	int audio_off;                   /* sound switched off on purpose (--no-audio), not missing */
+	int audio_lost;                  /* sound played, went away, is being reopened */
 	const char *stage;               /* what a generated couple is doing, or NULL */
 	const char *notice;              /* a transient message, or NULL */
 	/* therapist strip */

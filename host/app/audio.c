@@ -39,6 +39,7 @@ struct att_audio {
 	struct att_sonify *dev_synth;
 	enum SoundIoBackend backend;    /* the one that played; reconnects go to it only */
 	int backend_lost;               /* set by libsoundio's event handling, sound thread */
+	int devices_changed;            /* likewise: a device came or went, the default may differ */
 	pthread_t thread;
 	int thread_on;
 	atomic_int stop;
@@ -50,6 +51,7 @@ struct att_audio {
 	atomic_uint middle;
 	atomic_ulong underflows;
 	atomic_ulong losses;
+	atomic_ulong moves;             /* streams moved to a new default output device */
 	atomic_int stream_error;
 	float cb_buf[CB_CHUNK];         /* callback's scratch, preallocated */
 	/* WAV */
@@ -165,6 +167,25 @@ static void backend_lost_cb(struct SoundIo *sio, int err)
 	a->backend_lost = 1;
 }
 
+static void devices_changed_cb(struct SoundIo *sio)
+{
+	struct att_audio *a = sio->userdata;
+	a->devices_changed = 1;
+}
+
+/* 1 when the default output device is no longer the one playing (headphones plugged in, or the
+ * user picked another output): the sound follows the default, as the desktop's own sounds do. */
+static int default_moved(struct att_audio *a)
+{
+	int idx = soundio_default_output_device_index(a->sio);
+	struct SoundIoDevice *d = idx >= 0 ? soundio_get_output_device(a->sio, idx) : NULL;
+	int moved = d && a->dev && strcmp(d->id, a->dev->id) != 0;
+
+	if (d)
+		soundio_device_unref(d);
+	return moved;
+}
+
 /* libsoundio prints a multi-line hint when it may not raise its thread's priority; the tone
  * plays without it (underflows are counted), and the promise is one clear line. */
 static void no_rtprio_warning(void)
@@ -253,6 +274,7 @@ static void open_device(struct att_audio *a)
 	a->sio->userdata = a;
 	a->sio->app_name = "attune";
 	a->sio->on_backend_disconnect = backend_lost_cb;
+	a->sio->on_devices_change = devices_changed_cb;
 	a->sio->emit_rtprio_warning = no_rtprio_warning;
 	/* ATTUNE_SOUND_BACKEND=dummy: libsoundio's silent software device, so tests exercise the
 	 * real-time callback on machines without a sound card. Otherwise the dummy backend (what
@@ -298,6 +320,17 @@ static void *sound_main(void *arg)
 			soundio_flush_events(a->sio);
 		if (atomic_load(&a->state) == DEV_OK) {
 			int err = atomic_load_explicit(&a->stream_error, memory_order_relaxed);
+			if (!a->backend_lost && !err && a->devices_changed) {
+				a->devices_changed = 0;
+				if (default_moved(a)) {
+					close_stream(a);
+					if (open_stream(a) == 0) {
+						atomic_fetch_add(&a->moves, 1);
+						continue;
+					}
+					err = 1; /* the new default refused: retried below like a loss */
+				}
+			}
 			if (!a->backend_lost && !err)
 				continue;
 			set_problem(a, a->backend_lost ? "the sound server went away"
@@ -345,6 +378,7 @@ int att_audio_new(const struct att_audio_cfg *cfg, struct att_audio **out, char 
 	atomic_init(&a->underflows, 0);
 	atomic_init(&a->stream_error, 0);
 	atomic_init(&a->losses, 0);
+	atomic_init(&a->moves, 0);
 	atomic_init(&a->stop, 0);
 	atomic_init(&a->state, DEV_OFF);
 	atomic_init(&a->problem, NULL);
@@ -455,4 +489,9 @@ unsigned long att_audio_underflows(const struct att_audio *a)
 unsigned long att_audio_losses(const struct att_audio *a)
 {
 	return atomic_load(&a->losses);
+}
+
+unsigned long att_audio_moves(const struct att_audio *a)
+{
+	return atomic_load(&a->moves);
 }

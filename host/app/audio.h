@@ -39,9 +39,12 @@ int att_audio_new(const struct att_audio_cfg *cfg, struct att_audio **out, char 
 int att_audio_free(struct att_audio *audio);
 
 /* 1 while the device plays. A device that played and was lost (sound server restarted, headphones
- * unplugged) is reopened in the background every few seconds; att_audio_losses() counts losses. */
+ * unplugged) is reopened in the background every few seconds; att_audio_losses() counts losses.
+ * When the default output device changes (headphones plugged in) the sound moves to it;
+ * att_audio_moves() counts those moves. */
 int att_audio_device_ok(const struct att_audio *audio);
 unsigned long att_audio_losses(const struct att_audio *audio);
+unsigned long att_audio_moves(const struct att_audio *audio);
 /* Why there is no device sound ("no sound card found"), or NULL; a static string. */
 const char *att_audio_device_problem(const struct att_audio *audio);
 

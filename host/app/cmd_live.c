@@ -1156,7 +1156,8 @@ static int write_stats(struct session *s, const char *path, double wall_s)
 	        " \"latency_ms_p50\": %.2f, \"latency_ms_p99\": %.2f, \"latency_samples\": %llu,\n"
 	        " \"latency_wait_ms_p50\": %.2f, \"latency_wait_ms_p99\": %.2f,\n"
 	        " \"cpu_percent\": %.2f, \"max_rss_mb\": %.1f,\n"
-	        " \"sound_device\": %s, \"sound_underflows\": %lu, \"sound_losses\": %lu,\n"
+	        " \"sound_device\": %s, \"sound_underflows\": %lu, \"sound_losses\": %lu,"
+	        " \"sound_moves\": %lu,\n"
 	        " \"source\": \"%s\", \"samples\": %llu, \"frames_lost\": %llu,\n"
 	        " \"saves\": %llu, \"save_ms_max\": %.1f, \"frames_during_save\": %llu,\n"
 	        " \"save_frame_interval_ms_max\": %.2f,\n"
@@ -1172,6 +1173,7 @@ static int write_stats(struct session *s, const char *path, double wall_s)
 	        s->audio && att_audio_device_ok(s->audio) ? "true" : "false",
 	        s->audio ? att_audio_underflows(s->audio) : 0ul,
 	        s->audio ? att_audio_losses(s->audio) : 0ul,
+	        s->audio ? att_audio_moves(s->audio) : 0ul,
 	        name, (unsigned long long)(s->src.kind == SRC_DEVICE ? s->src.st.samples
 	                                                                    : s->src.next),
 	        (unsigned long long)(s->src.kind == SRC_DEVICE ? s->src.st.samples_lost

@@ -1,11 +1,13 @@
-"""attune plays through a real sound server, and outlives it.
+"""attune plays through a real sound server, outlives it, and follows the default output.
 
 A private PulseAudio server with one null sink ("room") stands in for a desktop's sound; parec
-records what reaches the sink. attune live plays the pacer tone (6 /min, in phase). 5 s in, the
+records what reaches a sink. attune live plays the pacer tone (6 /min, in phase). 5 s in, the
 server is killed (as when PulseAudio crashes or a Bluetooth headset drops); 4 s later a new one
-starts. Wanted: attune keeps running and exits 0 (libsoundio's default is to abort the
-process), says "sound stopped" and "sound is back" once each, counts one loss, and the sink
-hears the pacer tone (196-392 Hz) both before the loss and after the return.
+starts. 4 s after that a second sink ("headphones") appears and becomes the default, as when
+headphones are plugged in. Wanted: attune keeps running and exits 0 (libsoundio's default is to
+abort the process), says "sound stopped" and "sound is back" once each, counts one loss and one
+move, and the pacer tone (196-392 Hz) is heard in the room before the loss and after the return,
+then in the headphones.
 Run under xvfb-run. usage: sound_server.py ATTUNE
 """
 import json
@@ -55,9 +57,9 @@ def start_server():
     raise SystemExit("FAIL the test's PulseAudio server did not start")
 
 
-def record(name):
+def record(name, sink):
     out = open(os.path.join(tmp, name), "wb")
-    return subprocess.Popen(["parec", "-d", "room.monitor", "--format=s16le", "--rate=48000",
+    return subprocess.Popen(["parec", "-d", sink + ".monitor", "--format=s16le", "--rate=48000",
                              "--channels=1", "--raw"], env=env, stdout=out,
                             stderr=subprocess.DEVNULL)
 
@@ -74,12 +76,12 @@ def heard(name):
 
 
 server = start_server()
-cap1 = record("before.raw")
-live = subprocess.Popen([attune, "live", "--synthetic", "in-phase", "--duration", "14",
+cap1 = record("before.raw", "room")
+live = subprocess.Popen([attune, "live", "--synthetic", "in-phase", "--duration", "19",
                          "--sound", "pacer", "--volume", "1", "--size", "800x600",
                          "--stats", os.path.join(tmp, "stats.json")],
                         env=env, stderr=open(os.path.join(tmp, "err"), "w"))
-cap2 = None
+cap2 = cap3 = None
 try:
     time.sleep(5.0)
     server.kill()  # as a crash: no goodbye to the clients
@@ -87,11 +89,18 @@ try:
     cap1.wait(timeout=10)
     time.sleep(4.0)
     server = start_server()
-    cap2 = record("after.raw")
+    cap2 = record("after.raw", "room")
+    time.sleep(4.0)
+    cap2.terminate()
+    cap2.wait(timeout=10)
+    subprocess.run(["pactl", "load-module", "module-null-sink", "sink_name=headphones",
+                    "rate=48000", "channels=1"], env=env, check=True, capture_output=True)
+    subprocess.run(["pactl", "set-default-sink", "headphones"], env=env, check=True)
+    cap3 = record("headphones.raw", "headphones")
     rc = live.wait(timeout=60)
     check(rc == 0, f"attune lives through the lost sound server and exits 0 (got {rc})")
 finally:
-    for p in (live, cap2, server):
+    for p in (live, cap2, cap3, server):
         if p and p.poll() is None:
             p.kill()
             p.wait()
@@ -105,11 +114,12 @@ check(err.count("attune: sound is back") == 1, "one line says the sound is back"
 if os.path.exists(os.path.join(tmp, "stats.json")):
     with open(os.path.join(tmp, "stats.json")) as f:
         st = json.load(f)
-    check(st["sound_losses"] == 1 and st["sound_device"] is True,
-          f"stats: losses {st['sound_losses']}, device playing at the end {st['sound_device']}")
+    check(st["sound_losses"] == 1 and st["sound_moves"] == 1 and st["sound_device"] is True,
+          f"stats: losses {st['sound_losses']}, moves {st['sound_moves']}, device playing at "
+          f"the end {st['sound_device']}")
 else:
     check(False, "attune wrote its stats")
-for name in ("before.raw", "after.raw"):
+for name in ("before.raw", "after.raw", "headphones.raw"):
     secs, rms, hz = heard(name)
     check(secs >= 1.5 and rms > 0.01 and 190.0 <= hz <= 400.0,
           f"{name}: {secs:.1f} s captured, RMS {rms:.3f}, loudest {hz:.0f} Hz (pacer tone "

@@ -1,0 +1,275 @@
+/* attune live / demo / replay: the command line (see live_opts.h). */
+#include "live_opts.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "pacer.h"
+#include "sonify.h"
+
+const struct att_live_script att_live_scripts[ATT_LIVE_SCRIPTS] = {
+	{"story", ATT_COUPLE_STORY, "generated couple (story)"},
+	{"in-phase", ATT_COUPLE_IN_PHASE, "generated couple (in phase)"},
+	{"anti-phase", ATT_COUPLE_ANTI_PHASE, "generated couple (anti-phase)"},
+	{"independent", ATT_COUPLE_INDEPENDENT, "generated couple (independent)"},
+	{"switch", ATT_COUPLE_SWITCH, "generated couple (switch)"},
+};
+
+void att_live_usage(FILE *to, int demo)
+{
+	if (demo == 2)
+		fprintf(to, "usage: attune replay FILE [--speed X] [live options]\n"
+		            "  Plays a recording (CSV, EDF+ or raw capture) through the live view with\n"
+		            "  sound, at X times real time (default 1), with its markers.\n"
+		            "  Keys: space or k pause/resume, left/right seek 10 s back/forward.\n\n");
+	else if (demo)
+		fprintf(to, "usage: attune demo [--input CSV] [--screenshot PNG --after S] "
+		            "[--audio-wav WAV] [--no-audio] [live options]\n"
+		            "  Plays a generated couple (breathing on their own, following the pacer,\n"
+		            "  locking in, one drifting, together again) or a recording through the live\n"
+		            "  view with sound. No hardware needed.\n\n");
+	else
+		fprintf(to, "usage: attune live (--port PATH | --input CSV | --synthetic SCRIPT) "
+		            "[options]\n\n");
+	fprintf(to,
+	        "source:\n"
+	        "  --port PATH          a device or the simulated board's pty\n"
+	        "  --input CSV          a recording (columns t,a_resp,a_ppg,b_resp,b_ppg)\n"
+	        "  --speed X            playback speed of --input (default 1; 0 = as fast as possible;\n"
+	        "                       the demo's simulated board up to 10, faster in-process)\n"
+	        "  --synthetic SCRIPT   a generated couple: story, in-phase, anti-phase, independent,\n"
+	        "                       switch\n"
+	        "  --rate HZ            sample rate of the generated couple (default 250), or rate to\n"
+	        "                       set on the device (default: the device's)\n"
+	        "  --seed N             seed of the generated couple (default 1)\n"
+	        "  --duration S         stop after S seconds of session\n"
+	        "  --record DIR/NAME    record the session (NAME.csv, .edf, .json; key r starts and\n"
+	        "                       stops further recordings NAME-2, ...); without it, r records\n"
+	        "                       to attune-YYYYmmdd-HHMMSS in the current directory\n"
+	        "view:\n"
+	        "  --names A,B          partner names (default A,B)\n"
+	        "  --pacer BPM          pacer rate, 4-10 in 0.5 steps (default 6)\n"
+	        "  --exhale-ratio R     exhale R times as long as the inhale, 1-3 (default 1)\n"
+	        "  --no-pacer           start with the pacer hidden\n"
+	        "  --fullscreen, --no-strip, --size WxH\n"
+	        "  --screenshot PNG --after S   run S seconds of session, save the window as PNG\n"
+	        "                       and exit (files and generated couples as fast as possible;\n"
+	        "                       a device and the demo's simulated board in real time)\n"
+	        "  --press KEYS         (tests) keys pressed just before the screenshot, e.g. h\n"
+	        "  --keys-at S:KEYS,... (tests) keys pressed S wall seconds after the start, e.g.\n"
+	        "                       20:r (_ is space, < and > the left and right arrows)\n"
+	        "  --stats FILE         write frame time, latency, CPU and memory figures as JSON\n"
+	        "sound:\n"
+	        "  --no-audio           no sound device\n"
+	        "  --audio-wav WAV      also render the sound into WAV (16-bit mono, 48 kHz)\n"
+	        "  --sound PARTS        comma list of pacer,drone,chime,alarm (default all)\n"
+	        "  --volume V           0..1 (default 0.7)   --mute  start muted\n"
+	        "headless:\n"
+	        "  --headless           no window\n"
+	        "  --snapshots FILE|-   engine snapshots as JSON lines (t, match, plv, plv_chance,\n"
+	        "                       relative_phase_deg, lag_s, rates, quality, frames_lost)\n"
+	        "keys: space marker, p pacer, up/down pacer rate, e longer exhale, r record, m mute,\n"
+	        "      t therapist strip, f fullscreen, h or ? help, q or Esc quit\n");
+}
+
+int att_live_parse(int argc, char **argv, int demo, struct att_live_opts *o)
+{
+	*o = (struct att_live_opts){.demo = demo, .speed = 1.0, .rate = 250.0, .pacer_bpm = 6.0, .exhale_ratio = 1.0,
+	                   .volume = 0.7, .seed = 1, .parts = ATT_SOUND_ALL, .script = -1,
+	                   .after = -1.0, .name_a = "A", .name_b = "B"};
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+		double d;
+#define NEEDS_VALUE                                                                       \
+	do {                                                                              \
+		if (!val) {                                                               \
+			fprintf(stderr, "attune: %s needs a value; see --help\n", a);      \
+			return 2;                                                         \
+		}                                                                         \
+		i++;                                                                      \
+	} while (0)
+		if (!strcmp(a, "--help") || !strcmp(a, "-h"))
+			return 3;
+		else if (!strcmp(a, "--headless"))
+			o->headless = 1;
+		else if (!strcmp(a, "--no-audio"))
+			o->no_audio = 1;
+		else if (!strcmp(a, "--mute"))
+			o->muted = 1;
+		else if (!strcmp(a, "--no-pacer"))
+			o->no_pacer = 1;
+		else if (!strcmp(a, "--fullscreen"))
+			o->fullscreen = 1;
+		else if (!strcmp(a, "--no-strip"))
+			o->no_strip = 1;
+		else if (!strcmp(a, "--input")) {
+			NEEDS_VALUE;
+			o->input = val;
+		} else if (!strcmp(a, "--port")) {
+			NEEDS_VALUE;
+			o->port = val;
+		} else if (!strcmp(a, "--record")) {
+			NEEDS_VALUE;
+			o->record = val;
+		} else if (!strcmp(a, "--snapshots")) {
+			NEEDS_VALUE;
+			o->snapshots = val;
+		} else if (!strcmp(a, "--screenshot")) {
+			NEEDS_VALUE;
+			o->screenshot = val;
+		} else if (!strcmp(a, "--audio-wav")) {
+			NEEDS_VALUE;
+			o->wav = val;
+		} else if (!strcmp(a, "--stats")) {
+			NEEDS_VALUE;
+			o->stats = val;
+		} else if (!strcmp(a, "--press")) {
+			NEEDS_VALUE;
+			o->press = val;
+		} else if (!strcmp(a, "--keys-at")) {
+			char buf[256], *tok, *save;
+			NEEDS_VALUE;
+			snprintf(buf, sizeof buf, "%s", val);
+			for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+				double at;
+				char keys[8];
+				if (o->n_keys_at == ATT_LIVE_KEYS_AT_MAX || sscanf(tok, "%lf:%7s", &at, keys) != 2 ||
+				    !(at >= 0.0)) {
+					fprintf(stderr, "attune: --keys-at takes up to %d S:KEYS items, e.g. "
+					                "20:r,40:r (got '%s')\n", ATT_LIVE_KEYS_AT_MAX, tok);
+					return 2;
+				}
+				o->keys_at_t[o->n_keys_at] = at;
+				memcpy(o->keys_at[o->n_keys_at++], keys, sizeof keys);
+			}
+		} else if (!strcmp(a, "--names")) {
+			char *comma;
+			NEEDS_VALUE;
+			snprintf(o->names_buf, sizeof o->names_buf, "%s", val);
+			comma = strchr(o->names_buf, ',');
+			if (!comma || comma == o->names_buf || !comma[1]) {
+				fprintf(stderr, "attune: --names needs two names, e.g. --names Anna,Ben\n");
+				return 2;
+			}
+			*comma = 0;
+			o->name_a = o->names_buf;
+			o->name_b = comma + 1;
+		} else if (!strcmp(a, "--synthetic")) {
+			NEEDS_VALUE;
+			for (size_t k = 0; k < sizeof att_live_scripts / sizeof att_live_scripts[0]; k++)
+				if (!strcmp(val, att_live_scripts[k].name))
+					o->script = (int)k;
+			if (o->script < 0) {
+				fprintf(stderr, "attune: unknown --synthetic script '%s'; use story, "
+				                "in-phase, anti-phase, independent or switch\n", val);
+				return 2;
+			}
+		} else if (!strcmp(a, "--sound")) {
+			char buf[128], *tok, *save;
+			NEEDS_VALUE;
+			snprintf(buf, sizeof buf, "%s", val);
+			o->parts = 0;
+			for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+				if (!strcmp(tok, "pacer"))
+					o->parts |= ATT_SOUND_PACER;
+				else if (!strcmp(tok, "drone"))
+					o->parts |= ATT_SOUND_DRONE;
+				else if (!strcmp(tok, "chime"))
+					o->parts |= ATT_SOUND_CHIME;
+				else if (!strcmp(tok, "alarm"))
+					o->parts |= ATT_SOUND_ALARM;
+				else if (!strcmp(tok, "none"))
+					o->parts = 0;
+				else {
+					fprintf(stderr, "attune: --sound takes pacer,drone,chime,alarm "
+					                "(got '%s')\n", tok);
+					return 2;
+				}
+			}
+		} else if (!strcmp(a, "--size")) {
+			NEEDS_VALUE;
+			if (sscanf(val, "%dx%d", &o->width, &o->height) != 2 || o->width < 320 ||
+			    o->height < 240 || o->width > 8192 || o->height > 8192) {
+				fprintf(stderr, "attune: --size needs WxH, e.g. 1280x800 (at least 320x240)\n");
+				return 2;
+			}
+		} else if (!strcmp(a, "--speed")) {
+			NEEDS_VALUE;
+			if (att_arg_number(NULL, a, val, 0.0, 1000.0, &o->speed))
+				return 2;
+		} else if (!strcmp(a, "--after")) {
+			NEEDS_VALUE;
+			if (att_arg_number(NULL, a, val, 0.0, 86400.0, &o->after))
+				return 2;
+		} else if (!strcmp(a, "--duration")) {
+			NEEDS_VALUE;
+			if (att_arg_number(NULL, a, val, 0.0, 7 * 86400.0, &o->duration))
+				return 2;
+		} else if (!strcmp(a, "--rate")) {
+			NEEDS_VALUE;
+			if (att_arg_number(NULL, a, val, 25.0, 1000.0, &o->rate))
+				return 2;
+			o->rate_set = 1;
+		} else if (!strcmp(a, "--seed")) {
+			NEEDS_VALUE;
+			if (att_arg_number(NULL, a, val, 0.0, 4294967295.0, &d))
+				return 2;
+			o->seed = (uint32_t)d;
+		} else if (!strcmp(a, "--pacer")) {
+			NEEDS_VALUE;
+			if (att_arg_number(NULL, a, val, ATT_PACER_BPM_MIN, ATT_PACER_BPM_MAX, &o->pacer_bpm))
+				return 2;
+			o->pacer_bpm = round(o->pacer_bpm * 2.0) / 2.0;
+		} else if (!strcmp(a, "--exhale-ratio")) {
+			NEEDS_VALUE;
+			if (att_arg_number(NULL, a, val, 1.0, 3.0, &o->exhale_ratio))
+				return 2;
+		} else if (!strcmp(a, "--volume")) {
+			NEEDS_VALUE;
+			if (att_arg_number(NULL, a, val, 0.0, 1.0, &o->volume))
+				return 2;
+		} else if (demo == 2 && a[0] != '-' && !o->input) {
+			o->input = a; /* attune replay FILE */
+		} else {
+			fprintf(stderr, "attune: unknown option '%s'; see --help\n", a);
+			return 2;
+		}
+#undef NEEDS_VALUE
+	}
+	if (demo == 2 && !o->input) {
+		fprintf(stderr, "attune replay: which recording? attune replay FILE [--speed X]\n");
+		return 2;
+	}
+	if (o->demo == 1 && !o->input && !o->port && o->script < 0)
+		o->script = 0; /* the story */
+	if (!!o->input + !!o->port + (o->script >= 0) != 1) {
+		fprintf(stderr, "attune: choose one source: --port PATH, --input CSV or --synthetic "
+		                "SCRIPT\n");
+		return 2;
+	}
+	if (o->screenshot && o->after < 0.0) {
+		fprintf(stderr, "attune: --screenshot needs --after S (seconds of session to show)\n");
+		return 2;
+	}
+	if (o->after >= 0.0 && !o->screenshot) {
+		fprintf(stderr, "attune: --after goes with --screenshot PNG\n");
+		return 2;
+	}
+	if (o->headless && o->screenshot) {
+		fprintf(stderr, "attune: --screenshot needs the window; drop --headless\n");
+		return 2;
+	}
+	if (o->headless && !o->snapshots && !o->wav) {
+		fprintf(stderr, "attune: --headless needs --snapshots FILE|- (or --audio-wav WAV)\n");
+		return 2;
+	}
+	if (o->headless && o->script >= 0 && o->speed == 0.0 && o->duration <= 0.0) {
+		fprintf(stderr, "attune: a generated couple never ends; with --speed 0 give "
+		                "--duration S\n");
+		return 2;
+	}
+	return 0;
+}
+

@@ -1,0 +1,44 @@
+/* attune live / demo / replay: the command line. One job: turn argv into struct att_live_opts,
+ * or say in one line what is wrong with it. */
+#ifndef ATT_LIVE_OPTS_H
+#define ATT_LIVE_OPTS_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "couple.h"
+
+#define ATT_LIVE_KEYS_AT_MAX 8
+
+struct att_live_opts {
+	int demo;
+	const char *input, *port, *snapshots, *screenshot, *wav, *stats, *press, *record;
+	const char *name_a, *name_b;
+	char names_buf[128];
+	int script;
+	double speed, after, duration, rate, pacer_bpm, exhale_ratio, volume;
+	uint32_t seed;
+	int headless, no_audio, muted, no_pacer, fullscreen, no_strip, rate_set;
+	unsigned parts;
+	int width, height;
+	/* --keys-at (tests): keys pressed at given session times, e.g. r during a run */
+	double keys_at_t[ATT_LIVE_KEYS_AT_MAX];
+	char keys_at[ATT_LIVE_KEYS_AT_MAX][8];
+	int n_keys_at;
+};
+
+/* The generated couples --synthetic names. */
+struct att_live_script {
+	const char *name;
+	enum att_couple_script script;
+	const char *label;
+};
+#define ATT_LIVE_SCRIPTS 5
+extern const struct att_live_script att_live_scripts[ATT_LIVE_SCRIPTS];
+
+/* demo: 0 live, 1 demo, 2 replay. */
+void att_live_usage(FILE *to, int demo);
+/* 0 ok, 2 usage error (said on stderr), 3 --help asked. */
+int att_live_parse(int argc, char **argv, int demo, struct att_live_opts *o);
+
+#endif

@@ -561,9 +561,18 @@ static void drain(struct session *s, int realtime, double speed)
 	}
 	if (s->src.kind == SRC_DEVICE) {
 		uint32_t reconnects = s->src.st.reconnects;
+		int was_lost = s->src.st.state == ATT_SOURCE_RECONNECTING;
 		att_source_status(s->src.dev, &s->src.st);
-		if (s->src.st.reconnects != reconnects && s->rec)
-			att_recorder_event(s->rec, ATT_EV_RECONNECT, now_ns(), s->t, "device reconnected");
+		/* stderr is the session's log (a headless run has no status line) */
+		if (!was_lost && s->src.st.state == ATT_SOURCE_RECONNECTING)
+			fprintf(stderr, "attune: %s: lost the device; reconnecting (%s)\n", s->src.name,
+			        att_strerror(s->src.st.error ? s->src.st.error : ATT_ERR_DISCONNECTED));
+		if (s->src.st.reconnects != reconnects) {
+			fprintf(stderr, "attune: %s: device back\n", s->src.name);
+			if (s->rec)
+				att_recorder_event(s->rec, ATT_EV_RECONNECT, now_ns(), s->t,
+				                   "device reconnected");
+		}
 		if (s->src.st.state == ATT_SOURCE_FAILED && !s->src.ended) {
 			fprintf(stderr, "attune: %s: %s\n", s->src.name, att_strerror(s->src.st.error));
 			s->src.ended = 1;

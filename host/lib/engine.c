@@ -3,10 +3,12 @@
  * a live synchrony tracker fed once per decimated sample. All of it, and the breath trace rings,
  * is allocated in att_engine_new(); att_engine_push() only does arithmetic.
  *
- * Invariant: samples on either side of a counter gap never meet in one filter, phase window or
- * synchrony average: every tracker is reset at a gap, and the trace gets NAN for the missing
- * time. Both people's cleaners are pushed on every sample (holding the last value across a
- * single missing value), so their decimated outputs stay aligned sample for sample. */
+ * Gaps: a short one (up to ATT_ENGINE_BRIDGE_S: a damaged frame, a USB hiccup) is bridged by a
+ * straight line from the last sample before it to the first after it, fed through every tracker
+ * so the feedback carries on; a longer one resets every tracker, so signal on either side of it
+ * never meets in one filter, phase window or synchrony average. Either way the trace gets NAN for
+ * the missing time. Both people's cleaners are pushed on every sample (holding the last value
+ * across a single missing value), so their decimated outputs stay aligned sample for sample. */
 #include "engine.h"
 
 #include <math.h>
@@ -53,6 +55,9 @@ struct att_engine {
 	struct att_livesync_est sync_est;
 	int started;
 	uint32_t next_counter;
+	uint32_t bridge_max;  /* longest gap bridged, in samples */
+	float last_v[4];      /* the last pushed sample, the start of a bridge */
+	int bridging;         /* feeding a bridge: the trace gets NAN */
 	uint64_t pos;         /* sample position of the next push, gaps included */
 	struct att_snapshot snap;
 };
@@ -146,6 +151,7 @@ int att_engine_new(const struct att_engine_cfg *cfg, struct att_engine **out)
 		return err;
 	}
 	e->snap_every = cfg->rate_hz / e->cfg.snapshot_hz;
+	e->bridge_max = (uint32_t)(ATT_ENGINE_BRIDGE_S * cfg->rate_hz);
 	e->snap_due = e->snap_every;
 	set_settling(e);
 	e->snap.match = e->snap.plv = e->snap.plv_chance = NAN;
@@ -260,6 +266,42 @@ static void fill_person(const struct person *p, struct att_person *ap)
 	ap->ppg_quality = att_quality_flags(p->q_ppg);
 }
 
+/* One sample instant through both people and the pair. */
+static void feed(struct att_engine *e, const float v[4])
+{
+	int fa = person_push(e, &e->p[0], v[0], v[1]);
+	int fb = person_push(e, &e->p[1], v[2], v[3]);
+	if (fa || fb) {
+		trace_put(e, fa && !e->bridging ? (float)e->p[0].norm : NAN,
+		          fb && !e->bridging ? (float)e->p[1].norm : NAN);
+		if (fa && fb) {
+			double f = 0.5 * (e->p[0].est.freq_hz + e->p[1].est.freq_hz);
+			/* A NAN phase (settling) resets livesync, which is right: no pair yet. */
+			att_livesync_push(e->sync, e->p[0].est.phase_rad, e->p[1].est.phase_rad, f,
+			                  &e->sync_est);
+		}
+	}
+	memcpy(e->last_v, v, sizeof e->last_v);
+}
+
+/* A short gap: the missing samples on a straight line from the last one to `next`. A NAN end
+ * gives NAN samples, which the trackers take as missing values. */
+static void bridge(struct att_engine *e, uint32_t lost, const float next[4])
+{
+	float from[4], v[4];
+
+	memcpy(from, e->last_v, sizeof from);
+	e->bridging = 1;
+	for (uint32_t k = 1; k <= lost; k++) {
+		float f = (float)k / (float)(lost + 1);
+		for (int c = 0; c < 4; c++)
+			v[c] = from[c] + f * (next[c] - from[c]);
+		e->pos++;
+		feed(e, v);
+	}
+	e->bridging = 0;
+}
+
 int att_engine_push(struct att_engine *engine, uint32_t counter, const float values[4])
 {
 	struct att_engine *e = engine;
@@ -271,8 +313,12 @@ int att_engine_push(struct att_engine *engine, uint32_t counter, const float val
 		 * (or going backwards), not 2^31 lost samples: a gap of unknown length. */
 		if (lost < 0x80000000u) {
 			e->snap.samples_lost += lost;
-			e->pos += lost;
-			gap(e, lost);
+			if (lost <= e->bridge_max) {
+				bridge(e, lost, values);
+			} else {
+				e->pos += lost;
+				gap(e, lost);
+			}
 		} else {
 			gap(e, 0);
 		}
@@ -281,18 +327,7 @@ int att_engine_push(struct att_engine *engine, uint32_t counter, const float val
 	e->next_counter = counter + 1;
 	e->snap.samples++;
 	e->pos++;
-
-	int fa = person_push(e, &e->p[0], values[0], values[1]);
-	int fb = person_push(e, &e->p[1], values[2], values[3]);
-	if (fa || fb) {
-		trace_put(e, fa ? (float)e->p[0].norm : NAN, fb ? (float)e->p[1].norm : NAN);
-		if (fa && fb) {
-			double f = 0.5 * (e->p[0].est.freq_hz + e->p[1].est.freq_hz);
-			/* A NAN phase (settling) resets livesync, which is right: no pair yet. */
-			att_livesync_push(e->sync, e->p[0].est.phase_rad, e->p[1].est.phase_rad, f,
-			                  &e->sync_est);
-		}
-	}
+	feed(e, values);
 
 	e->snap_due -= 1;
 	if (e->snap_due > 0)

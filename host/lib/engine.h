@@ -1,9 +1,11 @@
 /* Live synchrony engine: samples of the four channels in, a snapshot of features out.
  *
  * One engine per session. Samples are pushed in device order with their device sample counter; a
- * counter jump is a gap (lost frames, a reconnect): the engine restarts its phase tracking after
- * it and never stitches signal across it. Nothing is allocated after att_engine_new(), so the
- * real-time path (push, snapshot) never allocates, locks or blocks.
+ * counter jump is a gap (lost frames, a reconnect). A gap of up to ATT_ENGINE_BRIDGE_S (a damaged
+ * frame, a USB hiccup) is bridged with a straight line so the feedback carries on; after a longer
+ * one the engine restarts its tracking and never stitches signal across it. The breath trace
+ * shows every gap as NAN. Nothing is allocated after att_engine_new(), so the real-time path
+ * (push, snapshot) never allocates, locks or blocks.
  *
  * Threads: an engine is used by one thread at a time (the main loop); it holds no global state. */
 #ifndef ATT_ENGINE_H
@@ -15,6 +17,9 @@
 #include "err.h"
 
 struct att_engine;
+
+/* Longest gap bridged (s): short against a breath (4-10 s), long enough for a cable wiggle. */
+#define ATT_ENGINE_BRIDGE_S 2.0
 
 /* Signal quality, as bit sets per channel. */
 enum att_quality {

@@ -1,6 +1,7 @@
 /* Live engine: a generated couple switching from anti-phase to in phase and back must show in the
- * match within 8 s both ways; rates and heart rates follow the generated ones; a counter jump is
- * a gap (counted, never stitched, tracking settles again); a counter wrap is not a gap; absent PPG
+ * match within 8 s both ways; rates and heart rates follow the generated ones; a short counter
+ * jump is bridged (counted, the match carries on), a long one is a gap (counted, never stitched,
+ * tracking settles again); a counter wrap is not a gap; absent PPG
  * is reported as absent; and once created the engine never allocates per sample (malloc, calloc,
  * realloc and free are wrapped by the linker for this executable to count them). */
 #include <math.h>
@@ -132,6 +133,73 @@ static void switch_shows_within_8_s_both_ways(void)
 	stop(&r);
 }
 
+/* A flaky cable loses a frame now and then, a USB hiccup a second or two: such short gaps are
+ * bridged (the engine feeds a straight line across them, the trace still shows them as NAN), so
+ * the feedback carries on. Before, every lost frame reset every tracker: ~13 s without a match. */
+static void short_gaps_are_bridged_and_the_match_stays(void)
+{
+	struct run r;
+	if (start(&r, ATT_COUPLE_IN_PHASE, 1000))
+		return;
+	struct att_snapshot s;
+	for (long i = 0; i < (long)(60 * RATE); i++)
+		step(&r, &s, 0);
+	CHECK(s.match >= 0.7);
+
+	/* 60 s with one frame lost every 2 s */
+	float v[4];
+	long matched = 0, snaps = 0;
+	for (long i = 0; i < (long)(60 * RATE); i++) {
+		if (i % (long)(2 * RATE) == 100) {
+			att_couple_next(r.c, v);
+			r.counter++;
+			continue;
+		}
+		if (step(&r, &s, 0)) {
+			snaps++;
+			matched += s.match >= 0.7;
+		}
+	}
+	fprintf(stderr, "  one frame lost every 2 s: match >= 0.7 in %ld of %ld snapshots\n", matched,
+	        snaps);
+	CHECK(s.samples_lost == 30);
+	CHECK(matched >= snaps * 95 / 100);
+
+	/* a 2 s outage */
+	for (int i = 0; i < (int)(2 * RATE); i++)
+		att_couple_next(r.c, v);
+	r.counter += (uint32_t)(2 * RATE);
+	double back_at = NAN, t_gap_end = NAN, worst = 1;
+	for (long i = 0; i < (long)(10 * RATE); i++) {
+		if (!step(&r, &s, 0))
+			continue;
+		if (isnan(t_gap_end))
+			t_gap_end = s.t;
+		if (isnan(back_at) && s.match >= 0.7)
+			back_at = s.t;
+		worst = fmin(worst, isnan(s.match) ? 0 : s.match);
+	}
+	fprintf(stderr, "  2 s outage: match >= 0.7 again %.1f s after it, lowest %.2f\n",
+	        back_at - t_gap_end, worst);
+	CHECK(s.samples_lost == 30 + (uint64_t)(2 * RATE));
+	CHECK(back_at - t_gap_end <= 1.0);
+	CHECK(s.a.resp_quality == ATT_Q_OK && s.b.resp_quality == ATT_Q_OK);
+
+	/* the trace still shows the outage: a run of about 2 s of NAN, 10 s back */
+	double tr = att_engine_trace_rate(r.e);
+	size_t n = (size_t)(20 * tr);
+	float *buf = malloc(n * sizeof *buf);
+	size_t got = buf ? att_engine_breath_trace(r.e, 0, buf, n) : 0, run = 0, longest = 0;
+	for (size_t i = 0; i < got; i++) {
+		run = isnan(buf[i]) ? run + 1 : 0;
+		longest = run > longest ? run : longest;
+	}
+	CHECK(got == n);
+	CHECK(longest >= (size_t)(2 * tr) - 1 && longest <= (size_t)(2 * tr) + 2);
+	free(buf);
+	stop(&r);
+}
+
 static void gap_is_counted_reset_and_settles_again(void)
 {
 	struct run r;
@@ -145,11 +213,11 @@ static void gap_is_counted_reset_and_settles_again(void)
 	CHECK(s.match >= 0.7);
 	long before = (long)s.a.breaths;
 
-	/* 2 s of frames lost: the couple goes on, the counter jumps. */
+	/* 10 s of frames lost (longer than a bridge): the couple goes on, the counter jumps. */
 	float v[4];
-	for (int i = 0; i < 500; i++)
+	for (int i = 0; i < 2500; i++)
 		att_couple_next(r.c, v);
-	r.counter += 500;
+	r.counter += 2500;
 	int seen_reset = 0;
 	double settled_at = NAN;
 	for (long i = 0; i < (long)(40 * RATE); i++) {
@@ -158,19 +226,19 @@ static void gap_is_counted_reset_and_settles_again(void)
 		if (!seen_reset) {
 			seen_reset = 1;
 			CHECK(isnan(s.match) && isnan(s.a.phase_rad) && isnan(s.plv));
-			CHECK(s.samples_lost == 500);
+			CHECK(s.samples_lost == 2500);
 		}
 		if (isnan(settled_at) && s.match >= 0.7)
 			settled_at = s.t;
 	}
-	fprintf(stderr, "  gap at 60 s (2 s): match >= 0.7 again at %.1f s\n", settled_at);
-	CHECK(settled_at <= 62 + 25);
-	CHECK(s.samples_lost == 500);
+	fprintf(stderr, "  gap at 60 s (10 s): match >= 0.7 again at %.1f s\n", settled_at);
+	CHECK(settled_at <= 70 + 25);
+	CHECK(s.samples_lost == 2500);
 	CHECK(s.samples == (uint64_t)(100 * RATE));
-	CHECK_NEAR(s.t, 102 - 1 / RATE, 1e-9);
+	CHECK_NEAR(s.t, 110 - 1 / RATE, 1e-9);
 	CHECK((long)s.a.breaths > before); /* counting goes on across the gap */
 
-	/* The trace shows the gap as NAN, about 2 s of them, 40 s back. */
+	/* The trace shows the gap as NAN, about 10 s of them, 40 s back. */
 	double tr = att_engine_trace_rate(r.e);
 	size_t n = (size_t)(60 * tr);
 	float *buf = malloc(n * sizeof *buf);
@@ -179,14 +247,14 @@ static void gap_is_counted_reset_and_settles_again(void)
 	for (size_t i = 0; i < got; i++)
 		nans += isnan(buf[i]);
 	CHECK(got == n);
-	CHECK(nans >= (size_t)(2 * tr) - 1 && nans <= (size_t)(2 * tr) + 2);
+	CHECK(nans >= (size_t)(10 * tr) - 1 && nans <= (size_t)(10 * tr) + 2);
 	free(buf);
 
 	/* A counter going backwards (device restarted) resets without counting 4 billion losses. */
 	r.counter -= 1000;
 	for (long i = 0; i < (long)(RATE); i++)
 		step(&r, &s, 0);
-	CHECK(s.samples_lost == 500);
+	CHECK(s.samples_lost == 2500);
 	stop(&r);
 }
 
@@ -243,8 +311,10 @@ static void nothing_allocated_per_sample(void)
 	long before = att_heap_count();
 	uint32_t counter = 0;
 	for (long i = 0; i < (long)(150 * RATE); i++) {
+		if (i == (long)(50 * RATE))
+			counter += 100; /* a bridged gap and a reset: neither may allocate */
 		if (i == (long)(70 * RATE))
-			counter += 100; /* a gap on the way: resets must not allocate either */
+			counter += 5000;
 		if (att_engine_push(r.e, counter++, v[i])) {
 			att_engine_snapshot(r.e, &s);
 			att_engine_breath_trace(r.e, 0, trace, 256);
@@ -285,6 +355,7 @@ static void bad_config_is_refused(void)
 int main(void)
 {
 	switch_shows_within_8_s_both_ways();
+	short_gaps_are_bridged_and_the_match_stays();
 	gap_is_counted_reset_and_settles_again();
 	absent_ppg_is_reported_absent();
 	first_breaths_are_drawn_to_scale();

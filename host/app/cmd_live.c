@@ -122,6 +122,11 @@ static int src_pull(struct src *s, double t, struct pulled *p)
 			p->v[c] = (s->st.channel_mask >> c) & 1u ? (float)x->ch[c] : NAN;
 		return 1;
 	}
+	/* samples the recorder filled in a gap are skipped: the engine sees the counter jump, as it
+	 * did live */
+	while (s->kind == SRC_FILE && s->rec->filled && s->next < s->rec->n &&
+	       s->rec->filled[s->next] && (double)s->next <= t * s->rate)
+		s->next++;
 	if (s->ended || (double)s->next > t * s->rate)
 		return 0;
 	if (s->kind == SRC_COUPLE) {

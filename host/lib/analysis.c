@@ -602,8 +602,8 @@ static void *side_main(void *arg)
 	return NULL;
 }
 
-int att_analyze(const struct att_analysis_cfg *cfg, const struct att_recording *rec,
-                struct att_analysis **out, char *why, size_t why_len)
+static int analyze(const struct att_analysis_cfg *cfg, const struct att_recording *rec,
+                   struct att_analysis **out, char *why, size_t why_len)
 {
 	if (why && why_len)
 		why[0] = 0;
@@ -975,4 +975,37 @@ int att_analysis_write_timeline_csv(const struct att_analysis *an, FILE *out)
 		csv_num(out, w->b_heart_rate_bpm, "\n");
 	}
 	return fflush(out) || ferror(out) ? ATT_ERR_IO : ATT_OK;
+}
+
+/* Samples a recorder filled in a gap (held values, not signal) become NAN runs here, so they are
+ * treated as gaps: short ones bridged, long ones leave the windows around them blank. */
+int att_analyze(const struct att_analysis_cfg *cfg, const struct att_recording *rec,
+                struct att_analysis **out, char *why, size_t why_len)
+{
+	struct att_recording holed;
+	float *own[4] = {NULL, NULL, NULL, NULL};
+	int err;
+
+	if (!rec || !rec->filled)
+		return analyze(cfg, rec, out, why, why_len);
+	holed = *rec;
+	holed.filled = NULL;
+	for (int c = 0; c < 4; c++) {
+		if (!rec->ch[c])
+			continue;
+		if (!(own[c] = malloc((rec->n ? rec->n : 1) * sizeof(float)))) {
+			for (int k = 0; k < c; k++)
+				free(own[k]);
+			if (out)
+				*out = NULL;
+			return fail(why, why_len, ATT_ERR_NOMEM, "out of memory");
+		}
+		for (size_t k = 0; k < rec->n; k++)
+			own[c][k] = rec->filled[k] ? NAN : rec->ch[c][k];
+		holed.ch[c] = own[c];
+	}
+	err = analyze(cfg, &holed, out, why, why_len);
+	for (int c = 0; c < 4; c++)
+		free(own[c]);
+	return err;
 }

@@ -21,16 +21,17 @@
 #define BUF_SIZE (1u << 20) /* also the longest line accepted */
 #define MAX_COLS 256
 
-static const char *const names[5] = {"t", "a_resp", "a_ppg", "b_resp", "b_ppg"};
+/* filled (optional, as attune writes it): 1 where the sample was filled in a gap */
+static const char *const names[6] = {"t", "a_resp", "a_ppg", "b_resp", "b_ppg", "filled"};
 
 struct reader {
 	char *why;
 	size_t why_len;
 	size_t line; /* 1-based number of the line being parsed */
 	int ncols;
-	int role[MAX_COLS]; /* -1 ignored, 0 = t, 1 + channel */
-	unsigned mask;      /* channels present */
-	float *ch[4];
+	int role[MAX_COLS]; /* -1 ignored, 0 = t, 1 + channel (channel 4: filled) */
+	unsigned mask;      /* channels present (bit 4: filled) */
+	float *ch[5];
 	size_t n, cap;
 	double t0, t_prev, dt_est;
 };
@@ -201,7 +202,7 @@ static inline const char *fast_number(const char *p, const char *e, double *out)
 static int parse_header(struct reader *r, const char *b, const char *e)
 {
 	int col = 0;
-	int seen[5] = {0};
+	int seen[6] = {0};
 	const char *f = b;
 	/* A UTF-8 byte-order mark, as spreadsheet programs write one. */
 	if (e - f >= 3 && !memcmp(f, "\xef\xbb\xbf", 3))
@@ -215,7 +216,7 @@ static int parse_header(struct reader *r, const char *b, const char *e)
 		const char *nb = f, *ne = fe;
 		trim(&nb, &ne);
 		r->role[col] = -1;
-		for (int k = 0; k < 5; k++) {
+		for (int k = 0; k < 6; k++) {
 			if ((size_t)(ne - nb) == strlen(names[k]) &&
 			    !strncasecmp(nb, names[k], (size_t)(ne - nb))) {
 				if (seen[k])
@@ -239,7 +240,7 @@ static int parse_header(struct reader *r, const char *b, const char *e)
 			            "a_ppg,b_ppg are optional)",
 			            names[k]);
 	}
-	for (int k = 1; k < 5; k++)
+	for (int k = 1; k < 6; k++)
 		if (seen[k])
 			r->mask |= 1u << (k - 1);
 	return ATT_OK;
@@ -248,7 +249,7 @@ static int parse_header(struct reader *r, const char *b, const char *e)
 static int grow(struct reader *r)
 {
 	size_t cap = r->cap ? r->cap * 2 : 65536;
-	for (int c = 0; c < 4; c++) {
+	for (int c = 0; c < 5; c++) {
 		if (!(r->mask & (1u << c)))
 			continue;
 		float *p = realloc(r->ch[c], cap * sizeof(float));
@@ -487,7 +488,7 @@ static void *part_main(void *arg)
 
 static void part_free(struct part *pt)
 {
-	for (int c = 0; c < 4; c++)
+	for (int c = 0; c < 5; c++)
 		free(pt->r.ch[c]);
 }
 
@@ -565,7 +566,7 @@ static int read_parallel(const char *path, struct reader *r)
 		join = step > 0 && fabs(step - a->dt_est) <= 0.5 * a->dt_est &&
 		       fabs(b->dt_est - a->dt_est) <= 0.5 * a->dt_est;
 	}
-	for (int c = 0; join && c < 4; c++) {
+	for (int c = 0; join && c < 5; c++) {
 		if (!a->ch[c])
 			continue;
 		float *p = realloc(a->ch[c], (a->n + b->n) * sizeof(float));
@@ -585,7 +586,7 @@ static int read_parallel(const char *path, struct reader *r)
 		free(pt);
 		return 1;
 	}
-	for (int c = 0; c < 4; c++) {
+	for (int c = 0; c < 5; c++) {
 		r->ch[c] = a->ch[c];
 		a->ch[c] = NULL;
 	}
@@ -658,9 +659,16 @@ int att_csv_read(const char *path, struct att_recording **out, char *why, size_t
 				rec->ch[c] = p ? p : r->ch[c];
 				r->ch[c] = NULL;
 			}
+			for (size_t k = 0; r->ch[4] && k < r->n && !err; k++)
+				if (r->ch[4][k] != 0 && att_recording_mark_filled(rec, k, 1))
+					err = fail(r, ATT_ERR_NOMEM, "out of memory");
+			if (err) {
+				att_recording_free(rec);
+				rec = NULL;
+			}
 		}
 	}
-	for (int c = 0; c < 4; c++)
+	for (int c = 0; c < 5; c++)
 		free(r->ch[c]);
 	free(r);
 	*out = rec;

@@ -133,13 +133,15 @@ static int write_rec(FILE *f, void *user)
 	for (int c = 0; c < 4; c++)
 		if (rec->ch[c])
 			fprintf(f, ",%s", names[c]);
-	fputc('\n', f);
+	fputs(rec->filled ? ",filled\n" : "\n", f);
 	for (size_t k = 0; k < rec->n; k++) {
 		if (fprintf(f, "%.6f", rec->t0 + (double)k / rec->rate_hz) < 0)
 			return att_err_from_errno(errno);
 		for (int c = 0; c < 4; c++)
 			if (rec->ch[c])
 				fprintf(f, ",%.9g", rec->ch[c][k]);
+		if (rec->filled)
+			fprintf(f, ",%d", rec->filled[k]);
 		if (fputc('\n', f) == EOF)
 			return att_err_from_errno(errno);
 	}

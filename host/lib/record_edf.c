@@ -478,6 +478,17 @@ int att_edf_read(const char *path, struct att_recording **out, char *why, size_t
 			done += got;
 		}
 	}
+	/* attune's "gap N samples" annotations (onset, duration) mark the samples it filled in */
+	for (long long i = 0; i < hdr->annotations_in_file && !e; i++) {
+		struct edf_annotation_struct an;
+		long long lost;
+		if (edf_get_annotation(h, (int)i, &an) == 0 &&
+		    sscanf(an.annotation, "gap %lld samples", &lost) == 1 && lost > 0 && an.onset >= 0) {
+			double at = (double)an.onset / (double)EDFLIB_TIME_DIMENSION * rec->rate_hz;
+			if (att_recording_mark_filled(rec, (size_t)llround(at), (size_t)lost))
+				e = att_fail(why, why_len, ATT_ERR_NOMEM, "out of memory");
+		}
+	}
 out:
 	free(buf);
 	edfclose_file(h);

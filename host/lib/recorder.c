@@ -359,10 +359,31 @@ void att_recorder_free(struct att_recorder *r)
 
 /* ---- export ---- */
 
+/* The grid as a recording, its filled samples marked (analysis treats them as gaps). */
+static int grid_to_recording(const struct att_grid *g, struct att_recording **out)
+{
+	struct att_recording *rec;
+	int e;
+
+	if ((e = att_recording_new(g->rate_hz, g->n, 0xFu, &rec)))
+		return e;
+	for (unsigned c = 0; c < ATT_WIRE_CHANNELS; c++)
+		for (size_t k = 0; k < g->n; k++)
+			rec->ch[c][k] = (float)g->ch[c][k];
+	for (size_t k = 0; k < g->n && !e; k++)
+		if (g->filled[k])
+			e = att_recording_mark_filled(rec, k, 1);
+	if (e) {
+		att_recording_free(rec);
+		return e;
+	}
+	*out = rec;
+	return ATT_OK;
+}
+
 int att_session_to_recording(const struct att_session *s, struct att_recording **out)
 {
 	struct att_grid *g;
-	struct att_recording *rec;
 	int e;
 
 	if (!out)
@@ -370,16 +391,9 @@ int att_session_to_recording(const struct att_session *s, struct att_recording *
 	*out = NULL;
 	if ((e = att_grid_new(s, MAX_GAP_S, &g)))
 		return e;
-	if ((e = att_recording_new(g->rate_hz, g->n, 0xFu, &rec))) {
-		att_grid_free(g);
-		return e;
-	}
-	for (unsigned c = 0; c < ATT_WIRE_CHANNELS; c++)
-		for (size_t k = 0; k < g->n; k++)
-			rec->ch[c][k] = (float)g->ch[c][k];
+	e = grid_to_recording(g, out);
 	att_grid_free(g);
-	*out = rec;
-	return ATT_OK;
+	return e;
 }
 
 struct derived_job {
@@ -574,13 +588,10 @@ int att_session_export(const struct att_session *s, const char *base,
 	rep.duration_s = (double)g->n / g->rate_hz;
 	seconds = (g->n + (size_t)g->rate_hz - 1) / (size_t)g->rate_hz;
 
-	if ((e = att_recording_new(g->rate_hz, g->n, 0xFu, &rec))) {
+	if ((e = grid_to_recording(g, &rec))) {
 		att_fail(why, why_len, e, "out of memory");
 		goto out;
 	}
-	for (unsigned c = 0; c < ATT_WIRE_CHANNELS; c++)
-		for (size_t k = 0; k < g->n; k++)
-			rec->ch[c][k] = (float)g->ch[c][k];
 	{
 		struct att_analysis_cfg ac;
 		memset(&ac, 0, sizeof ac);

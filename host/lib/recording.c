@@ -34,11 +34,27 @@ int att_recording_new(double rate_hz, size_t n, unsigned channel_mask, struct at
 	return ATT_OK;
 }
 
+int att_recording_mark_filled(struct att_recording *rec, size_t from, size_t count)
+{
+	if (!rec)
+		return ATT_ERR_ARG;
+	if (from >= rec->n || !count)
+		return ATT_OK;
+	if (count > rec->n - from)
+		count = rec->n - from;
+	if (!rec->filled && !(rec->filled = calloc(rec->n, 1)))
+		return ATT_ERR_NOMEM;
+	for (size_t k = from; k < from + count; k++)
+		rec->filled[k] = 1;
+	return ATT_OK;
+}
+
 void att_recording_free(struct att_recording *rec)
 {
 	if (!rec)
 		return;
 	for (int c = 0; c < 4; c++)
 		free(rec->ch[c]);
+	free(rec->filled);
 	free(rec);
 }

@@ -9,7 +9,10 @@ A generated couple (known truth: `test_recording_gen truth N`) is recorded for 1
 - NAME.csv holds the same counts, the `filled` column marks the gap;
 - NAME.json is the analyze JSON of the session;
 - `attune analyze` gives the same JSON for NAME.csv, NAME.edf and NAME.attraw (float tolerance);
-- `attune export NAME.attraw --csv` equals NAME.csv; `attune export NAME.edf --csv` gives the counts;
+- `attune export NAME.attraw --csv` equals NAME.csv; `attune export NAME.edf --csv` gives the counts
+  and the filled flags;
+- a second session with a 10 s gap: analysis leaves the windows reaching it blank (CSV, EDF, raw and
+  the session JSON alike), replay counts it as lost frames;
 - bad input (garbage, truncated EDF, a capture cut inside its header) -> one line on stderr,
   exit 1; a capture with a torn tail is recovered (exit 0) and says so.
 Exit 77 (skip) when MNE is not installed, unless ATTUNE_REQUIRE_DATA=1.
@@ -160,7 +163,38 @@ def main():
         check(p.returncode == 0, f"export EDF: {p.stderr.strip()}")
         if p.returncode == 0:
             e = np.loadtxt(out, delimiter=",", skiprows=1)
-            check(e.shape == (n_counter, 5) and np.all(e[:, 1:] == want), "EDF export counts")
+            check(e.shape == (n_counter, 6) and np.all(e[:, 1:5] == want), "EDF export counts")
+            if e.shape == (n_counter, 6):
+                check(list(np.nonzero(e[:, 5])[0]) == list(range(lo, lo + DROP_N)),
+                      "EDF export marks the gap from the EDF's gap annotation (filled)")
+
+        # --- a long gap (10 s): not signal, whatever the format ---
+        # The recorder holds the last value through a gap; analysis must not take that for
+        # breathing: windows within reach of a gap of 0.5 s or more are left blank, the same
+        # for CSV, EDF and raw; replay shows the gap to the live engine as lost frames.
+        # (Before: every window was computed, on 10 s of a held value.)
+        long_base = os.path.join(d, "long")
+        p = run([gen, "record", long_base, "120", "--drop-at", "60", "2500"])
+        blanks = {}
+        for ext in (".csv", ".edf", ".attraw"):
+            a = run([attune, "analyze", long_base + ext, "--json"])
+            check(a.returncode == 0, f"analyze long-gap {ext}: {a.stderr.strip()}")
+            if a.returncode == 0:
+                blanks[ext] = [w["t"] for w in json.loads(a.stdout)["timeline"]
+                               if w["match"] is None]
+        b = blanks.get(".csv", [])
+        print(f"long gap 60-70 s: blank windows {b[:1]}..{b[-1:]} ({len(b)})")
+        check(b and min(b) <= 46 and max(b) >= 84 and all(43 <= t <= 88 for t in b),
+              "windows reaching the 60-70 s gap (30 s windows) are blank, no others")
+        check(all(v == b for v in blanks.values()), f"CSV, EDF and raw agree: {blanks}")
+        with open(long_base + ".json") as f:
+            sj = [w["t"] for w in json.load(f)["timeline"] if w["match"] is None]
+        check(sj == b, "the session JSON leaves the same windows blank")
+        r = run([attune, "live", "--input", long_base + ".csv", "--headless", "--speed", "0",
+                 "--snapshots", "-"])
+        last = json.loads(r.stdout.strip().splitlines()[-1]) if r.returncode == 0 else {}
+        check(last.get("frames_lost") == 2500,
+              f"replay shows the gap to the engine as 2500 lost frames: {last.get('frames_lost')}")
 
         # --- bad input ---
         def bad(args, what):

@@ -30,8 +30,8 @@
 #include <sim_irq.h>
 #include <sim_regbit.h>
 
-#include "couple.h"
-#include "err.h"
+#include "attune/couple.h"
+#include "attune/err.h"
 #include "simboard_fault.h"
 #include "simboard_feed.h"
 #include "simboard_link.h"

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 
 #include "attune/wire.h"
-#include "err.h"
+#include "attune/err.h"
 
 struct att_simboard_fault {
 	struct att_simboard_fault_cfg cfg;

@@ -18,7 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "err.h"
+#include "attune/err.h"
 
 struct att_simboard_fault;
 

@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "csv.h"
-#include "err.h"
-#include "recording.h"
+#include "attune/csv.h"
+#include "attune/err.h"
+#include "attune/recording.h"
 
 #define MID_MV 2500u
 

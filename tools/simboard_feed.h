@@ -18,7 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "couple.h"
+#include "attune/couple.h"
 
 struct att_simboard_feed;
 

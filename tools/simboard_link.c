@@ -13,7 +13,7 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "err.h"
+#include "attune/err.h"
 
 /* Host->board bytes are few (commands of 8 bytes); 64 KiB absorbs any burst a host may write. */
 #define IN_CAP (64u * 1024u)

@@ -19,7 +19,7 @@
 
 #include <stddef.h>
 
-#include "sonify.h"
+#include "attune/sonify.h"
 
 struct att_audio;
 

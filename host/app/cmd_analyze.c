@@ -10,12 +10,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "analysis.h"
+#include "attune/analysis.h"
 #include "cmd.h"
 #include "input.h"
-#include "csv.h"
-#include "record_edf.h"
-#include "recorder.h"
+#include "attune/csv.h"
+#include "attune/record_edf.h"
+#include "attune/recorder.h"
 
 static void usage(FILE *to)
 {

@@ -26,7 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "err.h"
+#include "attune/err.h"
 
 #ifndef ATT_SIMBOARD_PATH
 #define ATT_SIMBOARD_PATH ""

@@ -5,12 +5,12 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "analysis.h"
+#include "attune/analysis.h"
 #include "cmd.h"
-#include "record_csv.h"
-#include "record_edf.h"
-#include "record_raw.h"
-#include "recorder.h"
+#include "attune/record_csv.h"
+#include "attune/record_edf.h"
+#include "attune/record_raw.h"
+#include "attune/recorder.h"
 
 static void usage(FILE *to)
 {
@@ -25,7 +25,7 @@ static void usage(FILE *to)
 
 static int export_raw(const char *in, const char *csv, const char *edf)
 {
-	struct att_session *s = NULL;
+	struct att_capture *s = NULL;
 	struct att_grid *g = NULL;
 	struct att_recording *rec = NULL;
 	struct att_analysis *an = NULL;
@@ -39,14 +39,14 @@ static int export_raw(const char *in, const char *csv, const char *edf)
 	if ((e = att_grid_new(s, 3600.0, &g))) {
 		fprintf(stderr, "attune export: %s: %s\n", in,
 		        e == ATT_ERR_NO_DATA ? "the raw capture holds no samples" : att_strerror(e));
-		att_session_free(s);
+		att_capture_free(s);
 		return 1;
 	}
 	if (csv) {
 		struct att_analysis_cfg ac;
 		memset(&ac, 0, sizeof ac);
 		/* derived columns when the session is long enough; plain columns otherwise */
-		if (!att_session_to_recording(s, &rec))
+		if (!att_capture_to_recording(s, &rec))
 			att_analyze(&ac, rec, &an, NULL, 0);
 		e = att_csv_write(csv, g, an, why, sizeof why);
 	}
@@ -57,7 +57,7 @@ static int export_raw(const char *in, const char *csv, const char *edf)
 	att_analysis_free(an);
 	att_recording_free(rec);
 	att_grid_free(g);
-	att_session_free(s);
+	att_capture_free(s);
 	return e ? 1 : 0;
 }
 

@@ -9,8 +9,8 @@
 #include <unistd.h>
 
 #include "cmd.h"
-#include "decoder.h"
-#include "serial_port.h"
+#include "attune/decoder.h"
+#include "attune/serial_port.h"
 
 #define SIM_LINK "/tmp/attune-sim" /* attune-simboard's default --link; ATTUNE_SIM_LINK overrides */
 #define MAX_PORTS 64

@@ -15,8 +15,8 @@
 #include <time.h>
 
 #include "cmd.h"
-#include "recorder.h"
-#include "source.h"
+#include "attune/recorder.h"
+#include "attune/source.h"
 
 #define CHUNK 1024
 

@@ -5,8 +5,8 @@
 #include <string.h>
 
 #include "cmd.h"
-#include "record_raw.h"
-#include "recorder.h"
+#include "attune/record_raw.h"
+#include "attune/recorder.h"
 
 static void usage(FILE *to)
 {
@@ -39,7 +39,7 @@ int att_cmd_recover(int argc, char **argv)
 {
 	const char *raw = NULL, *output = NULL;
 	char base[ATT_RECORDER_PATH_MAX], why[512];
-	struct att_session *s = NULL;
+	struct att_capture *s = NULL;
 	struct att_raw_stats st;
 	struct att_export_report rep;
 	int e;
@@ -89,13 +89,13 @@ int att_cmd_recover(int argc, char **argv)
 		fprintf(stderr, "attune recover: %s holds no samples (the session stopped before any "
 		                "arrived); nothing to rebuild\n",
 		        raw);
-		att_session_free(s);
+		att_capture_free(s);
 		return 1;
 	}
-	e = att_session_export(s, base, &rep, why, sizeof why);
+	e = att_capture_export(s, base, &rep, why, sizeof why);
 	if (e) {
 		fprintf(stderr, "attune recover: %s\n", why);
-		att_session_free(s);
+		att_capture_free(s);
 		return 1;
 	}
 	printf("recovered %llu samples (%.1f s at %u Hz) from %s\n", (unsigned long long)rep.samples,
@@ -119,6 +119,6 @@ int att_cmd_recover(int argc, char **argv)
 	       rep.analysed ? ".timeline.csv" : "");
 	if (!rep.analysed)
 		printf("  no analysis in %s.json: %s\n", base, rep.analysis_why);
-	att_session_free(s);
+	att_capture_free(s);
 	return 0;
 }

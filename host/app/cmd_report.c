@@ -9,10 +9,10 @@
 #include <strings.h>
 #include <time.h>
 
-#include "analysis.h"
+#include "attune/analysis.h"
 #include "cmd.h"
 #include "input.h"
-#include "report.h"
+#include "attune/report.h"
 
 #ifndef ATT_REPORT_VERSION
 #define ATT_REPORT_VERSION "unknown"

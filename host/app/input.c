@@ -9,11 +9,11 @@
 #include <strings.h>
 #include <time.h>
 
-#include "csv.h"
-#include "err.h"
-#include "record_edf.h"
-#include "record_raw.h"
-#include "recorder.h"
+#include "attune/csv.h"
+#include "attune/err.h"
+#include "attune/record_edf.h"
+#include "attune/record_raw.h"
+#include "attune/recorder.h"
 
 typedef int (*reader_fn)(const char *path, struct att_recording **out, char *why, size_t len);
 
@@ -74,7 +74,7 @@ static void fmt_start_unix(char *buf, size_t len, int64_t unix_ns)
 
 static int raw_meta(const char *path, double rate_hz, struct att_input_meta *m)
 {
-	struct att_session *s = NULL;
+	struct att_capture *s = NULL;
 	struct att_grid *g = NULL;
 	if (att_raw_read(path, &s, NULL, NULL, 0))
 		return ATT_OK; /* the signal reader already said what is wrong, if anything */
@@ -110,7 +110,7 @@ static int raw_meta(const char *path, double rate_hz, struct att_input_meta *m)
 		}
 		att_grid_free(g);
 	}
-	att_session_free(s);
+	att_capture_free(s);
 	return err;
 }
 

@@ -11,7 +11,7 @@
 
 #include <stddef.h>
 
-#include "recording.h"
+#include "attune/recording.h"
 
 #define ATT_INPUT_TEXT_MAX 128u
 

@@ -6,8 +6,8 @@
 #include <string.h>
 
 #include "cmd.h"
-#include "pacer.h"
-#include "sonify.h"
+#include "attune/pacer.h"
+#include "attune/sonify.h"
 
 const struct att_live_script att_live_scripts[ATT_LIVE_SCRIPTS] = {
 	{"story", ATT_COUPLE_STORY, "generated couple (story)"},

@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "couple.h"
+#include "attune/couple.h"
 
 #define ATT_LIVE_KEYS_AT_MAX 8
 

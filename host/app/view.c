@@ -17,7 +17,7 @@
 
 #include <SDL_ttf.h>
 
-#include "sync.h"
+#include "attune/sync.h"
 
 #define MAX_VERTS 8192
 #define MAX_INDICES 16384

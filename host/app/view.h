@@ -21,8 +21,8 @@
 
 #include <SDL.h>
 
-#include "engine.h"
-#include "pacer.h"
+#include "attune/engine.h"
+#include "attune/pacer.h"
 
 #define ATT_VIEW_FONT "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 

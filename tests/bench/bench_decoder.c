@@ -11,7 +11,7 @@
 #include <time.h>
 
 #include "attune/wire.h"
-#include "decoder.h"
+#include "attune/decoder.h"
 
 static uint64_t rng_state = 0x2545F4914F6CDD1Dull;
 

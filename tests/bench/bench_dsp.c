@@ -13,10 +13,10 @@
 #include <time.h>
 
 #include "alloc_count.h"
-#include "breath.h"
-#include "filter.h"
-#include "pulse.h"
-#include "quality.h"
+#include "attune/breath.h"
+#include "attune/filter.h"
+#include "attune/pulse.h"
+#include "attune/quality.h"
 #include "timing.h"
 
 #ifndef M_PI

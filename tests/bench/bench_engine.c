@@ -10,8 +10,8 @@
 #include <time.h>
 
 #include "alloc_count.h"
-#include "couple.h"
-#include "engine.h"
+#include "attune/couple.h"
+#include "attune/engine.h"
 #include "timing.h"
 
 int main(int argc, char **argv)

@@ -17,11 +17,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "analysis.h"
-#include "couple.h"
-#include "record_csv.h"
-#include "record_edf.h"
-#include "recorder.h"
+#include "attune/analysis.h"
+#include "attune/couple.h"
+#include "attune/record_csv.h"
+#include "attune/record_edf.h"
+#include "attune/recorder.h"
 #include "timing.h"
 
 static double cpu_s(void)
@@ -48,7 +48,7 @@ int main(int argc, char **argv)
 	struct att_recorder_status st;
 	struct att_couple_cfg cc = {250, ATT_COUPLE_STORY, 3};
 	struct att_couple *c = NULL;
-	struct att_session *s = NULL;
+	struct att_capture *s = NULL;
 	struct att_grid *g = NULL;
 	struct att_recording *rec = NULL;
 	struct att_analysis *an = NULL;
@@ -128,7 +128,7 @@ int main(int argc, char **argv)
 	att_grid_new(s, 3600, &g);
 	printf(", grid %.3f s", att_clock_s(CLOCK_MONOTONIC) - t);
 	t = att_clock_s(CLOCK_MONOTONIC);
-	att_session_to_recording(s, &rec);
+	att_capture_to_recording(s, &rec);
 	{
 		struct att_analysis_cfg ac;
 		memset(&ac, 0, sizeof ac);
@@ -147,10 +147,10 @@ int main(int argc, char **argv)
 	att_recording_free(rec);
 	att_grid_free(g);
 	t = att_clock_s(CLOCK_MONOTONIC);
-	e = att_session_export(s, base, &rep, why, sizeof why);
-	printf("att_session_export (what stop and `attune recover` run): %.2f s, analysed %d\n",
+	e = att_capture_export(s, base, &rep, why, sizeof why);
+	printf("att_capture_export (what stop and `attune recover` run): %.2f s, analysed %d\n",
 	       att_clock_s(CLOCK_MONOTONIC) - t, rep.analysed);
-	att_session_free(s);
+	att_capture_free(s);
 	snprintf(path, sizeof path, "rm -rf '%s'", dir);
 	if (system(path) != 0)
 		fprintf(stderr, "could not remove %s\n", dir);

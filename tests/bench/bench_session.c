@@ -22,12 +22,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "analysis.h"
-#include "couple.h"
-#include "record_edf.h"
-#include "record_raw.h"
-#include "recorder.h"
-#include "report.h"
+#include "attune/analysis.h"
+#include "attune/couple.h"
+#include "attune/record_edf.h"
+#include "attune/record_raw.h"
+#include "attune/recorder.h"
+#include "attune/report.h"
 
 #define RATE 250u
 #define MAX_RUNS 15
@@ -110,15 +110,15 @@ static int bench_cmd(const char *label, char *const argv[], const char *out_path
 /* The demo's story couple as the device would have sent it (10-bit counts, 5 V reference),
  * with what a therapist does during a session: a marker every 10 minutes, the pacer switched
  * on at 20 min and off at 35 min. */
-static struct att_session *make_session(double minutes)
+static struct att_capture *make_session(double minutes)
 {
-	struct att_session *s = calloc(1, sizeof *s);
+	struct att_capture *s = calloc(1, sizeof *s);
 	struct att_couple_cfg cc = {RATE, ATT_COUPLE_STORY, 3};
 	struct att_couple *c = NULL;
 	size_t n = (size_t)(minutes * 60 * RATE);
 	if (!s || !(s->samples = malloc(n * sizeof *s->samples)) ||
 	    !(s->events = calloc(16, sizeof *s->events)) || att_couple_new(&cc, &c)) {
-		att_session_free(s);
+		att_capture_free(s);
 		return NULL;
 	}
 	s->info.channels = 4;
@@ -209,7 +209,7 @@ int main(int argc, char **argv)
 	remove(edf);
 
 	double t = now_s();
-	struct att_session *s = make_session(minutes);
+	struct att_capture *s = make_session(minutes);
 	if (!s) {
 		fprintf(stderr, "bench_session: out of memory generating the session\n");
 		return 1;
@@ -227,7 +227,7 @@ int main(int argc, char **argv)
 		e = att_edf_write(edf, s, g, NULL, why, sizeof why);
 	double t_edf = now_s() - t;
 	att_grid_free(g);
-	att_session_free(s);
+	att_capture_free(s);
 	if (e) {
 		fprintf(stderr, "bench_session: EDF+ export: %s\n", why);
 		return 1;

@@ -11,8 +11,8 @@
 
 #include "alloc_count.h"
 #include "unit/breath_gen.h"
-#include "phase.h"
-#include "sync.h"
+#include "attune/phase.h"
+#include "attune/sync.h"
 #include "timing.h"
 
 /* A breath-like signal at 25 Hz: the 1:2 shape with noise, person-specific. */

@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "attune/wire.h"
-#include "decoder.h"
+#include "attune/decoder.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "record_raw.h"
+#include "attune/record_raw.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -46,7 +46,7 @@ static size_t build(const uint8_t *data, size_t size, uint8_t *out)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct att_session *s = NULL;
+	struct att_capture *s = NULL;
 	struct att_raw_stats st;
 	char why[256];
 	uint8_t *buf = NULL;
@@ -85,7 +85,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					abort();
 			att_grid_free(g);
 		}
-		att_session_free(s);
+		att_capture_free(s);
 	} else {
 		if (s || !why[0] || strchr(why, '\n'))
 			abort();

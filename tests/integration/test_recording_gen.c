@@ -17,8 +17,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "couple.h"
-#include "recorder.h"
+#include "attune/couple.h"
+#include "attune/recorder.h"
 
 #define RATE 250u
 

@@ -37,9 +37,9 @@
 #include "alloc_count.h"
 #include "board.h"
 #include "check.h"
-#include "decoder.h"
-#include "serial_port.h"
-#include "source.h"
+#include "attune/decoder.h"
+#include "attune/serial_port.h"
+#include "attune/source.h"
 
 static const char *simboard_exe, *firmware_elf, *attune_exe, *shim_so;
 

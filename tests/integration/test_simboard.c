@@ -27,7 +27,7 @@
 #include "attune/wire.h"
 #include "board.h"
 #include "check.h"
-#include "decoder.h"
+#include "attune/decoder.h"
 #include "shared_data.h"
 
 static const char *simboard_exe, *firmware_elf;
@@ -586,7 +586,7 @@ static void case_disconnect(void)
 
 /* Garbage, drops and flips: the frames a reader loses are the frames simboard says it damaged
  * (minus the rare fault that leaves a frame intact, e.g. a garbage 0x00 next to a delimiter), no
- * damaged frame gets through the CRC, and the host's decoder (host/lib/decoder.c) fed the same
+ * damaged frame gets through the CRC, and the host's decoder (host/lib/io/decoder.c) fed the same
  * bytes counts the same sample frames lost as this reader does from the seq numbers. */
 static void case_faults(void)
 {

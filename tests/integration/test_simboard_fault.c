@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "err.h"
+#include "attune/err.h"
 #include "simboard_fault.h"
 
 #define FRAME 21u

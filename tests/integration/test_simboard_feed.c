@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "err.h"
+#include "attune/err.h"
 #include "simboard_feed.h"
 
 static char path[256];

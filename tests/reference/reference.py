@@ -5,7 +5,7 @@ Reads a CSV in the analyze contract (header t,a_resp,a_ppg,b_resp,b_ppg; PPG col
 prints one JSON object with the keys of CONTRACTS.md that it computes (a/b breath_rate_bpm,
 heart_rate_bpm; sync plv, plv_chance, relative_phase_deg, lag_s, match, in_sync_fraction).
 
-Method, chosen to be the same *definitions* as attune (host/lib/analysis.h, sync.h) through
+Method, chosen to be the same *definitions* as attune (host/lib/include/attune/analysis.h, sync.h) through
 different code: scipy.signal.decimate (Chebyshev IIR, zero-phase) to ~25 Hz, Butterworth 0.05-1 Hz
 sosfiltfilt, scipy.signal.hilbert phase over the whole recording, 2 s trimmed at both ends, 30 s
 windows every 1 s: PLV = |mean e^{i(phiA-phiB)}|, chance = 95th percentile over 99 circular shifts

@@ -8,10 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analysis.h"
+#include "attune/analysis.h"
 #include "attune/wire.h"
 #include "check.h"
-#include "engine.h"
+#include "attune/engine.h"
 
 #define RATE 250.0
 

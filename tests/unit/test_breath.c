@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "breath.h"
+#include "attune/breath.h"
 #include "check.h"
-#include "filter.h"
+#include "attune/filter.h"
 #include "noise.h"
 #include "shared_data.h"
 

@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "couple.h"
+#include "attune/couple.h"
 
 static struct att_couple *make(enum att_couple_script script, uint32_t seed)
 {

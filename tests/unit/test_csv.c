@@ -8,7 +8,7 @@
 
 #include "check.h"
 #include "attune/wire.h"
-#include "csv.h"
+#include "attune/csv.h"
 
 static char dir[] = "/tmp/attune-test-csv-XXXXXX";
 

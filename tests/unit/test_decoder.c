@@ -8,7 +8,7 @@
 
 #include "attune/wire.h"
 #include "check.h"
-#include "decoder.h"
+#include "attune/decoder.h"
 
 #define FRAMES 120000u
 

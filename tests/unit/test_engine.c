@@ -11,8 +11,8 @@
 
 #include "alloc_count.h"
 #include "check.h"
-#include "couple.h"
-#include "engine.h"
+#include "attune/couple.h"
+#include "attune/engine.h"
 
 #define RATE 250.0
 

@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "filter.h"
+#include "attune/filter.h"
 
 #ifndef M_PI
 #define M_PI 3.14159265358979323846

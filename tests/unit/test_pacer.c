@@ -3,7 +3,7 @@
 #include <stdlib.h>
 
 #include "check.h"
-#include "pacer.h"
+#include "attune/pacer.h"
 
 static double level(struct att_pacer *p, double t)
 {

@@ -9,8 +9,8 @@
 
 #include "check.h"
 #include "breath_gen.h"
-#include "filter.h"
-#include "phase.h"
+#include "attune/filter.h"
+#include "attune/phase.h"
 #include "shared_data.h"
 
 static double wrap_deg(double d)

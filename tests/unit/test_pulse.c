@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "pulse.h"
+#include "attune/pulse.h"
 #include "noise.h"
 #include "shared_data.h"
 

@@ -10,11 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "breath.h"
+#include "attune/breath.h"
 #include "check.h"
-#include "filter.h"
-#include "pulse.h"
-#include "quality.h"
+#include "attune/filter.h"
+#include "attune/pulse.h"
+#include "attune/quality.h"
 #include "noise.h"
 #include "shared_data.h"
 

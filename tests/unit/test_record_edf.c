@@ -15,15 +15,15 @@
 
 #include "check.h"
 #include "record_fixture.h"
-#include "record_edf.h"
-#include "record_raw.h"
+#include "attune/record_edf.h"
+#include "attune/record_raw.h"
 
 static char dir[256];
 
 /* 30.5 s at 250 Hz with 10 samples lost at 10 s, a marker and a pacer change. */
-static struct att_session *make_session(void)
+static struct att_capture *make_session(void)
 {
-	struct att_session *s = calloc(1, sizeof *s);
+	struct att_capture *s = calloc(1, sizeof *s);
 	size_t n = 7625 - 10;
 	s->info.adc_bits = 10;
 	s->info.rate_hz = 250;
@@ -72,7 +72,7 @@ static int has_annotation(int h, long long n, const char *text, double onset_s)
 
 static void test_counts_annotations_and_header_round_trip(void)
 {
-	struct att_session *s = make_session();
+	struct att_capture *s = make_session();
 	struct att_grid *g = NULL;
 	struct att_recording *rec = NULL;
 	struct edf_hdr_struct hdr;
@@ -128,12 +128,12 @@ static void test_counts_annotations_and_header_round_trip(void)
 	}
 	att_recording_free(rec);
 	att_grid_free(g);
-	att_session_free(s);
+	att_capture_free(s);
 }
 
 static void test_derived_channels_keep_values_and_mark_missing_ones(void)
 {
-	struct att_session *s = make_session();
+	struct att_capture *s = make_session();
 	struct att_grid *g = NULL;
 	struct att_edf_derived d;
 	struct edf_hdr_struct hdr;
@@ -173,12 +173,12 @@ static void test_derived_channels_keep_values_and_mark_missing_ones(void)
 		edfclose_file(h);
 	}
 	att_grid_free(g);
-	att_session_free(s);
+	att_capture_free(s);
 }
 
 static void test_bad_files_get_one_line_reasons(void)
 {
-	struct att_session *s = make_session();
+	struct att_capture *s = make_session();
 	struct att_grid *g = NULL;
 	struct att_recording *rec = (struct att_recording *)1;
 	char path[300], why[200] = "";
@@ -211,13 +211,13 @@ static void test_bad_files_get_one_line_reasons(void)
 	CHECK(att_edf_write(path, s, g, NULL, why, sizeof why) == ATT_ERR_IO);
 	CHECK(strstr(why, "cannot write") != NULL);
 	att_grid_free(g);
-	att_session_free(s);
+	att_capture_free(s);
 }
 
 /* A file size limit fails writes the way a full disk does. */
 static void test_full_disk_leaves_no_file(void)
 {
-	struct att_session *s = make_session();
+	struct att_capture *s = make_session();
 	struct att_grid *g = NULL;
 	struct rlimit old;
 	char path[300], tmp[320], why[200] = "";
@@ -234,7 +234,7 @@ static void test_full_disk_leaves_no_file(void)
 	CHECK(why[0] != '\0');
 	CHECK(stat(path, &sb) != 0 && stat(tmp, &sb) != 0);
 	att_grid_free(g);
-	att_session_free(s);
+	att_capture_free(s);
 }
 
 int main(void)

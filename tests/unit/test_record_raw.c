@@ -12,7 +12,7 @@
 
 #include "check.h"
 #include "record_fixture.h"
-#include "record_raw.h"
+#include "attune/record_raw.h"
 
 static char dir[256];
 
@@ -97,7 +97,7 @@ static void write_session(const char *path, uint32_t n, int clean)
 static void test_round_trip_keeps_every_field(void)
 {
 	char path[300];
-	struct att_session *s = NULL;
+	struct att_capture *s = NULL;
 	struct att_raw_stats st;
 	char why[200] = "";
 	struct att_wire_info in = info_250();
@@ -130,7 +130,7 @@ static void test_round_trip_keeps_every_field(void)
 		CHECK(s->events[1].kind == ATT_EV_PACER && s->events[1].value == 6.0);
 		CHECK(s->events[1].sample_index == 601);
 	}
-	att_session_free(s);
+	att_capture_free(s);
 }
 
 static void test_existing_session_is_never_overwritten(void)
@@ -153,7 +153,7 @@ static void test_existing_session_is_never_overwritten(void)
 static void test_torn_tail_after_crash_is_ignored(void)
 {
 	char path[300];
-	struct att_session *s = NULL;
+	struct att_capture *s = NULL;
 	struct att_raw_stats st;
 	char why[200] = "";
 	struct stat sb;
@@ -177,13 +177,13 @@ static void test_torn_tail_after_crash_is_ignored(void)
 		all_same &= same_sample(&s->samples[i], &want);
 	}
 	CHECK(all_same);
-	att_session_free(s);
+	att_capture_free(s);
 }
 
 static void test_damaged_record_costs_only_itself(void)
 {
 	char path[300];
-	struct att_session *s = NULL;
+	struct att_capture *s = NULL;
 	struct att_raw_stats st;
 	char why[200] = "";
 	FILE *f;
@@ -209,13 +209,13 @@ static void test_damaged_record_costs_only_itself(void)
 	/* one SAMPLES record (at most 512 samples) lost, all later ones kept */
 	CHECK(s->n_samples < 3000 && s->n_samples >= 3000 - 512);
 	CHECK(s->samples[s->n_samples - 1].counter == 1000u + 2999u);
-	att_session_free(s);
+	att_capture_free(s);
 }
 
 static void test_not_a_capture_is_refused_with_a_reason(void)
 {
 	char path[300], why[200] = "";
-	struct att_session *s = (struct att_session *)1;
+	struct att_capture *s = (struct att_capture *)1;
 	static const uint8_t junk[] = "t,a_resp,b_resp\n0,1,2\n";
 	uint8_t hdr[40];
 	FILE *f;
@@ -245,7 +245,7 @@ static void test_full_disk_stops_cleanly_and_keeps_whole_records(void)
 	char path[300], why[200] = "";
 	struct rlimit old;
 	struct att_raw_writer *w;
-	struct att_session *s = NULL;
+	struct att_capture *s = NULL;
 	struct att_raw_stats st;
 	int e = ATT_OK;
 	uint32_t i;
@@ -271,12 +271,12 @@ static void test_full_disk_stops_cleanly_and_keeps_whole_records(void)
 	CHECK(st.ignored_bytes == 0);
 	CHECK(s->n_samples > 3000 && s->n_samples < i);
 	CHECK(s->samples[s->n_samples - 1].counter == 1000u + (uint32_t)s->n_samples - 1u);
-	att_session_free(s);
+	att_capture_free(s);
 }
 
 static void test_grid_fills_gaps_and_annotates_them(void)
 {
-	struct att_session s;
+	struct att_capture s;
 	struct att_sample smp[6];
 	struct att_raw_event ev;
 	struct att_grid *g = NULL;

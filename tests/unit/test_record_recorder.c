@@ -14,9 +14,9 @@
 
 #include "check.h"
 #include "record_fixture.h"
-#include "csv.h"
-#include "record_edf.h"
-#include "recorder.h"
+#include "attune/csv.h"
+#include "attune/record_edf.h"
+#include "attune/recorder.h"
 
 static char dir[256];
 
@@ -88,11 +88,11 @@ static void test_pushed_samples_are_durable_within_the_flush_interval(void)
 	{
 		/* the capture alone already holds them, while the recorder still runs */
 		char raw[320];
-		struct att_session *s = NULL;
+		struct att_capture *s = NULL;
 		snprintf(raw, sizeof raw, "%s.attraw", base);
 		CHECK(att_raw_read(raw, &s, NULL, why, sizeof why) == ATT_OK);
 		CHECK(s && s->n_samples == 3000 && s->n_events == 1 && s->clean_end == 0);
-		att_session_free(s);
+		att_capture_free(s);
 	}
 	CHECK(att_recorder_stop(r, 1, &rep, why, sizeof why) == ATT_OK);
 	CHECK(rep.samples == 3000 && rep.samples_filled == 0 && rep.gaps == 0);
@@ -148,7 +148,7 @@ static void test_full_disk_mid_session_stops_cleanly(void)
 	struct att_recorder_cfg c;
 	struct att_recorder *r = NULL;
 	struct att_recorder_status st;
-	struct att_session *s = NULL;
+	struct att_capture *s = NULL;
 	struct att_raw_stats rs;
 	struct rlimit old;
 	int e = ATT_OK;
@@ -184,7 +184,7 @@ static void test_full_disk_mid_session_stops_cleanly(void)
 		CHECK(s->n_samples > 5000 && s->n_samples < 40000);
 		CHECK(s->samples[s->n_samples - 1].counter == s->n_samples - 1);
 	}
-	att_session_free(s);
+	att_capture_free(s);
 	CHECK(!exists(base, ".edf.tmp") && !exists(base, ".csv.tmp"));
 }
 

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "ring.h"
+#include "attune/ring.h"
 
 /* An element that is not a power of two in size, so slot arithmetic errors show. */
 struct elem {

@@ -4,8 +4,8 @@
 #include <string.h>
 
 #include "check.h"
-#include "pacer.h"
-#include "sonify.h"
+#include "attune/pacer.h"
+#include "attune/sonify.h"
 
 #define RATE 48000.0
 #define FRAME 800 /* 60 parameter updates per second, as the main loop publishes them */

@@ -5,7 +5,7 @@
 #include <time.h>
 
 #include "check.h"
-#include "source.h"
+#include "attune/source.h"
 
 static void sleep_ms(int ms)
 {

@@ -12,9 +12,9 @@
 
 #include "check.h"
 #include "breath_gen.h"
-#include "filter.h"
-#include "phase.h"
-#include "sync.h"
+#include "attune/filter.h"
+#include "attune/phase.h"
+#include "attune/sync.h"
 
 #define FS 100.0       /* raw generated rate */
 #define EDGE_S 2.0     /* Hilbert edge trimmed before sync, as the analysis does */

@@ -1,0 +1,157 @@
+/* CSV session writer (see record_csv.h). */
+#include "attune/record_csv.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+size_t att_record_window_at(const struct att_analysis *an, double t)
+{
+	size_t lo = 0, hi;
+	if (!an || !an->n_timeline)
+		return 0;
+	hi = an->n_timeline - 1;
+	/* windows are in time order: binary search for the last centre <= t */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo + 1) / 2;
+		if (an->timeline[mid].t <= t)
+			lo = mid;
+		else
+			hi = mid - 1;
+	}
+	if (lo + 1 < an->n_timeline && fabs(an->timeline[lo + 1].t - t) < fabs(an->timeline[lo].t - t))
+		lo++;
+	return lo;
+}
+
+int att_atomic_write(const char *path, int (*write)(FILE *f, void *user), void *user, char *why,
+                     size_t why_len)
+{
+	char tmp[4096];
+	FILE *f;
+	int e;
+
+	if (!path || !write)
+		return att_fail(why, why_len, ATT_ERR_ARG, "att_atomic_write: missing argument");
+	if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp)
+		return att_fail(why, why_len, ATT_ERR_ARG, "path too long: %s", path);
+	f = fopen(tmp, "w");
+	if (!f)
+		return att_fail(why, why_len, att_err_from_errno(errno), "cannot write %s: %s", tmp,
+		            strerror(errno));
+	errno = 0;
+	e = write(f, user);
+	if (!e && (fflush(f) != 0 || ferror(f)))
+		e = att_err_from_errno(errno);
+	if (!e && fsync(fileno(f)) != 0)
+		e = att_err_from_errno(errno);
+	if (fclose(f) != 0 && !e)
+		e = att_err_from_errno(errno);
+	if (e) {
+		int saved = errno;
+		unlink(tmp);
+		if (e == ATT_ERR_DISK_FULL)
+			return att_fail(why, why_len, e, "writing %s failed: no space left on the disk", tmp);
+		return att_fail(why, why_len, e, "writing %s failed: %s", tmp,
+		            saved ? strerror(saved) : att_strerror(e));
+	}
+	if (rename(tmp, path) != 0) {
+		e = att_err_from_errno(errno);
+		att_fail(why, why_len, e, "cannot rename %s to %s: %s", tmp, path, strerror(errno));
+		unlink(tmp);
+		return e;
+	}
+	return ATT_OK;
+}
+
+struct csv_job {
+	const struct att_grid *g;
+	const struct att_analysis *an;
+};
+
+static void put_value(FILE *f, double v)
+{
+	if (isfinite(v))
+		fprintf(f, ",%.6g", v);
+	else
+		fputc(',', f);
+}
+
+static int write_csv(FILE *f, void *user)
+{
+	const struct csv_job *j = user;
+	const struct att_grid *g = j->g;
+	const struct att_analysis *an = j->an && j->an->n_timeline ? j->an : NULL;
+
+	fputs("t,a_resp,a_ppg,b_resp,b_ppg,filled", f);
+	if (an)
+		fputs(",match,plv,relative_phase_deg,a_breath_rate_bpm,b_breath_rate_bpm,"
+		      "a_heart_rate_bpm,b_heart_rate_bpm",
+		      f);
+	fputc('\n', f);
+	for (size_t k = 0; k < g->n; k++) {
+		double t = (double)k / g->rate_hz;
+		if (fprintf(f, "%.6f,%u,%u,%u,%u,%u", t, g->ch[0][k], g->ch[1][k], g->ch[2][k],
+		            g->ch[3][k], g->filled[k]) < 0)
+			return att_err_from_errno(errno);
+		if (an) {
+			const struct att_analysis_window *w = &an->timeline[att_record_window_at(an, t)];
+			put_value(f, w->match);
+			put_value(f, w->plv);
+			put_value(f, w->relative_phase_deg);
+			put_value(f, w->a_breath_rate_bpm);
+			put_value(f, w->b_breath_rate_bpm);
+			put_value(f, w->a_heart_rate_bpm);
+			put_value(f, w->b_heart_rate_bpm);
+		}
+		if (fputc('\n', f) == EOF)
+			return att_err_from_errno(errno);
+	}
+	return ATT_OK;
+}
+
+int att_csv_write(const char *path, const struct att_grid *g, const struct att_analysis *an,
+                  char *why, size_t why_len)
+{
+	struct csv_job j = {g, an};
+	if (!path || !g)
+		return att_fail(why, why_len, ATT_ERR_ARG, "att_csv_write: missing argument");
+	return att_atomic_write(path, write_csv, &j, why, why_len);
+}
+
+static int write_rec(FILE *f, void *user)
+{
+	static const char *const names[4] = {"a_resp", "a_ppg", "b_resp", "b_ppg"};
+	const struct att_recording *rec = user;
+
+	fputs("t", f);
+	for (int c = 0; c < 4; c++)
+		if (rec->ch[c])
+			fprintf(f, ",%s", names[c]);
+	fputs(rec->filled ? ",filled\n" : "\n", f);
+	for (size_t k = 0; k < rec->n; k++) {
+		if (fprintf(f, "%.6f", rec->t0 + (double)k / rec->rate_hz) < 0)
+			return att_err_from_errno(errno);
+		for (int c = 0; c < 4; c++)
+			if (rec->ch[c])
+				fprintf(f, ",%.9g", rec->ch[c][k]);
+		if (rec->filled)
+			fprintf(f, ",%d", rec->filled[k]);
+		if (fputc('\n', f) == EOF)
+			return att_err_from_errno(errno);
+	}
+	return ATT_OK;
+}
+
+int att_csv_write_recording(const char *path, const struct att_recording *rec, char *why,
+                            size_t why_len)
+{
+	if (!path || !rec || !(rec->rate_hz > 0))
+		return att_fail(why, why_len, ATT_ERR_ARG, "att_csv_write_recording: missing argument");
+	return att_atomic_write(path, write_rec, (void *)(uintptr_t)rec, why, why_len);
+}

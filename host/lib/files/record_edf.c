@@ -1,0 +1,503 @@
+/* EDF+ writer and reader on top of EDFlib (see record_edf.h). */
+#include "attune/record_edf.h"
+
+#include <edflib.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/statvfs.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "attune/wire.h"
+
+static const char *const raw_labels[ATT_WIRE_CHANNELS] = {"Resp A", "PPG A", "Resp B", "PPG B"};
+
+/* Derived channels use the full 16-bit range; the lowest code stands for "not computed". */
+#define DER_DIG_MIN (-32768)
+#define DER_DIG_MAX 32767
+
+/* Physical value of the lowest digital code of a derived channel: one step of the scale below
+ * lo, so "not computed" never reads back as a valid value. */
+static void derived_range(const struct att_edf_derived_signal *d, double *pmin, double *pmax)
+{
+	double span = d->hi - d->lo;
+	double step = span / (double)(DER_DIG_MAX - DER_DIG_MIN - 1);
+	*pmin = d->lo - step;
+	*pmax = d->hi;
+}
+
+static short derived_code(const struct att_edf_derived_signal *d, float v)
+{
+	double pmin, pmax, x;
+	derived_range(d, &pmin, &pmax);
+	if (!isfinite(v))
+		return (short)DER_DIG_MIN;
+	if (v < d->lo)
+		v = (float)d->lo;
+	if (v > d->hi)
+		v = (float)d->hi;
+	x = (double)DER_DIG_MIN + ((double)v - pmin) / (pmax - pmin) * (DER_DIG_MAX - DER_DIG_MIN);
+	x = floor(x + 0.5);
+	if (x <= DER_DIG_MIN)
+		x = DER_DIG_MIN + 1;
+	if (x > DER_DIG_MAX)
+		x = DER_DIG_MAX;
+	return (short)x;
+}
+
+/* "Anna Berg" -> "Anna_Berg": EDF+ subfields are separated by spaces. */
+static void no_spaces(char *dst, size_t len, const char *src)
+{
+	size_t i;
+	for (i = 0; src[i] && i + 1 < len; i++)
+		dst[i] = (src[i] == ' ' || (unsigned char)src[i] < 32) ? '_' : src[i];
+	dst[i] = '\0';
+}
+
+static int set_header(int h, const struct att_capture *s, const struct att_edf_derived *d)
+{
+	char a[ATT_RAW_LABEL_MAX], b[ATT_RAW_LABEL_MAX], name[2 * ATT_RAW_LABEL_MAX + 8];
+	char equip[64];
+	const struct att_wire_info *in = &s->info;
+	int bits = in->adc_bits;
+	double vmax = (double)in->vref_mv * (double)((1L << bits) - 1) / (double)(1L << bits);
+	int ok = 0;
+
+	for (unsigned c = 0; c < ATT_WIRE_CHANNELS; c++) {
+		ok |= edf_set_samplefrequency(h, (int)c, in->rate_hz);
+		/* 16-bit counts do not fit EDF's signed 16 bits: store them shifted by 32768 */
+		ok |= edf_set_digital_minimum(h, (int)c, bits >= 16 ? -32768 : 0);
+		ok |= edf_set_digital_maximum(h, (int)c,
+		                              bits >= 16 ? 32767 : (int)((1L << bits) - 1));
+		ok |= edf_set_physical_minimum(h, (int)c, 0.0);
+		ok |= edf_set_physical_maximum(h, (int)c, vmax > 0 ? vmax : 1.0);
+		ok |= edf_set_physical_dimension(h, (int)c, "mV");
+		ok |= edf_set_label(h, (int)c, raw_labels[c]);
+		ok |= edf_set_transducer(h, (int)c, (c & 1u) ? "PPG sensor" : "respiration belt");
+	}
+	for (size_t k = 0; d && k < d->n_signals; k++) {
+		char pre[81];
+		double pmin, pmax;
+		int sig = (int)(ATT_WIRE_CHANNELS + k);
+		derived_range(&d->sig[k], &pmin, &pmax);
+		ok |= edf_set_samplefrequency(h, sig, 1);
+		ok |= edf_set_digital_minimum(h, sig, DER_DIG_MIN);
+		ok |= edf_set_digital_maximum(h, sig, DER_DIG_MAX);
+		ok |= edf_set_physical_minimum(h, sig, pmin);
+		ok |= edf_set_physical_maximum(h, sig, pmax);
+		ok |= edf_set_physical_dimension(h, sig, d->sig[k].unit ? d->sig[k].unit : "");
+		ok |= edf_set_label(h, sig, d->sig[k].label);
+		snprintf(pre, sizeof pre, "NaN=%.6g (not computed)", pmin);
+		ok |= edf_set_prefilter(h, sig, pre);
+	}
+	{
+		time_t secs = (time_t)(s->meta.start_unix_ns / 1000000000LL);
+		long long sub = (s->meta.start_unix_ns % 1000000000LL) / 100;
+		struct tm tm;
+		if (s->meta.start_unix_ns > 0 && gmtime_r(&secs, &tm) && tm.tm_year + 1900 >= 1985 &&
+		    tm.tm_year + 1900 <= 2084) {
+			ok |= edf_set_startdatetime(h, tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+			                            tm.tm_hour, tm.tm_min, tm.tm_sec);
+			/* EDFlib advises 100 us resolution */
+			ok |= edf_set_subsecond_starttime(h, (int)(sub / 1000 * 1000));
+		}
+	}
+	no_spaces(a, sizeof a, s->meta.label_a[0] ? s->meta.label_a : "A");
+	no_spaces(b, sizeof b, s->meta.label_b[0] ? s->meta.label_b : "B");
+	snprintf(name, sizeof name, "A_%s,B_%s", a, b);
+	ok |= edf_set_patientname(h, name);
+	if (s->meta.note[0])
+		ok |= edf_set_recording_additional(h, s->meta.note);
+	snprintf(equip, sizeof equip, "attune fw%u.%u.%u", in->fw_major, in->fw_minor,
+	         in->fw_patch);
+	ok |= edf_set_equipment(h, equip);
+	return ok ? -1 : 0;
+}
+
+static void event_text(const struct att_raw_event *e, char *buf, size_t len)
+{
+	switch (e->kind) {
+	case ATT_EV_MARKER:
+		snprintf(buf, len, "%s", e->text[0] ? e->text : "marker");
+		break;
+	case ATT_EV_RECONNECT:
+		snprintf(buf, len, "reconnect%s%s", e->text[0] ? ": " : "", e->text);
+		break;
+	case ATT_EV_PACER:
+		if (e->value > 0)
+			snprintf(buf, len, "pacer %.1f/min", e->value);
+		else
+			snprintf(buf, len, "pacer off");
+		break;
+	case ATT_EV_GAP:
+		snprintf(buf, len, "gap %.0f samples", e->value);
+		break;
+	default:
+		snprintf(buf, len, "%s", e->text[0] ? e->text : "note");
+		break;
+	}
+}
+
+/* Makes the renamed file's directory entry durable too. */
+static void sync_dir_of(const char *path)
+{
+	char dir[4096];
+	const char *slash = strrchr(path, '/');
+	int fd;
+	if (!slash) {
+		snprintf(dir, sizeof dir, ".");
+	} else if (slash == path) {
+		snprintf(dir, sizeof dir, "/");
+	} else {
+		size_t n = (size_t)(slash - path);
+		if (n >= sizeof dir)
+			return;
+		memcpy(dir, path, n);
+		dir[n] = '\0';
+	}
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+}
+
+int att_edf_write(const char *path, const struct att_capture *s, const struct att_grid *g,
+                  const struct att_edf_derived *derived, char *why, size_t why_len)
+{
+	char tmp[4096];
+	size_t rate, records, pad, nsig_der;
+	short *buf = NULL;
+	int h, e = ATT_OK, fd;
+
+	if (!path || !s || !g)
+		return att_fail(why, why_len, ATT_ERR_ARG, "att_edf_write: missing argument");
+	if (!g->n)
+		return att_fail(why, why_len, ATT_ERR_NO_DATA, "%s: the session holds no samples", path);
+	if (derived && derived->n_signals > ATT_EDF_DERIVED_MAX)
+		return att_fail(why, why_len, ATT_ERR_ARG, "too many derived channels");
+	if (s->info.adc_bits < 1 || s->info.adc_bits > 16 || s->info.rate_hz < 1)
+		return att_fail(why, why_len, ATT_ERR_ARG, "%s: implausible device info", path);
+	if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp)
+		return att_fail(why, why_len, ATT_ERR_ARG, "path too long: %s", path);
+	nsig_der = derived ? derived->n_signals : 0;
+	rate = s->info.rate_hz;
+	records = (g->n + rate - 1) / rate;
+	pad = records * rate - g->n;
+
+	/* EDFlib reports only "cannot open"; find out why with open(2) so the user learns it */
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return att_fail(why, why_len, att_err_from_errno(errno), "cannot write %s: %s", tmp,
+		            strerror(errno));
+	close(fd);
+
+	h = edfopen_file_writeonly(tmp, EDFLIB_FILETYPE_EDFPLUS,
+	                           (int)(ATT_WIRE_CHANNELS + nsig_der));
+	if (h < 0) {
+		unlink(tmp);
+		return att_fail(why, why_len, ATT_ERR_IO, "EDFlib cannot create %s (error %d)", tmp, h);
+	}
+	if (set_header(h, s, derived)) {
+		e = att_fail(why, why_len, ATT_ERR_ARG, "EDFlib refused the header of %s", tmp);
+		goto out;
+	}
+	{
+		/* annotations live in their own signal, one block per data record: give them room */
+		size_t ne = g->n_events + 1;
+		int nann = (int)(1 + ne / (records ? records : 1));
+		if (nann > 64)
+			nann = 64;
+		if (edf_set_number_of_annotation_signals(h, nann)) {
+			e = att_fail(why, why_len, ATT_ERR_ARG, "EDFlib refused %d annotation signals",
+			         nann);
+			goto out;
+		}
+	}
+	buf = malloc((rate > 1 ? rate : 1) * sizeof *buf);
+	if (!buf) {
+		e = att_fail(why, why_len, ATT_ERR_NOMEM, "out of memory writing %s", path);
+		goto out;
+	}
+	for (size_t r = 0; r < records && !e; r++) {
+		for (unsigned c = 0; c < ATT_WIRE_CHANNELS && !e; c++) {
+			for (size_t i = 0; i < rate; i++) {
+				size_t k = r * rate + i;
+				unsigned v = g->ch[c][k < g->n ? k : g->n - 1];
+				buf[i] = s->info.adc_bits >= 16 ? (short)((int)v - 32768) : (short)v;
+			}
+			if (edfwrite_digital_short_samples(h, buf))
+				e = att_fail(why, why_len, att_err_from_errno(errno), "writing %s failed: %s", tmp,
+				         strerror(errno ? errno : EIO));
+		}
+		for (size_t k = 0; k < nsig_der && !e; k++) {
+			const struct att_edf_derived_signal *d = &derived->sig[k];
+			buf[0] = derived_code(d, r < derived->n ? d->v[r] : NAN);
+			if (edfwrite_digital_short_samples(h, buf))
+				e = att_fail(why, why_len, att_err_from_errno(errno), "writing %s failed: %s", tmp,
+				         strerror(errno ? errno : EIO));
+		}
+	}
+	for (size_t i = 0; i < g->n_events && !e; i++) {
+		char text[ATT_RAW_TEXT_MAX + 32];
+		/* onset in units of 100 us */
+		long long onset = (long long)((double)g->event_at[i] * 10000.0 / (double)rate + 0.5);
+		long long dur = -1;
+		event_text(&g->events[i], text, sizeof text);
+		if (g->events[i].kind == ATT_EV_GAP) {
+			/* the gap's filled samples start at event_at */
+			dur = (long long)(g->events[i].value * 10000.0 / (double)rate + 0.5);
+		}
+		if (edfwrite_annotation_utf8(h, onset, dur, text))
+			e = att_fail(why, why_len, ATT_ERR_IO, "EDFlib refused an annotation in %s", tmp);
+	}
+	if (!e && pad) {
+		char text[64];
+		long long onset = (long long)((double)g->n * 10000.0 / (double)rate + 0.5);
+		snprintf(text, sizeof text, "end padding %zu samples", pad);
+		if (edfwrite_annotation_utf8(h, onset, (long long)((double)pad * 10000.0 / (double)rate + 0.5),
+		                             text))
+			e = att_fail(why, why_len, ATT_ERR_IO, "EDFlib refused an annotation in %s", tmp);
+	}
+out:
+	free(buf);
+	errno = 0;
+	if (edfclose_file(h) && !e)
+		e = att_fail(why, why_len, att_err_from_errno(errno ? errno : EIO), "finishing %s failed: %s",
+		         tmp, strerror(errno ? errno : EIO));
+	if (!e) {
+		/* EDFlib does not report every failed fwrite (a full disk can go unnoticed): read
+		 * the file back; EDFlib refuses one whose size does not match its header */
+		struct edf_hdr_struct *chk = calloc(1, sizeof *chk);
+		int hc = chk ? edfopen_file_readonly(tmp, chk, EDFLIB_DO_NOT_READ_ANNOTATIONS) : -1;
+		if (hc < 0 || chk->datarecords_in_file != (long long)records) {
+			struct statvfs vfs;
+			int full = statvfs(tmp, &vfs) == 0 && vfs.f_bavail == 0;
+			e = att_fail(why, why_len, full ? ATT_ERR_DISK_FULL : ATT_ERR_IO,
+			         "writing %s failed: the file came out incomplete%s", tmp,
+			         full ? " (no space left on the disk)" : " (disk full or I/O error?)");
+		}
+		if (hc >= 0)
+			edfclose_file(hc);
+		free(chk);
+	}
+	if (!e) {
+		fd = open(tmp, O_RDONLY | O_CLOEXEC);
+		if (fd < 0 || fsync(fd) != 0)
+			e = att_fail(why, why_len, att_err_from_errno(errno), "cannot sync %s: %s", tmp,
+			         strerror(errno));
+		if (fd >= 0)
+			close(fd);
+	}
+	if (!e && rename(tmp, path) != 0)
+		e = att_fail(why, why_len, att_err_from_errno(errno), "cannot rename %s to %s: %s", tmp, path,
+		         strerror(errno));
+	if (e) {
+		unlink(tmp);
+		return e;
+	}
+	sync_dir_of(path);
+	return ATT_OK;
+}
+
+/* ---- reading ---- */
+
+static int find_label(const struct edf_hdr_struct *hdr, const char *want)
+{
+	for (int i = 0; i < hdr->edfsignals; i++) {
+		char l[17];
+		size_t n;
+		snprintf(l, sizeof l, "%s", hdr->signalparam[i].label);
+		n = strlen(l);
+		while (n && l[n - 1] == ' ')
+			l[--n] = '\0';
+		if (!strcasecmp(l, want))
+			return i;
+	}
+	return -1;
+}
+
+static int contains_ci(const char *hay, const char *needle)
+{
+	size_t n = strlen(needle);
+	for (; *hay; hay++)
+		if (!strncasecmp(hay, needle, n))
+			return 1;
+	return 0;
+}
+
+/* The k-th (0-based) signal whose label contains one of the needles, not already taken. */
+static int find_kind(const struct edf_hdr_struct *hdr, const char *n1, const char *n2,
+                     const int taken[4], int k)
+{
+	for (int i = 0; i < hdr->edfsignals; i++) {
+		const char *l = hdr->signalparam[i].label;
+		int used = 0;
+		for (int c = 0; c < 4; c++)
+			used |= taken[c] == i;
+		if (used)
+			continue;
+		if (contains_ci(l, n1) || (n2 && contains_ci(l, n2))) {
+			if (k-- == 0)
+				return i;
+		}
+	}
+	return -1;
+}
+
+static const char *edf_open_error(int code)
+{
+	switch (code) {
+	case EDFLIB_MALLOC_ERROR: return "out of memory";
+	case EDFLIB_NO_SUCH_FILE_OR_DIRECTORY: return "no such file";
+	case EDFLIB_FILE_CONTAINS_FORMAT_ERRORS:
+		return "not a valid EDF/EDF+ file (damaged, truncated or another format)";
+	case EDFLIB_MAXFILES_REACHED: return "too many EDF files open";
+	case EDFLIB_FILE_READ_ERROR: return "read error";
+	case EDFLIB_FILE_ALREADY_OPENED: return "the file is already open";
+	case EDFLIB_FILETYPE_ERROR: return "not an EDF/EDF+ file";
+	case EDFLIB_FILE_IS_DISCONTINUOUS:
+		return "discontinuous EDF+D files are not supported (export it as EDF+C)";
+	default: return "cannot be read as EDF";
+	}
+}
+
+int att_edf_read(const char *path, struct att_recording **out, char *why, size_t why_len)
+{
+	struct edf_hdr_struct *hdr;
+	struct att_recording *rec = NULL;
+	int sig[4] = {-1, -1, -1, -1}, h, e = ATT_OK;
+	unsigned mask = 0;
+	long long n = -1;
+	int spr = 0;
+	int *buf = NULL;
+	FILE *f;
+
+	if (!out)
+		return ATT_ERR_ARG;
+	*out = NULL;
+	if (!path)
+		return ATT_ERR_ARG;
+	/* EDFlib says only "no such file" for every open failure: ask the system first */
+	f = fopen(path, "rb");
+	if (!f)
+		return att_fail(why, why_len, errno == EACCES ? ATT_ERR_PERMISSION : ATT_ERR_IO,
+		            "cannot open it: %s", strerror(errno));
+	fclose(f);
+	hdr = calloc(1, sizeof *hdr);
+	if (!hdr)
+		return att_fail(why, why_len, ATT_ERR_NOMEM, "out of memory");
+	h = edfopen_file_readonly(path, hdr, EDFLIB_READ_ANNOTATIONS);
+	if (h < 0) {
+		int code = hdr->filetype;
+		free(hdr);
+		return att_fail(why, why_len, code == EDFLIB_MALLOC_ERROR ? ATT_ERR_NOMEM : ATT_ERR_FORMAT,
+		            "%s", edf_open_error(code));
+	}
+	for (int c = 0; c < 4; c++)
+		sig[c] = find_label(hdr, raw_labels[c]);
+	if (sig[0] < 0 || sig[2] < 0) {
+		for (int c = 0; c < 4; c++)
+			sig[c] = -1;
+		sig[0] = find_kind(hdr, "resp", NULL, sig, 0);
+		sig[2] = find_kind(hdr, "resp", NULL, sig, 0);
+		sig[1] = find_kind(hdr, "ppg", "pleth", sig, 0);
+		sig[3] = find_kind(hdr, "ppg", "pleth", sig, 0);
+	}
+	if (sig[0] < 0 || sig[2] < 0) {
+		e = att_fail(why, why_len, ATT_ERR_FORMAT,
+		         "needs two respiration signals (labelled \"Resp A\" and \"Resp B\")");
+		goto out;
+	}
+	for (int c = 0; c < 4; c++) {
+		const struct edf_param_struct *p;
+		if (sig[c] < 0)
+			continue;
+		p = &hdr->signalparam[sig[c]];
+		if (n < 0) {
+			n = p->smp_in_file;
+			spr = p->smp_in_datarecord;
+		} else if (p->smp_in_datarecord != spr) {
+			e = att_fail(why, why_len, ATT_ERR_FORMAT,
+			         "signal \"%s\" has another sample rate than \"%s\"; "
+			         "resample it to one rate first",
+			         p->label, hdr->signalparam[sig[0]].label);
+			goto out;
+		}
+		if (p->smp_in_file < n)
+			n = p->smp_in_file;
+		mask |= 1u << c;
+	}
+	/* attune pads the last data record and says so: leave the padding out */
+	for (long long i = 0; i < hdr->annotations_in_file; i++) {
+		struct edf_annotation_struct an;
+		long long pad;
+		if (edf_get_annotation(h, (int)i, &an) == 0 &&
+		    sscanf(an.annotation, "end padding %lld samples", &pad) == 1 && pad > 0 &&
+		    pad < n && pad < spr)
+			n -= pad;
+	}
+	if (n <= 0 || spr <= 0 || hdr->datarecord_duration <= 0) {
+		e = att_fail(why, why_len, ATT_ERR_FORMAT, "the file holds no samples");
+		goto out;
+	}
+	e = att_recording_new((double)spr * (double)EDFLIB_TIME_DIMENSION /
+	                              (double)hdr->datarecord_duration,
+	                      (size_t)n, mask, &rec);
+	if (e) {
+		att_fail(why, why_len, e, "%s", att_strerror(e));
+		goto out;
+	}
+	buf = malloc(65536 * sizeof *buf);
+	if (!buf) {
+		e = att_fail(why, why_len, ATT_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	for (int c = 0; c < 4 && !e; c++) {
+		long long done = 0;
+		if (sig[c] < 0)
+			continue;
+		edfrewind(h, sig[c]);
+		while (done < n) {
+			int want = n - done > 65536 ? 65536 : (int)(n - done);
+			int got = edfread_digital_samples(h, sig[c], want, buf);
+			if (got <= 0) {
+				e = att_fail(why, why_len, ATT_ERR_FORMAT,
+				         "the file is shorter than its header says (truncated?)");
+				break;
+			}
+			for (int i = 0; i < got; i++)
+				rec->ch[c][done + i] = (float)buf[i];
+			done += got;
+		}
+	}
+	/* attune's "gap N samples" annotations (onset, duration) mark the samples it filled in */
+	for (long long i = 0; i < hdr->annotations_in_file && !e; i++) {
+		struct edf_annotation_struct an;
+		long long lost;
+		if (edf_get_annotation(h, (int)i, &an) == 0 &&
+		    sscanf(an.annotation, "gap %lld samples", &lost) == 1 && lost > 0 && an.onset >= 0) {
+			double at = (double)an.onset / (double)EDFLIB_TIME_DIMENSION * rec->rate_hz;
+			if (att_recording_mark_filled(rec, (size_t)llround(at), (size_t)lost))
+				e = att_fail(why, why_len, ATT_ERR_NOMEM, "out of memory");
+		}
+	}
+out:
+	free(buf);
+	edfclose_file(h);
+	free(hdr);
+	if (e) {
+		att_recording_free(rec);
+		return e;
+	}
+	rec->t0 = 0.0;
+	*out = rec;
+	return ATT_OK;
+}

@@ -1,0 +1,70 @@
+/* The session report: one A4 portrait page a therapist can print or attach to notes, drawn with
+ * cairo from a recording and its offline analysis (analysis.h). PNG (raster at a chosen dpi) or
+ * PDF (vector, one page).
+ *
+ * The page: a header (file, date, participants, note, duration, rate, frames lost), the summary
+ * in plain words (rates, heart rates, RMSSD, breath match, locking PLV against its chance level,
+ * in-sync share, who leads, sensor warnings), both people's breathing (a representative 60 s
+ * excerpt and the whole session as an envelope), the synchrony timeline with markers, breathing
+ * and heart rates over time, and a footer. It must read in black and white too, so the two
+ * people differ by line style as well as colour: A orange #E69F00 solid, B blue #0072B2 dashed;
+ * synchrony is bluish green #009E73 and grey (no red anywhere: nothing here is an alarm).
+ *
+ * Invariant: att_report_write() leaves either a complete file at path or nothing there (it
+ * draws into path.part and renames it). It never prints and never exits.
+ * Threads: any thread; no global state (cairo's font cache is its own, thread-safe). */
+#ifndef ATT_REPORT_H
+#define ATT_REPORT_H
+
+#include <stddef.h>
+
+#include "attune/analysis.h"
+#include "attune/err.h"
+#include "attune/recording.h"
+
+#define ATT_REPORT_TEXT_MAX 128u
+
+enum att_report_format {
+	ATT_REPORT_PNG,
+	ATT_REPORT_PDF,
+};
+
+/* A moment worth a vertical line on the timeline: a therapist's marker, a pacer change, a note. */
+struct att_report_mark {
+	double t;                       /* seconds since the first sample */
+	char text[ATT_REPORT_TEXT_MAX]; /* short label; may be empty */
+};
+
+/* What the page says about the session beyond the signals. Every pointer is borrowed for the
+ * call; NULL or "" leaves the item out. */
+struct att_report_info {
+	const char *file_name;  /* shown as given (usually the base name) */
+	const char *start;      /* session start, already formatted, e.g. "2026-11-24 14:03 UTC" */
+	const char *label_a;    /* participant names */
+	const char *label_b;
+	const char *note;
+	long long frames_lost;  /* samples missing and filled in; < 0 unknown (e.g. a CSV) */
+	const struct att_report_mark *marks;
+	size_t n_marks;
+	const char *version;    /* attune version for the footer */
+	const char *generated;  /* when the report was made, already formatted */
+};
+
+struct att_report_cfg {
+	enum att_report_format format;
+	double dpi;             /* PNG only; 0 = 150 (A4 is then 1240 x 1754 pixels) */
+};
+
+/* Pixel size of an A4 PNG at dpi (0 = 150): what att_report_write() produces. */
+void att_report_png_size(double dpi, int *width, int *height);
+
+/* Draws the page of rec (its respiration channels are re-cleaned for the traces) and an (its
+ * analysis) into path. All arguments are borrowed for the call. On failure nothing is left at
+ * path or path.part and why (may be NULL) holds one line: ATT_ERR_ARG (a NULL argument, a dpi
+ * outside 30-600), ATT_ERR_NO_DATA (no respiration channel), ATT_ERR_NOMEM, ATT_ERR_IO /
+ * ATT_ERR_PERMISSION / ATT_ERR_DISK_FULL (writing path). */
+int att_report_write(const struct att_report_cfg *cfg, const struct att_recording *rec,
+                     const struct att_analysis *an, const struct att_report_info *info,
+                     const char *path, char *why, size_t why_len);
+
+#endif

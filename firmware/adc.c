@@ -7,9 +7,9 @@
 #include "config.h"
 
 #define ATT_FW_SET_MASK (ATT_FW_SET_QUEUE - 1u)
-#define ADMUX_BASE _BV(REFS0) /* AVcc reference, right-adjusted result */
+#define ADMUX_BASE      _BV(REFS0) /* AVcc reference, right-adjusted result */
 /* ADSC set in a plain write (not |=): a read-modify-write would also write back ADIF. */
-#define ADCSRA_ON (_BV(ADEN) | _BV(ADIE) | _BV(ADPS2) | _BV(ADPS1) | _BV(ADPS0))
+#define ADCSRA_ON       (_BV(ADEN) | _BV(ADIE) | _BV(ADPS2) | _BV(ADPS1) | _BV(ADPS0))
 
 static struct att_fw_set queue[ATT_FW_SET_QUEUE];
 static volatile uint8_t q_head;  /* ADC ISR */

@@ -15,19 +15,19 @@
 
 /* AVcc reference: the sensors are powered from the same 5 V, so ratiometric readings cancel
  * supply drift. */
-#define ATT_FW_VREF_MV 5000u
+#define ATT_FW_VREF_MV  5000u
 #define ATT_FW_ADC_BITS 10u
-#define ATT_FW_ADC_MAX 1023u
+#define ATT_FW_ADC_MAX  1023u
 
-#define ATT_FW_NAMES "A-resp,A-PPG,B-resp,B-PPG"
+#define ATT_FW_NAMES     "A-resp,A-PPG,B-resp,B-PPG"
 #define ATT_FW_NAMES_LEN (sizeof(ATT_FW_NAMES) - 1u)
 
 /* TX ring: a power of two up to 256 so uint8_t indices wrap with a mask. 128 bytes hold six
  * sample frames (21 bytes), i.e. 24 ms of stream at 250 Hz: enough to ride out a command answer
  * (info + ack, 53 bytes) without dropping samples. */
-#define ATT_FW_TX_SIZE 128u
+#define ATT_FW_TX_SIZE   128u
 /* RX ring: a command is 9 bytes on the wire (ATT_WIRE_COMMAND_WIRE); 32 bytes hold three. */
-#define ATT_FW_RX_SIZE 32u
+#define ATT_FW_RX_SIZE   32u
 /* Sample sets completed by the ADC ISR and not yet framed by the main loop (power of two). */
 #define ATT_FW_SET_QUEUE 4u
 

@@ -18,7 +18,7 @@
 #include "ring.h"
 
 #define ATT_FW_INFO_WIRE ATT_WIRE_ON_WIRE(ATT_WIRE_INFO_BODY_MIN + ATT_FW_NAMES_LEN)
-#define ATT_FW_ACK_WIRE ATT_WIRE_ON_WIRE(ATT_WIRE_ACK_BODY)
+#define ATT_FW_ACK_WIRE  ATT_WIRE_ON_WIRE(ATT_WIRE_ACK_BODY)
 /* Ring room the main loop must see before it hands a command to att_fw_proto_command. */
 #define ATT_FW_REPLY_MAX (ATT_FW_INFO_WIRE + ATT_FW_ACK_WIRE)
 

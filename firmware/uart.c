@@ -6,7 +6,7 @@
 #include "attune/wire.h"
 #include "uart.h"
 
-#define ATT_FW_UBRR ((ATT_FW_F_CPU + 4u * ATT_WIRE_BAUD) / (8u * ATT_WIRE_BAUD) - 1u)
+#define ATT_FW_UBRR    ((ATT_FW_F_CPU + 4u * ATT_WIRE_BAUD) / (8u * ATT_WIRE_BAUD) - 1u)
 #define ATT_FW_RX_MASK (ATT_FW_RX_SIZE - 1u)
 
 #if (ATT_FW_RX_SIZE & ATT_FW_RX_MASK) != 0 || ATT_FW_RX_SIZE > 256u

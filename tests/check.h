@@ -8,22 +8,22 @@
 
 static int att_check_failures;
 
-#define CHECK(cond)                                                                         \
-	do {                                                                                \
-		if (!(cond)) {                                                              \
-			fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-			att_check_failures++;                                               \
-		}                                                                           \
+#define CHECK(cond)                                                                                \
+	do {                                                                                       \
+		if (!(cond)) {                                                                     \
+			fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond);   \
+			att_check_failures++;                                                      \
+		}                                                                                  \
 	} while (0)
 
-#define CHECK_NEAR(got, want, tol)                                                           \
-	do {                                                                                 \
-		double got_ = (got), want_ = (want);                                         \
-		if (!(fabs(got_ - want_) <= (tol))) {                                        \
-			fprintf(stderr, "%s:%d: CHECK_NEAR failed: %s = %g, want %g +- %g\n", \
-			        __FILE__, __LINE__, #got, got_, want_, (double)(tol));       \
-			att_check_failures++;                                                \
-		}                                                                            \
+#define CHECK_NEAR(got, want, tol)                                                                 \
+	do {                                                                                       \
+		double got_ = (got), want_ = (want);                                               \
+		if (!(fabs(got_ - want_) <= (tol))) {                                              \
+			fprintf(stderr, "%s:%d: CHECK_NEAR failed: %s = %g, want %g +- %g\n",      \
+			        __FILE__, __LINE__, #got, got_, want_, (double)(tol));             \
+			att_check_failures++;                                                      \
+		}                                                                                  \
 	} while (0)
 
 static inline int att_check_done(const char *suite)

@@ -40,10 +40,10 @@
 #define ATT_SIMBOARD_FIRMWARE ""
 #endif
 
-#define PROG "attune-simboard"
-#define MCU "atmega328p"
-#define F_CPU_HZ 16000000u
-#define VREF_MV 5000u
+#define PROG      "attune-simboard"
+#define MCU       "atmega328p"
+#define F_CPU_HZ  16000000u
+#define VREF_MV   5000u
 /* 1 MiB of unread output is ~90 s of streaming at 250 Hz: plenty for a slow host, bounded. */
 #define OUT_BOUND (1024u * 1024u)
 
@@ -158,39 +158,54 @@ static double parse_num(const char *opt, const char *s, double lo, double hi)
 
 static void parse_args(int argc, char **argv, struct opts *o)
 {
-	enum { O_FIRMWARE = 256, O_INPUT, O_LINK, O_SPEED, O_DURATION, O_SCRIPT, O_SEED, O_LOOP,
-	       O_VOLTS, O_GARBAGE, O_DROP, O_FLIP, O_DISC, O_RECONN, O_STATS, O_QUIET, O_BUFFER,
-	       O_HELP };
+	enum {
+		O_FIRMWARE = 256,
+		O_INPUT,
+		O_LINK,
+		O_SPEED,
+		O_DURATION,
+		O_SCRIPT,
+		O_SEED,
+		O_LOOP,
+		O_VOLTS,
+		O_GARBAGE,
+		O_DROP,
+		O_FLIP,
+		O_DISC,
+		O_RECONN,
+		O_STATS,
+		O_QUIET,
+		O_BUFFER,
+		O_HELP
+	};
 	static const struct option longopts[] = {
-		{"firmware", required_argument, 0, O_FIRMWARE},
-		{"input", required_argument, 0, O_INPUT},
-		{"link", required_argument, 0, O_LINK},
-		{"speed", required_argument, 0, O_SPEED},
-		{"duration", required_argument, 0, O_DURATION},
-		{"script", required_argument, 0, O_SCRIPT},
-		{"seed", required_argument, 0, O_SEED},
-		{"loop", no_argument, 0, O_LOOP},
-		{"volts", no_argument, 0, O_VOLTS},
-		{"garbage", required_argument, 0, O_GARBAGE},
-		{"drop", required_argument, 0, O_DROP},
-		{"flip", required_argument, 0, O_FLIP},
-		{"disconnect-at", required_argument, 0, O_DISC},
-		{"reconnect-after", required_argument, 0, O_RECONN},
-		{"stats", required_argument, 0, O_STATS},
-		{"quiet", no_argument, 0, O_QUIET},
-		{"buffer", required_argument, 0, O_BUFFER},
-		{"help", no_argument, 0, O_HELP},
-		{0, 0, 0, 0},
+	        {"firmware", required_argument, 0, O_FIRMWARE},
+	        {"input", required_argument, 0, O_INPUT},
+	        {"link", required_argument, 0, O_LINK},
+	        {"speed", required_argument, 0, O_SPEED},
+	        {"duration", required_argument, 0, O_DURATION},
+	        {"script", required_argument, 0, O_SCRIPT},
+	        {"seed", required_argument, 0, O_SEED},
+	        {"loop", no_argument, 0, O_LOOP},
+	        {"volts", no_argument, 0, O_VOLTS},
+	        {"garbage", required_argument, 0, O_GARBAGE},
+	        {"drop", required_argument, 0, O_DROP},
+	        {"flip", required_argument, 0, O_FLIP},
+	        {"disconnect-at", required_argument, 0, O_DISC},
+	        {"reconnect-after", required_argument, 0, O_RECONN},
+	        {"stats", required_argument, 0, O_STATS},
+	        {"quiet", no_argument, 0, O_QUIET},
+	        {"buffer", required_argument, 0, O_BUFFER},
+	        {"help", no_argument, 0, O_HELP},
+	        {0, 0, 0, 0},
 	};
 	static const struct {
 		const char *name;
 		enum att_couple_script script;
 	} scripts[] = {
-		{"story", ATT_COUPLE_STORY},
-		{"in-phase", ATT_COUPLE_IN_PHASE},
-		{"anti-phase", ATT_COUPLE_ANTI_PHASE},
-		{"independent", ATT_COUPLE_INDEPENDENT},
-		{"switch", ATT_COUPLE_SWITCH},
+	        {"story", ATT_COUPLE_STORY},           {"in-phase", ATT_COUPLE_IN_PHASE},
+	        {"anti-phase", ATT_COUPLE_ANTI_PHASE}, {"independent", ATT_COUPLE_INDEPENDENT},
+	        {"switch", ATT_COUPLE_SWITCH},
 	};
 	int c;
 	size_t k;
@@ -198,40 +213,75 @@ static void parse_args(int argc, char **argv, struct opts *o)
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
-		case O_FIRMWARE: o->firmware = optarg; break;
-		case O_INPUT: o->input = optarg; break;
+		case O_FIRMWARE:
+			o->firmware = optarg;
+			break;
+		case O_INPUT:
+			o->input = optarg;
+			break;
 		case O_LINK:
 			if (!optarg[0])
 				die_usage("--link: expected a path");
 			o->link = optarg;
 			break;
-		case O_SPEED: o->speed = parse_num("--speed", optarg, 0, 1e6); break;
-		case O_DURATION: o->duration = parse_num("--duration", optarg, 1e-3, 1e9); break;
+		case O_SPEED:
+			o->speed = parse_num("--speed", optarg, 0, 1e6);
+			break;
+		case O_DURATION:
+			o->duration = parse_num("--duration", optarg, 1e-3, 1e9);
+			break;
 		case O_SCRIPT:
 			for (k = 0; k < sizeof scripts / sizeof scripts[0]; k++)
 				if (strcmp(optarg, scripts[k].name) == 0)
 					break;
 			if (k == sizeof scripts / sizeof scripts[0])
-				die_usage("--script: expected story, in-phase, anti-phase, independent or switch, got '%s'",
-				          optarg);
+				die_usage(
+				        "--script: expected story, in-phase, anti-phase, independent or switch, got '%s'",
+				        optarg);
 			o->script = scripts[k].script;
 			break;
-		case O_SEED: o->seed = (uint32_t)parse_num("--seed", optarg, 0, 4294967295.0); break;
-		case O_LOOP: o->loop = 1; break;
-		case O_VOLTS: o->volts = 1; break;
-		case O_GARBAGE: o->garbage = parse_num("--garbage", optarg, 0, 1); break;
-		case O_DROP: o->drop = parse_num("--drop", optarg, 0, 1); break;
-		case O_FLIP: o->flip = parse_num("--flip", optarg, 0, 1); break;
-		case O_DISC: o->disconnect_at = parse_num("--disconnect-at", optarg, 0, 1e9); break;
-		case O_RECONN: o->reconnect_after = parse_num("--reconnect-after", optarg, 0, 1e9); break;
-		case O_STATS: o->stats = optarg; break;
-		case O_QUIET: o->quiet = 1; break;
-		case O_BUFFER: o->buffer = (size_t)parse_num("--buffer", optarg, 4096, 256.0 * 1024 * 1024); break;
+		case O_SEED:
+			o->seed = (uint32_t)parse_num("--seed", optarg, 0, 4294967295.0);
+			break;
+		case O_LOOP:
+			o->loop = 1;
+			break;
+		case O_VOLTS:
+			o->volts = 1;
+			break;
+		case O_GARBAGE:
+			o->garbage = parse_num("--garbage", optarg, 0, 1);
+			break;
+		case O_DROP:
+			o->drop = parse_num("--drop", optarg, 0, 1);
+			break;
+		case O_FLIP:
+			o->flip = parse_num("--flip", optarg, 0, 1);
+			break;
+		case O_DISC:
+			o->disconnect_at = parse_num("--disconnect-at", optarg, 0, 1e9);
+			break;
+		case O_RECONN:
+			o->reconnect_after = parse_num("--reconnect-after", optarg, 0, 1e9);
+			break;
+		case O_STATS:
+			o->stats = optarg;
+			break;
+		case O_QUIET:
+			o->quiet = 1;
+			break;
+		case O_BUFFER:
+			o->buffer =
+			        (size_t)parse_num("--buffer", optarg, 4096, 256.0 * 1024 * 1024);
+			break;
 		case 'h':
-		case O_HELP: usage(stdout); exit(0);
+		case O_HELP:
+			usage(stdout);
+			exit(0);
 		default:
 			if (optopt)
-				die_usage("unknown option or missing value near '%s'", argv[optind - 1]);
+				die_usage("unknown option or missing value near '%s'",
+				          argv[optind - 1]);
 			die_usage("unknown option '%s'", argv[optind - 1]);
 		}
 	}
@@ -365,19 +415,25 @@ static int load_board(const struct opts *o, struct board *b, elf_firmware_t *fw)
 	unsigned c;
 
 	if (access(o->firmware, R_OK) != 0) {
-		fprintf(stderr, PROG ": cannot read the firmware %s: %s (build it with meson compile, or pass --firmware ELF)\n",
+		fprintf(stderr,
+		        PROG
+		        ": cannot read the firmware %s: %s (build it with meson compile, or pass --firmware ELF)\n",
 		        o->firmware, strerror(errno));
 		return 1;
 	}
 	/* Checked here so a wrong file gets one clear line, not simavr's and libelf's messages. */
 	if (!is_avr_elf(o->firmware)) {
-		fprintf(stderr, PROG ": %s is not an AVR ELF firmware image (build firmware/attune.elf with meson compile)\n",
+		fprintf(stderr,
+		        PROG
+		        ": %s is not an AVR ELF firmware image (build firmware/attune.elf with meson compile)\n",
 		        o->firmware);
 		return 1;
 	}
 	memset(fw, 0, sizeof *fw);
 	if (elf_read_firmware(o->firmware, fw) != 0 || fw->flashsize == 0) {
-		fprintf(stderr, PROG ": %s is not an AVR ELF firmware image (build firmware/attune.elf with meson compile)\n",
+		fprintf(stderr,
+		        PROG
+		        ": %s is not an AVR ELF firmware image (build firmware/attune.elf with meson compile)\n",
 		        o->firmware);
 		return 1;
 	}
@@ -388,7 +444,8 @@ static int load_board(const struct opts *o, struct board *b, elf_firmware_t *fw)
 	}
 	b->avr = avr_make_mcu_by_name(MCU);
 	if (!b->avr || avr_init(b->avr) != 0) {
-		fprintf(stderr, PROG ": simavr cannot create an " MCU " (is libsimavr complete?)\n");
+		fprintf(stderr,
+		        PROG ": simavr cannot create an " MCU " (is libsimavr complete?)\n");
 		return 1;
 	}
 	avr_load_firmware(b->avr, fw);
@@ -409,8 +466,9 @@ static int load_board(const struct opts *o, struct board *b, elf_firmware_t *fw)
 	                        on_uart_out, b);
 	avr_irq_register_notify(avr_io_getirq(b->avr, AVR_IOCTL_UART_GETIRQ('0'), UART_IRQ_OUT_XON),
 	                        on_uart_xon, b);
-	avr_irq_register_notify(avr_io_getirq(b->avr, AVR_IOCTL_UART_GETIRQ('0'), UART_IRQ_OUT_XOFF),
-	                        on_uart_xoff, b);
+	avr_irq_register_notify(
+	        avr_io_getirq(b->avr, AVR_IOCTL_UART_GETIRQ('0'), UART_IRQ_OUT_XOFF), on_uart_xoff,
+	        b);
 	for (c = 0; c < 4; c++)
 		b->adc_in[c] = avr_io_getirq(b->avr, AVR_IOCTL_ADC_GETIRQ, ADC_IRQ_ADC0 + (int)c);
 	avr_irq_register_notify(avr_io_getirq(b->avr, AVR_IOCTL_ADC_GETIRQ, ADC_IRQ_OUT_TRIGGER),
@@ -467,13 +525,13 @@ static void print_summary(const struct board *b, double sim_s, double wall_s)
 	att_simboard_link_stats(b->link, &ls);
 	fprintf(stderr,
 	        PROG ": %.3f s simulated in %.3f s (%.1fx real time); board sent %llu bytes "
-	        "(%llu frames), %llu reached the host, %llu came from it\n",
+	             "(%llu frames), %llu reached the host, %llu came from it\n",
 	        sim_s, wall_s, wall_s > 0 ? sim_s / wall_s : 0.0, (unsigned long long)fs.bytes_in,
 	        (unsigned long long)fs.frames, (unsigned long long)ls.bytes_to_host,
 	        (unsigned long long)ls.bytes_from_host);
 	fprintf(stderr,
 	        PROG ": injected %llu garbage bytes, dropped %llu bytes, flipped %llu bits; %llu "
-	        "frames affected; %llu bytes lost while unplugged (%u unplug, %u replug)\n",
+	             "frames affected; %llu bytes lost while unplugged (%u unplug, %u replug)\n",
 	        (unsigned long long)fs.garbage_bytes, (unsigned long long)fs.dropped_bytes,
 	        (unsigned long long)fs.flipped_bits, (unsigned long long)fs.frames_affected,
 	        (unsigned long long)ls.bytes_lost_unplugged, ls.unplugs, ls.plugs);
@@ -484,9 +542,11 @@ static int run(const struct opts *o, struct board *b, double *sim_s, double *wal
 {
 	const double f = (double)b->avr->frequency;
 	/* short slices keep the pty serviced often: 1 ms simulated is ~12 bytes at 115200 baud */
-	const avr_cycle_count_t slice = (avr_cycle_count_t)(f * (o->speed > 0 && o->speed <= 2 ? 0.001 : 0.002));
-	const double t_end = o->duration > 0 ? o->duration
-	                                     : (o->input && !o->loop ? att_simboard_feed_duration(b->feed) : 0);
+	const avr_cycle_count_t slice =
+	        (avr_cycle_count_t)(f * (o->speed > 0 && o->speed <= 2 ? 0.001 : 0.002));
+	const double t_end =
+	        o->duration > 0 ? o->duration
+	                        : (o->input && !o->loop ? att_simboard_feed_duration(b->feed) : 0);
 	const avr_cycle_count_t c0 = b->avr->cycle;
 	const double w0 = now_s();
 	int unplugged_once = 0, status = 0;
@@ -506,15 +566,16 @@ static int run(const struct opts *o, struct board *b, double *sim_s, double *wal
 			if (!o->quiet)
 				fprintf(stderr, PROG ": cable pulled at %.3f s (simulated)\n", t);
 		}
-		if (unplugged_once && !att_simboard_link_plugged(b->link) && o->reconnect_after >= 0 &&
-		    t >= o->disconnect_at + o->reconnect_after) {
+		if (unplugged_once && !att_simboard_link_plugged(b->link) &&
+		    o->reconnect_after >= 0 && t >= o->disconnect_at + o->reconnect_after) {
 			if (att_simboard_link_plug(b->link, why, sizeof why) != ATT_OK) {
 				fprintf(stderr, PROG ": %s\n", why);
 				status = 1;
 				break;
 			}
 			if (!o->quiet)
-				fprintf(stderr, PROG ": cable plugged back at %.3f s (simulated): %s\n", t,
+				fprintf(stderr,
+				        PROG ": cable plugged back at %.3f s (simulated): %s\n", t,
 				        att_simboard_link_slave(b->link));
 		}
 		if (o->speed > 0) {
@@ -540,9 +601,14 @@ static int run(const struct opts *o, struct board *b, double *sim_s, double *wal
 			while (b->avr->cycle < target) {
 				int state = avr_run(b->avr);
 				if (state == cpu_Done || state == cpu_Crashed) {
-					fprintf(stderr, PROG ": the firmware stopped at %.3f s simulated (%s); "
-					                     "check that %s is the attune firmware for the " MCU "\n",
-					        sim_time(b), state == cpu_Done ? "halted" : "crashed", o->firmware);
+					fprintf(stderr,
+					        PROG
+					        ": the firmware stopped at %.3f s simulated (%s); "
+					        "check that %s is the attune firmware for the " MCU
+					        "\n",
+					        sim_time(b),
+					        state == cpu_Done ? "halted" : "crashed",
+					        o->firmware);
 					status = 1;
 					goto out;
 				}
@@ -573,14 +639,14 @@ out:
 int main(int argc, char **argv)
 {
 	struct opts o = {
-		.firmware = ATT_SIMBOARD_FIRMWARE,
-		.link = "/tmp/attune-sim",
-		.speed = 1.0,
-		.script = ATT_COUPLE_STORY,
-		.seed = 1,
-		.disconnect_at = -1,
-		.reconnect_after = -1,
-		.buffer = OUT_BOUND,
+	        .firmware = ATT_SIMBOARD_FIRMWARE,
+	        .link = "/tmp/attune-sim",
+	        .speed = 1.0,
+	        .script = ATT_COUPLE_STORY,
+	        .seed = 1,
+	        .disconnect_at = -1,
+	        .reconnect_after = -1,
+	        .buffer = OUT_BOUND,
 	};
 	struct board b;
 	elf_firmware_t fw;
@@ -606,8 +672,12 @@ int main(int argc, char **argv)
 
 	{
 		struct att_simboard_feed_cfg fc = {
-			.csv_path = o.input, .volts = o.volts, .loop = o.loop,
-			.script = o.script, .seed = o.seed, .couple_rate_hz = 1000.0,
+		        .csv_path = o.input,
+		        .volts = o.volts,
+		        .loop = o.loop,
+		        .script = o.script,
+		        .seed = o.seed,
+		        .couple_rate_hz = 1000.0,
 		};
 		if (att_simboard_feed_new(&fc, &b.feed, why, sizeof why) != ATT_OK) {
 			fprintf(stderr, PROG ": %s\n", why);
@@ -616,7 +686,10 @@ int main(int argc, char **argv)
 	}
 	{
 		struct att_simboard_fault_cfg fc = {
-			.garbage = o.garbage, .drop = o.drop, .flip = o.flip, .seed = o.seed,
+		        .garbage = o.garbage,
+		        .drop = o.drop,
+		        .flip = o.flip,
+		        .seed = o.seed,
 		};
 		if (att_simboard_fault_new(&fc, &b.fault) != ATT_OK) {
 			fprintf(stderr, PROG ": out of memory\n");

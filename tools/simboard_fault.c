@@ -10,8 +10,9 @@
 struct att_simboard_fault {
 	struct att_simboard_fault_cfg cfg;
 	uint64_t rng;
-	int frame_hit;  /* the frame being sent has a fault */
-	uint64_t frame_len; /* bytes of it so far; 0 at a delimiter means an idle one, not a frame */
+	int frame_hit; /* the frame being sent has a fault */
+	uint64_t
+	        frame_len; /* bytes of it so far; 0 at a delimiter means an idle one, not a frame */
 	struct att_simboard_fault_stats st;
 };
 

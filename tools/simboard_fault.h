@@ -28,9 +28,9 @@ struct att_simboard_fault_cfg {
 };
 
 struct att_simboard_fault_stats {
-	uint64_t bytes_in;        /* bytes the board sent */
-	uint64_t frames;          /* frames the board sent (non-empty, delimiter-ended) */
-	uint64_t garbage_bytes;   /* bytes inserted */
+	uint64_t bytes_in;      /* bytes the board sent */
+	uint64_t frames;        /* frames the board sent (non-empty, delimiter-ended) */
+	uint64_t garbage_bytes; /* bytes inserted */
 	uint64_t dropped_bytes;
 	uint64_t flipped_bits;
 	uint64_t frames_affected; /* frames with at least one fault */

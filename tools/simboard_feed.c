@@ -128,9 +128,9 @@ enum att_err att_simboard_feed_new(const struct att_simboard_feed_cfg *cfg,
 		}
 	} else {
 		struct att_couple_cfg cc = {
-			.rate_hz = cfg->couple_rate_hz > 0 ? cfg->couple_rate_hz : 1000.0,
-			.script = cfg->script,
-			.seed = cfg->seed,
+		        .rate_hz = cfg->couple_rate_hz > 0 ? cfg->couple_rate_hz : 1000.0,
+		        .script = cfg->script,
+		        .seed = cfg->seed,
 		};
 		rc = att_couple_new(&cc, &f->couple);
 		if (rc != ATT_OK) {

@@ -28,7 +28,7 @@ struct att_simboard_feed_cfg {
 	int loop;                      /* start the recording again at its end */
 	enum att_couple_script script; /* for the generated couple */
 	uint32_t seed;                 /* for the generated couple */
-	double couple_rate_hz;         /* generated couple's rate; 1000 Hz is finer than any firmware rate */
+	double couple_rate_hz; /* generated couple's rate; 1000 Hz is finer than any firmware rate */
 };
 
 /* Reads the CSV (att_csv_read) or sets up the couple. *out is set to NULL first; caller frees with

@@ -22,14 +22,14 @@ struct att_simboard_link {
 	char *path;
 	char tmp_path[4096];
 	char slave[256];
-	int master; /* -1 while unplugged */
+	int master;   /* -1 while unplugged */
 	int slave_fd; /* held open by us so the master never sees EIO/HUP */
 	/* Watches the slave for a host's close. A host may set TIOCEXCL (attune does as non-root);
 	 * the kernel clears it on the last close, which never comes while we hold the slave, so we
 	 * clear it when a host closes, else the next host would get EBUSY. */
 	int ino, wd;
 	size_t bound;
-	uint8_t *out; /* ring of out_cap bytes, out_cap a power of two */
+	uint8_t *out;                       /* ring of out_cap bytes, out_cap a power of two */
 	size_t out_cap, out_head, out_tail; /* head - tail = bytes pending (free-running) */
 	uint8_t *in;
 	size_t in_head, in_tail;
@@ -78,7 +78,8 @@ static int open_pty(struct att_simboard_link *l, char *why, size_t why_len)
 	}
 	/* Never replace a real file or device: only a link (e.g. left by an earlier run) or nothing. */
 	if (lstat(l->path, &st) == 0 && !S_ISLNK(st.st_mode)) {
-		snprintf(why, why_len, "%s exists and is not a symlink; choose another path with --link",
+		snprintf(why, why_len,
+		         "%s exists and is not a symlink; choose another path with --link",
 		         l->path);
 		close(s);
 		close(m);
@@ -91,8 +92,9 @@ static int open_pty(struct att_simboard_link *l, char *why, size_t why_len)
 	if (symlink(l->slave, l->tmp_path) != 0 || rename(l->tmp_path, l->path) != 0) {
 		err = errno;
 		unlink(l->tmp_path);
-		snprintf(why, why_len, "cannot create the link %s: %s (choose another path with --link)",
-		         l->path, strerror(err));
+		snprintf(why, why_len,
+		         "cannot create the link %s: %s (choose another path with --link)", l->path,
+		         strerror(err));
 		close(s);
 		close(m);
 		l->slave[0] = 0;
@@ -135,7 +137,8 @@ enum att_err att_simboard_link_new(const struct att_simboard_link_cfg *cfg,
 		goto nomem;
 	l->master = l->slave_fd = -1;
 	l->wd = -1;
-	l->ino = inotify_init1(IN_NONBLOCK | IN_CLOEXEC); /* without it, only TIOCEXCL is not undone */
+	l->ino = inotify_init1(IN_NONBLOCK |
+	                       IN_CLOEXEC); /* without it, only TIOCEXCL is not undone */
 	l->bound = cfg->out_bound;
 	l->out_cap = pow2_at_least(2 * cfg->out_bound);
 	l->path = strdup(cfg->path);

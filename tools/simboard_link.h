@@ -21,16 +21,16 @@
 struct att_simboard_link;
 
 struct att_simboard_link_cfg {
-	const char *path;   /* symlink to publish; borrowed for the call (copied) */
-	size_t out_bound;   /* buffered board->host bytes above which the board is paused */
+	const char *path; /* symlink to publish; borrowed for the call (copied) */
+	size_t out_bound; /* buffered board->host bytes above which the board is paused */
 };
 
 struct att_simboard_link_stats {
-	uint64_t bytes_to_host;     /* written to the pty */
-	uint64_t bytes_from_host;   /* read from the pty */
+	uint64_t bytes_to_host;        /* written to the pty */
+	uint64_t bytes_from_host;      /* read from the pty */
 	uint64_t bytes_lost_unplugged; /* board output discarded while (or when) unplugged */
-	uint64_t max_buffered;      /* high-water mark of the out buffer */
-	uint64_t congested_polls;   /* service calls made while the board was paused */
+	uint64_t max_buffered;         /* high-water mark of the out buffer */
+	uint64_t congested_polls;      /* service calls made while the board was paused */
 	unsigned unplugs, plugs;
 };
 

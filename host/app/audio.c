@@ -23,11 +23,11 @@
 
 #include <soundio/soundio.h>
 
-#define FRESH 4u
+#define FRESH     4u
 #define WAV_CHUNK 1024
-#define CB_CHUNK 1024
-#define POLL_MS 100
-#define RETRY_MS 2000
+#define CB_CHUNK  1024
+#define POLL_MS   100
+#define RETRY_MS  2000
 
 enum { DEV_OFF, DEV_OK, DEV_LOST };
 
@@ -37,23 +37,23 @@ struct att_audio {
 	struct SoundIoDevice *dev;
 	struct SoundIoOutStream *stream;
 	struct att_sonify *dev_synth;
-	enum SoundIoBackend backend;    /* the one that played; reconnects go to it only */
-	int backend_lost;               /* set by libsoundio's event handling, sound thread */
-	int devices_changed;            /* likewise: a device came or went, the default may differ */
+	enum SoundIoBackend backend; /* the one that played; reconnects go to it only */
+	int backend_lost;            /* set by libsoundio's event handling, sound thread */
+	int devices_changed;         /* likewise: a device came or went, the default may differ */
 	pthread_t thread;
 	int thread_on;
 	atomic_int stop;
-	atomic_int state;               /* DEV_OFF (never played), DEV_OK, DEV_LOST (retrying) */
-	_Atomic(const char *) problem;  /* static text, or NULL */
+	atomic_int state;              /* DEV_OFF (never played), DEV_OK, DEV_LOST (retrying) */
+	_Atomic(const char *) problem; /* static text, or NULL */
 	struct att_sonify_params slots[3];
-	unsigned write_slot;            /* main thread only */
-	unsigned read_slot;             /* callback only */
+	unsigned write_slot; /* main thread only */
+	unsigned read_slot;  /* callback only */
 	atomic_uint middle;
 	atomic_ulong underflows;
 	atomic_ulong losses;
-	atomic_ulong moves;             /* streams moved to a new default output device */
+	atomic_ulong moves; /* streams moved to a new default output device */
 	atomic_int stream_error;
-	float cb_buf[CB_CHUNK];         /* callback's scratch, preallocated */
+	float cb_buf[CB_CHUNK]; /* callback's scratch, preallocated */
 	/* WAV */
 	FILE *wav;
 	char *wav_path;
@@ -89,7 +89,7 @@ static int wav_header(FILE *f, double rate, uint64_t frames)
 	memcpy(h + 36, "data", 4);
 	put_le(h + 40, data, 4);
 	return fseek(f, 0, SEEK_SET) == 0 && fwrite(h, 1, sizeof h, f) == sizeof h ? ATT_OK
-	                                                                          : ATT_ERR_IO;
+	                                                                           : ATT_ERR_IO;
 }
 
 /* libsoundio's thread. Renders into a preallocated scratch buffer, copies to every channel as
@@ -102,8 +102,9 @@ static void write_cb(struct SoundIoOutStream *os, int frame_count_min, int frame
 
 	(void)frame_count_min;
 	if (atomic_load_explicit(&a->middle, memory_order_acquire) & FRESH)
-		a->read_slot = atomic_exchange_explicit(&a->middle, a->read_slot, memory_order_acq_rel) &
-		               3u;
+		a->read_slot =
+		        atomic_exchange_explicit(&a->middle, a->read_slot, memory_order_acq_rel) &
+		        3u;
 	while (left > 0) {
 		struct SoundIoChannelArea *areas;
 		int n = left < CB_CHUNK ? left : CB_CHUNK;
@@ -112,7 +113,10 @@ static void write_cb(struct SoundIoOutStream *os, int frame_count_min, int frame
 		att_sonify_render(a->dev_synth, &a->slots[a->read_slot], a->cb_buf, (size_t)n);
 		for (int i = 0; i < n; i++) {
 			float v = a->cb_buf[i];
-			int16_t pcm = (int16_t)lrintf((v > 1.0f ? 1.0f : v < -1.0f ? -1.0f : v) * 32767.0f);
+			int16_t pcm = (int16_t)lrintf((v > 1.0f    ? 1.0f
+			                               : v < -1.0f ? -1.0f
+			                                           : v) *
+			                              32767.0f);
 			for (int c = 0; c < os->layout.channel_count; c++) {
 				char *at = areas[c].ptr + areas[c].step * i;
 				if (is_float)
@@ -385,15 +389,16 @@ int att_audio_new(const struct att_audio_cfg *cfg, struct att_audio **out, char 
 	if (cfg->wav_path) {
 		a->wav_rate = cfg->wav_rate_hz > 0 ? cfg->wav_rate_hz : 48000.0;
 		a->wav_path = strdup(cfg->wav_path);
-		if (!a->wav_path ||
-		    att_sonify_new(&(struct att_sonify_cfg){.rate_hz = a->wav_rate}, &a->wav_synth)) {
+		if (!a->wav_path || att_sonify_new(&(struct att_sonify_cfg){.rate_hz = a->wav_rate},
+		                                   &a->wav_synth)) {
 			snprintf(why, why_len, "cannot render audio at %.0f Hz", a->wav_rate);
 			att_audio_free(a);
 			return ATT_ERR_ARG;
 		}
 		a->wav = fopen(cfg->wav_path, "wb");
 		if (!a->wav || wav_header(a->wav, a->wav_rate, 0) != ATT_OK) {
-			snprintf(why, why_len, "cannot write %s; check the directory exists and is writable",
+			snprintf(why, why_len,
+			         "cannot write %s; check the directory exists and is writable",
 			         cfg->wav_path);
 			att_audio_free(a);
 			return ATT_ERR_IO;
@@ -451,8 +456,9 @@ const char *att_audio_device_problem(const struct att_audio *a)
 void att_audio_publish(struct att_audio *a, const struct att_sonify_params *p)
 {
 	a->slots[a->write_slot] = *p;
-	a->write_slot = atomic_exchange_explicit(&a->middle, a->write_slot | FRESH,
-	                                         memory_order_acq_rel) & 3u;
+	a->write_slot =
+	        atomic_exchange_explicit(&a->middle, a->write_slot | FRESH, memory_order_acq_rel) &
+	        3u;
 }
 
 int att_audio_wav_until(struct att_audio *a, double t, const struct att_sonify_params *p)

@@ -33,7 +33,7 @@ struct att_demo_board_cfg {
 	const char *script; /* generated couple (story, in-phase, ...); NULL = story */
 	const char *input;  /* a CSV recording played in a loop instead (borrowed for the call) */
 	unsigned seed;
-	double speed;       /* simulated seconds per wall second; 0 = 1 (real time) */
+	double speed; /* simulated seconds per wall second; 0 = 1 (real time) */
 };
 int att_demo_board_start(const struct att_demo_board_cfg *cfg, struct att_demo_board **out,
                          char *why, size_t why_len);

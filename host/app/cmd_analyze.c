@@ -56,8 +56,8 @@ static void show_progress(double done, void *user)
 		return;
 	b->shown = 1;
 	int w = 30, fill = (int)(done * w + 0.5);
-	fprintf(stderr, "\rattune analyze: [%.*s%*s] %3d%%", fill,
-	        "##############################", w - fill, "", (int)(done * 100 + 0.5));
+	fprintf(stderr, "\rattune analyze: [%.*s%*s] %3d%%", fill, "##############################",
+	        w - fill, "", (int)(done * 100 + 0.5));
 	if (done >= 1)
 		fputc('\n', stderr);
 	fflush(stderr);
@@ -93,8 +93,8 @@ static void print_summary(const char *path, const struct att_analysis *an)
 		printf("  breath match %.2f, matched (>= %.1f) %.0f %% of the time\n", s->match,
 		       ATT_ANALYSIS_MATCHED, 100 * s->matched_fraction);
 	if (isfinite(s->plv))
-		printf("  locking (PLV) %.2f, chance level %.2f, in sync %.0f %% of the time\n", s->plv,
-		       s->plv_chance, 100 * s->in_sync_fraction);
+		printf("  locking (PLV) %.2f, chance level %.2f, in sync %.0f %% of the time\n",
+		       s->plv, s->plv_chance, 100 * s->in_sync_fraction);
 	if (isfinite(s->relative_phase_deg)) {
 		double lag = fabs(s->lag_s);
 		if (fabs(s->relative_phase_deg) < 10)
@@ -105,8 +105,8 @@ static void print_summary(const char *path, const struct att_analysis *an)
 			       s->relative_phase_deg > 0 ? "A" : "B", lag,
 			       fabs(s->relative_phase_deg));
 		else
-			printf("  %s leads by %.0f degrees\n", s->relative_phase_deg > 0 ? "A" : "B",
-			       fabs(s->relative_phase_deg));
+			printf("  %s leads by %.0f degrees\n",
+			       s->relative_phase_deg > 0 ? "A" : "B", fabs(s->relative_phase_deg));
 	}
 	if (isfinite(s->coherence))
 		printf("  breathing coherence %.2f", s->coherence);
@@ -181,9 +181,11 @@ int att_cmd_analyze(int argc, char **argv)
 					                       "--timeline-csv needs a file name");
 				timeline = val;
 			} else if (is_window) {
-				if (att_arg_number("analyze", "--window", val, 5, 600, &cfg.window_s))
+				if (att_arg_number("analyze", "--window", val, 5, 600,
+				                   &cfg.window_s))
 					return 2;
-			} else if (att_arg_number("analyze", "--step", val, 0.01, 600, &cfg.step_s)) {
+			} else if (att_arg_number("analyze", "--step", val, 0.01, 600,
+			                          &cfg.step_s)) {
 				return 2;
 			}
 			continue;

@@ -32,12 +32,13 @@
 #define ATT_SIMBOARD_PATH ""
 #endif
 
-#define START_TIMEOUT_MS 10000 /* simavr loads the firmware in well under a second; ASan is slower */
+#define START_TIMEOUT_MS                                                                           \
+	10000 /* simavr loads the firmware in well under a second; ASan is slower */
 #define STOP_GRACE_MS 3000
 
 struct att_demo_board {
 	pid_t pid;
-	int err_fd;         /* the board's stderr: read only to explain a failed start */
+	int err_fd; /* the board's stderr: read only to explain a failed start */
 	char link[64];
 };
 
@@ -51,7 +52,8 @@ static int64_t mono_ms(void)
 static int executable(const char *path)
 {
 	struct stat st;
-	return path && *path && stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
+	return path && *path && stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+	       access(path, X_OK) == 0;
 }
 
 /* ATTUNE_SIMBOARD (tests; empty = none), then beside the attune binary (installed: both in
@@ -136,10 +138,11 @@ int att_demo_board_start(const struct att_demo_board_cfg *cfg, struct att_demo_b
 	*out = NULL;
 	board = find_board(pathbuf, sizeof pathbuf);
 	if (!board) {
-		snprintf(why, why_len, "%s", getenv("ATTUNE_SIMBOARD")
-		                                 ? "ATTUNE_SIMBOARD names no program"
-		                                 : "attune-simboard is not built (needs libsimavr-dev and "
-		                                   "avr-gcc)");
+		snprintf(why, why_len, "%s",
+		         getenv("ATTUNE_SIMBOARD")
+		                 ? "ATTUNE_SIMBOARD names no program"
+		                 : "attune-simboard is not built (needs libsimavr-dev and "
+		                   "avr-gcc)");
 		return ATT_ERR_UNSUPPORTED;
 	}
 	b = calloc(1, sizeof *b);
@@ -208,7 +211,8 @@ int att_demo_board_start(const struct att_demo_board_cfg *cfg, struct att_demo_b
 		execv(board, (char *const *)argv);
 		_exit(127);
 	}
-	setpgid(b->pid, b->pid); /* also here: the group exists before any kill, whoever runs first */
+	setpgid(b->pid,
+	        b->pid); /* also here: the group exists before any kill, whoever runs first */
 	close(outp[1]);
 	close(errp[1]);
 	b->err_fd = errp[0];
@@ -254,7 +258,8 @@ int att_demo_board_start(const struct att_demo_board_cfg *cfg, struct att_demo_b
 	}
 	*strchr(line, '\n') = 0;
 	if (strcmp(line, b->link) != 0) {
-		snprintf(why, why_len, "attune-simboard announced %.100s, not %.60s", line, b->link);
+		snprintf(why, why_len, "attune-simboard announced %.100s, not %.60s", line,
+		         b->link);
 		goto fail;
 	}
 	/* stdout is not read again: closing it makes a later write fail instead of blocking */
@@ -298,9 +303,12 @@ int att_live_main(int argc, char **argv, int demo)
 {
 	(void)argc;
 	(void)argv;
-	fprintf(stderr, "attune %s: this build has no live view; install libsdl2-dev libsdl2-ttf-dev "
-	                "libpng-dev libsoundio-dev and rebuild\n",
-	        demo == 2 ? "replay" : demo ? "demo" : "live");
+	fprintf(stderr,
+	        "attune %s: this build has no live view; install libsdl2-dev libsdl2-ttf-dev "
+	        "libpng-dev libsoundio-dev and rebuild\n",
+	        demo == 2 ? "replay"
+	        : demo    ? "demo"
+	                  : "live");
 	return 1;
 }
 

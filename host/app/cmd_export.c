@@ -38,7 +38,8 @@ static int export_raw(const char *in, const char *csv, const char *edf)
 	}
 	if ((e = att_grid_new(s, 3600.0, &g))) {
 		fprintf(stderr, "attune export: %s: %s\n", in,
-		        e == ATT_ERR_NO_DATA ? "the raw capture holds no samples" : att_strerror(e));
+		        e == ATT_ERR_NO_DATA ? "the raw capture holds no samples"
+		                             : att_strerror(e));
 		att_capture_free(s);
 		return 1;
 	}
@@ -77,7 +78,8 @@ int att_cmd_export(int argc, char **argv)
 			return 0;
 		} else if (!strcmp(argv[i], "--csv") || !strcmp(argv[i], "--edf")) {
 			if (i + 1 >= argc) {
-				fprintf(stderr, "attune export: %s needs an output file\n", argv[i]);
+				fprintf(stderr, "attune export: %s needs an output file\n",
+				        argv[i]);
 				return 2;
 			}
 			if (argv[i][2] == 'c')
@@ -85,7 +87,8 @@ int att_cmd_export(int argc, char **argv)
 			else
 				edf = argv[++i];
 		} else if (argv[i][0] == '-' && argv[i][1]) {
-			fprintf(stderr, "attune export: unknown option '%s'; see attune export --help\n",
+			fprintf(stderr,
+			        "attune export: unknown option '%s'; see attune export --help\n",
 			        argv[i]);
 			return 2;
 		} else if (!in) {
@@ -108,8 +111,9 @@ int att_cmd_export(int argc, char **argv)
 	if (att_raw_is_capture(head, got))
 		return export_raw(in, csv, edf);
 	if (edf) {
-		fprintf(stderr, "attune export: --edf needs a raw capture (.attraw) as input; %s is "
-		                "not one\n",
+		fprintf(stderr,
+		        "attune export: --edf needs a raw capture (.attraw) as input; %s is "
+		        "not one\n",
 		        in);
 		return 2;
 	}

@@ -42,17 +42,17 @@
 #include "attune/source.h"
 #include "view.h"
 
-#define STEP_S (1.0 / 60.0)
-#define HIST_DT 1.0            /* session history: one value per second */
-#define HIST_MAX (6 * 3600)    /* six hours of history */
-#define MARKERS_MAX 256
-#define BINS 10000             /* histograms of 0.05 ms bins up to 500 ms */
-#define BIN_MS 0.05
-#define ARRIVALS_MAX 4096
-#define CHIME_GAP_S 6.0        /* at most one chime per 6 s: a cue, not a slot machine */
-#define ALARM_GAP_S 10.0
-#define MATCHED 0.7
-#define BOARD_SPEED_MAX 10.0   /* attune demo --speed: through the simulated board up to this */
+#define STEP_S          (1.0 / 60.0)
+#define HIST_DT         1.0        /* session history: one value per second */
+#define HIST_MAX        (6 * 3600) /* six hours of history */
+#define MARKERS_MAX     256
+#define BINS            10000 /* histograms of 0.05 ms bins up to 500 ms */
+#define BIN_MS          0.05
+#define ARRIVALS_MAX    4096
+#define CHIME_GAP_S     6.0 /* at most one chime per 6 s: a cue, not a slot machine */
+#define ALARM_GAP_S     10.0
+#define MATCHED         0.7
+#define BOARD_SPEED_MAX 10.0 /* attune demo --speed: through the simulated board up to this */
 
 /* SIGINT/SIGTERM in headless mode: the one piece of process-wide state, as signals require. */
 static volatile sig_atomic_t stop_requested;
@@ -67,27 +67,27 @@ static void on_signal(int sig)
 
 enum src_kind { SRC_COUPLE, SRC_FILE, SRC_DEVICE };
 
-#define DEV_CHUNK 256
+#define DEV_CHUNK      256
 /* The generated couple is recorded as the board would see it: 10-bit counts of 0-5 V. */
 #define COUPLE_ADC_MAX 1023.0
-#define COUPLE_VREF_V 5.0
+#define COUPLE_VREF_V  5.0
 
 struct src {
 	enum src_kind kind;
 	struct att_couple *couple;
 	struct att_recording *rec;
-	struct att_source *dev;            /* a device or the simulated board (source.h) */
-	struct att_demo_board *board;      /* attune demo: the simulated board behind dev */
+	struct att_source *dev;       /* a device or the simulated board (source.h) */
+	struct att_demo_board *board; /* attune demo: the simulated board behind dev */
 	/* the board's script played alongside at 10 Hz, only for its stage label ("locking in") */
 	struct att_couple *stage_couple;
 	uint64_t stage_n;
 	uint32_t last_counter;
-	struct att_source_status st;       /* the device's latest status */
-	struct att_sample buf[DEV_CHUNK];  /* read from the device, not yet pulled */
+	struct att_source_status st;      /* the device's latest status */
+	struct att_sample buf[DEV_CHUNK]; /* read from the device, not yet pulled */
 	size_t buf_n, buf_i;
 	double rate;
-	uint64_t next;          /* index of the next sample (generated couple, file) */
-	uint64_t first;         /* index the engine started at (replay: after a seek back) */
+	uint64_t next;  /* index of the next sample (generated couple, file) */
+	uint64_t first; /* index the engine started at (replay: after a seek back) */
 	int ended;
 	char name[128];
 };
@@ -135,8 +135,9 @@ static int src_pull(struct src *s, double t, struct pulled *p)
 		p->raw.counter = (uint32_t)s->next;
 		for (unsigned c = 0; c < 4; c++) {
 			double q = p->v[c] / COUPLE_VREF_V * COUPLE_ADC_MAX;
-			p->raw.ch[c] = (uint16_t)(q < 0.0 ? 0.0 : q > COUPLE_ADC_MAX ? COUPLE_ADC_MAX
-			                                                            : lrint(q));
+			p->raw.ch[c] = (uint16_t)(q < 0.0              ? 0.0
+			                          : q > COUPLE_ADC_MAX ? COUPLE_ADC_MAX
+			                                               : lrint(q));
 		}
 	} else {
 		if (s->next >= s->rec->n) {
@@ -190,8 +191,8 @@ static double hist_pct(const struct hist *h, double p)
  * reads them only after joining. At most one at a time: EDFlib exports one file per process. */
 struct saver {
 	pthread_t thread;
-	int threaded;               /* the worker runs (else the save ran inline: no thread) */
-	int active;                 /* begun, not yet collected */
+	int threaded; /* the worker runs (else the save ran inline: no thread) */
+	int active;   /* begun, not yet collected */
 	atomic_int done;
 	struct att_recorder *rec;
 	char base[600];
@@ -211,7 +212,7 @@ struct session {
 	FILE *snap_out;
 	struct att_snapshot snap;
 	int have_snap;
-	double t;                   /* session clock, signal seconds */
+	double t; /* session clock, signal seconds */
 	/* picture */
 	double match_smooth, together_s;
 	int pacer_on;
@@ -227,34 +228,34 @@ struct session {
 	size_t n_markers;
 	/* replay: the file's markers (shown as playback passes them), pause and seek */
 	struct att_input_meta file_meta;
-	size_t n_file_marks;        /* of file_meta.marks kept as markers (pacer changes are not) */
+	size_t n_file_marks; /* of file_meta.marks kept as markers (pacer changes are not) */
 	const struct att_input_mark *file_marks[MARKERS_MAX];
 	int paused;
-	double play_t0;             /* session time at play_base_ns (real-time playback) */
+	double play_t0; /* session time at play_base_ns (real-time playback) */
 	int64_t play_base_ns;
 	/* sound */
 	struct att_sonify_params sound;
-	int zone;                   /* match zone for chimes: -1 unknown, 0 apart, 1 closer, 2 matched */
+	int zone; /* match zone for chimes: -1 unknown, 0 apart, 1 closer, 2 matched */
 	double last_chime, last_alarm;
 	unsigned bad_bits;
-	int sound_lost;             /* the device played, went away, is not back yet */
+	int sound_lost; /* the device played, went away, is not back yet */
 	/* recording */
 	struct att_recorder *rec;
-	struct saver saver;         /* the previous recording while its files are written */
-	int stop_pending;           /* r pressed while the previous one still saves: stop after it */
+	struct saver saver; /* the previous recording while its files are written */
+	int stop_pending;   /* r pressed while the previous one still saves: stop after it */
 	int save_failed;
-	int rec_serial;             /* sessions recorded so far (names NAME, NAME-2, ...) */
+	int rec_serial; /* sessions recorded so far (names NAME, NAME-2, ...) */
 	char rec_base[600];
 	/* figures */
-	int64_t t0_ns;              /* CLOCK_MONOTONIC at t = 0 */
-	double speed;               /* session seconds per wall second (1 for devices) */
-	int realtime;               /* paced by the clock (not fast-forwarded) */
+	int64_t t0_ns; /* CLOCK_MONOTONIC at t = 0 */
+	double speed;  /* session seconds per wall second (1 for devices) */
+	int realtime;  /* paced by the clock (not fast-forwarded) */
 	int64_t arrivals[ARRIVALS_MAX];
 	size_t n_arrivals;
-	struct hist frame_work;     /* frame start to present done */
-	struct hist frame_draw;     /* frame start to drawn (events, drain, engine, draw) */
+	struct hist frame_work; /* frame start to present done */
+	struct hist frame_draw; /* frame start to drawn (events, drain, engine, draw) */
 	struct hist frame_interval, latency;
-	struct hist latency_wait;    /* arrival to the drain of the frame that shows it */
+	struct hist latency_wait; /* arrival to the drain of the frame that shows it */
 	int64_t last_present_ns;
 	uint64_t frames;
 	/* saves of a recording (--stats): how long they took, and the longest frame interval
@@ -330,8 +331,8 @@ static int record_start(struct session *s, char *why, size_t len)
 	if (rc != ATT_OK)
 		return rc;
 	s->rec_serial++;
-	att_recorder_event(s->rec, ATT_EV_PACER, now_ns(), s->pacer_on ? att_pacer_bpm(s->pacer) : 0.0,
-	                   NULL);
+	att_recorder_event(s->rec, ATT_EV_PACER, now_ns(),
+	                   s->pacer_on ? att_pacer_bpm(s->pacer) : 0.0, NULL);
 	return ATT_OK;
 }
 
@@ -501,7 +502,8 @@ static void on_snapshot(struct session *s)
 	const unsigned probl = ATT_Q_FLAT | ATT_Q_SATURATED;
 
 	att_engine_snapshot(s->engine, &s->snap);
-	s->snap.t += (double)s->src.first / s->src.rate; /* the engine counts from where it started */
+	s->snap.t +=
+	        (double)s->src.first / s->src.rate; /* the engine counts from where it started */
 	s->have_snap = 1;
 	if (s->json && !s->io_failed)
 		write_snapshot(s);
@@ -549,7 +551,8 @@ static void drain(struct session *s, int realtime, double speed)
 		if (att_engine_push(s->engine, p.counter, p.v) == 1)
 			on_snapshot(s);
 		if (s->src.kind != SRC_DEVICE) /* when it would have arrived from a device */
-			p.raw.host_ns = s->t0_ns + (int64_t)((double)p.counter / s->src.rate / speed * 1e9);
+			p.raw.host_ns =
+			        s->t0_ns + (int64_t)((double)p.counter / s->src.rate / speed * 1e9);
 		if (s->rec && att_recorder_push(s->rec, &p.raw, 1) != ATT_OK)
 			record_failed(s);
 		if (realtime && s->n_arrivals < ARRIVALS_MAX)
@@ -570,8 +573,10 @@ static void drain(struct session *s, int realtime, double speed)
 		att_source_status(s->src.dev, &s->src.st);
 		/* stderr is the session's log (a headless run has no status line) */
 		if (!was_lost && s->src.st.state == ATT_SOURCE_RECONNECTING)
-			fprintf(stderr, "attune: %s: lost the device; reconnecting (%s)\n", s->src.name,
-			        att_strerror(s->src.st.error ? s->src.st.error : ATT_ERR_DISCONNECTED));
+			fprintf(stderr, "attune: %s: lost the device; reconnecting (%s)\n",
+			        s->src.name,
+			        att_strerror(s->src.st.error ? s->src.st.error
+			                                     : ATT_ERR_DISCONNECTED));
 		if (s->src.st.reconnects != reconnects) {
 			fprintf(stderr, "attune: %s: device back\n", s->src.name);
 			if (s->rec)
@@ -579,7 +584,8 @@ static void drain(struct session *s, int realtime, double speed)
 				                   "device reconnected");
 		}
 		if (s->src.st.state == ATT_SOURCE_FAILED && !s->src.ended) {
-			fprintf(stderr, "attune: %s: %s\n", s->src.name, att_strerror(s->src.st.error));
+			fprintf(stderr, "attune: %s: %s\n", s->src.name,
+			        att_strerror(s->src.st.error));
 			s->src.ended = 1;
 		}
 	}
@@ -597,7 +603,8 @@ static void update_sound(struct session *s)
 		int ok = att_audio_device_ok(s->audio);
 		if (!ok && !s->sound_lost && att_audio_losses(s->audio)) {
 			const char *why = att_audio_device_problem(s->audio);
-			fprintf(stderr, "attune: sound stopped (%s); trying again every few seconds\n",
+			fprintf(stderr,
+			        "attune: sound stopped (%s); trying again every few seconds\n",
 			        why ? why : "the sound device stopped");
 			say(s, "sound stopped \xe2\x80\x94 trying again; the session goes on");
 			s->sound_lost = 1;
@@ -629,7 +636,7 @@ static void fill_model(struct session *s, struct att_view_model *m);
 
 /* ---- replay: markers from the file, pause and seek ---- */
 
-#define SEEK_S 10.0
+#define SEEK_S   10.0
 #define REWARM_S 120.0 /* signal fed again before a seek-back target: the engine's longest memory */
 
 /* Keeps the file's markers (EDF+ annotations, the raw capture's marker events); pacer changes and
@@ -680,7 +687,8 @@ static void replay_seek(struct session *s, double to)
 	if (to < s->t) {
 		struct att_engine *fresh;
 		double from = to > REWARM_S ? to - REWARM_S : 0.0;
-		if (att_engine_new(&(struct att_engine_cfg){.rate_hz = s->src.rate}, &fresh) != ATT_OK) {
+		if (att_engine_new(&(struct att_engine_cfg){.rate_hz = s->src.rate}, &fresh) !=
+		    ATT_OK) {
 			say(s, "cannot seek back: out of memory");
 			return;
 		}
@@ -753,7 +761,8 @@ static void act(struct session *s, enum att_view_action a, int *quit)
 		if (s->rec)
 			att_recorder_event(s->rec, ATT_EV_PACER, now_ns(),
 			                   s->pacer_on ? att_pacer_bpm(s->pacer) : 0.0, NULL);
-		say(s, s->pacer_on ? "pacer on" : "pacer off \xe2\x80\x94 breathe at your own pace");
+		say(s,
+		    s->pacer_on ? "pacer on" : "pacer off \xe2\x80\x94 breathe at your own pace");
 		break;
 	case ATT_VIEW_PACER_FASTER:
 	case ATT_VIEW_PACER_SLOWER:
@@ -763,7 +772,9 @@ static void act(struct session *s, enum att_view_action a, int *quit)
 			if (s->rec && s->pacer_on)
 				att_recorder_event(s->rec, ATT_EV_PACER, now_ns(), bpm, NULL);
 		} else
-			snprintf(buf, sizeof buf, "pacer stays at %.1f (range 4\xe2\x80\x93" "10 /min)",
+			snprintf(buf, sizeof buf,
+			         "pacer stays at %.1f (range 4\xe2\x80\x93"
+			         "10 /min)",
 			         att_pacer_bpm(s->pacer));
 		say(s, buf);
 		break;
@@ -825,7 +836,8 @@ static void fill_model(struct session *s, struct att_view_model *m)
 	m->audio_off = s->o->no_audio || s->o->screenshot;
 	m->audio_lost = s->sound_lost;
 	m->stage = s->src.kind == SRC_COUPLE ? att_couple_stage(s->src.couple)
-	           : s->src.stage_couple ? att_couple_stage(s->src.stage_couple) : NULL;
+	           : s->src.stage_couple     ? att_couple_stage(s->src.stage_couple)
+	                                     : NULL;
 	m->notice = s->notice;
 	s->trace_n = att_engine_breath_trace(s->engine, 0, s->trace_a, s->trace_cap);
 	att_engine_breath_trace(s->engine, 1, s->trace_b, s->trace_n);
@@ -850,8 +862,11 @@ static void push_keys(const char *keys)
 		memset(&e, 0, sizeof e);
 		e.type = SDL_KEYDOWN;
 		e.key.state = SDL_PRESSED;
-		e.key.keysym.sym = *k == '?' ? SDLK_QUESTION : *k == '_' ? SDLK_SPACE
-		                   : *k == '<' ? SDLK_LEFT : *k == '>' ? SDLK_RIGHT : (SDL_Keycode)*k;
+		e.key.keysym.sym = *k == '?'   ? SDLK_QUESTION
+		                   : *k == '_' ? SDLK_SPACE
+		                   : *k == '<' ? SDLK_LEFT
+		                   : *k == '>' ? SDLK_RIGHT
+		                               : (SDL_Keycode)*k;
 		SDL_PushEvent(&e);
 	}
 }
@@ -874,8 +889,8 @@ static int write_stats(struct session *s, const char *path, double wall_s)
 		return 1;
 	}
 	getrusage(RUSAGE_SELF, &ru);
-	cpu_s = (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
-	        ru.ru_stime.tv_usec / 1e6;
+	cpu_s = (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
+	        (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
 	fprintf(f,
 	        "{\"frames\": %llu, \"wall_s\": %.3f, \"renderer\": \"%s\",\n"
 	        " \"frame_work_ms_p50\": %.2f, \"frame_work_ms_p99\": %.2f,\n"
@@ -890,20 +905,19 @@ static int write_stats(struct session *s, const char *path, double wall_s)
 	        " \"saves\": %llu, \"save_ms_max\": %.1f, \"frames_during_save\": %llu,\n"
 	        " \"save_frame_interval_ms_max\": %.2f,\n"
 	        " \"t_end\": %.3f, \"snapshot_t\": %.3f, \"markers\": %zu, \"file_markers\": %zu}\n",
-	        (unsigned long long)s->frames, wall_s, s->view ? att_view_renderer_name(s->view) : "?",
-	        hist_pct(&s->frame_work, 0.5), hist_pct(&s->frame_work, 0.99),
-	        hist_pct(&s->frame_draw, 0.5), hist_pct(&s->frame_draw, 0.99),
-	        hist_pct(&s->frame_interval, 0.5), hist_pct(&s->frame_interval, 0.99),
-	        hist_pct(&s->latency, 0.5), hist_pct(&s->latency, 0.99),
-	        (unsigned long long)s->latency.n,
+	        (unsigned long long)s->frames, wall_s,
+	        s->view ? att_view_renderer_name(s->view) : "?", hist_pct(&s->frame_work, 0.5),
+	        hist_pct(&s->frame_work, 0.99), hist_pct(&s->frame_draw, 0.5),
+	        hist_pct(&s->frame_draw, 0.99), hist_pct(&s->frame_interval, 0.5),
+	        hist_pct(&s->frame_interval, 0.99), hist_pct(&s->latency, 0.5),
+	        hist_pct(&s->latency, 0.99), (unsigned long long)s->latency.n,
 	        hist_pct(&s->latency_wait, 0.5), hist_pct(&s->latency_wait, 0.99),
 	        100.0 * cpu_s / wall_s, ru.ru_maxrss / 1024.0,
 	        s->audio && att_audio_device_ok(s->audio) ? "true" : "false",
 	        s->audio ? att_audio_underflows(s->audio) : 0ul,
 	        s->audio ? att_audio_losses(s->audio) : 0ul,
-	        s->audio ? att_audio_moves(s->audio) : 0ul,
-	        name, (unsigned long long)(s->src.kind == SRC_DEVICE ? s->src.st.samples
-	                                                                    : s->src.next),
+	        s->audio ? att_audio_moves(s->audio) : 0ul, name,
+	        (unsigned long long)(s->src.kind == SRC_DEVICE ? s->src.st.samples : s->src.next),
 	        (unsigned long long)(s->src.kind == SRC_DEVICE ? s->src.st.samples_lost
 	                                                       : s->snap.samples_lost),
 	        (unsigned long long)s->saves, s->save_ms_max,
@@ -927,7 +941,7 @@ static int session_start(struct session *s)
 
 	/* a device delivers in real time whatever --speed says; the demo's board at its --speed */
 	s->speed = (s->src.kind == SRC_DEVICE && !s->src.board) || s->o->speed <= 0.0 ? 1.0
-	                                                                               : s->o->speed;
+	                                                                              : s->o->speed;
 	if (s->src.dev && (rc = att_source_start(s->src.dev)) != ATT_OK) {
 		fprintf(stderr, "attune: cannot start streaming from %s: %s\n", s->src.name,
 		        att_strerror(rc));
@@ -955,13 +969,16 @@ static int run_window(struct session *s)
 		fprintf(stderr, "attune: out of memory\n");
 		return 1;
 	}
-	if (att_view_new(&(struct att_view_cfg){.name_a = o->name_a, .name_b = o->name_b,
-	                                        .width = o->width, .height = o->height,
-	                                        .fullscreen = o->fullscreen,
-	                                        .show_strip = !o->no_strip,
-	                                        /* ATTUNE_FONT: another TTF (tests use a missing one) */
-	                                        .font_path = getenv("ATTUNE_FONT")},
-	                 &s->view, why, sizeof why) != ATT_OK) {
+	if (att_view_new(
+	            &(struct att_view_cfg){.name_a = o->name_a,
+	                                   .name_b = o->name_b,
+	                                   .width = o->width,
+	                                   .height = o->height,
+	                                   .fullscreen = o->fullscreen,
+	                                   .show_strip = !o->no_strip,
+	                                   /* ATTUNE_FONT: another TTF (tests use a missing one) */
+	                                   .font_path = getenv("ATTUNE_FONT")},
+	            &s->view, why, sizeof why) != ATT_OK) {
 		fprintf(stderr, "attune: %s\n", why);
 		free(model);
 		return 1;
@@ -996,7 +1013,8 @@ static int run_window(struct session *s)
 		ease(s, s->t - prev_t);
 		update_sound(s);
 		for (int k = 0; k < o->n_keys_at; k++)
-			if (o->keys_at_t[k] >= 0.0 && (double)(start - t0) / 1e9 >= o->keys_at_t[k]) {
+			if (o->keys_at_t[k] >= 0.0 &&
+			    (double)(start - t0) / 1e9 >= o->keys_at_t[k]) {
 				push_keys(o->keys_at[k]);
 				o->keys_at_t[k] = -1.0; /* once */
 			}
@@ -1024,7 +1042,8 @@ static int run_window(struct session *s)
 			hist_add(&s->frame_draw, (double)(drawn_ns - start) / 1e6);
 			hist_add(&s->frame_work, (double)(done - start) / 1e6);
 			if (s->last_present_ns)
-				hist_add(&s->frame_interval, (double)(done - s->last_present_ns) / 1e6);
+				hist_add(&s->frame_interval,
+				         (double)(done - s->last_present_ns) / 1e6);
 			if (s->save_in_frame && s->last_present_ns) {
 				double ms = (double)(done - s->last_present_ns) / 1e6;
 				if (ms > s->save_frame_interval_ms_max)
@@ -1035,7 +1054,8 @@ static int run_window(struct session *s)
 			s->last_present_ns = done;
 			for (size_t i = 0; i < s->n_arrivals; i++) {
 				hist_add(&s->latency, (double)(done - s->arrivals[i]) / 1e6);
-				hist_add(&s->latency_wait, (double)(drain_ns - s->arrivals[i]) / 1e6);
+				hist_add(&s->latency_wait,
+				         (double)(drain_ns - s->arrivals[i]) / 1e6);
 			}
 			s->frames++;
 			/* a steady 60 fps cap; after a stall, restart the cadence instead of racing */
@@ -1107,18 +1127,20 @@ static int open_demo_board(struct session *s, char *why, size_t len)
 	char reason[300];
 	int rc;
 
-	rc = att_demo_board_start(&(struct att_demo_board_cfg){.script = o->input ? NULL
-	                                                                          : att_live_scripts[o->script].name,
-	                                                       .input = o->input,
-	                                                       .seed = o->seed,
-	                                                       .speed = o->speed},
-	                          &s->src.board, why, len);
+	rc = att_demo_board_start(
+	        &(struct att_demo_board_cfg){.script = o->input ? NULL
+	                                                        : att_live_scripts[o->script].name,
+	                                     .input = o->input,
+	                                     .seed = o->seed,
+	                                     .speed = o->speed},
+	        &s->src.board, why, len);
 	if (rc != ATT_OK)
 		return rc;
-	rc = att_source_open_serial(&(struct att_serial_cfg){.path = att_demo_board_link(s->src.board),
-	                                                     .rate_hz = o->rate_set ? (unsigned)o->rate : 0,
-	                                                     .reset_wait_ms = -1},
-	                            &s->src.dev, reason, sizeof reason);
+	rc = att_source_open_serial(
+	        &(struct att_serial_cfg){.path = att_demo_board_link(s->src.board),
+	                                 .rate_hz = o->rate_set ? (unsigned)o->rate : 0,
+	                                 .reset_wait_ms = -1},
+	        &s->src.dev, reason, sizeof reason);
 	if (rc != ATT_OK) {
 		snprintf(why, len, "%s", reason);
 		att_demo_board_stop(s->src.board);
@@ -1131,10 +1153,11 @@ static int open_demo_board(struct session *s, char *why, size_t len)
 	snprintf(s->src.name, sizeof s->src.name, "simulated board");
 	/* best effort: without it the status line just shows no stage */
 	if (!o->input)
-		att_couple_new(&(struct att_couple_cfg){.rate_hz = 10.0,
-		                                        .script = att_live_scripts[o->script].script,
-		                                        .seed = o->seed},
-		               &s->src.stage_couple);
+		att_couple_new(
+		        &(struct att_couple_cfg){.rate_hz = 10.0,
+		                                 .script = att_live_scripts[o->script].script,
+		                                 .seed = o->seed},
+		        &s->src.stage_couple);
 	return ATT_OK;
 }
 
@@ -1150,14 +1173,15 @@ static int open_source(struct session *s, char *why, size_t len)
 	if (o->demo == 1 && !o->port && o->speed > 0.0 && o->speed <= BOARD_SPEED_MAX) {
 		if (open_demo_board(s, fallback, sizeof fallback) == ATT_OK)
 			return ATT_OK;
-		fprintf(stderr, "attune: no simulated board (%s); playing the %s in-process\n", fallback,
-		        o->input ? "recording" : "generated couple");
+		fprintf(stderr, "attune: no simulated board (%s); playing the %s in-process\n",
+		        fallback, o->input ? "recording" : "generated couple");
 	}
 	if (o->port) {
-		rc = att_source_open_serial(&(struct att_serial_cfg){.path = o->port,
-		                                                     .rate_hz = o->rate_set ? (unsigned)o->rate : 0,
-		                                                     .reset_wait_ms = -1},
-		                            &s->src.dev, why, len);
+		rc = att_source_open_serial(
+		        &(struct att_serial_cfg){.path = o->port,
+		                                 .rate_hz = o->rate_set ? (unsigned)o->rate : 0,
+		                                 .reset_wait_ms = -1},
+		        &s->src.dev, why, len);
 		if (rc != ATT_OK)
 			return rc;
 		att_source_status(s->src.dev, &s->src.st);
@@ -1175,7 +1199,8 @@ static int open_source(struct session *s, char *why, size_t len)
 			return rc;
 		}
 		if (!s->src.rec->ch[0] || !s->src.rec->ch[2]) {
-			snprintf(why, len, "%s has no a_resp or b_resp column; both chest belts are needed",
+			snprintf(why, len,
+			         "%s has no a_resp or b_resp column; both chest belts are needed",
 			         o->input);
 			return ATT_ERR_FORMAT;
 		}
@@ -1201,7 +1226,8 @@ static int open_source(struct session *s, char *why, size_t len)
 /* Fails early, with a suggestion, when there is no display to open a window on. */
 static int have_display(void)
 {
-	const char *d = getenv("DISPLAY"), *w = getenv("WAYLAND_DISPLAY"), *v = getenv("SDL_VIDEODRIVER");
+	const char *d = getenv("DISPLAY"), *w = getenv("WAYLAND_DISPLAY"),
+	           *v = getenv("SDL_VIDEODRIVER");
 	return (d && *d) || (w && *w) || (v && *v);
 }
 
@@ -1221,14 +1247,19 @@ int att_live_main(int argc, char **argv, int demo)
 	if (rc)
 		return rc;
 	if (o.record && o.input) {
-		fprintf(stderr, "attune: --record works with --port or --synthetic; %s already is a "
-		                "recording\n", o.input);
+		fprintf(stderr,
+		        "attune: --record works with --port or --synthetic; %s already is a "
+		        "recording\n",
+		        o.input);
 		return 2;
 	}
 	if (!o.headless && !have_display()) {
-		fprintf(stderr, "attune: no display (DISPLAY is not set); use --headless --snapshots - "
-		                "for JSON, or run under Xvfb: xvfb-run -a attune %s\n",
-		        demo == 2 ? "replay FILE" : demo ? "demo" : "live ...");
+		fprintf(stderr,
+		        "attune: no display (DISPLAY is not set); use --headless --snapshots - "
+		        "for JSON, or run under Xvfb: xvfb-run -a attune %s\n",
+		        demo == 2 ? "replay FILE"
+		        : demo    ? "demo"
+		                  : "live ...");
 		return 1;
 	}
 	s = calloc(1, sizeof *s);
@@ -1240,8 +1271,8 @@ int att_live_main(int argc, char **argv, int demo)
 	s->zone = -1;
 	s->last_chime = s->last_alarm = -1e9;
 	s->pacer_on = !o.no_pacer;
-	s->sound = (struct att_sonify_params){.parts = o.parts, .volume = (float)o.volume,
-	                                      .muted = o.muted, .match = NAN};
+	s->sound = (struct att_sonify_params){
+	        .parts = o.parts, .volume = (float)o.volume, .muted = o.muted, .match = NAN};
 	rc = open_source(s, why, sizeof why);
 	if (rc != ATT_OK) {
 		fprintf(stderr, "attune: %s\n", why);
@@ -1259,8 +1290,9 @@ int att_live_main(int argc, char **argv, int demo)
 		rc = 1;
 		goto out;
 	}
-	if (att_pacer_new(&(struct att_pacer_cfg){.bpm = o.pacer_bpm, .exhale_ratio = o.exhale_ratio},
-	                  0.0, &s->pacer) != ATT_OK) {
+	if (att_pacer_new(
+	            &(struct att_pacer_cfg){.bpm = o.pacer_bpm, .exhale_ratio = o.exhale_ratio},
+	            0.0, &s->pacer) != ATT_OK) {
 		fprintf(stderr, "attune: pacer rate must be 4-10 /min and exhale ratio 1-3\n");
 		rc = 2;
 		goto out;
@@ -1284,8 +1316,10 @@ int att_live_main(int argc, char **argv, int demo)
 		s->snap_out = strcmp(o.snapshots, "-") ? fopen(o.snapshots, "w") : stdout;
 		if (!s->snap_out ||
 		    att_json_new(&(struct att_json_cfg){.out = s->snap_out}, &s->json) != ATT_OK) {
-			fprintf(stderr, "attune: cannot write %s; check the directory exists and is "
-			                "writable\n", o.snapshots);
+			fprintf(stderr,
+			        "attune: cannot write %s; check the directory exists and is "
+			        "writable\n",
+			        o.snapshots);
 			rc = 1;
 			goto out;
 		}
@@ -1310,8 +1344,10 @@ int att_live_main(int argc, char **argv, int demo)
 		goto out;
 	}
 	if (SDL_Init(SDL_INIT_VIDEO) != 0) {
-		fprintf(stderr, "attune: cannot open the display (%s); use --headless or run under "
-		                "Xvfb (xvfb-run -a ...)\n", SDL_GetError());
+		fprintf(stderr,
+		        "attune: cannot open the display (%s); use --headless or run under "
+		        "Xvfb (xvfb-run -a ...)\n",
+		        SDL_GetError());
 		rc = 1;
 		goto out;
 	}

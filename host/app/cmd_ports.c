@@ -12,7 +12,7 @@
 #include "attune/decoder.h"
 #include "attune/serial_port.h"
 
-#define SIM_LINK "/tmp/attune-sim" /* attune-simboard's default --link; ATTUNE_SIM_LINK overrides */
+#define SIM_LINK  "/tmp/attune-sim" /* attune-simboard's default --link; ATTUNE_SIM_LINK overrides */
 #define MAX_PORTS 64
 
 static void usage(FILE *to)
@@ -44,8 +44,8 @@ static void probe(const char *path, int reset_wait_ms, char *out, size_t len)
 		rc = att_serial_handshake(p, dec, path, reset_wait_ms, NULL, &info, why, sizeof why,
 		                          NULL, NULL);
 	if (rc == ATT_OK)
-		snprintf(out, len, "attune firmware %u.%u.%u, %u channels at %u Hz%s", info.fw_major,
-		         info.fw_minor, info.fw_patch, info.channels, info.rate_hz,
+		snprintf(out, len, "attune firmware %u.%u.%u, %u channels at %u Hz%s",
+		         info.fw_major, info.fw_minor, info.fw_patch, info.channels, info.rate_hz,
 		         info.streaming ? " (streaming)" : "");
 	else if (rc == ATT_ERR_NOT_ATTUNE)
 		snprintf(out, len, "not attune firmware (no answer)");
@@ -79,7 +79,8 @@ int att_cmd_ports(int argc, char **argv)
 		} else if (!strcmp(argv[i], "--no-probe")) {
 			do_probe = 0;
 		} else {
-			fprintf(stderr, "attune ports: unknown option '%s'; see attune ports --help\n",
+			fprintf(stderr,
+			        "attune ports: unknown option '%s'; see attune ports --help\n",
 			        argv[i]);
 			return 2;
 		}
@@ -102,8 +103,8 @@ int att_cmd_ports(int argc, char **argv)
 			snprintf(what, sizeof what, "not probed (not a USB port)");
 		else
 			probe(p->path, 2000, what, sizeof what);
-		printf("%-16s %s%s  -- %s\n", p->path, p->description[0] ? p->description : "serial port",
-		       usb, what);
+		printf("%-16s %s%s  -- %s\n", p->path,
+		       p->description[0] ? p->description : "serial port", usb, what);
 	}
 	if (lstat(sim, &st) == 0) {
 		ssize_t k = readlink(sim, target, sizeof target - 1);

@@ -57,9 +57,12 @@ static int64_t mono_ns(void)
 static const char *state_text(enum att_source_state s)
 {
 	switch (s) {
-	case ATT_SOURCE_CONNECTING: return "connecting";
-	case ATT_SOURCE_STREAMING: return "streaming";
-	default: return "idle";
+	case ATT_SOURCE_CONNECTING:
+		return "connecting";
+	case ATT_SOURCE_STREAMING:
+		return "streaming";
+	default:
+		return "idle";
 	}
 }
 
@@ -90,11 +93,14 @@ int att_cmd_record(int argc, char **argv)
 		}
 		if (strcmp(a, "--port") && strcmp(a, "--duration") && strcmp(a, "--output") &&
 		    strcmp(a, "-o") && strcmp(a, "--rate")) {
-			fprintf(stderr, "attune record: unknown option '%s'; see attune record --help\n", a);
+			fprintf(stderr,
+			        "attune record: unknown option '%s'; see attune record --help\n",
+			        a);
 			return 2;
 		}
 		if (i + 1 >= argc) {
-			fprintf(stderr, "attune record: %s needs a value; see attune record --help\n", a);
+			fprintf(stderr,
+			        "attune record: %s needs a value; see attune record --help\n", a);
 			return 2;
 		}
 		const char *v = argv[++i];
@@ -105,12 +111,14 @@ int att_cmd_record(int argc, char **argv)
 		else if (!strcmp(a, "--duration")) {
 			if (att_arg_number("record", a, v, 1e-3, 1e7, &duration))
 				return 2;
-		} else if (att_arg_number("record", a, v, ATT_WIRE_RATE_MIN, ATT_WIRE_RATE_MAX, &rate))
+		} else if (att_arg_number("record", a, v, ATT_WIRE_RATE_MIN, ATT_WIRE_RATE_MAX,
+		                          &rate))
 			return 2;
 	}
 	if (!port || !output || duration <= 0) {
-		fprintf(stderr, "attune record: needs --port PATH, --duration S and --output DIR/NAME "
-		                "(attune ports lists the ports)\n");
+		fprintf(stderr,
+		        "attune record: needs --port PATH, --duration S and --output DIR/NAME "
+		        "(attune ports lists the ports)\n");
 		return 2;
 	}
 
@@ -137,12 +145,13 @@ int att_cmd_record(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 
-	fprintf(stderr, "attune record: %s, firmware %u.%u.%u, %.0f Hz; recording %.1f s into %s.*\n",
-	        port, st.info.fw_major, st.info.fw_minor, st.info.fw_patch, st.rate_hz, duration,
-	        output);
+	fprintf(stderr,
+	        "attune record: %s, firmware %u.%u.%u, %.0f Hz; recording %.1f s into %s.*\n", port,
+	        st.info.fw_major, st.info.fw_minor, st.info.fw_patch, st.rate_hz, duration, output);
 	rc = att_source_start(src);
 	if (rc != ATT_OK) {
-		fprintf(stderr, "attune record: cannot start the acquisition: %s\n", att_strerror(rc));
+		fprintf(stderr, "attune record: cannot start the acquisition: %s\n",
+		        att_strerror(rc));
 		att_recorder_free(rec);
 		att_source_free(src);
 		return 1;
@@ -159,14 +168,18 @@ int att_cmd_record(int argc, char **argv)
 		att_source_status(src, &st);
 		if (st.state != shown && st.state != ATT_SOURCE_CONNECTING) {
 			if (st.state == ATT_SOURCE_RECONNECTING)
-				fprintf(stderr, "attune record: %s: lost the device; reconnecting (%s)\n",
-				        port, att_strerror(st.error ? st.error : ATT_ERR_DISCONNECTED));
+				fprintf(stderr,
+				        "attune record: %s: lost the device; reconnecting (%s)\n",
+				        port,
+				        att_strerror(st.error ? st.error : ATT_ERR_DISCONNECTED));
 			else if (shown != ATT_SOURCE_IDLE || st.state != ATT_SOURCE_STREAMING)
-				fprintf(stderr, "attune record: %s: %s\n", port, state_text(st.state));
+				fprintf(stderr, "attune record: %s: %s\n", port,
+				        state_text(st.state));
 			shown = st.state;
 		}
 		if (st.reconnects != prev_reconnects)
-			att_recorder_event(rec, ATT_EV_RECONNECT, mono_ns(), 0.0, "device reconnected");
+			att_recorder_event(rec, ATT_EV_RECONNECT, mono_ns(), 0.0,
+			                   "device reconnected");
 		if (n) {
 			size_t keep;
 			if (got == 0)
@@ -176,12 +189,14 @@ int att_cmd_record(int argc, char **argv)
 				if ((double)(buf[keep].counter - first) >= duration * st.rate_hz)
 					break;
 			for (i = 0; i < keep; i++) {
-				uint32_t d = i ? buf[i].counter - buf[i - 1].counter
-				               : got ? buf[0].counter - last : 1u;
+				uint32_t d = i     ? buf[i].counter - buf[i - 1].counter
+				             : got ? buf[0].counter - last
+				                   : 1u;
 				if (d > 1) {
 					gaps++;
 					gap_samples += d - 1u;
-					fprintf(stderr, "attune record: gap of %u samples (%.2f s) at t = %.2f s\n",
+					fprintf(stderr,
+					        "attune record: gap of %u samples (%.2f s) at t = %.2f s\n",
 					        d - 1u, (d - 1u) / st.rate_hz,
 					        (double)(buf[i].counter - first) / st.rate_hz);
 				}
@@ -213,8 +228,10 @@ int att_cmd_record(int argc, char **argv)
 		status = 1;
 	}
 	if (got == 0) {
-		fprintf(stderr, "attune record: no samples arrived from %s (is the board streaming? "
-		                "check the cable)\n", port);
+		fprintf(stderr,
+		        "attune record: no samples arrived from %s (is the board streaming? "
+		        "check the cable)\n",
+		        port);
 		return 1;
 	}
 	printf("attune record: %llu samples, %llu lost in %llu gaps, %.2f s at %.0f Hz%s; %llu damaged "
@@ -224,8 +241,9 @@ int att_cmd_record(int argc, char **argv)
 	       record_stop ? " (stopped early)" : "", (unsigned long long)st.frames_bad,
 	       st.reconnects, status ? "could not write" : "wrote", output, output, output);
 	if (st.overruns || rec_dropped)
-		fprintf(stderr, "attune record: warning: %llu samples overran the acquisition ring, %llu "
-		                "the recorder's (disk too slow?)\n",
+		fprintf(stderr,
+		        "attune record: warning: %llu samples overran the acquisition ring, %llu "
+		        "the recorder's (disk too slow?)\n",
 		        (unsigned long long)st.overruns, (unsigned long long)rec_dropped);
 	return status;
 }

@@ -55,13 +55,15 @@ int att_cmd_recover(int argc, char **argv)
 			}
 			output = argv[i];
 		} else if (argv[i][0] == '-' && argv[i][1]) {
-			fprintf(stderr, "attune recover: unknown option '%s'; see attune recover --help\n",
+			fprintf(stderr,
+			        "attune recover: unknown option '%s'; see attune recover --help\n",
 			        argv[i]);
 			return 2;
 		} else if (!raw) {
 			raw = argv[i];
 		} else {
-			fprintf(stderr, "attune recover: one raw capture at a time ('%s' is extra)\n",
+			fprintf(stderr,
+			        "attune recover: one raw capture at a time ('%s' is extra)\n",
 			        argv[i]);
 			return 2;
 		}
@@ -76,7 +78,8 @@ int att_cmd_recover(int argc, char **argv)
 	}
 	base_of(output ? output : raw, base, sizeof base);
 	if (!output && !strcmp(base, raw)) {
-		fprintf(stderr, "attune recover: %s does not end in .attraw; give --output DIR/NAME\n",
+		fprintf(stderr,
+		        "attune recover: %s does not end in .attraw; give --output DIR/NAME\n",
 		        raw);
 		return 2;
 	}
@@ -86,8 +89,9 @@ int att_cmd_recover(int argc, char **argv)
 		return 1;
 	}
 	if (!s->n_samples) {
-		fprintf(stderr, "attune recover: %s holds no samples (the session stopped before any "
-		                "arrived); nothing to rebuild\n",
+		fprintf(stderr,
+		        "attune recover: %s holds no samples (the session stopped before any "
+		        "arrived); nothing to rebuild\n",
 		        raw);
 		att_capture_free(s);
 		return 1;
@@ -98,8 +102,8 @@ int att_cmd_recover(int argc, char **argv)
 		att_capture_free(s);
 		return 1;
 	}
-	printf("recovered %llu samples (%.1f s at %u Hz) from %s\n", (unsigned long long)rep.samples,
-	       rep.duration_s, s->info.rate_hz, raw);
+	printf("recovered %llu samples (%.1f s at %u Hz) from %s\n",
+	       (unsigned long long)rep.samples, rep.duration_s, s->info.rate_hz, raw);
 	if (rep.gaps)
 		printf("  %llu gap(s): %llu missing samples filled and annotated\n",
 		       (unsigned long long)rep.gaps, (unsigned long long)rep.samples_filled);
@@ -114,9 +118,8 @@ int att_cmd_recover(int argc, char **argv)
 	if (st.rate_changed)
 		printf("  warning: the device rate changed during the session; all samples were "
 		       "taken at the first rate\n");
-	printf("wrote %s.edf, %s.csv, %s.json%s%s%s\n", base, base, base,
-	       rep.analysed ? ", " : "", rep.analysed ? base : "",
-	       rep.analysed ? ".timeline.csv" : "");
+	printf("wrote %s.edf, %s.csv, %s.json%s%s%s\n", base, base, base, rep.analysed ? ", " : "",
+	       rep.analysed ? base : "", rep.analysed ? ".timeline.csv" : "");
 	if (!rep.analysed)
 		printf("  no analysis in %s.json: %s\n", base, rep.analysis_why);
 	att_capture_free(s);

@@ -73,7 +73,8 @@ int att_cmd_report(int argc, char **argv)
 			} else if (is_dpi) {
 				if (att_arg_number("report", "--dpi", val, 30, 600, &dpi))
 					return 2;
-			} else if (att_arg_number("report", "--window", val, 5, 600, &acfg.window_s)) {
+			} else if (att_arg_number("report", "--window", val, 5, 600,
+			                          &acfg.window_s)) {
 				return 2;
 			}
 			continue;
@@ -139,16 +140,16 @@ int att_cmd_report(int argc, char **argv)
 	if (gmtime_r(&now, &tm))
 		strftime(generated, sizeof generated, "%Y-%m-%d %H:%M UTC", &tm);
 	struct att_report_info info = {
-		.file_name = base_name(path),
-		.start = meta.start,
-		.label_a = meta.label_a,
-		.label_b = meta.label_b,
-		.note = meta.note,
-		.frames_lost = meta.frames_lost,
-		.marks = marks,
-		.n_marks = meta.n_marks,
-		.version = ATT_REPORT_VERSION,
-		.generated = generated,
+	        .file_name = base_name(path),
+	        .start = meta.start,
+	        .label_a = meta.label_a,
+	        .label_b = meta.label_b,
+	        .note = meta.note,
+	        .frames_lost = meta.frames_lost,
+	        .marks = marks,
+	        .n_marks = meta.n_marks,
+	        .version = ATT_REPORT_VERSION,
+	        .generated = generated,
 	};
 	err = att_report_write(&rcfg, rec, an, &info, out, why, sizeof why);
 	free(marks);

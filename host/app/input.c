@@ -25,8 +25,8 @@ static const struct {
 	const char *ext;
 	reader_fn read;
 } formats[] = {
-	{".csv", att_csv_read},
-	{".edf", att_edf_read},
+        {".csv", att_csv_read},
+        {".edf", att_edf_read},
 };
 
 int att_input_read(const char *path, struct att_recording **out, char *why, size_t why_len)

@@ -16,15 +16,15 @@
 #define ATT_INPUT_TEXT_MAX 128u
 
 struct att_input_mark {
-	double t;                      /* seconds since the first sample */
+	double t; /* seconds since the first sample */
 	char text[ATT_INPUT_TEXT_MAX];
 };
 
 struct att_input_meta {
-	char start[64];            /* "YYYY-MM-DD HH:MM UTC"; "" when unknown */
+	char start[64]; /* "YYYY-MM-DD HH:MM UTC"; "" when unknown */
 	char label_a[64], label_b[64];
 	char note[256];
-	long long frames_lost;     /* samples filled in gaps; -1 when the format cannot tell (CSV) */
+	long long frames_lost; /* samples filled in gaps; -1 when the format cannot tell (CSV) */
 	struct att_input_mark *marks; /* owned; att_input_meta_clear() frees */
 	size_t n_marks;
 };

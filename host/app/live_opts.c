@@ -10,26 +10,28 @@
 #include "attune/sonify.h"
 
 const struct att_live_script att_live_scripts[ATT_LIVE_SCRIPTS] = {
-	{"story", ATT_COUPLE_STORY, "generated couple (story)"},
-	{"in-phase", ATT_COUPLE_IN_PHASE, "generated couple (in phase)"},
-	{"anti-phase", ATT_COUPLE_ANTI_PHASE, "generated couple (anti-phase)"},
-	{"independent", ATT_COUPLE_INDEPENDENT, "generated couple (independent)"},
-	{"switch", ATT_COUPLE_SWITCH, "generated couple (switch)"},
+        {"story", ATT_COUPLE_STORY, "generated couple (story)"},
+        {"in-phase", ATT_COUPLE_IN_PHASE, "generated couple (in phase)"},
+        {"anti-phase", ATT_COUPLE_ANTI_PHASE, "generated couple (anti-phase)"},
+        {"independent", ATT_COUPLE_INDEPENDENT, "generated couple (independent)"},
+        {"switch", ATT_COUPLE_SWITCH, "generated couple (switch)"},
 };
 
 void att_live_usage(FILE *to, int demo)
 {
 	if (demo == 2)
-		fprintf(to, "usage: attune replay FILE [--speed X] [live options]\n"
-		            "  Plays a recording (CSV, EDF+ or raw capture) through the live view with\n"
-		            "  sound, at X times real time (default 1), with its markers.\n"
-		            "  Keys: space or k pause/resume, left/right seek 10 s back/forward.\n\n");
+		fprintf(to,
+		        "usage: attune replay FILE [--speed X] [live options]\n"
+		        "  Plays a recording (CSV, EDF+ or raw capture) through the live view with\n"
+		        "  sound, at X times real time (default 1), with its markers.\n"
+		        "  Keys: space or k pause/resume, left/right seek 10 s back/forward.\n\n");
 	else if (demo)
-		fprintf(to, "usage: attune demo [--input CSV] [--screenshot PNG --after S] "
-		            "[--audio-wav WAV] [--no-audio] [live options]\n"
-		            "  Plays a generated couple (breathing on their own, following the pacer,\n"
-		            "  locking in, one drifting, together again) or a recording through the live\n"
-		            "  view with sound. No hardware needed.\n\n");
+		fprintf(to,
+		        "usage: attune demo [--input CSV] [--screenshot PNG --after S] "
+		        "[--audio-wav WAV] [--no-audio] [live options]\n"
+		        "  Plays a generated couple (breathing on their own, following the pacer,\n"
+		        "  locking in, one drifting, together again) or a recording through the live\n"
+		        "  view with sound. No hardware needed.\n\n");
 	else
 		fprintf(to, "usage: attune live (--port PATH | --input CSV | --synthetic SCRIPT) "
 		            "[options]\n\n");
@@ -76,19 +78,28 @@ void att_live_usage(FILE *to, int demo)
 
 int att_live_parse(int argc, char **argv, int demo, struct att_live_opts *o)
 {
-	*o = (struct att_live_opts){.demo = demo, .speed = 1.0, .rate = 250.0, .pacer_bpm = 6.0, .exhale_ratio = 1.0,
-	                   .volume = 0.7, .seed = 1, .parts = ATT_SOUND_ALL, .script = -1,
-	                   .after = -1.0, .name_a = "A", .name_b = "B"};
+	*o = (struct att_live_opts){.demo = demo,
+	                            .speed = 1.0,
+	                            .rate = 250.0,
+	                            .pacer_bpm = 6.0,
+	                            .exhale_ratio = 1.0,
+	                            .volume = 0.7,
+	                            .seed = 1,
+	                            .parts = ATT_SOUND_ALL,
+	                            .script = -1,
+	                            .after = -1.0,
+	                            .name_a = "A",
+	                            .name_b = "B"};
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
 		double d;
-#define NEEDS_VALUE                                                                       \
-	do {                                                                              \
-		if (!val) {                                                               \
-			fprintf(stderr, "attune: %s needs a value; see --help\n", a);      \
-			return 2;                                                         \
-		}                                                                         \
-		i++;                                                                      \
+#define NEEDS_VALUE                                                                                \
+	do {                                                                                       \
+		if (!val) {                                                                        \
+			fprintf(stderr, "attune: %s needs a value; see --help\n", a);              \
+			return 2;                                                                  \
+		}                                                                                  \
+		i++;                                                                               \
 	} while (0)
 		if (!strcmp(a, "--help") || !strcmp(a, "-h"))
 			return 3;
@@ -132,13 +143,16 @@ int att_live_parse(int argc, char **argv, int demo, struct att_live_opts *o)
 			char buf[256], *tok, *save;
 			NEEDS_VALUE;
 			snprintf(buf, sizeof buf, "%s", val);
-			for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+			for (tok = strtok_r(buf, ",", &save); tok;
+			     tok = strtok_r(NULL, ",", &save)) {
 				double at;
 				char keys[8];
-				if (o->n_keys_at == ATT_LIVE_KEYS_AT_MAX || sscanf(tok, "%lf:%7s", &at, keys) != 2 ||
-				    !(at >= 0.0)) {
-					fprintf(stderr, "attune: --keys-at takes up to %d S:KEYS items, e.g. "
-					                "20:r,40:r (got '%s')\n", ATT_LIVE_KEYS_AT_MAX, tok);
+				if (o->n_keys_at == ATT_LIVE_KEYS_AT_MAX ||
+				    sscanf(tok, "%lf:%7s", &at, keys) != 2 || !(at >= 0.0)) {
+					fprintf(stderr,
+					        "attune: --keys-at takes up to %d S:KEYS items, e.g. "
+					        "20:r,40:r (got '%s')\n",
+					        ATT_LIVE_KEYS_AT_MAX, tok);
 					return 2;
 				}
 				o->keys_at_t[o->n_keys_at] = at;
@@ -150,7 +164,8 @@ int att_live_parse(int argc, char **argv, int demo, struct att_live_opts *o)
 			snprintf(o->names_buf, sizeof o->names_buf, "%s", val);
 			comma = strchr(o->names_buf, ',');
 			if (!comma || comma == o->names_buf || !comma[1]) {
-				fprintf(stderr, "attune: --names needs two names, e.g. --names Anna,Ben\n");
+				fprintf(stderr,
+				        "attune: --names needs two names, e.g. --names Anna,Ben\n");
 				return 2;
 			}
 			*comma = 0;
@@ -158,12 +173,15 @@ int att_live_parse(int argc, char **argv, int demo, struct att_live_opts *o)
 			o->name_b = comma + 1;
 		} else if (!strcmp(a, "--synthetic")) {
 			NEEDS_VALUE;
-			for (size_t k = 0; k < sizeof att_live_scripts / sizeof att_live_scripts[0]; k++)
+			for (size_t k = 0; k < sizeof att_live_scripts / sizeof att_live_scripts[0];
+			     k++)
 				if (!strcmp(val, att_live_scripts[k].name))
 					o->script = (int)k;
 			if (o->script < 0) {
-				fprintf(stderr, "attune: unknown --synthetic script '%s'; use story, "
-				                "in-phase, anti-phase, independent or switch\n", val);
+				fprintf(stderr,
+				        "attune: unknown --synthetic script '%s'; use story, "
+				        "in-phase, anti-phase, independent or switch\n",
+				        val);
 				return 2;
 			}
 		} else if (!strcmp(a, "--sound")) {
@@ -171,7 +189,8 @@ int att_live_parse(int argc, char **argv, int demo, struct att_live_opts *o)
 			NEEDS_VALUE;
 			snprintf(buf, sizeof buf, "%s", val);
 			o->parts = 0;
-			for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+			for (tok = strtok_r(buf, ",", &save); tok;
+			     tok = strtok_r(NULL, ",", &save)) {
 				if (!strcmp(tok, "pacer"))
 					o->parts |= ATT_SOUND_PACER;
 				else if (!strcmp(tok, "drone"))
@@ -183,8 +202,10 @@ int att_live_parse(int argc, char **argv, int demo, struct att_live_opts *o)
 				else if (!strcmp(tok, "none"))
 					o->parts = 0;
 				else {
-					fprintf(stderr, "attune: --sound takes pacer,drone,chime,alarm "
-					                "(got '%s')\n", tok);
+					fprintf(stderr,
+					        "attune: --sound takes pacer,drone,chime,alarm "
+					        "(got '%s')\n",
+					        tok);
 					return 2;
 				}
 			}
@@ -192,7 +213,8 @@ int att_live_parse(int argc, char **argv, int demo, struct att_live_opts *o)
 			NEEDS_VALUE;
 			if (sscanf(val, "%dx%d", &o->width, &o->height) != 2 || o->width < 320 ||
 			    o->height < 240 || o->width > 8192 || o->height > 8192) {
-				fprintf(stderr, "attune: --size needs WxH, e.g. 1280x800 (at least 320x240)\n");
+				fprintf(stderr,
+				        "attune: --size needs WxH, e.g. 1280x800 (at least 320x240)\n");
 				return 2;
 			}
 		} else if (!strcmp(a, "--speed")) {
@@ -219,7 +241,8 @@ int att_live_parse(int argc, char **argv, int demo, struct att_live_opts *o)
 			o->seed = (uint32_t)d;
 		} else if (!strcmp(a, "--pacer")) {
 			NEEDS_VALUE;
-			if (att_arg_number(NULL, a, val, ATT_PACER_BPM_MIN, ATT_PACER_BPM_MAX, &o->pacer_bpm))
+			if (att_arg_number(NULL, a, val, ATT_PACER_BPM_MIN, ATT_PACER_BPM_MAX,
+			                   &o->pacer_bpm))
 				return 2;
 			o->pacer_bpm = round(o->pacer_bpm * 2.0) / 2.0;
 		} else if (!strcmp(a, "--exhale-ratio")) {
@@ -245,12 +268,14 @@ int att_live_parse(int argc, char **argv, int demo, struct att_live_opts *o)
 	if (o->demo == 1 && !o->input && !o->port && o->script < 0)
 		o->script = 0; /* the story */
 	if (!!o->input + !!o->port + (o->script >= 0) != 1) {
-		fprintf(stderr, "attune: choose one source: --port PATH, --input CSV or --synthetic "
-		                "SCRIPT\n");
+		fprintf(stderr,
+		        "attune: choose one source: --port PATH, --input CSV or --synthetic "
+		        "SCRIPT\n");
 		return 2;
 	}
 	if (o->screenshot && o->after < 0.0) {
-		fprintf(stderr, "attune: --screenshot needs --after S (seconds of session to show)\n");
+		fprintf(stderr,
+		        "attune: --screenshot needs --after S (seconds of session to show)\n");
 		return 2;
 	}
 	if (o->after >= 0.0 && !o->screenshot) {
@@ -262,7 +287,8 @@ int att_live_parse(int argc, char **argv, int demo, struct att_live_opts *o)
 		return 2;
 	}
 	if (o->headless && !o->snapshots && !o->wav) {
-		fprintf(stderr, "attune: --headless needs --snapshots FILE|- (or --audio-wav WAV)\n");
+		fprintf(stderr,
+		        "attune: --headless needs --snapshots FILE|- (or --audio-wav WAV)\n");
 		return 2;
 	}
 	if (o->headless && o->script >= 0 && o->speed == 0.0 && o->duration <= 0.0) {
@@ -272,4 +298,3 @@ int att_live_parse(int argc, char **argv, int demo, struct att_live_opts *o)
 	}
 	return 0;
 }
-

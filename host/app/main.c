@@ -6,22 +6,24 @@
 #include "cmd.h"
 
 static const struct att_cmd commands[] = {
-	{"demo", "play a couple through the live view (no hardware needed)", att_cmd_demo},
-	{"live", "live session: breath-matching view, sound, JSON snapshots", att_cmd_live},
-	{"replay", "a recording (CSV, EDF+, raw capture) through the live view", att_cmd_replay},
-	{"analyze", "offline analysis of a recording: rates, synchrony, JSON", att_cmd_analyze},
+        {"demo", "play a couple through the live view (no hardware needed)", att_cmd_demo},
+        {"live", "live session: breath-matching view, sound, JSON snapshots", att_cmd_live},
+        {"replay", "a recording (CSV, EDF+, raw capture) through the live view", att_cmd_replay},
+        {"analyze", "offline analysis of a recording: rates, synchrony, JSON", att_cmd_analyze},
 #ifdef ATT_HAVE_REPORT
-	{"report", "a printable page (PNG or PDF) of a recorded session", att_cmd_report},
+        {"report", "a printable page (PNG or PDF) of a recorded session", att_cmd_report},
 #endif
-	{"export", "convert a recording (EDF+, raw capture, CSV) to CSV or EDF+", att_cmd_export},
-	{"recover", "rebuild session files from a raw capture after a crash", att_cmd_recover},
-	{"record", "headless recording from the board: NAME.csv, NAME.edf, NAME.json", att_cmd_record},
-	{"ports", "list serial ports, marking attune boards", att_cmd_ports},
+        {"export", "convert a recording (EDF+, raw capture, CSV) to CSV or EDF+", att_cmd_export},
+        {"recover", "rebuild session files from a raw capture after a crash", att_cmd_recover},
+        {"record", "headless recording from the board: NAME.csv, NAME.edf, NAME.json",
+         att_cmd_record},
+        {"ports", "list serial ports, marking attune boards", att_cmd_ports},
 };
 
 static void usage(FILE *to)
 {
-	fprintf(to, "usage: attune COMMAND [OPTIONS]   (attune COMMAND --help for its options)\n\n");
+	fprintf(to,
+	        "usage: attune COMMAND [OPTIONS]   (attune COMMAND --help for its options)\n\n");
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
 		fprintf(to, "  %-9s %s\n", commands[i].name, commands[i].summary);
 }
@@ -39,6 +41,7 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
 		if (!strcmp(argv[1], commands[i].name))
 			return commands[i].run(argc - 1, argv + 1);
-	fprintf(stderr, "attune: unknown command '%s'; run 'attune --help' for the list\n", argv[1]);
+	fprintf(stderr, "attune: unknown command '%s'; run 'attune --help' for the list\n",
+	        argv[1]);
 	return 2;
 }

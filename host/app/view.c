@@ -19,13 +19,13 @@
 
 #include "attune/sync.h"
 
-#define MAX_VERTS 8192
+#define MAX_VERTS   8192
 #define MAX_INDICES 16384
-#define TEXT_CACHE 128
-#define TEXT_MAX 160
-#define LEAVES 30          /* a full ring of leaves = 5 minutes together */
-#define LEAF_S 10.0        /* seconds together per leaf */
-#define MATCHED 0.7        /* the contract's "matched" threshold (matched_fraction) */
+#define TEXT_CACHE  128
+#define TEXT_MAX    160
+#define LEAVES      30   /* a full ring of leaves = 5 minutes together */
+#define LEAF_S      10.0 /* seconds together per leaf */
+#define MATCHED     0.7  /* the contract's "matched" threshold (matched_fraction) */
 
 enum font_id { F_SMALL, F_MED, F_NAME, F_CUE, F_COUNT };
 enum align { LEFT, CENTRE, RIGHT };
@@ -57,7 +57,7 @@ struct att_view {
 	const char *font_path;
 	TTF_Font *font[F_COUNT];
 	int font_px[F_COUNT];
-	int out_w, out_h;         /* renderer output size the fonts were opened for */
+	int out_w, out_h; /* renderer output size the fonts were opened for */
 	const char *name_a, *name_b;
 	int show_strip, show_help, fullscreen;
 	struct text_entry cache[TEXT_CACHE];
@@ -66,9 +66,9 @@ struct att_view {
 	int idx[MAX_INDICES];
 	int nv, ni;
 	SDL_FPoint line[4096];
-	SDL_Texture *glow;        /* the shared glow, pre-rendered: blits are far cheaper than */
-	int glow_px, glow_level;  /* rasterising a large blended disc with the software renderer */
-	float *glow_shape;        /* the glow's fall-off, 0..1, glow_px squared */
+	SDL_Texture *glow;       /* the shared glow, pre-rendered: blits are far cheaper than */
+	int glow_px, glow_level; /* rasterising a large blended disc with the software renderer */
+	float *glow_shape;       /* the glow's fall-off, 0..1, glow_px squared */
 };
 
 static uint32_t rgba_of(SDL_Color c)
@@ -103,10 +103,10 @@ static int open_fonts(struct att_view *v, int w, int h)
 {
 	double base = fmin(h, w * 0.625);
 	int px[F_COUNT] = {
-		(int)fmax(12.0, base * 0.021),
-		(int)fmax(14.0, base * 0.030),
-		(int)fmax(20.0, base * 0.060),
-		(int)fmax(24.0, base * 0.080),
+	        (int)fmax(12.0, base * 0.021),
+	        (int)fmax(14.0, base * 0.030),
+	        (int)fmax(20.0, base * 0.060),
+	        (int)fmax(24.0, base * 0.080),
 	};
 
 	close_fonts(v);
@@ -153,20 +153,23 @@ int att_view_new(const struct att_view_cfg *cfg, struct att_view **out, char *wh
 	/* With the software renderer SDL would still present through an OpenGL texture when GL is
 	 * available (under Xvfb that is llvmpipe: +70 MB of LLVM and a JIT per frame); MIT-SHM is
 	 * the cheap path there. */
-	if (SDL_GetHint(SDL_HINT_RENDER_DRIVER) && !strcmp(SDL_GetHint(SDL_HINT_RENDER_DRIVER), "software"))
+	if (SDL_GetHint(SDL_HINT_RENDER_DRIVER) &&
+	    !strcmp(SDL_GetHint(SDL_HINT_RENDER_DRIVER), "software"))
 		SDL_SetHint(SDL_HINT_FRAMEBUFFER_ACCELERATION, "0");
 	v->win = SDL_CreateWindow("attune - breathing together", SDL_WINDOWPOS_CENTERED,
 	                          SDL_WINDOWPOS_CENTERED, cfg->width ? cfg->width : 1280,
 	                          cfg->height ? cfg->height : 800, flags);
 	if (!v->win) {
-		snprintf(why, why_len, "cannot open a window (%s); use --headless or run under Xvfb",
+		snprintf(why, why_len,
+		         "cannot open a window (%s); use --headless or run under Xvfb",
 		         SDL_GetError());
 		att_view_free(v);
 		return ATT_ERR_UNSUPPORTED;
 	}
 	v->ren = SDL_CreateRenderer(v->win, -1, 0);
 	if (!v->ren) {
-		snprintf(why, why_len, "cannot create a renderer (%s); try SDL_RENDER_DRIVER=software",
+		snprintf(why, why_len,
+		         "cannot create a renderer (%s); try SDL_RENDER_DRIVER=software",
 		         SDL_GetError());
 		att_view_free(v);
 		return ATT_ERR_UNSUPPORTED;
@@ -370,7 +373,8 @@ static void solid_disc(struct att_view *v, double cx, double cy, double r, SDL_C
 		if (half <= 0.0)
 			continue;
 		half = sqrt(half);
-		spans[n++] = (SDL_FRect){(float)(cx - half), (float)(y - 0.5), (float)(2.0 * half), 1.0f};
+		spans[n++] = (SDL_FRect){(float)(cx - half), (float)(y - 0.5), (float)(2.0 * half),
+		                         1.0f};
 		if (n == (int)(sizeof spans / sizeof spans[0])) {
 			SDL_RenderFillRectsF(v->ren, spans, n);
 			n = 0;
@@ -394,11 +398,14 @@ static void solid_ring(struct att_view *v, double cx, double cy, double r0, doub
 			continue;
 		xo = sqrt(xo);
 		if (xi <= 0.0) {
-			spans[n++] = (SDL_FRect){(float)(cx - xo), (float)(y - 0.5), (float)(2 * xo), 1.0f};
+			spans[n++] = (SDL_FRect){(float)(cx - xo), (float)(y - 0.5),
+			                         (float)(2 * xo), 1.0f};
 		} else {
 			xi = sqrt(xi);
-			spans[n++] = (SDL_FRect){(float)(cx - xo), (float)(y - 0.5), (float)(xo - xi), 1.0f};
-			spans[n++] = (SDL_FRect){(float)(cx + xi), (float)(y - 0.5), (float)(xo - xi), 1.0f};
+			spans[n++] = (SDL_FRect){(float)(cx - xo), (float)(y - 0.5),
+			                         (float)(xo - xi), 1.0f};
+			spans[n++] = (SDL_FRect){(float)(cx + xi), (float)(y - 0.5),
+			                         (float)(xo - xi), 1.0f};
 		}
 		if (n >= (int)(sizeof spans / sizeof spans[0]) - 2) {
 			SDL_RenderFillRectsF(v->ren, spans, n);
@@ -433,7 +440,8 @@ static void ring(struct att_view *v, double cx, double cy, double r, double thic
 	if (dashes > 0)
 		n = dashes * 8; /* 4 segments lit, 4 dark per dash */
 	for (int i = 0; i < n; i++) {
-		double a0 = 2.0 * M_PI * i / n - M_PI / 2.0, a1 = 2.0 * M_PI * (i + 1) / n - M_PI / 2.0;
+		double a0 = 2.0 * M_PI * i / n - M_PI / 2.0,
+		       a1 = 2.0 * M_PI * (i + 1) / n - M_PI / 2.0;
 		int q;
 		if (dashes > 0 && (i % 8) >= 4)
 			continue;
@@ -612,7 +620,7 @@ static void draw_status(struct att_view *v, const struct att_view_model *m, int 
 		qc = C_TEXT; /* a problem to act on: brighter, never red */
 	clock_str(m->t, clk, sizeof clk);
 	snprintf(right, sizeof right, "%s   %s   %s",
-	         m->audio_ok ? (m->muted ? "muted" : "sound on")
+	         m->audio_ok     ? (m->muted ? "muted" : "sound on")
 	         : m->audio_off  ? "sound off"
 	         : m->audio_lost ? "sound lost, retrying"
 	                         : "no sound card",
@@ -631,8 +639,8 @@ static double breath_radius(double b, double rmin, double rmax)
 	return rmin + (rmax - rmin) * (b + 1.0) / 2.0;
 }
 
-static void draw_person_label(struct att_view *v, const struct att_view_model *m, int who,
-                              double x, double cy)
+static void draw_person_label(struct att_view *v, const struct att_view_model *m, int who, double x,
+                              double cy)
 {
 	const struct att_person *p = who ? &m->snap.b : &m->snap.a;
 	SDL_Color c = who ? C_B : C_A, tc = who ? C_B_TEXT : C_A;
@@ -676,8 +684,10 @@ static SDL_Texture *glow_texture(struct att_view *v, int px, int level)
 			return NULL;
 		for (int y = 0; y < px; y++)
 			for (int x = 0; x < px; x++) {
-				double d = hypot(x + 0.5 - r, y + 0.5 - r) / r, a = d >= 1.0 ? 0.0 : 1.0 - d;
-				v->glow_shape[(size_t)y * px + x] = (float)(a * a * (3.0 - 2.0 * a));
+				double d = hypot(x + 0.5 - r, y + 0.5 - r) / r,
+				       a = d >= 1.0 ? 0.0 : 1.0 - d;
+				v->glow_shape[(size_t)y * px + x] =
+				        (float)(a * a * (3.0 - 2.0 * a));
 			}
 		v->glow_px = px;
 	}
@@ -807,9 +817,10 @@ static void plot(struct att_view *v, const float *vals, size_t n, double x, doub
 		size_t j = (size_t)((double)i * (double)(n - 1) / (cols - 1));
 		double val = vals[j];
 		v->line[k].x = (float)(x + w * i / (cols - 1));
-		v->line[k].y = isfinite(val) ? (float)(y + h - h * (fmax(lo, fmin(hi, val)) - lo) /
-		                                                       (hi - lo))
-		                             : NAN;
+		v->line[k].y =
+		        isfinite(val)
+		                ? (float)(y + h - h * (fmax(lo, fmin(hi, val)) - lo) / (hi - lo))
+		                : NAN;
 		k++;
 	}
 	polyline(v, v->line, k, th, c, dash);
@@ -826,10 +837,12 @@ static int any_finite(const float *vals, size_t n)
 static void draw_strip(struct att_view *v, const struct att_view_model *m, int w, int y0, int h)
 {
 	double pad = v->font_px[F_SMALL] * 0.8, lh = line_h(v, F_SMALL), th = fmax(1.5, h / 120.0);
-	double x1 = pad, w1 = w * 0.41, x2 = x1 + w1 + pad * 2, w2 = w * 0.27, x3 = x2 + w2 + pad * 2;
+	double x1 = pad, w1 = w * 0.41, x2 = x1 + w1 + pad * 2, w2 = w * 0.27,
+	       x3 = x2 + w2 + pad * 2;
 	double py = y0 + pad + lh, ph = h - 2 * pad - lh;
 	const struct att_snapshot *s = &m->snap;
-	int hr = m->hist_n && (any_finite(m->hist_hr_a, m->hist_n) || any_finite(m->hist_hr_b, m->hist_n));
+	int hr = m->hist_n &&
+	         (any_finite(m->hist_hr_a, m->hist_n) || any_finite(m->hist_hr_b, m->hist_n));
 	char buf[160], n1[32], n2[32];
 	double ty;
 
@@ -843,8 +856,10 @@ static void draw_strip(struct att_view *v, const struct att_view_model *m, int w
 		double bh = hr ? ph * 0.64 : ph, hy = py + ph * 0.70, hh = ph * 0.30;
 		rect(v, x1, py + bh / 2.0, w1, 1.0, with_alpha(C_GREY, 0.25));
 		if (m->trace_n > 1) {
-			plot(v, m->trace_a, m->trace_n, x1, py, w1, bh, -1.3, 1.3, th * 1.4, C_A, 0.0);
-			plot(v, m->trace_b, m->trace_n, x1, py, w1, bh, -1.3, 1.3, th * 1.4, C_B, 6.0);
+			plot(v, m->trace_a, m->trace_n, x1, py, w1, bh, -1.3, 1.3, th * 1.4, C_A,
+			     0.0);
+			plot(v, m->trace_b, m->trace_n, x1, py, w1, bh, -1.3, 1.3, th * 1.4, C_B,
+			     6.0);
 		}
 		if (hr) {
 			size_t n = m->hist_n, k = n > 60 ? 60 : n;
@@ -881,9 +896,11 @@ static void draw_strip(struct att_view *v, const struct att_view_model *m, int w
 		double wd = w2 * ((double)m->hist_n * m->hist_dt) / span;
 		/* 0..1 with a little headroom so a perfect match does not sit on the frame */
 		plot(v, m->hist_chance, m->hist_n, x2, py, wd, ph, -0.04, 1.06, th, C_GREY, 4.0);
-		plot(v, m->hist_match, m->hist_n, x2, py, wd, ph, -0.04, 1.06, th * 1.5, C_GREEN, 0.0);
+		plot(v, m->hist_match, m->hist_n, x2, py, wd, ph, -0.04, 1.06, th * 1.5, C_GREEN,
+		     0.0);
 		for (size_t i = 0; i < m->n_markers; i++)
-			rect(v, x2 + w2 * m->markers[i] / span, py, 1.5, ph, with_alpha(C_TEXT, 0.6));
+			rect(v, x2 + w2 * m->markers[i] / span, py, 1.5, ph,
+			     with_alpha(C_TEXT, 0.6));
 	}
 	geo_flush(v);
 
@@ -951,7 +968,7 @@ static void draw_strip(struct att_view *v, const struct att_view_model *m, int w
 	ty += lh * 1.2;
 	if (m->have_snapshot) {
 		snprintf(buf, sizeof buf, "chest %s / %s   pulse %s / %s",
-		         resp_words(s->a.resp_quality) , resp_words(s->b.resp_quality),
+		         resp_words(s->a.resp_quality), resp_words(s->b.resp_quality),
 		         ppg_words(s->a.ppg_quality) ? ppg_words(s->a.ppg_quality) : "none",
 		         ppg_words(s->b.ppg_quality) ? ppg_words(s->b.ppg_quality) : "none");
 		text(v, F_SMALL, C_DIM, x3, ty, LEFT, buf);
@@ -961,22 +978,23 @@ static void draw_strip(struct att_view *v, const struct att_view_model *m, int w
 static void draw_help(struct att_view *v, const struct att_view_model *m, int w, int h)
 {
 	static const char *live_keys[][2] = {
-		{"space", "set a marker"},
+	        {"space", "set a marker"},
 	};
 	static const char *replay_keys[][2] = {
-		{"space  k", "pause / play"},
-		{"\xe2\x86\x90  \xe2\x86\x92", "10 s back / forward"},
+	        {"space  k", "pause / play"},
+	        {"\xe2\x86\x90  \xe2\x86\x92", "10 s back / forward"},
 	};
 	static const char *keys[][2] = {
-		{"p", "pacer on / off"},
-		{"\xe2\x86\x91  \xe2\x86\x93", "pacer faster / slower (4\xe2\x80\x93" "10 /min)"},
-		{"e", "longer exhale on / off"},
-		{"r", "start / stop recording"},
-		{"m", "sound on / off"},
-		{"t", "therapist strip"},
-		{"f", "full screen"},
-		{"h  ?", "this help"},
-		{"q  Esc", "quit (nothing is lost)"},
+	        {"p", "pacer on / off"},
+	        {"\xe2\x86\x91  \xe2\x86\x93", "pacer faster / slower (4\xe2\x80\x93"
+	                                       "10 /min)"},
+	        {"e", "longer exhale on / off"},
+	        {"r", "start / stop recording"},
+	        {"m", "sound on / off"},
+	        {"t", "therapist strip"},
+	        {"f", "full screen"},
+	        {"h  ?", "this help"},
+	        {"q  Esc", "quit (nothing is lost)"},
 	};
 	const char *(*first)[2] = m->replay ? replay_keys : live_keys;
 	int n_first = m->replay ? (int)(sizeof replay_keys / sizeof replay_keys[0])
@@ -1004,7 +1022,8 @@ void att_view_render(struct att_view *v, const struct att_view_model *m)
 	v->frame++;
 	SDL_GetRendererOutputSize(v->ren, &w, &h);
 	if (w != v->out_w || h != v->out_h)
-		open_fonts(v, w, h); /* on failure the old sizes stay closed: text just disappears */
+		open_fonts(v, w,
+		           h); /* on failure the old sizes stay closed: text just disappears */
 	if (!v->font[0])
 		return;
 	SDL_SetRenderDrawColor(v->ren, C_BG.r, C_BG.g, C_BG.b, 0xff);
@@ -1070,8 +1089,8 @@ int att_view_save_png(struct att_view *v, const char *path, char *why, size_t wh
 	}
 	f = fopen(path, "wb");
 	if (!f) {
-		snprintf(why, why_len, "cannot write %s; check the directory exists and is writable",
-		         path);
+		snprintf(why, why_len,
+		         "cannot write %s; check the directory exists and is writable", path);
 		free(px);
 		return ATT_ERR_IO;
 	}

@@ -32,41 +32,41 @@ struct att_view_cfg {
 	const char *name_a, *name_b; /* partner names (borrowed for the view's life) */
 	int width, height;           /* initial window size in screen coordinates; 0 = 1280x800 */
 	int fullscreen;
-	int show_strip;              /* therapist strip visible at start */
-	const char *font_path;       /* NULL = ATT_VIEW_FONT */
+	int show_strip;        /* therapist strip visible at start */
+	const char *font_path; /* NULL = ATT_VIEW_FONT */
 };
 
 /* Everything one frame shows. Pointers are borrowed for the duration of att_view_render(). */
 struct att_view_model {
-	double t;                        /* session clock, seconds */
+	double t; /* session clock, seconds */
 	int have_snapshot;
 	struct att_snapshot snap;
-	double match_smooth;             /* match eased for the picture, 0..1 */
-	double together_s;               /* seconds the pair has matched (match >= 0.7) */
+	double match_smooth; /* match eased for the picture, 0..1 */
+	double together_s;   /* seconds the pair has matched (match >= 0.7) */
 	int pacer_on;
 	struct att_pacer_state pacer;
 	double pacer_bpm, exhale_ratio;
 	/* status line */
-	const char *source;              /* "generated couple (story)", "/dev/ttyACM0", ... */
+	const char *source; /* "generated couple (story)", "/dev/ttyACM0", ... */
 	double rate_hz;
 	uint64_t frames_lost;
 	int reconnecting;
-	int ended;                       /* a file source has played to its end */
-	int replay;                      /* playing a recording: space pauses, arrows seek */
-	int recording;                   /* -1 not available in this build, 0 off, 1 on */
+	int ended;     /* a file source has played to its end */
+	int replay;    /* playing a recording: space pauses, arrows seek */
+	int recording; /* -1 not available in this build, 0 off, 1 on */
 	int muted, audio_ok;
-	int audio_off;                   /* sound switched off on purpose (--no-audio), not missing */
-	int audio_lost;                  /* sound played, went away, is being reopened */
-	const char *stage;               /* what a generated couple is doing, or NULL */
-	const char *notice;              /* a transient message, or NULL */
+	int audio_off;      /* sound switched off on purpose (--no-audio), not missing */
+	int audio_lost;     /* sound played, went away, is being reopened */
+	const char *stage;  /* what a generated couple is doing, or NULL */
+	const char *notice; /* a transient message, or NULL */
 	/* therapist strip */
-	const float *trace_a, *trace_b;  /* breath traces, oldest first, NAN = gap */
+	const float *trace_a, *trace_b; /* breath traces, oldest first, NAN = gap */
 	size_t trace_n;
-	double trace_rate;               /* values per second */
+	double trace_rate;                                             /* values per second */
 	const float *hist_match, *hist_chance, *hist_hr_a, *hist_hr_b; /* session history */
 	size_t hist_n;
-	double hist_dt;                  /* seconds between history values */
-	const double *markers;           /* marker times, seconds */
+	double hist_dt;        /* seconds between history values */
+	const double *markers; /* marker times, seconds */
 	size_t n_markers;
 };
 

@@ -20,21 +20,21 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define ATT_WIRE_VERSION 1u
-#define ATT_WIRE_CHANNELS 4u
+#define ATT_WIRE_VERSION   1u
+#define ATT_WIRE_CHANNELS  4u
 #define ATT_WIRE_DELIMITER 0x00u
-#define ATT_WIRE_BAUD 115200ul
+#define ATT_WIRE_BAUD      115200ul
 
 /* Sample rate limits (Hz). 250 Hz is the default: four channels at 250 Hz load the link to 50 %
  * even at the 11 bits per byte the simulator counts. */
-#define ATT_WIRE_RATE_MIN 25u
-#define ATT_WIRE_RATE_MAX 500u
+#define ATT_WIRE_RATE_MIN     25u
+#define ATT_WIRE_RATE_MAX     500u
 #define ATT_WIRE_RATE_DEFAULT 250u
 
 enum att_wire_type {
-	ATT_WIRE_SAMPLE = 0x01,  /* device -> host: one sample of every channel */
-	ATT_WIRE_INFO = 0x02,    /* device -> host: who the device is; after reset and on identify */
-	ATT_WIRE_ACK = 0x03,     /* device -> host: answer to a command */
+	ATT_WIRE_SAMPLE = 0x01, /* device -> host: one sample of every channel */
+	ATT_WIRE_INFO = 0x02,   /* device -> host: who the device is; after reset and on identify */
+	ATT_WIRE_ACK = 0x03,    /* device -> host: answer to a command */
 	ATT_WIRE_COMMAND = 0x10, /* host -> device */
 };
 
@@ -54,8 +54,8 @@ enum att_wire_ack_status {
 
 /* Sample frame status flags. */
 #define ATT_FLAG_TX_OVERFLOW 0x01u /* the device dropped frames (TX ring full) before this one */
-#define ATT_FLAG_SATURATED 0x02u   /* some channel is at 0 or full scale */
-#define ATT_FLAG_SAT_SHIFT 4u      /* bits 4..7: which channel (bit 4 = channel 0) is saturated */
+#define ATT_FLAG_SATURATED   0x02u /* some channel is at 0 or full scale */
+#define ATT_FLAG_SAT_SHIFT   4u    /* bits 4..7: which channel (bit 4 = channel 0) is saturated */
 
 enum att_wire_board { ATT_BOARD_ATMEGA328P = 1 };
 
@@ -80,7 +80,8 @@ struct att_wire_info {
 	uint16_t vref_mv;  /* ADC reference voltage */
 	uint8_t streaming; /* 1 while sample frames are sent */
 	uint8_t names_len; /* bytes used in names */
-	char names[ATT_WIRE_NAMES_MAX]; /* not NUL-terminated on the wire; e.g. "A-resp,A-PPG,..." */
+	char names
+	        [ATT_WIRE_NAMES_MAX]; /* not NUL-terminated on the wire; e.g. "A-resp,A-PPG,..." */
 };
 
 struct att_wire_ack {
@@ -106,22 +107,22 @@ struct att_wire_frame {
 };
 
 /* Sizes. RAW = before COBS, with header and CRC; WIRE = on the wire with COBS and delimiter. */
-#define ATT_WIRE_HEADER 2u
-#define ATT_WIRE_CRC 2u
-#define ATT_WIRE_SAMPLE_BODY (2u + 4u + 1u + 2u * ATT_WIRE_CHANNELS)
+#define ATT_WIRE_HEADER        2u
+#define ATT_WIRE_CRC           2u
+#define ATT_WIRE_SAMPLE_BODY   (2u + 4u + 1u + 2u * ATT_WIRE_CHANNELS)
 #define ATT_WIRE_INFO_BODY_MIN 12u
 #define ATT_WIRE_INFO_BODY_MAX (ATT_WIRE_INFO_BODY_MIN + ATT_WIRE_NAMES_MAX)
-#define ATT_WIRE_ACK_BODY 4u
-#define ATT_WIRE_COMMAND_BODY 3u
-#define ATT_WIRE_RAW(body) (ATT_WIRE_HEADER + (body) + ATT_WIRE_CRC)
+#define ATT_WIRE_ACK_BODY      4u
+#define ATT_WIRE_COMMAND_BODY  3u
+#define ATT_WIRE_RAW(body)     (ATT_WIRE_HEADER + (body) + ATT_WIRE_CRC)
 #define ATT_WIRE_ON_WIRE(body) (ATT_WIRE_RAW(body) + 2u) /* + COBS code byte + delimiter */
-#define ATT_WIRE_SAMPLE_WIRE ATT_WIRE_ON_WIRE(ATT_WIRE_SAMPLE_BODY)
-#define ATT_WIRE_COMMAND_WIRE ATT_WIRE_ON_WIRE(ATT_WIRE_COMMAND_BODY)
-#define ATT_WIRE_MAX_RAW ATT_WIRE_RAW(ATT_WIRE_INFO_BODY_MAX)
+#define ATT_WIRE_SAMPLE_WIRE   ATT_WIRE_ON_WIRE(ATT_WIRE_SAMPLE_BODY)
+#define ATT_WIRE_COMMAND_WIRE  ATT_WIRE_ON_WIRE(ATT_WIRE_COMMAND_BODY)
+#define ATT_WIRE_MAX_RAW       ATT_WIRE_RAW(ATT_WIRE_INFO_BODY_MAX)
 /* Largest COBS-encoded frame, delimiter excluded: what a reader must buffer. */
-#define ATT_WIRE_MAX_ENCODED (ATT_WIRE_MAX_RAW + 1u)
+#define ATT_WIRE_MAX_ENCODED   (ATT_WIRE_MAX_RAW + 1u)
 /* Buffer size for any att_wire_encode_* output (delimiter included). */
-#define ATT_WIRE_MAX_FRAME (ATT_WIRE_MAX_ENCODED + 1u)
+#define ATT_WIRE_MAX_FRAME     (ATT_WIRE_MAX_ENCODED + 1u)
 
 #if defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
 #define ATT_WIRE_ASSERT(cond, name) _Static_assert(cond, #name)
@@ -132,7 +133,7 @@ struct att_wire_frame {
 ATT_WIRE_ASSERT(ATT_WIRE_SAMPLE_BODY == 15u, sample_body_is_15_bytes);
 /* 250 Hz x 4 channels must stay within 60 % of 115200 baud 8N1: at most 24 bytes per frame. */
 ATT_WIRE_ASSERT(ATT_WIRE_SAMPLE_WIRE == 21u, sample_frame_is_21_bytes_on_the_wire);
-ATT_WIRE_ASSERT(ATT_WIRE_SAMPLE_WIRE * ATT_WIRE_RATE_DEFAULT * 10u <= ATT_WIRE_BAUD * 60u / 100u,
+ATT_WIRE_ASSERT(ATT_WIRE_SAMPLE_WIRE *ATT_WIRE_RATE_DEFAULT * 10u <= ATT_WIRE_BAUD * 60u / 100u,
                 default_rate_fits_the_link);
 ATT_WIRE_ASSERT(ATT_WIRE_MAX_RAW < 254u, frames_fit_one_cobs_block);
 
@@ -250,7 +251,7 @@ static inline size_t att_wire_encode_info(const struct att_wire_info *info, uint
 {
 	uint8_t raw[ATT_WIRE_MAX_RAW];
 	uint8_t names_len = info->names_len > ATT_WIRE_NAMES_MAX ? (uint8_t)ATT_WIRE_NAMES_MAX
-	                                                          : info->names_len;
+	                                                         : info->names_len;
 	uint8_t k;
 	raw[0] = ATT_WIRE_INFO;
 	raw[1] = ATT_WIRE_VERSION;
@@ -328,8 +329,8 @@ static inline enum att_wire_parse_result att_wire_parse_verified(const uint8_t *
 			out->u.sample.ch[c] = att_wire_get_u16(b + 7 + 2 * c);
 		return ATT_WIRE_OK;
 	case ATT_WIRE_INFO:
-		if (body < ATT_WIRE_INFO_BODY_MIN || body != ATT_WIRE_INFO_BODY_MIN + (size_t)b[11] ||
-		    b[11] > ATT_WIRE_NAMES_MAX)
+		if (body < ATT_WIRE_INFO_BODY_MIN ||
+		    body != ATT_WIRE_INFO_BODY_MIN + (size_t)b[11] || b[11] > ATT_WIRE_NAMES_MAX)
 			return ATT_WIRE_BAD_LENGTH;
 		out->u.info.fw_major = b[0];
 		out->u.info.fw_minor = b[1];

@@ -49,7 +49,8 @@ int main(int argc, char **argv)
 	cap = megabytes * 1000000u;
 	stream = malloc(cap + ATT_WIRE_MAX_FRAME);
 	if (!stream) {
-		fprintf(stderr, "bench_decoder: cannot allocate %zu MB: try a smaller size\n", megabytes);
+		fprintf(stderr, "bench_decoder: cannot allocate %zu MB: try a smaller size\n",
+		        megabytes);
 		return 1;
 	}
 	stream[len++] = 0;
@@ -118,7 +119,8 @@ int main(int argc, char **argv)
 		 * collision (a flip in a COBS code byte moves bytes, which the CRC catches with
 		 * probability 1 - 2^-16, not always): reported below, not hidden. */
 		if (valid != st.frames_ok || st.frames_ok < intact) {
-			fprintf(stderr, "bench_decoder: decoded %llu frames, expected %llu intact\n",
+			fprintf(stderr,
+			        "bench_decoder: decoded %llu frames, expected %llu intact\n",
 			        (unsigned long long)st.frames_ok, (unsigned long long)intact);
 			return 1;
 		}

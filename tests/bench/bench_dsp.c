@@ -53,10 +53,12 @@ static int live_new(struct live *l, double rate)
 		err |= att_breath_new(&bc, &l->breath[p]);
 		err |= att_pulse_new(&(struct att_pulse_cfg){.rate_hz = rate}, &l->pulse[p]);
 		err |= att_quality_new(&(struct att_quality_cfg){.signal = ATT_QUALITY_RESP,
-		                                                 .rate_hz = rate, .adc_max = 1023},
+		                                                 .rate_hz = rate,
+		                                                 .adc_max = 1023},
 		                       &l->q[2 * p]);
 		err |= att_quality_new(&(struct att_quality_cfg){.signal = ATT_QUALITY_PPG,
-		                                                 .rate_hz = rate, .adc_max = 1023},
+		                                                 .rate_hz = rate,
+		                                                 .adc_max = 1023},
 		                       &l->q[2 * p + 1]);
 	}
 	return err;
@@ -83,7 +85,8 @@ static uint64_t live_push(struct live *l, const double v[4])
 		struct att_beat beat;
 		att_quality_push(l->q[2 * p], v[2 * p]);
 		att_quality_push(l->q[2 * p + 1], v[2 * p + 1]);
-		if (att_clean_push(l->clean[p], v[2 * p], &y) && att_breath_push(l->breath[p], y, &ev)) {
+		if (att_clean_push(l->clean[p], v[2 * p], &y) &&
+		    att_breath_push(l->breath[p], y, &ev)) {
 			events++;
 			if (ev.kind == ATT_BREATH_TROUGH)
 				att_quality_event(l->q[2 * p], att_breath_rate(l->breath[p]));
@@ -113,7 +116,7 @@ static int bench_live(double rate, double seconds, int quiet)
 		return 1;
 	}
 	size_t n = (size_t)(rate * seconds);
-	double (*in)[4] = __real_malloc(n * sizeof *in); /* not counted: outside the library */
+	double(*in)[4] = __real_malloc(n * sizeof *in); /* not counted: outside the library */
 	for (size_t i = 0; i < n; i++)
 		channels((double)i / rate, in[i]);
 	long before = att_alloc_count();
@@ -154,7 +157,8 @@ static void bench_offline(double rate, double seconds)
 	double t0 = att_now_s();
 	att_clean_batch(&cc, resp, n, y, &out_rate);
 	struct att_breath_result br;
-	att_breath_detect(&(struct att_breath_cfg){.rate_hz = out_rate}, y, att_clean_len(&cc, n), &br);
+	att_breath_detect(&(struct att_breath_cfg){.rate_hz = out_rate}, y, att_clean_len(&cc, n),
+	                  &br);
 	double t1 = att_now_s();
 	struct att_pulse_result pr;
 	att_pulse_detect(&(struct att_pulse_cfg){.rate_hz = rate}, ppg, n, &pr);

@@ -23,7 +23,7 @@
 #include <sim_avr.h>
 #include <sim_elf.h>
 
-#define F_CPU_HZ 16000000u
+#define F_CPU_HZ       16000000u
 #define CPU_BUDGET_PCT 10.0
 
 struct sim {
@@ -51,7 +51,7 @@ struct sim {
 	long long max_instant_dev; /* cycles between consecutive channel-0 starts minus period */
 	int instants, wrong_order;
 	unsigned next_mux;
-	int after_ack;                 /* 1: an ack arrived, 2: a sample frame followed it */
+	int after_ack; /* 1: an ack arrived, 2: a sample frame followed it */
 	uint32_t first_counter_after_ack;
 };
 
@@ -67,13 +67,13 @@ const char *__lsan_default_suppressions(void)
 	return "leak:libsimavr.so\n";
 }
 
-#define EXPECT(cond, ...)                                                \
-	do {                                                             \
-		if (!(cond)) {                                           \
-			fprintf(stderr, "bench_firmware: FAIL: " __VA_ARGS__); \
-			fputc('\n', stderr);                             \
-			failures++;                                      \
-		}                                                        \
+#define EXPECT(cond, ...)                                                                          \
+	do {                                                                                       \
+		if (!(cond)) {                                                                     \
+			fprintf(stderr, "bench_firmware: FAIL: " __VA_ARGS__);                     \
+			fputc('\n', stderr);                                                       \
+			failures++;                                                                \
+		}                                                                                  \
 	} while (0)
 
 static void reset_stats(struct sim *s)
@@ -242,8 +242,10 @@ static int run_for(struct sim *s, double seconds)
 		else
 			s->busy += d;
 		if (st == cpu_Done || st == cpu_Crashed) {
-			fprintf(stderr, "bench_firmware: FAIL: the simulated core stopped (state %d) at "
-			                "%.3f s\n", st, (double)s->avr->cycle / F_CPU_HZ);
+			fprintf(stderr,
+			        "bench_firmware: FAIL: the simulated core stopped (state %d) at "
+			        "%.3f s\n",
+			        st, (double)s->avr->cycle / F_CPU_HZ);
 			failures++;
 			return -1;
 		}
@@ -269,8 +271,8 @@ static double busy_pct(const struct sim *s)
 
 /* One command, answered within 50 ms of simulated time by exactly one ack (after `infos` info
  * frames). */
-static void command_expect(struct sim *s, uint8_t cmd, uint16_t arg, uint8_t status,
-                           uint16_t value, int infos, const char *what)
+static void command_expect(struct sim *s, uint8_t cmd, uint16_t arg, uint8_t status, uint16_t value,
+                           int infos, const char *what)
 {
 	reset_stats(s);
 	send_command(s, cmd, arg);
@@ -315,8 +317,8 @@ static void stream_window(struct sim *s, double seconds, const char *what, int s
 	 * (UDRE, ~50 cycles), never by a code path's length. 160 cycles = 10 us. */
 	EXPECT(s->max_instant_dev <= 160, "%s: sample instants off the %u Hz grid by %lld cycles",
 	       what, s->rate_hz, s->max_instant_dev);
-	EXPECT(abs(s->instants - want) <= 1, "%s: %d sample instants, want %d", what,
-	       s->instants, want);
+	EXPECT(abs(s->instants - want) <= 1, "%s: %d sample instants, want %d", what, s->instants,
+	       want);
 	EXPECT(s->wrong_order == 0, "%s: %d conversions out of channel order", what,
 	       s->wrong_order);
 	EXPECT(abs(s->samples - want) <= 1, "%s: %d frames in %.1f s, want %d", what, s->samples,
@@ -324,8 +326,7 @@ static void stream_window(struct sim *s, double seconds, const char *what, int s
 	EXPECT(s->counter_gaps == 0, "%s: the sample counter skipped %d times", what,
 	       s->counter_gaps);
 	EXPECT(s->bad_frames == 0, "%s: %d damaged frames", what, s->bad_frames);
-	EXPECT(s->wrong_values == 0, "%s: %d wrong channel values or flags", what,
-	       s->wrong_values);
+	EXPECT(s->wrong_values == 0, "%s: %d wrong channel values or flags", what, s->wrong_values);
 	EXPECT(fabs(rate_meas - s->rate_hz) < 0.01 * s->rate_hz, "%s: frames at %.2f Hz", what,
 	       rate_meas);
 	if (strict) {
@@ -353,8 +354,10 @@ int main(int argc, char **argv)
 	}
 	memset(&fw, 0, sizeof fw);
 	if (elf_read_firmware(elf, &fw) != 0) {
-		fprintf(stderr, "bench_firmware: cannot load %s: build the firmware (meson compile) "
-		                "or pass the ELF path\n", elf);
+		fprintf(stderr,
+		        "bench_firmware: cannot load %s: build the firmware (meson compile) "
+		        "or pass the ELF path\n",
+		        elf);
 		return 1;
 	}
 	s->avr = avr_make_mcu_by_name("atmega328p");

@@ -28,8 +28,8 @@ static double cpu_s(void)
 {
 	struct rusage ru;
 	getrusage(RUSAGE_SELF, &ru);
-	return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec * 1e-6 + (double)ru.ru_stime.tv_sec +
-	       ru.ru_stime.tv_usec * 1e-6;
+	return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec * 1e-6 +
+	       (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec * 1e-6;
 }
 
 static long long file_size(const char *p)
@@ -109,7 +109,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	snprintf(path, sizeof path, "%s.attraw", base);
-	printf("session: %.0f min at 250 Hz, %zu samples, recorded in %.2f s wall\n", minutes, n, t);
+	printf("session: %.0f min at 250 Hz, %zu samples, recorded in %.2f s wall\n", minutes, n,
+	       t);
 	printf("producer: %.0f ns per pushed sample (att_recorder_push, thread CPU)\n",
 	       push_cpu / (double)n * 1e9);
 	printf("process CPU while recording (producer + generator + writer): %.2f s = %.3f ms per "

@@ -29,7 +29,7 @@
 #include "attune/recorder.h"
 #include "attune/report.h"
 
-#define RATE 250u
+#define RATE     250u
 #define MAX_RUNS 15
 
 extern char **environ;
@@ -81,7 +81,8 @@ static int spawn(char *const argv[], const char *out_path, struct run *r)
 	         (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec * 1e-6;
 	r->rss_mb = (double)ru.ru_maxrss / 1024.0;
 	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
-		fprintf(stderr, "bench_session: %s %s failed (status %d)\n", argv[0], argv[1], status);
+		fprintf(stderr, "bench_session: %s %s failed (status %d)\n", argv[0], argv[1],
+		        status);
 		return -1;
 	}
 	return 0;
@@ -137,7 +138,8 @@ static struct att_capture *make_session(double minutes)
 		s->samples[i].counter = (uint32_t)i;
 		s->samples[i].flags = 0;
 		for (int ch = 0; ch < 4; ch++)
-			s->samples[i].ch[ch] = (uint16_t)lrintf(fminf(fmaxf(v[ch], 0), 5) / 5.0f * 1023.0f);
+			s->samples[i].ch[ch] =
+			        (uint16_t)lrintf(fminf(fmaxf(v[ch], 0), 5) / 5.0f * 1023.0f);
 	}
 	att_couple_free(c);
 	s->n_samples = n;
@@ -157,8 +159,8 @@ static struct att_capture *make_session(double minutes)
 	}
 	/* events in recording order, as a capture holds them */
 	for (size_t i = 1; i < s->n_events; i++)
-		for (size_t j = i; j > 0 && s->events[j].sample_index < s->events[j - 1].sample_index;
-		     j--) {
+		for (size_t j = i;
+		     j > 0 && s->events[j].sample_index < s->events[j - 1].sample_index; j--) {
 			struct att_raw_event t = s->events[j];
 			s->events[j] = s->events[j - 1];
 			s->events[j - 1] = t;
@@ -183,15 +185,18 @@ int main(int argc, char **argv)
 			attune = argv[i];
 	}
 	if (!attune || !(minutes >= 1) || runs < 1 || runs > MAX_RUNS) {
-		fprintf(stderr, "usage: bench_session ATTUNE [--minutes M >= 1] [--runs 1-%d] "
-		                "[--keep DIR]\n", MAX_RUNS);
+		fprintf(stderr,
+		        "usage: bench_session ATTUNE [--minutes M >= 1] [--runs 1-%d] "
+		        "[--keep DIR]\n",
+		        MAX_RUNS);
 		return 2;
 	}
 	char dir[300], edf[400], json[400], png[400], pdf[400], why[512];
 	if (keep) {
 		snprintf(dir, sizeof dir, "%s", keep);
 		if (mkdir(dir, 0755) && errno != EEXIST) {
-			fprintf(stderr, "bench_session: cannot create %s: %s\n", dir, strerror(errno));
+			fprintf(stderr, "bench_session: cannot create %s: %s\n", dir,
+			        strerror(errno));
 			return 1;
 		}
 	} else {
@@ -261,8 +266,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	double t2 = now_s();
-	struct att_report_info info = {.file_name = "session.edf", .frames_lost = 0,
-	                               .version = "bench"};
+	struct att_report_info info = {
+	        .file_name = "session.edf", .frames_lost = 0, .version = "bench"};
 	char page[420];
 	snprintf(page, sizeof page, "%s/inproc.png", dir);
 	struct att_report_cfg pc = {.format = ATT_REPORT_PNG};
@@ -280,7 +285,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	printf("5. report stages in process: read EDF+ %.2f s, analysis %.2f s, draw PNG %.2f s, "
-	       "draw PDF %.2f s\n", t1 - t0, t2 - t1, t3 - t2, t4 - t3);
+	       "draw PDF %.2f s\n",
+	       t1 - t0, t2 - t1, t3 - t2, t4 - t3);
 	if (keep) {
 		printf("files kept in %s\n", dir);
 	} else {

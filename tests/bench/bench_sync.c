@@ -35,10 +35,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bench_sync: cannot create the live objects\n");
 		return 1;
 	}
-	struct att_gen_rhythm ga = {.fs = rate, .f0 = 0.25, .df = 0.04, .drift_s = 90,
-	                            .jitter = 0.01, .rng = {1}};
-	struct att_gen_rhythm gb = {.fs = rate, .f0 = 0.22, .df = 0.04, .drift_s = 70,
-	                            .jitter = 0.01, .rng = {2}};
+	struct att_gen_rhythm ga = {
+	        .fs = rate, .f0 = 0.25, .df = 0.04, .drift_s = 90, .jitter = 0.01, .rng = {1}};
+	struct att_gen_rhythm gb = {
+	        .fs = rate, .f0 = 0.22, .df = 0.04, .drift_s = 70, .jitter = 0.01, .rng = {2}};
 	struct att_gen_rng r = {3};
 	float *xa = malloc(n * sizeof *xa), *xb = malloc(n * sizeof *xb);
 	if (!xa || !xb)
@@ -59,7 +59,8 @@ int main(int argc, char **argv)
 		updates += (size_t)att_phase_push(pa, xa[i], &ea);
 		att_phase_push(pb, xb[i], &eb);
 		double t1 = att_now_s();
-		att_livesync_push(ls, ea.phase_rad, eb.phase_rad, (ea.freq_hz + eb.freq_hz) / 2, &es);
+		att_livesync_push(ls, ea.phase_rad, eb.phase_rad, (ea.freq_hz + eb.freq_hz) / 2,
+		                  &es);
 		t_sync += att_now_s() - t1;
 		t_phase += t1 - t0;
 	}

@@ -19,20 +19,25 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define REQUIRE(cond)                    \
-	do {                             \
-		if (!(cond))             \
-			abort();         \
+#define REQUIRE(cond)                                                                              \
+	do {                                                                                       \
+		if (!(cond))                                                                       \
+			abort();                                                                   \
 	} while (0)
 
 static size_t encode(const struct att_wire_frame *f, uint8_t *out)
 {
 	switch (f->type) {
-	case ATT_WIRE_SAMPLE: return att_wire_encode_sample(&f->u.sample, out);
-	case ATT_WIRE_INFO: return att_wire_encode_info(&f->u.info, out);
-	case ATT_WIRE_ACK: return att_wire_encode_ack(&f->u.ack, out);
-	case ATT_WIRE_COMMAND: return att_wire_encode_command(&f->u.command, out);
-	default: return 0;
+	case ATT_WIRE_SAMPLE:
+		return att_wire_encode_sample(&f->u.sample, out);
+	case ATT_WIRE_INFO:
+		return att_wire_encode_info(&f->u.info, out);
+	case ATT_WIRE_ACK:
+		return att_wire_encode_ack(&f->u.ack, out);
+	case ATT_WIRE_COMMAND:
+		return att_wire_encode_command(&f->u.command, out);
+	default:
+		return 0;
 	}
 }
 
@@ -96,7 +101,8 @@ static void run(const uint8_t *stream, size_t size, uint32_t seed, struct tally 
 			if (r == ATT_DECODE_VALID) {
 				uint8_t enc[ATT_WIRE_MAX_FRAME];
 				struct att_wire_frame back;
-				size_t m = encode(&f, enc), end = pos + off; /* one past the delimiter */
+				size_t m = encode(&f, enc),
+				       end = pos + off; /* one past the delimiter */
 				t->valid++;
 				REQUIRE(m >= 2 && m <= end);
 				REQUIRE(memcmp(enc, stream + end - m, m) == 0);
@@ -117,7 +123,8 @@ static void run(const uint8_t *stream, size_t size, uint32_t seed, struct tally 
 	REQUIRE(t->st.bytes_ok + t->st.bytes_discarded + t->st.bytes_pending == size);
 	REQUIRE(t->st.bytes_pending <= ATT_WIRE_MAX_ENCODED);
 	REQUIRE(t->st.frames_ok == t->valid);
-	REQUIRE(t->st.crc_errors + t->st.framing_errors + t->st.version_errors + t->st.unknown_type ==
+	REQUIRE(t->st.crc_errors + t->st.framing_errors + t->st.version_errors +
+	                t->st.unknown_type ==
 	        t->invalid);
 	REQUIRE(t->st.tx_overflow_frames <= t->valid);
 	att_decoder_free(dec);
@@ -138,7 +145,8 @@ static size_t build(const uint8_t *in, size_t n, uint8_t *out)
 			uint8_t raw[ATT_WIRE_MAX_RAW];
 			memcpy(raw, in + i, k);
 			if (ctl & 0x40u && k >= 2)
-				raw[1] = ATT_WIRE_VERSION; /* mostly our version, to reach the bodies */
+				raw[1] =
+				        ATT_WIRE_VERSION; /* mostly our version, to reach the bodies */
 			len += att_wire_seal(raw, k, out + len);
 		} else {
 			memcpy(out + len, in + i, k);
@@ -178,7 +186,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		REQUIRE(want != NULL);
 		REQUIRE(oracle(stream, len, want) == a.nverdicts);
 		REQUIRE(memcmp(want, a.verdicts, a.nverdicts) == 0);
-		REQUIRE(b.nverdicts == a.nverdicts && memcmp(b.verdicts, a.verdicts, a.nverdicts) == 0);
+		REQUIRE(b.nverdicts == a.nverdicts &&
+		        memcmp(b.verdicts, a.verdicts, a.nverdicts) == 0);
 		free(want);
 	}
 	free(a.verdicts);
@@ -186,7 +195,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	REQUIRE(a.valid == b.valid && a.invalid == b.invalid);
 	REQUIRE(a.st.bytes_ok == b.st.bytes_ok && a.st.bytes_discarded == b.st.bytes_discarded);
 	REQUIRE(a.st.crc_errors == b.st.crc_errors && a.st.framing_errors == b.st.framing_errors);
-	REQUIRE(a.st.version_errors == b.st.version_errors && a.st.unknown_type == b.st.unknown_type);
+	REQUIRE(a.st.version_errors == b.st.version_errors &&
+	        a.st.unknown_type == b.st.unknown_type);
 	REQUIRE(a.st.seq_gaps == b.st.seq_gaps && a.st.samples_lost == b.st.samples_lost);
 	REQUIRE(a.st.last_reject == b.st.last_reject);
 	free(built);

@@ -75,9 +75,9 @@ static inline void att_argv_append(const char **argv, int argc, va_list ap)
  * which must be the link path (within 10 s). Returns 0 then, -1 otherwise. The child's pid and
  * the read end of its stdout are set as soon as it runs: the caller reaps it (att_child_wait) and
  * closes *out_fd. */
-static inline int att_simboard_start(const char *simboard, const char *firmware,
-                                     const char *link, const char *stats, const char *opt,
-                                     va_list ap, pid_t *pid, int *out_fd)
+static inline int att_simboard_start(const char *simboard, const char *firmware, const char *link,
+                                     const char *stats, const char *opt, va_list ap, pid_t *pid,
+                                     int *out_fd)
 {
 	const char *argv[ATT_ARGV_MAX];
 	int argc = 0, pipefd[2];
@@ -143,7 +143,8 @@ static inline int att_child_wait(pid_t pid, int terminate, double timeout_s, int
 		kill(pid, SIGTERM);
 	while (wait4(pid, status, WNOHANG, ru) == 0) {
 		if (att_now_s() - t0 > timeout_s) {
-			fprintf(stderr, "child %ld did not exit within %.1f s\n", (long)pid, timeout_s);
+			fprintf(stderr, "child %ld did not exit within %.1f s\n", (long)pid,
+			        timeout_s);
 			kill(pid, SIGKILL);
 			waitpid(pid, status, 0);
 			return -1;
@@ -194,7 +195,8 @@ static inline int att_run_capture(const char *prog, const char **env, double sig
 	close(po[1]);
 	close(pe[1]);
 	while (po[0] >= 0 || pe[0] >= 0) {
-		struct pollfd p[2] = {{.fd = po[0], .events = POLLIN}, {.fd = pe[0], .events = POLLIN}};
+		struct pollfd p[2] = {{.fd = po[0], .events = POLLIN},
+		                      {.fd = pe[0], .events = POLLIN}};
 		if (att_now_s() - t0 > timeout_s) {
 			kill(pid, SIGKILL);
 			break;

@@ -66,7 +66,8 @@ int ioctl(int fd, unsigned long request, ...)
 	arg = va_arg(ap, void *);
 	va_end(ap);
 	if ((request == TIOCMGET || request == TIOCMSET || request == TIOCMBIS ||
-	     request == TIOCMBIC) && is_pty_fd(fd)) {
+	     request == TIOCMBIC) &&
+	    is_pty_fd(fd)) {
 		int *bits = arg;
 		if (request == TIOCMGET) {
 			*bits = modem_bits;
@@ -143,7 +144,8 @@ ssize_t readlink(const char *restrict path, char *restrict buf, size_t len)
 	static ssize_t (*real)(const char *, char *, size_t);
 	if (strncmp(path, SYS_PTS, strlen(SYS_PTS)) == 0 && !strchr(path + strlen(SYS_PTS), '/')) {
 		/* what a virtual tty's sysfs link looks like: no "usb", no "bluetooth" = native */
-		int n = snprintf(buf, len, "../../devices/virtual/tty/pts%s", path + strlen(SYS_PTS));
+		int n = snprintf(buf, len, "../../devices/virtual/tty/pts%s",
+		                 path + strlen(SYS_PTS));
 		note("readlink sysfs\n");
 		return n < 0 ? -1 : (ssize_t)((size_t)n < len ? (size_t)n : len);
 	}

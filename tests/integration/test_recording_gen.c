@@ -60,7 +60,8 @@ static int truth(long n)
 	for (long i = 0; i < n; i++) {
 		float v[4];
 		att_couple_next(c, v);
-		printf("%ld,%u,%u,%u,%u\n", i, counts(v[0]), counts(v[1]), counts(v[2]), counts(v[3]));
+		printf("%ld,%u,%u,%u,%u\n", i, counts(v[0]), counts(v[1]), counts(v[2]),
+		       counts(v[3]));
 	}
 	att_couple_free(c);
 	return 0;
@@ -127,7 +128,8 @@ int main(int argc, char **argv)
 		struct att_sample s;
 		float v[4];
 		att_couple_next(c, v);
-		if (drop_at >= 0 && i >= (long)(drop_at * RATE) && i < (long)(drop_at * RATE) + drop_n) {
+		if (drop_at >= 0 && i >= (long)(drop_at * RATE) &&
+		    i < (long)(drop_at * RATE) + drop_n) {
 			counter++; /* lost on the way: the device counted it, the host never saw it */
 			continue;
 		}
@@ -149,7 +151,8 @@ int main(int argc, char **argv)
 		for (unsigned k = 0; k < 4; k++)
 			s.ch[k] = counts(v[k]);
 		if ((e = att_recorder_push(r, &s, 1))) {
-			fprintf(stderr, "test_recording_gen: recording failed: %s\n", att_strerror(e));
+			fprintf(stderr, "test_recording_gen: recording failed: %s\n",
+			        att_strerror(e));
 			break;
 		}
 	}

@@ -60,11 +60,12 @@ static int start_board(struct board *b, const char *link, const char *name, ...)
 	int r;
 	memset(b, 0, sizeof *b);
 	snprintf(b->link, sizeof b->link, "%s", link);
-	snprintf(b->stats, sizeof b->stats, "/tmp/attune-sertest-%s-%ld.json", name, (long)getpid());
+	snprintf(b->stats, sizeof b->stats, "/tmp/attune-sertest-%s-%ld.json", name,
+	         (long)getpid());
 	unlink(b->stats);
 	va_start(ap, name);
-	r = att_simboard_start(simboard_exe, firmware_elf, b->link, b->stats, "--quiet", ap, &b->pid,
-	                       &b->out_fd);
+	r = att_simboard_start(simboard_exe, firmware_elf, b->link, b->stats, "--quiet", ap,
+	                       &b->pid, &b->out_fd);
 	va_end(ap);
 	return r;
 }
@@ -88,7 +89,8 @@ static unsigned find_row_from(const uint16_t ch[4], unsigned from)
 	for (unsigned i = from; i < ATT_STREAM_ROWS; i++) {
 		int ok = att_code_of(att_stream_mv(i, 0)) == ch[0];
 		for (unsigned c = 1; c < 4 && ok; c++)
-			ok = att_code_of(att_stream_mv(i, c)) == ch[c] || att_code_of(att_stream_mv(i + 1, c)) == ch[c];
+			ok = att_code_of(att_stream_mv(i, c)) == ch[c] ||
+			     att_code_of(att_stream_mv(i + 1, c)) == ch[c];
 		if (ok)
 			return i;
 	}
@@ -127,8 +129,8 @@ static unsigned check_from_row(const uint16_t (*ch)[4], size_t n, unsigned r0, u
 				run[c] = 1;
 			} else {
 				if (bad < 5 && !quiet)
-					fprintf(stderr, "sample %zu ch %u: got %u, want %u or %u\n", k, c, v,
-					        att_code_of(att_stream_mv(idx[c], c)),
+					fprintf(stderr, "sample %zu ch %u: got %u, want %u or %u\n",
+					        k, c, v, att_code_of(att_stream_mv(idx[c], c)),
 					        att_code_of(att_stream_mv(idx[c] + 1, c)));
 				bad++;
 			}
@@ -186,8 +188,7 @@ static void drain(struct att_source *src, struct capture *c, size_t want, double
 	}
 }
 
-static struct att_source *open_src(const char *link, unsigned rate, char *why, size_t len,
-                                   int *err)
+static struct att_source *open_src(const char *link, unsigned rate, char *why, size_t len, int *err)
 {
 	struct att_source *src = NULL;
 	struct att_serial_cfg cfg = {.path = link, .rate_hz = rate, .reset_wait_ms = -1};
@@ -330,7 +331,7 @@ static void case_faults(void)
 	att_nap(0.2);
 	drain(src, &cap, cap.cap, 0.1, NULL, NULL);
 	att_source_status(src, &st);
-	CHECK(b.pid == 0); /* the board ended */
+	CHECK(b.pid == 0);                          /* the board ended */
 	CHECK(st.state == ATT_SOURCE_RECONNECTING); /* and the host noticed */
 	for (size_t k = 0; k < cap.n; k++) {
 		const struct att_sample *s = &cap.s[k];
@@ -342,7 +343,8 @@ static void case_faults(void)
 			/* codes repeat across rows: the start row is the one the next samples agree with */
 			size_t m = cap.n < 200 ? cap.n : 200;
 			c0 = s->counter;
-			for (r0 = find_row(s->ch); r0 < ATT_STREAM_ROWS; r0 = find_row_from(s->ch, r0 + 1))
+			for (r0 = find_row(s->ch); r0 < ATT_STREAM_ROWS;
+			     r0 = find_row_from(s->ch, r0 + 1))
 				if (misfits(cap.s, m, r0, c0) == 0)
 					break;
 			if (r0 == ATT_STREAM_ROWS)
@@ -360,9 +362,8 @@ static void case_faults(void)
 	       "bits flipped); host got %zu samples, lost %llu (counter jumps %llu), %llu damaged "
 	       "frames dropped, %u reconnects\n",
 	       sent, affected, garbage, att_stat_value(b.stats, "dropped_bytes"),
-	       att_stat_value(b.stats, "flipped_bits"),
-	       cap.n, (unsigned long long)st.samples_lost, (unsigned long long)jumps,
-	       (unsigned long long)st.frames_bad, st.reconnects);
+	       att_stat_value(b.stats, "flipped_bits"), cap.n, (unsigned long long)st.samples_lost,
+	       (unsigned long long)jumps, (unsigned long long)st.frames_bad, st.reconnects);
 	CHECK(cap.n > 4000);
 	CHECK(affected > 10 && garbage > 0);
 	CHECK(nonmono == 0);
@@ -467,8 +468,8 @@ static void case_disconnect(void)
 	printf("disconnect: link back after %.2f s wall; host streaming again %.3f "
 	       "s after the link came back; gap of %u samples (%.2f s) after sample %zu; simulator "
 	       "lost %.0f bytes (%.1f frames) unplugged; status: lost %llu, reconnects %u\n",
-	       w.back_at - w.gone_at, first_after - w.back_at, gap,
-	       gap / (double)RATE, gap_at, att_stat_value(b.stats, "bytes_lost_unplugged"),
+	       w.back_at - w.gone_at, first_after - w.back_at, gap, gap / (double)RATE, gap_at,
+	       att_stat_value(b.stats, "bytes_lost_unplugged"),
 	       att_stat_value(b.stats, "bytes_lost_unplugged") / ATT_WIRE_SAMPLE_WIRE,
 	       (unsigned long long)st.samples_lost, st.reconnects);
 	CHECK(w.gone_at > 0 && w.back_at > 0);
@@ -542,8 +543,9 @@ static void case_restart(void)
 			gap = cap.s[k].counter - cap.s[k - 1].counter - 1u;
 		}
 	}
-	gap_wall = before < cap.n ? (double)(cap.s[before].host_ns - cap.s[before - 1].host_ns) * 1e-9
-	                          : 0;
+	gap_wall = before < cap.n
+	                   ? (double)(cap.s[before].host_ns - cap.s[before - 1].host_ns) * 1e-9
+	                   : 0;
 	printf("restart: %zu samples from the first board (%.1f Hz measured over %.2f s wall), %zu "
 	       "from the second; gap of %u samples for %.3f s of wall clock; lost %llu, reconnects "
 	       "%u\n",
@@ -739,7 +741,8 @@ static int run_attune(char *out, size_t out_len, char *err_out, size_t err_len, 
 	va_list ap;
 	int rc;
 	va_start(ap, sigint_after);
-	rc = att_run_capture(attune_exe, env, sigint_after, 60.0, out, out_len, err_out, err_len, ap);
+	rc = att_run_capture(attune_exe, env, sigint_after, 60.0, out, out_len, err_out, err_len,
+	                     ap);
 	va_end(ap);
 	return rc;
 }
@@ -809,7 +812,8 @@ static void record_and_check(const char *name, const char **env, int want_shim)
 
 	snprintf(csv, sizeof csv, "/tmp/attune-sertest-%s-%ld.csv", name, (long)getpid());
 	snprintf(base, sizeof base, "/tmp/attune-sertest-%s-%ld-session", name, (long)getpid());
-	snprintf(shim_log, sizeof shim_log, "/tmp/attune-sertest-%s-%ld.shim", name, (long)getpid());
+	snprintf(shim_log, sizeof shim_log, "/tmp/attune-sertest-%s-%ld.shim", name,
+	         (long)getpid());
 	snprintf(dur, sizeof dur, "%u", seconds);
 	unlink(shim_log);
 	remove_session(base);
@@ -821,8 +825,8 @@ static void record_and_check(const char *name, const char **env, int want_shim)
 	rc = run_attune(out, sizeof out, err, sizeof err, env, 0, "record", "--port", link,
 	                "--duration", dur, "--output", base, (const char *)NULL);
 	wall = att_now_s() - t0;
-	printf("%s: attune record exit %d in %.2f s wall\nstdout: %sstderr: %s", name, rc, wall, out,
-	       err);
+	printf("%s: attune record exit %d in %.2f s wall\nstdout: %sstderr: %s", name, rc, wall,
+	       out, err);
 	CHECK(rc == 0);
 	CHECK(strstr(out, "attune record: 7500 samples, 0 lost in 0 gaps") != NULL);
 	CHECK(att_count_lines(out) == 1);
@@ -965,8 +969,12 @@ static void *fake_device(void *arg)
 			continue;
 		if (f->mode == 1) {
 			/* an info frame as firmware of protocol version 2 would send it */
-			struct att_wire_info info = {.fw_major = 2, .board = 1, .channels = 4,
-			                             .adc_bits = 10, .rate_hz = 250, .vref_mv = 5000};
+			struct att_wire_info info = {.fw_major = 2,
+			                             .board = 1,
+			                             .channels = 4,
+			                             .adc_bits = 10,
+			                             .rate_hz = 250,
+			                             .vref_mv = 5000};
 			uint8_t raw[ATT_WIRE_MAX_RAW], out[ATT_WIRE_MAX_FRAME];
 			size_t n = att_wire_encode_info(&info, out), k;
 			uint8_t dec[ATT_WIRE_MAX_ENCODED];
@@ -1087,7 +1095,8 @@ static void case_errors(void)
 		rc = run_attune(out, sizeof out, err, sizeof err, NULL, 0, "record", "--port", link,
 		                "--duration", "1", "--output", "/tmp/x", (const char *)NULL);
 		printf("errors: a second attune on a busy port: exit %d: %s", rc, err);
-		CHECK(rc == 1 && att_count_lines(err) == 1 && strstr(err, "in use by another program"));
+		CHECK(rc == 1 && att_count_lines(err) == 1 &&
+		      strstr(err, "in use by another program"));
 		/* attune ports marks the simulated board as in use */
 		{
 			char sim_env[300];
@@ -1106,7 +1115,8 @@ static void case_errors(void)
 		char sim_env[300];
 		const char *env[2] = {sim_env, NULL};
 		snprintf(sim_env, sizeof sim_env, "ATTUNE_SIM_LINK=%s", link);
-		rc = run_attune(out, sizeof out, err, sizeof err, env, 0, "ports", (const char *)NULL);
+		rc = run_attune(out, sizeof out, err, sizeof err, env, 0, "ports",
+		                (const char *)NULL);
 		printf("errors: attune ports:\n%s%s", out, err);
 		CHECK(rc == 0 && strstr(out, link) && strstr(out, "simulated board") &&
 		      strstr(out, "attune firmware 0.") && strstr(out, "4 channels at 250 Hz"));

@@ -42,11 +42,12 @@ struct board {
 	size_t len;
 	uint8_t rbuf[4096]; /* read-ahead from the pty */
 	size_t rpos, rlen;
-	int overlong;  /* bytes discarded since the last delimiter (a run too long to be a frame) */
-	unsigned bad;  /* chunks between delimiters that did not parse */
+	int overlong; /* bytes discarded since the last delimiter (a run too long to be a frame) */
+	unsigned bad; /* chunks between delimiters that did not parse */
 	int hangup;
 	double cpu_s; /* simboard's user + system CPU time, after stop_board */
-	struct att_decoder *dec; /* optional: the host's decoder fed every byte read, for its counters */
+	struct att_decoder
+	        *dec; /* optional: the host's decoder fed every byte read, for its counters */
 };
 
 /* Starts simboard with the given extra arguments (NULL-terminated) and reads its first stdout line,
@@ -58,7 +59,8 @@ static int start_board(struct board *b, const char *name, ...)
 	memset(b, 0, sizeof *b);
 	b->fd = -1;
 	snprintf(b->link, sizeof b->link, "/tmp/attune-simtest-%s-%ld", name, (long)getpid());
-	snprintf(b->stats, sizeof b->stats, "/tmp/attune-simtest-%s-%ld.json", name, (long)getpid());
+	snprintf(b->stats, sizeof b->stats, "/tmp/attune-simtest-%s-%ld.json", name,
+	         (long)getpid());
 	unlink(b->stats);
 	va_start(ap, name);
 	r = att_simboard_start(simboard_exe, firmware_elf, b->link, b->stats, NULL, ap, &b->pid,
@@ -259,7 +261,8 @@ static void case_identify(void)
 			CHECK(f.u.info.vref_mv == 5000);
 			CHECK(f.u.info.streaming == 0);
 			CHECK(f.u.info.names_len == strlen("A-resp,A-PPG,B-resp,B-PPG") &&
-			      memcmp(f.u.info.names, "A-resp,A-PPG,B-resp,B-PPG", f.u.info.names_len) == 0);
+			      memcmp(f.u.info.names, "A-resp,A-PPG,B-resp,B-PPG",
+			             f.u.info.names_len) == 0);
 		}
 		if (f.type == ATT_WIRE_ACK && f.u.ack.command == ATT_CMD_IDENTIFY) {
 			CHECK(f.u.ack.status == ATT_ACK_OK);
@@ -342,15 +345,19 @@ static void case_stream(void)
 			for (i = 0; i < rows; i++) {
 				int ok = att_code_of(att_stream_mv(i, 0)) == fr.u.sample.ch[0];
 				for (c = 1; c < 4 && ok; c++)
-					ok = att_code_of(att_stream_mv(i, c)) == fr.u.sample.ch[c] ||
-					     att_code_of(att_stream_mv(i + 1, c)) == fr.u.sample.ch[c];
+					ok = att_code_of(att_stream_mv(i, c)) ==
+					             fr.u.sample.ch[c] ||
+					     att_code_of(att_stream_mv(i + 1, c)) ==
+					             fr.u.sample.ch[c];
 				if (ok)
 					break;
 			}
 			if (i == rows)
 				bad_values++;
 			for (c = 0; c < 4; c++) {
-				idx[c] = att_code_of(att_stream_mv(i, c)) == fr.u.sample.ch[c] ? i : i + 1;
+				idx[c] = att_code_of(att_stream_mv(i, c)) == fr.u.sample.ch[c]
+				                 ? i
+				                 : i + 1;
 				run[c] = 1;
 			}
 			last_counter = fr.u.sample.counter;
@@ -370,8 +377,8 @@ static void case_stream(void)
 				run[c] = 1;
 			} else {
 				if (bad_values < 5)
-					fprintf(stderr, "frame %u ch %u: got %u, want %u or %u\n", frames, c,
-					        v, att_code_of(att_stream_mv(idx[c], c)),
+					fprintf(stderr, "frame %u ch %u: got %u, want %u or %u\n",
+					        frames, c, v, att_code_of(att_stream_mv(idx[c], c)),
 					        att_code_of(att_stream_mv(idx[c] + 1, c)));
 				bad_values++;
 			}
@@ -386,8 +393,8 @@ static void case_stream(void)
 	CHECK(b.bad == 0);
 	for (c = 0; c < 4; c++) /* 60 s of 50 Hz input seen step by step */
 		CHECK_NEAR(runs_seen[c], seconds * ATT_STREAM_RATE, 2);
-	printf("stream: %u frames (%u s simulated) in %.2f s wall, %.1fx real time\n", frames, seconds,
-	       wall, seconds / wall);
+	printf("stream: %u frames (%u s simulated) in %.2f s wall, %.1fx real time\n", frames,
+	       seconds, wall, seconds / wall);
 	CHECK(wall < seconds / 2.0); /* clearly faster than real time (~40x without sanitizers) */
 	CHECK(stop_board(&b, 1, 5.0) == 0);
 	unlink(csv);
@@ -405,7 +412,8 @@ static void case_realtime(void)
 	uint32_t first_c = 0, last_c = 0;
 	unsigned n = 0;
 
-	CHECK(start_board(&b, "realtime", "--speed", "1", "--duration", "3", (const char *)NULL) == 0);
+	CHECK(start_board(&b, "realtime", "--speed", "1", "--duration", "3", (const char *)NULL) ==
+	      0);
 	t0 = att_now_s();
 	if (open_and_start(&b, &ack) != 0)
 		return;
@@ -429,8 +437,9 @@ static void case_realtime(void)
 	CHECK(b.hangup);
 	CHECK(stop_board(&b, 0, 5.0) == 0);
 	printf("realtime: 3 s simulated took %.3f s wall; frames at %.1f /s over %.2f s; simboard CPU "
-	       "%.3f s (%.1f %% of a core)\n", wall, (last_c - first_c) / (last_t - first_t),
-	       last_t - first_t, b.cpu_s, 100.0 * b.cpu_s / wall);
+	       "%.3f s (%.1f %% of a core)\n",
+	       wall, (last_c - first_c) / (last_t - first_t), last_t - first_t, b.cpu_s,
+	       100.0 * b.cpu_s / wall);
 	CHECK_NEAR(wall, 3.0, 0.3);
 	CHECK(n > 500);
 	if (last_t > first_t)
@@ -458,7 +467,8 @@ static void case_overload(void)
 	double last_identify = 0;
 	const double speed = 5.0;
 
-	CHECK(start_board(&b, "overload", "--speed", "5", "--duration", "60", (const char *)NULL) == 0);
+	CHECK(start_board(&b, "overload", "--speed", "5", "--duration", "60", (const char *)NULL) ==
+	      0);
 	CHECK(open_link(&b) == 0);
 	if (b.fd < 0)
 		return;
@@ -675,7 +685,8 @@ static void case_backpressure(void)
 			last = f.u.sample.counter;
 			frames++;
 		}
-	sim_rate = 20.0 / (att_now_s() - pause_t0); /* simulated s per wall s while read: 5000 frames */
+	sim_rate = 20.0 /
+	           (att_now_s() - pause_t0); /* simulated s per wall s while read: 5000 frames */
 	/* stop reading for 3 s: unpaused, the board would run ~3 x sim_rate simulated seconds */
 	poll(NULL, 0, 3000);
 	while (next_frame(&b, &f, 1.0) == 1) {
@@ -693,8 +704,8 @@ static void case_backpressure(void)
 	printf("backpressure: %lu frames, %lu breaks; buffered up to %.0f bytes; %.0f polls while "
 	       "paused; %.1f s simulated in %.1f s wall (%.0fx while read)\n",
 	       frames, breaks, att_stat_value(b.stats, "max_buffered"),
-	       att_stat_value(b.stats, "congested_polls"),
-	       sim_s, att_stat_value(b.stats, "wall_s"), sim_rate);
+	       att_stat_value(b.stats, "congested_polls"), sim_s, att_stat_value(b.stats, "wall_s"),
+	       sim_rate);
 	CHECK(frames == 20000);
 	CHECK(breaks == 0);
 	CHECK(att_stat_value(b.stats, "congested_polls") > 0);
@@ -828,14 +839,15 @@ static void case_errors(void)
 		fprintf(f, "time,x\n1,2\n");
 		fclose(f);
 	}
-#define EXPECT(code, needle, ...)                                                            \
-	do {                                                                                 \
-		rc = run_capture(out, sizeof out, err, sizeof err, __VA_ARGS__, (const char *)NULL); \
-		CHECK(rc == (code));                                                             \
-		CHECK(att_count_lines(err) == 1);                                                    \
-		CHECK(strstr(err, needle) != NULL);                                              \
-		if (rc != (code) || att_count_lines(err) != 1 || !strstr(err, needle))               \
-			fprintf(stderr, "  got %d: %s", rc, err);                                \
+#define EXPECT(code, needle, ...)                                                                  \
+	do {                                                                                       \
+		rc = run_capture(out, sizeof out, err, sizeof err, __VA_ARGS__,                    \
+		                 (const char *)NULL);                                              \
+		CHECK(rc == (code));                                                               \
+		CHECK(att_count_lines(err) == 1);                                                  \
+		CHECK(strstr(err, needle) != NULL);                                                \
+		if (rc != (code) || att_count_lines(err) != 1 || !strstr(err, needle))             \
+			fprintf(stderr, "  got %d: %s", rc, err);                                  \
 	} while (0)
 	EXPECT(2, "--speed", "--firmware", firmware_elf, "--speed", "fast");
 	EXPECT(2, "--garbage", "--firmware", firmware_elf, "--garbage", "2");
@@ -988,7 +1000,8 @@ static void case_recording(void)
 		        rsp[i - 100], ppg[i - 100]);
 	fclose(out);
 
-	CHECK(start_board(&b, "recording", "--speed", "20", "--input", csv, (const char *)NULL) == 0);
+	CHECK(start_board(&b, "recording", "--speed", "20", "--input", csv, (const char *)NULL) ==
+	      0);
 	if (open_and_start(&b, &ack) != 0)
 		return;
 	while (next_frame(&b, &fr, 5.0) == 1) {
@@ -1027,7 +1040,8 @@ static void case_bench(void)
 	double t0, wall;
 
 	/* idle: no host commands, the firmware sleeps between ticks */
-	CHECK(start_board(&b, "bench-idle", "--speed", "0", "--duration", "600", (const char *)NULL) == 0);
+	CHECK(start_board(&b, "bench-idle", "--speed", "0", "--duration", "600",
+	                  (const char *)NULL) == 0);
 	CHECK(stop_board(&b, 0, 60.0) == 0);
 	printf("bench: idle (not streaming), flat out: %.1f s simulated in %.3f s = %.0fx real time; "
 	       "simboard CPU %.3f s = %.0f simulated s per CPU s\n",
@@ -1054,7 +1068,8 @@ static void case_bench(void)
 		       "simulated in %.3f s = %.1fx real time (%.0f bytes/s through the pty); simboard "
 		       "CPU %.3f s for %.1f s simulated = %.1f simulated s per CPU s\n",
 		       rates[rate_i], n, wall, 120.0 / wall, n * 21.0 / wall, b.cpu_s,
-		       att_stat_value(b.stats, "sim_s"), att_stat_value(b.stats, "sim_s") / b.cpu_s);
+		       att_stat_value(b.stats, "sim_s"),
+		       att_stat_value(b.stats, "sim_s") / b.cpu_s);
 		unlink(b.stats);
 	}
 }

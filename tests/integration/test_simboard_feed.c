@@ -116,8 +116,8 @@ static void bad_files_say_why(void)
 /* The couple is endless, in range, the same for the same seed, held between its 1 kHz samples. */
 static void couple_is_deterministic_and_held(void)
 {
-	struct att_simboard_feed_cfg cfg = {.script = ATT_COUPLE_IN_PHASE, .seed = 3,
-	                                    .couple_rate_hz = 1000.0};
+	struct att_simboard_feed_cfg cfg = {
+	        .script = ATT_COUPLE_IN_PHASE, .seed = 3, .couple_rate_hz = 1000.0};
 	struct att_simboard_feed *a = NULL, *b = NULL;
 	uint16_t ma[4], mb[4], held[4];
 	char why[256];

@@ -97,7 +97,8 @@ int main(int argc, char **argv)
 	setenv("SDL_RENDER_DRIVER", "software", 1);
 	if (getenv("ATTUNE_SOURCE")) {
 		char supp[600];
-		snprintf(supp, sizeof supp, "print_suppressions=0:suppressions=%s/tests/ui/lsan.supp",
+		snprintf(supp, sizeof supp,
+		         "print_suppressions=0:suppressions=%s/tests/ui/lsan.supp",
 		         getenv("ATTUNE_SOURCE"));
 		setenv("LSAN_OPTIONS", supp, 0);
 	}
@@ -105,8 +106,8 @@ int main(int argc, char **argv)
 	snprintf(anti, sizeof anti, "%s/anti-phase.png", dir);
 	snprintf(help, sizeof help, "%s/help.png", dir);
 
-	snprintf(cmd, sizeof cmd, "%s %s live --synthetic in-phase %s --screenshot %s", xvfb, argv[1],
-	         common, in);
+	snprintf(cmd, sizeof cmd, "%s %s live --synthetic in-phase %s --screenshot %s", xvfb,
+	         argv[1], common, in);
 	CHECK(run(cmd) == 0);
 	snprintf(cmd, sizeof cmd, "%s %s live --synthetic anti-phase %s --screenshot %s", xvfb,
 	         argv[1], common, anti);
@@ -125,8 +126,8 @@ int main(int argc, char **argv)
 		const struct image *im = i ? &b : &a;
 		long orange = count_near(im, 0.3, 0.1, 0.7, 0.75, 0xE69F00, 12);
 		long blue = count_near(im, 0.3, 0.1, 0.7, 0.75, 0x0072B2, 12);
-		printf("%s: orange %ld px, blue %ld px in the breath area\n", i ? "anti" : "in", orange,
-		       blue);
+		printf("%s: orange %ld px, blue %ld px in the breath area\n", i ? "anti" : "in",
+		       orange, blue);
 		CHECK(orange > 300);
 		CHECK(blue > 150);
 		/* names: A on the left in orange, B on the right in blue */
@@ -141,8 +142,8 @@ int main(int argc, char **argv)
 		double gb = greenness(&b, 0.25, 0.08, 0.75, 0.72);
 		long la = count_near(&a, 0.25, 0.08, 0.75, 0.72, 0x009E73, 10);
 		long lb = count_near(&b, 0.25, 0.08, 0.75, 0.72, 0x009E73, 10);
-		printf("greenness in-phase %.2f anti-phase %.2f; leaf pixels %ld vs %ld\n", ga, gb, la,
-		       lb);
+		printf("greenness in-phase %.2f anti-phase %.2f; leaf pixels %ld vs %ld\n", ga, gb,
+		       la, lb);
 		CHECK(ga > 1.6 * gb + 0.5);
 		CHECK(la > lb + 200);
 	}

@@ -68,7 +68,8 @@ static struct truth make_ppg(float *x, size_t n, double hr_bpm, double ibi_sd_s)
 			ibi = 60 / hr_bpm + ibi_sd_s * gauss();
 			next = t_beat + ibi;
 		}
-		x[i] = (float)(2.0 + 0.5 * pulse_shape((t - t_beat) / (60 / hr_bpm)) + 0.01 * gauss());
+		x[i] = (float)(2.0 + 0.5 * pulse_shape((t - t_beat) / (60 / hr_bpm)) +
+		               0.01 * gauss());
 	}
 	struct truth tr = {60 / (sum_ibi / (double)beats), 1000 * sqrt(sum_d2 / (double)diffs)};
 	return tr;
@@ -132,7 +133,8 @@ static double truth_rate(const struct att_analysis *an, size_t n, double *f_hz)
 		size_t i0 = (size_t)(t0 * RATE), i1 = (size_t)(t1 * RATE);
 		if (i1 >= n)
 			i1 = n - 1;
-		r[i] = 60 * (truth_phi[i1] - truth_phi[i0]) / (2 * M_PI) / ((double)(i1 - i0) / RATE);
+		r[i] = 60 * (truth_phi[i1] - truth_phi[i0]) / (2 * M_PI) /
+		       ((double)(i1 - i0) / RATE);
 	}
 	qsort(r, an->n_timeline, sizeof *r, cmp);
 	double m = r[an->n_timeline / 2];
@@ -186,7 +188,8 @@ static void offset_45_degrees_gives_phase_lag_and_locking(void)
 		CHECK_NEAR(an->rate_hz, RATE, 0);
 		CHECK_NEAR(an->sync.relative_phase_deg, 45, 5);
 		double f, rate = truth_rate(an, rec->n, &f);
-		CHECK_NEAR(an->sync.lag_s, 45.0 / 360 / f, 0.1); /* ~0.5 s: 45 degrees of a 4 s breath */
+		CHECK_NEAR(an->sync.lag_s, 45.0 / 360 / f,
+		           0.1); /* ~0.5 s: 45 degrees of a 4 s breath */
 		CHECK(an->sync.plv >= 0.95);
 		CHECK(an->sync.in_sync_fraction >= 0.9);
 		CHECK_NEAR(an->sync.match, cos(M_PI / 4), 0.07);
@@ -208,7 +211,8 @@ static void offset_45_degrees_gives_phase_lag_and_locking(void)
 		for (size_t i = 0; i < an->n_timeline; i++) {
 			const struct att_analysis_window *w = &an->timeline[i];
 			bad += !(fabs(w->relative_phase_deg - 45) <= 5 && w->plv >= 0.95 &&
-			         fabs(w->lag_s - 0.5) <= 0.15 && fabs(w->a_breath_rate_bpm - 15) <= 2 &&
+			         fabs(w->lag_s - 0.5) <= 0.15 &&
+			         fabs(w->a_breath_rate_bpm - 15) <= 2 &&
 			         fabs(w->a_heart_rate_bpm - 72) <= 3 && w->t >= 15 && w->t <= 285);
 			if (i)
 				CHECK_NEAR(w->t - an->timeline[i - 1].t, 1, 1e-6);
@@ -218,8 +222,9 @@ static void offset_45_degrees_gives_phase_lag_and_locking(void)
 			fprintf(stderr, "  %zu windows off\n", bad);
 		fprintf(stderr, "  truth: rate %.2f /min, lag %.3f s, %zu cycles\n", rate,
 		        45.0 / 360 / f, cycles);
-		fprintf(stderr, "  45 deg: rel %.2f lag %.3f plv %.3f chance %.3f match %.3f rates "
-		                "%.2f %.2f hr %.2f/%.2f (%.2f/%.2f) rmssd %.1f/%.1f (%.1f/%.1f)\n",
+		fprintf(stderr,
+		        "  45 deg: rel %.2f lag %.3f plv %.3f chance %.3f match %.3f rates "
+		        "%.2f %.2f hr %.2f/%.2f (%.2f/%.2f) rmssd %.1f/%.1f (%.1f/%.1f)\n",
 		        an->sync.relative_phase_deg, an->sync.lag_s, an->sync.plv,
 		        an->sync.plv_chance, an->sync.match, an->a.breath_rate_bpm,
 		        an->b.breath_rate_bpm, an->a.heart_rate_bpm, an->b.heart_rate_bpm,
@@ -288,7 +293,8 @@ static void independent_breathers_stay_below_chance(void)
 		CHECK(an->sync.matched_fraction <= 0.05);
 		CHECK_NEAR(an->a.breath_rate_bpm, 15, 1.5);
 		CHECK_NEAR(an->b.breath_rate_bpm, 12.6, 1.5);
-		fprintf(stderr, "  independent: %zu/%zu windows below chance, plv %.3f chance %.3f\n",
+		fprintf(stderr,
+		        "  independent: %zu/%zu windows below chance, plv %.3f chance %.3f\n",
 		        below, judged, an->sync.plv, an->sync.plv_chance);
 	}
 	att_analysis_free(an);
@@ -335,7 +341,8 @@ static void window_setting_and_bad_input(void)
 		CHECK(an->n_timeline >= (size_t)((116 - 20) / an->step_s));
 		for (size_t i = 1; i < an->n_timeline; i++)
 			CHECK_NEAR(an->timeline[i].t - an->timeline[i - 1].t, an->step_s, 1e-9);
-		fprintf(stderr, "  window 20 s step 0.5 s: %zu windows, first at %.2f s\n", an->n_timeline, an->timeline[0].t);
+		fprintf(stderr, "  window 20 s step 0.5 s: %zu windows, first at %.2f s\n",
+		        an->n_timeline, an->timeline[0].t);
 		CHECK_NEAR(an->timeline[0].t, 2 + 10, 0.05); /* the first window is centred */
 	}
 	att_analysis_free(an);
@@ -442,7 +449,8 @@ static void windows_touching_a_gap_are_blank(void)
 			int far = w->t + 15 < 58.5 || w->t - 15 > 66.5;
 			blank += isnan(w->plv);
 			if (near)
-				wrong += !(isnan(w->plv) && isnan(w->match) && isnan(w->a_breath_rate_bpm));
+				wrong += !(isnan(w->plv) && isnan(w->match) &&
+				           isnan(w->a_breath_rate_bpm));
 			if (far)
 				wrong += !(w->match >= 0.9);
 			CHECK(isfinite(w->t));

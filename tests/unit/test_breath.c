@@ -23,8 +23,6 @@
 /* Deterministic noise (tests/noise.h) from this seed. */
 static uint64_t rng_state = 0x9E3779B97F4A7C15ull;
 
-
-
 /* Breath shape over one cycle p in [0, 1): inhale rises 0 -> 1 over the first third, exhale falls
  * over two thirds (inhale:exhale 1:2); smooth at both joints. Trough at p = 0, peak at 1/3. */
 static double breath_shape(double p)
@@ -125,11 +123,11 @@ static double true_rate_at(const struct truth *tr, double t)
 }
 
 struct verdict {
-	size_t breaths;       /* troughs in the judged span */
+	size_t breaths; /* troughs in the judged span */
 	size_t true_breaths;
 	double mean_rate, true_mean_rate;
-	double median_err;    /* median |breath-by-breath rate - truth| */
-	double smooth_err;    /* median |smoothed rate - truth averaged likewise| */
+	double median_err; /* median |breath-by-breath rate - truth| */
+	double smooth_err; /* median |smoothed rate - truth averaged likewise| */
 };
 
 static int cmp_double(const void *a, const void *b)
@@ -139,8 +137,8 @@ static int cmp_double(const void *a, const void *b)
 }
 
 /* Judges troughs (seconds, with each breath's rate) against the truth over [t_from, t_to]. */
-static struct verdict judge(const struct truth *tr, const double *t, const double *rate,
-                            size_t n, double delay_s, double t_from, double t_to)
+static struct verdict judge(const struct truth *tr, const double *t, const double *rate, size_t n,
+                            double delay_s, double t_from, double t_to)
 {
 	struct verdict v = {0};
 	double *err = malloc((n + 1) * sizeof *err);
@@ -171,13 +169,15 @@ static struct verdict judge(const struct truth *tr, const double *t, const doubl
 		/* Count true breaths between the first and the last detected trough, by time. */
 		double kf = NAN, kl = NAN;
 		for (size_t k = 0; k < tr->n; k++) {
-			if (isnan(kf) || fabs(tr->trough_t[k] - first) < fabs(tr->trough_t[(size_t)kf] - first))
+			if (isnan(kf) ||
+			    fabs(tr->trough_t[k] - first) < fabs(tr->trough_t[(size_t)kf] - first))
 				kf = (double)k;
-			if (isnan(kl) || fabs(tr->trough_t[k] - last) < fabs(tr->trough_t[(size_t)kl] - last))
+			if (isnan(kl) ||
+			    fabs(tr->trough_t[k] - last) < fabs(tr->trough_t[(size_t)kl] - last))
 				kl = (double)k;
 		}
-		v.true_mean_rate = 60 * (kl - kf) /
-		                   (tr->trough_t[(size_t)kl] - tr->trough_t[(size_t)kf]);
+		v.true_mean_rate =
+		        60 * (kl - kf) / (tr->trough_t[(size_t)kl] - tr->trough_t[(size_t)kf]);
 	}
 	(void)r0;
 	(void)r1;
@@ -390,7 +390,8 @@ static void belt_coming_off_gives_no_breaths_from_noise(void)
 	uint32_t on = 0, off = 0;
 	for (int i = 0; i < 100 * 300; i++) {
 		double t = i / 100.0;
-		double x = round(512 + (t < 120 ? 80 * sin(2 * M_PI * 0.25 * t) : 0) + att_gauss(&rng_state));
+		double x = round(512 + (t < 120 ? 80 * sin(2 * M_PI * 0.25 * t) : 0) +
+		                 att_gauss(&rng_state));
 		double y;
 		struct att_breath_event ev;
 		if (att_clean_push(c, x, &y) && att_breath_push(b, y, &ev) &&
@@ -438,8 +439,8 @@ static void no_breathing_gives_no_breaths(void)
 
 /* Mean rate (breaths / time) and median breath-by-breath rate of a real recording, live or
  * offline. NAN when the file cannot be read. */
-static void data_rate(const char *file, const char *column, double rate_hz, int live,
-                      size_t from, size_t to, double *mean, double *median)
+static void data_rate(const char *file, const char *column, double rate_hz, int live, size_t from,
+                      size_t to, double *mean, double *median)
 {
 	*mean = *median = NAN;
 	char path[1024];

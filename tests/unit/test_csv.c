@@ -36,8 +36,8 @@ static const char *write_rows(const char *name, const char *header, double rate_
 	for (int i = 0; i < n; i++) {
 		char t[32];
 		snprintf(t, sizeof t, tfmt, 10.0 + i / rate_hz);
-		len += (size_t)snprintf(text + len, cap - len, "%s,%d,%g,%d,%g%s", t, i, i / 2.0, -i,
-		                        i / 2.0, eol);
+		len += (size_t)snprintf(text + len, cap - len, "%s,%d,%g,%d,%g%s", t, i, i / 2.0,
+		                        -i, i / 2.0, eol);
 	}
 	const char *p = write_file(name, text);
 	free(text);
@@ -51,8 +51,8 @@ static int one_line(const char *why)
 
 static void good_basic(void)
 {
-	const char *p = write_rows("basic.csv", "t,a_resp,a_ppg,b_resp,b_ppg", 100, 500, "%.3f",
-	                           "\n");
+	const char *p =
+	        write_rows("basic.csv", "t,a_resp,a_ppg,b_resp,b_ppg", 100, 500, "%.3f", "\n");
 	struct att_recording *rec = (void *)1;
 	char why[256];
 	CHECK(att_csv_read(p, &rec, why, sizeof why) == ATT_OK);
@@ -108,8 +108,8 @@ static void good_any_order_extra_columns_no_ppg_crlf_quoted(void)
 static void good_rounded_times(void)
 {
 	/* 300 Hz printed to the millisecond: steps of 3 or 4 ms must pass as uniform. */
-	const char *p = write_rows("rounded.csv", "t,a_resp,a_ppg,b_resp,b_ppg", 300, 3000, "%.3f",
-	                           "\n");
+	const char *p =
+	        write_rows("rounded.csv", "t,a_resp,a_ppg,b_resp,b_ppg", 300, 3000, "%.3f", "\n");
 	struct att_recording *rec = NULL;
 	char why[256] = "";
 	CHECK(att_csv_read(p, &rec, why, sizeof why) == ATT_OK);
@@ -219,7 +219,8 @@ static void long_line_is_refused(void)
 static void big_files_read_the_same(void)
 {
 	const int n = 400000; /* about 12 MB */
-	const char *p = write_rows("big.csv", "t,a_resp,a_ppg,b_resp,b_ppg", 250, n, "%.4f", "\r\n");
+	const char *p =
+	        write_rows("big.csv", "t,a_resp,a_ppg,b_resp,b_ppg", 250, n, "%.4f", "\r\n");
 	struct att_recording *rec = NULL;
 	char why[256] = "";
 	CHECK(att_csv_read(p, &rec, why, sizeof why) == ATT_OK);

@@ -31,14 +31,14 @@ enum kind { K_SAMPLE, K_INFO, K_ACK, K_FOREIGN, K_UNKNOWN };
 
 enum damage {
 	D_NONE,
-	D_BIT,        /* one bit flipped */
-	D_BURST,      /* a burst of 2..16 bits flipped (first and last bit of the burst flipped) */
-	D_INSERT,     /* 1..3 non-zero bytes inserted */
-	D_DELETE,     /* 1..3 bytes deleted */
-	D_TRUNCATE,   /* the frame cut short, its delimiter kept (sender reset mid-frame) */
-	D_DELIMITER,  /* 1..2 0x00 inserted inside the frame: it splits */
-	D_MERGE,      /* its delimiter deleted or flipped: it merges with the next frame */
-	D_REMOVE,     /* the whole frame never arrives */
+	D_BIT,       /* one bit flipped */
+	D_BURST,     /* a burst of 2..16 bits flipped (first and last bit of the burst flipped) */
+	D_INSERT,    /* 1..3 non-zero bytes inserted */
+	D_DELETE,    /* 1..3 bytes deleted */
+	D_TRUNCATE,  /* the frame cut short, its delimiter kept (sender reset mid-frame) */
+	D_DELIMITER, /* 1..2 0x00 inserted inside the frame: it splits */
+	D_MERGE,     /* its delimiter deleted or flipped: it merges with the next frame */
+	D_REMOVE,    /* the whole frame never arrives */
 	D_COUNT
 };
 
@@ -56,7 +56,8 @@ struct gen {
 };
 
 struct expect {
-	uint64_t frames_ok, rejects, version_errors, unknown_type, seq_gaps, samples_lost, tx_overflow;
+	uint64_t frames_ok, rejects, version_errors, unknown_type, seq_gaps, samples_lost,
+	        tx_overflow;
 	uint64_t bytes, bytes_ok;
 	uint64_t damaged[D_COUNT];
 };
@@ -106,7 +107,8 @@ static void make_frame(struct gen *g, enum kind kind, uint16_t seq, uint32_t cou
 		break;
 	}
 	case K_ACK: {
-		struct att_wire_ack ack = {(uint8_t)(1 + below(5)), (uint8_t)below(3), (uint16_t)rnd()};
+		struct att_wire_ack ack = {(uint8_t)(1 + below(5)), (uint8_t)below(3),
+		                           (uint16_t)rnd()};
 		g->n = (uint8_t)att_wire_encode_ack(&ack, g->enc);
 		break;
 	}
@@ -160,7 +162,8 @@ static size_t damage_bytes(uint8_t *buf, size_t n, enum damage d)
 		return 1 + below((uint32_t)n - 1);
 	case D_DELIMITER:
 		for (k = 1 + below(2); k > 0; k--) {
-			pos = 1 + below((uint32_t)n - 1); /* strictly inside: both sides non-empty */
+			pos = 1 +
+			      below((uint32_t)n - 1); /* strictly inside: both sides non-empty */
 			memmove(buf + pos + 1, buf + pos, n - pos);
 			buf[pos] = 0;
 			n++;
@@ -180,14 +183,18 @@ static uint8_t *build_stream(struct gen *frames, size_t count, struct expect *ex
 	uint16_t seq = 65000; /* wraps early and then every 65536 frames */
 	uint32_t counter = 0xFFFFFF00u;
 	int have_sample = 0;
-	uint64_t missing = 0; /* sample frames lost or dropped by the device since the last intact one */
+	uint64_t missing =
+	        0; /* sample frames lost or dropped by the device since the last intact one */
 	memset(ex, 0, sizeof(*ex));
 	out[len++] = 0; /* leading delimiter: the first frame is not a partial one */
 	for (i = 0; i < count; i++) {
 		struct gen *g = &frames[i];
 		uint32_t pick = below(100);
-		enum kind kind = pick < 90 ? K_SAMPLE : pick < 93 ? K_INFO : pick < 96 ? K_ACK
-		                 : pick < 98 ? K_FOREIGN : K_UNKNOWN;
+		enum kind kind = pick < 90   ? K_SAMPLE
+		                 : pick < 93 ? K_INFO
+		                 : pick < 96 ? K_ACK
+		                 : pick < 98 ? K_FOREIGN
+		                             : K_UNKNOWN;
 		enum damage d = D_NONE;
 		size_t n;
 		g->flags = 0;
@@ -311,16 +318,26 @@ static void run_decoder(const uint8_t *stream, size_t len, const struct gen *fra
 				uint8_t enc[ATT_WIRE_MAX_FRAME];
 				size_t m = 0;
 				r->valid++;
-				while (next < count && (frames[next].lost || frames[next].kind == K_FOREIGN ||
-				                        frames[next].kind == K_UNKNOWN))
+				while (next < count &&
+				       (frames[next].lost || frames[next].kind == K_FOREIGN ||
+				        frames[next].kind == K_UNKNOWN))
 					next++;
 				switch (f.type) {
-				case ATT_WIRE_SAMPLE: m = att_wire_encode_sample(&f.u.sample, enc); break;
-				case ATT_WIRE_INFO: m = att_wire_encode_info(&f.u.info, enc); break;
-				case ATT_WIRE_ACK: m = att_wire_encode_ack(&f.u.ack, enc); break;
-				case ATT_WIRE_COMMAND: m = att_wire_encode_command(&f.u.command, enc); break;
+				case ATT_WIRE_SAMPLE:
+					m = att_wire_encode_sample(&f.u.sample, enc);
+					break;
+				case ATT_WIRE_INFO:
+					m = att_wire_encode_info(&f.u.info, enc);
+					break;
+				case ATT_WIRE_ACK:
+					m = att_wire_encode_ack(&f.u.ack, enc);
+					break;
+				case ATT_WIRE_COMMAND:
+					m = att_wire_encode_command(&f.u.command, enc);
+					break;
 				}
-				if (next >= count || m != frames[next].n || memcmp(enc, frames[next].enc, m) != 0)
+				if (next >= count || m != frames[next].n ||
+				    memcmp(enc, frames[next].enc, m) != 0)
 					r->mismatched++;
 				next++;
 			} else if (res == ATT_DECODE_INVALID) {
@@ -341,9 +358,11 @@ static int same_stats(const struct att_decoder_stats *a, const struct att_decode
 	       a->frames_ok == b->frames_ok && a->crc_errors == b->crc_errors &&
 	       a->framing_errors == b->framing_errors && a->version_errors == b->version_errors &&
 	       a->unknown_type == b->unknown_type && a->seq_gaps == b->seq_gaps &&
-	       a->samples_lost == b->samples_lost && a->tx_overflow_frames == b->tx_overflow_frames &&
+	       a->samples_lost == b->samples_lost &&
+	       a->tx_overflow_frames == b->tx_overflow_frames &&
 	       a->version_streak == b->version_streak &&
-	       a->last_foreign_version == b->last_foreign_version && a->last_reject == b->last_reject;
+	       a->last_foreign_version == b->last_foreign_version &&
+	       a->last_reject == b->last_reject;
 }
 
 static void damaged_stream_yields_exactly_the_intact_frames(void)
@@ -368,8 +387,9 @@ static void damaged_stream_yields_exactly_the_intact_frames(void)
 		printf(" %llu", (unsigned long long)ex.damaged[d]);
 	printf("\n         crc %llu, framing %llu, version %llu, unknown %llu, gaps %llu, lost %llu\n",
 	       (unsigned long long)whole.st.crc_errors, (unsigned long long)whole.st.framing_errors,
-	       (unsigned long long)whole.st.version_errors, (unsigned long long)whole.st.unknown_type,
-	       (unsigned long long)whole.st.seq_gaps, (unsigned long long)whole.st.samples_lost);
+	       (unsigned long long)whole.st.version_errors,
+	       (unsigned long long)whole.st.unknown_type, (unsigned long long)whole.st.seq_gaps,
+	       (unsigned long long)whole.st.samples_lost);
 
 	/* Every untouched frame recovered, nothing else accepted. */
 	CHECK(whole.mismatched == 0);
@@ -387,7 +407,8 @@ static void damaged_stream_yields_exactly_the_intact_frames(void)
 	 * seeds). Allow two such chance matches, never fewer than injected. */
 	CHECK(whole.st.version_errors >= ex.version_errors);
 	CHECK(whole.st.unknown_type >= ex.unknown_type);
-	CHECK(whole.st.version_errors - ex.version_errors + whole.st.unknown_type - ex.unknown_type <=
+	CHECK(whole.st.version_errors - ex.version_errors + whole.st.unknown_type -
+	              ex.unknown_type <=
 	      2);
 	CHECK(whole.st.crc_errors > 0 && whole.st.framing_errors > 0);
 	/* Sequence accounting equals the losses injected (damage, removal, device overflow). */

@@ -75,7 +75,8 @@ static void switch_shows_within_8_s_both_ways(void)
 		if (isnan(t_rate) && isfinite(s.a.breath_rate_bpm) && isfinite(s.b.breath_rate_bpm))
 			t_rate = s.t;
 		if (isfinite(s.match)) /* once the phase shows, so do both rates */
-			rate_missing += !(isfinite(s.a.breath_rate_bpm) && isfinite(s.b.breath_rate_bpm));
+			rate_missing +=
+			        !(isfinite(s.a.breath_rate_bpm) && isfinite(s.b.breath_rate_bpm));
 		if (s.t >= 30 && s.t < 60) {
 			anti_n++;
 			anti_high += !(s.match < 0.3);
@@ -89,8 +90,9 @@ static void switch_shows_within_8_s_both_ways(void)
 		if (s.t >= 120 && isnan(first_drop) && s.match < 0.3)
 			first_drop = s.t;
 	}
-	fprintf(stderr, "  switch: settled at %.1f s, rates at %.1f s, match >= 0.7 at %.1f s, "
-	                "< 0.3 at %.1f s\n",
+	fprintf(stderr,
+	        "  switch: settled at %.1f s, rates at %.1f s, match >= 0.7 at %.1f s, "
+	        "< 0.3 at %.1f s\n",
 	        t_settled, t_rate, first_match, first_drop);
 	CHECK(t_settled <= 30);
 	CHECK(t_rate <= 15);
@@ -160,8 +162,8 @@ static void short_gaps_are_bridged_and_the_match_stays(void)
 			matched += s.match >= 0.7;
 		}
 	}
-	fprintf(stderr, "  one frame lost every 2 s: match >= 0.7 in %ld of %ld snapshots\n", matched,
-	        snaps);
+	fprintf(stderr, "  one frame lost every 2 s: match >= 0.7 in %ld of %ld snapshots\n",
+	        matched, snaps);
 	CHECK(s.samples_lost == 30);
 	CHECK(matched >= snaps * 95 / 100);
 
@@ -303,7 +305,7 @@ static void nothing_allocated_per_sample(void)
 	struct run r;
 	if (start(&r, ATT_COUPLE_SWITCH, 0))
 		return;
-	float (*v)[4] = malloc((size_t)(150 * RATE) * sizeof *v);
+	float(*v)[4] = malloc((size_t)(150 * RATE) * sizeof *v);
 	for (long i = 0; i < (long)(150 * RATE); i++)
 		att_couple_next(r.c, v[i]);
 	struct att_snapshot s;

@@ -62,15 +62,11 @@ static double measured_gain(const struct att_filter_cfg *c, double f)
 static void magnitude_response_equals_butterworth_formula(void)
 {
 	const struct att_filter_cfg cases[] = {
-		{ATT_FILTER_LOWPASS, 4, 100, 0, 10},
-		{ATT_FILTER_LOWPASS, 5, 1000, 0, 40},
-		{ATT_FILTER_LOWPASS, 8, 1000, 0, 10},
-		{ATT_FILTER_HIGHPASS, 2, 25, 0.05, 0},
-		{ATT_FILTER_HIGHPASS, 3, 250, 0.5, 0},
-		{ATT_FILTER_BANDPASS, 2, 25, 0.05, 1},
-		{ATT_FILTER_BANDPASS, 2, 1000, 0.5, 8},
-		{ATT_FILTER_BANDPASS, 3, 125, 0.5, 8},
-		{ATT_FILTER_BANDPASS, 1, 100, 1, 5},
+	        {ATT_FILTER_LOWPASS, 4, 100, 0, 10},    {ATT_FILTER_LOWPASS, 5, 1000, 0, 40},
+	        {ATT_FILTER_LOWPASS, 8, 1000, 0, 10},   {ATT_FILTER_HIGHPASS, 2, 25, 0.05, 0},
+	        {ATT_FILTER_HIGHPASS, 3, 250, 0.5, 0},  {ATT_FILTER_BANDPASS, 2, 25, 0.05, 1},
+	        {ATT_FILTER_BANDPASS, 2, 1000, 0.5, 8}, {ATT_FILTER_BANDPASS, 3, 125, 0.5, 8},
+	        {ATT_FILTER_BANDPASS, 1, 100, 1, 5},
 	};
 	const double rel[] = {0.2, 0.5, 0.9, 1.0, 1.1, 1.5, 2.5};
 	for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
@@ -109,14 +105,14 @@ static void bad_designs_are_refused(void)
 	struct att_sos sos;
 	struct att_filter *f = (struct att_filter *)&sos;
 	const struct att_filter_cfg bad[] = {
-		{ATT_FILTER_LOWPASS, 0, 100, 0, 10},
-		{ATT_FILTER_LOWPASS, ATT_FILTER_MAX_ORDER + 1, 100, 0, 10},
-		{ATT_FILTER_LOWPASS, 2, 100, 0, 50},
-		{ATT_FILTER_LOWPASS, 2, 0, 0, 10},
-		{ATT_FILTER_HIGHPASS, 2, 100, 0, 0},
-		{ATT_FILTER_BANDPASS, 2, 100, 5, 1},
-		{ATT_FILTER_BANDPASS, 2, NAN, 1, 5},
-		{(enum att_filter_kind)7, 2, 100, 1, 5},
+	        {ATT_FILTER_LOWPASS, 0, 100, 0, 10},
+	        {ATT_FILTER_LOWPASS, ATT_FILTER_MAX_ORDER + 1, 100, 0, 10},
+	        {ATT_FILTER_LOWPASS, 2, 100, 0, 50},
+	        {ATT_FILTER_LOWPASS, 2, 0, 0, 10},
+	        {ATT_FILTER_HIGHPASS, 2, 100, 0, 0},
+	        {ATT_FILTER_BANDPASS, 2, 100, 5, 1},
+	        {ATT_FILTER_BANDPASS, 2, NAN, 1, 5},
+	        {(enum att_filter_kind)7, 2, 100, 1, 5},
 	};
 	for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
 		CHECK(att_butter(&bad[k], &sos) == ATT_ERR_ARG);
@@ -288,10 +284,14 @@ static void respiration_cleaner_keeps_breath_and_removes_offset_drift_and_hum(vo
 		if (i > 100 * 10)
 			worst = fmax(worst, fabs(v));
 	}
-	CHECK_NEAR(worst, butter_formula(&(struct att_filter_cfg){ATT_FILTER_BANDPASS, 2, 100, 0.5, 8}, 1.2), 0.02);
+	CHECK_NEAR(
+	        worst,
+	        butter_formula(&(struct att_filter_cfg){ATT_FILTER_BANDPASS, 2, 100, 0.5, 8}, 1.2),
+	        0.02);
 	att_clean_reset(c);
 	att_clean_free(c);
-	CHECK(att_clean_new(&(struct att_clean_cfg){.kind = ATT_CLEAN_PPG, .rate_hz = 10}, &c) == ATT_ERR_ARG);
+	CHECK(att_clean_new(&(struct att_clean_cfg){.kind = ATT_CLEAN_PPG, .rate_hz = 10}, &c) ==
+	      ATT_ERR_ARG);
 	CHECK(c == NULL);
 	free(x);
 	free(yb);
@@ -335,19 +335,19 @@ static void cleaner_survives_a_gap(void)
 
 /* scipy cross-check: the same noisy input through scipy's butter/sosfilt/sosfiltfilt and ours. */
 static const char *py_script =
-	"import sys, numpy as np\n"
-	"from scipy import signal\n"
-	"x = np.loadtxt(sys.argv[1])\n"
-	"out = []\n"
-	"for kind, order, fs, lo, hi in [('lowpass',4,100,0,10),('lowpass',5,1000,0,40),"
-	"('highpass',3,250,0.5,0),('bandpass',2,25,0.05,1),('bandpass',3,125,0.5,8),"
-	"('lowpass',8,1000,0,10)]:\n"
-	"    wn = hi if kind=='lowpass' else lo if kind=='highpass' else [lo,hi]\n"
-	"    sos = signal.butter(order, wn, btype=kind, fs=fs, output='sos')\n"
-	"    out.append(signal.sosfiltfilt(sos, x))\n"
-	"    out.append(signal.sosfilt(sos, x))\n"
-	"    out.append(signal.sosfiltfilt(sos, x[:30]))\n"
-	"np.savetxt(sys.argv[2], np.concatenate(out), fmt='%.17g')\n";
+        "import sys, numpy as np\n"
+        "from scipy import signal\n"
+        "x = np.loadtxt(sys.argv[1])\n"
+        "out = []\n"
+        "for kind, order, fs, lo, hi in [('lowpass',4,100,0,10),('lowpass',5,1000,0,40),"
+        "('highpass',3,250,0.5,0),('bandpass',2,25,0.05,1),('bandpass',3,125,0.5,8),"
+        "('lowpass',8,1000,0,10)]:\n"
+        "    wn = hi if kind=='lowpass' else lo if kind=='highpass' else [lo,hi]\n"
+        "    sos = signal.butter(order, wn, btype=kind, fs=fs, output='sos')\n"
+        "    out.append(signal.sosfiltfilt(sos, x))\n"
+        "    out.append(signal.sosfilt(sos, x))\n"
+        "    out.append(signal.sosfiltfilt(sos, x[:30]))\n"
+        "np.savetxt(sys.argv[2], np.concatenate(out), fmt='%.17g')\n";
 
 static int filtfilt_agrees_with_scipy(void)
 {
@@ -385,9 +385,9 @@ static int filtfilt_agrees_with_scipy(void)
 	f = fopen(out, "r");
 	CHECK(f != NULL);
 	const struct att_filter_cfg cases[] = {
-		{ATT_FILTER_LOWPASS, 4, 100, 0, 10},   {ATT_FILTER_LOWPASS, 5, 1000, 0, 40},
-		{ATT_FILTER_HIGHPASS, 3, 250, 0.5, 0}, {ATT_FILTER_BANDPASS, 2, 25, 0.05, 1},
-		{ATT_FILTER_BANDPASS, 3, 125, 0.5, 8}, {ATT_FILTER_LOWPASS, 8, 1000, 0, 10},
+	        {ATT_FILTER_LOWPASS, 4, 100, 0, 10},   {ATT_FILTER_LOWPASS, 5, 1000, 0, 40},
+	        {ATT_FILTER_HIGHPASS, 3, 250, 0.5, 0}, {ATT_FILTER_BANDPASS, 2, 25, 0.05, 1},
+	        {ATT_FILTER_BANDPASS, 3, 125, 0.5, 8}, {ATT_FILTER_LOWPASS, 8, 1000, 0, 10},
 	};
 	double *y = malloc(n * sizeof *y), *z = malloc(n * sizeof *z);
 	for (size_t k = 0; f && k < sizeof cases / sizeof cases[0]; k++) {

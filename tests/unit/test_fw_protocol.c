@@ -76,7 +76,8 @@ static void test_info_frame_describes_the_board(void)
 	CHECK(f[0].u.info.vref_mv == 5000);
 	CHECK(f[0].u.info.rate_hz == 250);
 	CHECK(f[0].u.info.streaming == 0);
-	CHECK(f[0].u.info.fw_major == ATT_FW_VERSION_MAJOR && f[0].u.info.fw_minor == ATT_FW_VERSION_MINOR);
+	CHECK(f[0].u.info.fw_major == ATT_FW_VERSION_MAJOR &&
+	      f[0].u.info.fw_minor == ATT_FW_VERSION_MINOR);
 	CHECK(f[0].u.info.names_len == strlen("A-resp,A-PPG,B-resp,B-PPG"));
 	CHECK(memcmp(f[0].u.info.names, "A-resp,A-PPG,B-resp,B-PPG", f[0].u.info.names_len) == 0);
 	CHECK(ATT_FW_INFO_WIRE == 43u); /* the size the reply budget assumes */

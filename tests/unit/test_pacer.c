@@ -65,8 +65,8 @@ static void many_changes_never_make_it_jump(void)
 			double bpm = 4.0 + 0.5 * (double)((seed >> 16) % 13);
 			CHECK(att_pacer_set_bpm(p, t, bpm) == ATT_OK);
 			if (i % (997 * 5) == 0)
-				CHECK(att_pacer_set_exhale_ratio(p, t, 1.0 + (double)((seed >> 8) % 3)) ==
-				      ATT_OK);
+				CHECK(att_pacer_set_exhale_ratio(
+				              p, t, 1.0 + (double)((seed >> 8) % 3)) == ATT_OK);
 		}
 		l = level(p, t);
 		if (fabs(l - prev) > worst)
@@ -105,7 +105,8 @@ static void rates_outside_four_to_ten_are_refused(void)
 
 	CHECK(att_pacer_new(&(struct att_pacer_cfg){.bpm = 3.5}, 0.0, &p) == ATT_ERR_RANGE);
 	CHECK(p == NULL);
-	CHECK(att_pacer_new(&(struct att_pacer_cfg){.exhale_ratio = 0.5}, 0.0, &p) == ATT_ERR_RANGE);
+	CHECK(att_pacer_new(&(struct att_pacer_cfg){.exhale_ratio = 0.5}, 0.0, &p) ==
+	      ATT_ERR_RANGE);
 	CHECK(att_pacer_new(NULL, 0.0, &p) == ATT_OK);
 	CHECK(att_pacer_set_bpm(p, 1.0, 10.5) == ATT_ERR_RANGE);
 	CHECK_NEAR(att_pacer_bpm(p), 6.0, 1e-12);

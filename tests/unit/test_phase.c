@@ -48,7 +48,8 @@ static void test_analytic_signal_equals_the_fft_hilbert_definition(void)
 	for (size_t j = 0; j < n; j++) {
 		double zr = 0, zi = 0;
 		for (size_t k = 0; k < N; k++) {
-			double c = cos(2 * M_PI * (double)(k * j) / N), s = sin(2 * M_PI * (double)(k * j) / N);
+			double c = cos(2 * M_PI * (double)(k * j) / N),
+			       s = sin(2 * M_PI * (double)(k * j) / N);
 			zr += Xr[k] * c - Xi[k] * s;
 			zi += Xr[k] * s + Xi[k] * c;
 		}
@@ -148,8 +149,10 @@ static void test_live_phase_rejects_bad_configurations(void)
 	struct att_phase *p = (struct att_phase *)&p;
 	CHECK(att_phase_new(&(struct att_phase_cfg){.rate_hz = 0}, &p) == ATT_ERR_ARG);
 	CHECK(p == NULL);
-	CHECK(att_phase_new(&(struct att_phase_cfg){.rate_hz = 25, .window_s = 2}, &p) == ATT_ERR_ARG);
-	CHECK(att_phase_new(&(struct att_phase_cfg){.rate_hz = 25, .delay_s = -1}, &p) == ATT_ERR_ARG);
+	CHECK(att_phase_new(&(struct att_phase_cfg){.rate_hz = 25, .window_s = 2}, &p) ==
+	      ATT_ERR_ARG);
+	CHECK(att_phase_new(&(struct att_phase_cfg){.rate_hz = 25, .delay_s = -1}, &p) ==
+	      ATT_ERR_ARG);
 	CHECK(att_phase_new(&(struct att_phase_cfg){.rate_hz = 25, .fmin_hz = 2}, &p) ==
 	      ATT_ERR_ARG);
 	CHECK(att_phase_new(NULL, &p) == ATT_ERR_ARG);
@@ -222,10 +225,15 @@ static void test_live_phase_agrees_with_offline_on_realistic_breathing(void)
 	static const double rates_hz[] = {0.067, 0.1, 0.25, 0.5, 0.8};
 	for (size_t k = 0; k < sizeof rates_hz / sizeof rates_hz[0]; k++) {
 		double f0 = rates_hz[k];
-		struct att_gen_rhythm g = {.fs = fs, .f0 = f0, .df = 0.2 * f0, .drift_s = 90,
-		                           .jitter = 0.01, .rng = {99 + k}};
+		struct att_gen_rhythm g = {.fs = fs,
+		                           .f0 = f0,
+		                           .df = 0.2 * f0,
+		                           .drift_s = 90,
+		                           .jitter = 0.01,
+		                           .rng = {99 + k}};
 		for (size_t i = 0; i < n; i++)
-			xf[i] = (float)att_gen_breath(att_gen_rhythm_next(&g, i), i / (double)fs, 0);
+			xf[i] = (float)att_gen_breath(att_gen_rhythm_next(&g, i), i / (double)fs,
+			                              0);
 		struct att_gen_rng r = {7 + k};
 		att_gen_add_noise(xf, n, 10, &r);
 		for (size_t i = 0; i < n; i++)
@@ -252,10 +260,10 @@ static int run_real(void)
 		const char *file, *col;
 		double fs;
 	} rec[] = {
-		{"neurokit2/bio_resting_5min_100hz.csv", "RSP", 100},
-		{"neurokit2/bio_eventrelated_100hz.csv", "RSP", 100},
-		{"neurokit2/bio_resting_8min_100hz.csv", "RSP", 100},
-		{"wfdb_sample/03700181_125hz.csv", "RESP_NU", 125},
+	        {"neurokit2/bio_resting_5min_100hz.csv", "RSP", 100},
+	        {"neurokit2/bio_eventrelated_100hz.csv", "RSP", 100},
+	        {"neurokit2/bio_resting_8min_100hz.csv", "RSP", 100},
+	        {"wfdb_sample/03700181_125hz.csv", "RESP_NU", 125},
 	};
 	char path[4096];
 	int missing = att_data_path(rec[0].file, path, sizeof path);

@@ -22,8 +22,6 @@
 
 static uint64_t rng_state = 88172645463325252ull;
 
-
-
 struct train {
 	double *t; /* true systolic peak times, s */
 	size_t n;
@@ -71,7 +69,8 @@ static double *make_ppg(const struct train *tr, double rate, double dur, double 
 		size_t b = (size_t)fmin((double)n, (tr->t[k] + 0.8) * rate);
 		for (size_t i = a; i < b; i++) {
 			double u = ((double)i / rate - tr->t[k]) / sc;
-			double s = u < 0 ? exp(-u * u / (2 * 0.07 * 0.07)) : exp(-u * u / (2 * 0.12 * 0.12));
+			double s = u < 0 ? exp(-u * u / (2 * 0.07 * 0.07))
+			                 : exp(-u * u / (2 * 0.12 * 0.12));
 			double d = exp(-(u - 0.3) * (u - 0.3) / (2 * 0.08 * 0.08));
 			x[i] += amp * (s + 0.35 * d);
 		}
@@ -82,7 +81,8 @@ static double *make_ppg(const struct train *tr, double rate, double dur, double 
 	double sd = sqrt(p / (double)n / pow(10, noise_db / 10));
 	for (size_t i = 0; i < n; i++) {
 		double t = (double)i / rate;
-		x[i] += 512 + 0.8 * sin(2 * M_PI * 0.25 * t) + 2 * sin(2 * M_PI * t / 90) + sd * att_gauss(&rng_state);
+		x[i] += 512 + 0.8 * sin(2 * M_PI * 0.25 * t) + 2 * sin(2 * M_PI * t / 90) +
+		        sd * att_gauss(&rng_state);
 	}
 	return x;
 }
@@ -177,7 +177,8 @@ static void known_beat_train_gives_heart_rate_and_rmssd(double hr0, double rate)
 	m = match(&tr, lt, nl, 0.08, 2, dur - 2, &true_n, &extra);
 	printf("live    %3.0f bpm at %4.0f Hz: %zu/%zu beats matched, %zu extra; HR %.2f, RMSSD "
 	       "%.1f ms; live HR off by > 1 bpm in %zu of %zu beats\n",
-	       hr0, rate, m, true_n, extra, att_pulse_hr(p), att_pulse_rmssd(p), hr_bad, hr_checked);
+	       hr0, rate, m, true_n, extra, att_pulse_hr(p), att_pulse_rmssd(p), hr_bad,
+	       hr_checked);
 	CHECK(m == true_n);
 	CHECK(extra == 0);
 	CHECK(hr_checked > 50 && hr_bad == 0);
@@ -282,8 +283,12 @@ static int real_recording(void)
 	CHECK(att_pulse_detect(&(struct att_pulse_cfg){.rate_hz = 100}, ppg, n, &rp) == ATT_OK);
 	/* R-peaks with the same detector tuned as Elgendi's QRS detector (Elgendi et al. 2010):
 	 * 8-20 Hz band, 97 ms and 611 ms windows, beta 0.08. */
-	struct att_pulse_cfg ecfg = {.rate_hz = 100, .low_hz = 8, .high_hz = 20, .w1_s = 0.097,
-	                             .w2_s = 0.611, .beta = 0.08};
+	struct att_pulse_cfg ecfg = {.rate_hz = 100,
+	                             .low_hz = 8,
+	                             .high_hz = 20,
+	                             .w1_s = 0.097,
+	                             .w2_s = 0.611,
+	                             .beta = 0.08};
 	CHECK(att_pulse_detect(&ecfg, ecg, ne, &re) == ATT_OK);
 	printf("PPG: %zu beats, HR %.2f bpm, RMSSD %.1f ms; ECG: %zu R-peaks, HR %.2f bpm\n",
 	       rp.n_beats, rp.hr_bpm, rp.rmssd_ms, re.n_beats, re.hr_bpm);

@@ -24,7 +24,6 @@
 
 static uint64_t rng_state = 0x2545F4914F6CDD1Dull;
 
-
 /* A belt in ADC counts: 12 /min breathing of `depth` counts around 512, 1.5 counts of noise,
  * rounded to integers and clipped to 0..1023 like a 10-bit ADC. */
 static double belt_counts(double t, double depth)
@@ -341,7 +340,8 @@ static void chain_of_cleaner_detector_and_checker(void)
 	struct att_clean_cfg cc = {.kind = ATT_CLEAN_RESP, .rate_hz = 200};
 	CHECK(att_clean_new(&cc, &c) == ATT_OK);
 	CHECK(att_breath_new(&(struct att_breath_cfg){.rate_hz = att_clean_rate(c)}, &b) == ATT_OK);
-	CHECK(att_quality_new(&(struct att_quality_cfg){.signal = ATT_QUALITY_RESP, .rate_hz = 200,
+	CHECK(att_quality_new(&(struct att_quality_cfg){.signal = ATT_QUALITY_RESP,
+	                                                .rate_hz = 200,
 	                                                .adc_max = 1023},
 	                      &q) == ATT_OK);
 	unsigned seen = 0, after = 0;
@@ -404,10 +404,10 @@ static int real_recordings(void)
 		const char *file, *column;
 		double rate;
 	} rec[] = {
-		{"neurokit2/bio_resting_5min_100hz.csv", "RSP", 100},
-		{"neurokit2/bio_eventrelated_100hz.csv", "RSP", 100},
-		{"neurokit2/bio_resting_8min_100hz.csv", "RSP", 100},
-		{"wfdb_sample/03700181_125hz.csv", "RESP_NU", 125},
+	        {"neurokit2/bio_resting_5min_100hz.csv", "RSP", 100},
+	        {"neurokit2/bio_eventrelated_100hz.csv", "RSP", 100},
+	        {"neurokit2/bio_resting_8min_100hz.csv", "RSP", 100},
+	        {"wfdb_sample/03700181_125hz.csv", "RESP_NU", 125},
 	};
 	for (size_t k = 0; k < sizeof rec / sizeof rec[0]; k++) {
 		char path[1024];

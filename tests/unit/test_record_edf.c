@@ -44,7 +44,8 @@ static struct att_capture *make_session(void)
 		s->samples[i].host_ns = (int64_t)k * 4000000LL;
 		for (unsigned c = 0; c < 4; c++)
 			s->samples[i].ch[c] =
-			        (uint16_t)(512 + 400 * sin(2 * M_PI * (0.25 + 0.9 * c) * k / 250.0));
+			        (uint16_t)(512 +
+			                   400 * sin(2 * M_PI * (0.25 + 0.9 * c) * k / 250.0));
 	}
 	s->events = calloc(2, sizeof *s->events);
 	s->n_events = 2;

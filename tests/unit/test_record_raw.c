@@ -81,7 +81,8 @@ static void write_session(const char *path, uint32_t n, int clean)
 		struct att_sample s = sample_at(i);
 		CHECK(att_raw_writer_samples(w, &s, 1) == ATT_OK);
 		if (i == 100)
-			CHECK(att_raw_writer_event(w, ATT_EV_MARKER, s.host_ns, 0, "eyes closed") == 0);
+			CHECK(att_raw_writer_event(w, ATT_EV_MARKER, s.host_ns, 0, "eyes closed") ==
+			      0);
 		if (i == 600)
 			CHECK(att_raw_writer_event(w, ATT_EV_PACER, s.host_ns, 6.0, NULL) == 0);
 		if (i % 250 == 249)

@@ -7,7 +7,7 @@
 #include "attune/pacer.h"
 #include "attune/sonify.h"
 
-#define RATE 48000.0
+#define RATE  48000.0
 #define FRAME 800 /* 60 parameter updates per second, as the main loop publishes them */
 
 static float *render_pacer(double seconds, unsigned parts)
@@ -16,7 +16,8 @@ static float *render_pacer(double seconds, unsigned parts)
 	struct att_pacer *p;
 	size_t n = (size_t)(seconds * RATE);
 	float *buf = calloc(n, sizeof *buf);
-	struct att_sonify_params prm = {.parts = parts, .volume = 1.0f, .pacer_on = 1, .match = NAN};
+	struct att_sonify_params prm = {
+	        .parts = parts, .volume = 1.0f, .pacer_on = 1, .match = NAN};
 
 	CHECK(att_sonify_new(&(struct att_sonify_cfg){.rate_hz = RATE}, &s) == ATT_OK);
 	CHECK(att_pacer_new(NULL, 0.0, &p) == ATT_OK);
@@ -114,8 +115,8 @@ static void chime_rings_only_when_the_level_changes(void)
 	struct att_sonify *s;
 	size_t n = (size_t)(2.0 * RATE);
 	float *b = calloc(n, sizeof *b);
-	struct att_sonify_params prm = {.parts = ATT_SOUND_ALL, .volume = 1.0f, .match = NAN,
-	                                .chime_seq = 41};
+	struct att_sonify_params prm = {
+	        .parts = ATT_SOUND_ALL, .volume = 1.0f, .match = NAN, .chime_seq = 41};
 
 	CHECK(att_sonify_new(&(struct att_sonify_cfg){.rate_hz = RATE}, &s) == ATT_OK);
 	att_sonify_render(s, &prm, b, n / 2); /* a non-zero sequence at start is not a change */
@@ -141,10 +142,10 @@ static void alarm_is_a_double_beep(void)
 	att_sonify_render(s, &prm, b, 1);
 	prm.alarm_seq = 1;
 	att_sonify_render(s, &prm, b, n);
-	CHECK(rms(b, 0.02, 0.06) > 0.05);   /* first beep */
-	CHECK(rms(b, 0.12, 0.06) < 1e-3);   /* gap */
-	CHECK(rms(b, 0.22, 0.06) > 0.05);   /* second beep */
-	CHECK(rms(b, 0.35, 0.10) < 1e-3);   /* then quiet */
+	CHECK(rms(b, 0.02, 0.06) > 0.05); /* first beep */
+	CHECK(rms(b, 0.12, 0.06) < 1e-3); /* gap */
+	CHECK(rms(b, 0.22, 0.06) > 0.05); /* second beep */
+	CHECK(rms(b, 0.35, 0.10) < 1e-3); /* then quiet */
 	att_sonify_free(s);
 	free(b);
 }
@@ -154,8 +155,11 @@ static void mute_fades_to_silence_and_output_stays_bounded(void)
 	struct att_sonify *s;
 	size_t n = (size_t)(4.0 * RATE);
 	float *b = calloc(n, sizeof *b);
-	struct att_sonify_params prm = {.parts = ATT_SOUND_ALL, .volume = 1.0f, .pacer_on = 1,
-	                                .pacer_level = 0.5f, .match = 1.0f};
+	struct att_sonify_params prm = {.parts = ATT_SOUND_ALL,
+	                                .volume = 1.0f,
+	                                .pacer_on = 1,
+	                                .pacer_level = 0.5f,
+	                                .match = 1.0f};
 	int bounded = 1;
 	double max_step = 0.0;
 

@@ -16,8 +16,8 @@
 #include "attune/phase.h"
 #include "attune/sync.h"
 
-#define FS 100.0       /* raw generated rate */
-#define EDGE_S 2.0     /* Hilbert edge trimmed before sync, as the analysis does */
+#define FS     100.0 /* raw generated rate */
+#define EDGE_S 2.0   /* Hilbert edge trimmed before sync, as the analysis does */
 
 /* A couple of realistic breath signals at FS: A follows rhythm ra; B follows rb when given,
  * else A's rhythm shifted by offset_deg in cycle phase, or delayed by delay_s seconds. Each has
@@ -36,10 +36,15 @@ static struct pair make_pair(double dur_s, double offset_deg, double delay_s, in
 	p.a = malloc(p.n * sizeof *p.a);
 	p.b = malloc(p.n * sizeof *p.b);
 	double *th = malloc((p.n + pad) * sizeof *th);
-	struct att_gen_rhythm ra = {.fs = FS, .f0 = 0.25, .df = 0.04, .drift_s = 97, .jitter = 0.01,
-	                            .rng = {seed}};
-	struct att_gen_rhythm rb = {.fs = FS, .f0 = 0.21, .df = 0.05, .drift_s = 71, .jitter = 0.01,
-	                            .th = 2.0, .rng = {seed * 31 + 7}};
+	struct att_gen_rhythm ra = {
+	        .fs = FS, .f0 = 0.25, .df = 0.04, .drift_s = 97, .jitter = 0.01, .rng = {seed}};
+	struct att_gen_rhythm rb = {.fs = FS,
+	                            .f0 = 0.21,
+	                            .df = 0.05,
+	                            .drift_s = 71,
+	                            .jitter = 0.01,
+	                            .th = 2.0,
+	                            .rng = {seed * 31 + 7}};
 	double fsum = 0;
 	for (size_t i = 0; i < p.n + pad; i++) {
 		double t0 = th[i > 0 ? i - 1 : 0];
@@ -180,7 +185,8 @@ static void test_realistic_locked_pair_recovers_a_60_degree_offset(void)
 	       r.sum.relative_phase_deg, r.sum.lag_s, true_lag, r.sum.plv, r.sum.plv_chance,
 	       r.sum.in_sync_fraction);
 	CHECK_NEAR(r.sum.relative_phase_deg, 60, 5);
-	CHECK_NEAR(median_of(r.w, r.nw, offsetof(struct att_sync_window, relative_phase_deg)), 60, 5);
+	CHECK_NEAR(median_of(r.w, r.nw, offsetof(struct att_sync_window, relative_phase_deg)), 60,
+	           5);
 	CHECK_NEAR(r.sum.lag_s, true_lag, 0.1);
 	CHECK(r.sum.plv >= 0.95);
 	CHECK(median_of(r.w, r.nw, offsetof(struct att_sync_window, plv)) >= 0.95);
@@ -261,8 +267,8 @@ static void test_sync_rejects_bad_input(void)
 	CHECK(att_sync_analyze(&cfg, NULL, y, 100, NULL, 0, &s) == ATT_ERR_ARG);
 	CHECK(att_sync_analyze(&(struct att_sync_cfg){.rate_hz = 25, .surrogates = 5}, x, y, 100,
 	                       NULL, 0, &s) == ATT_ERR_ARG);
-	CHECK(att_sync_analyze(&(struct att_sync_cfg){.rate_hz = 25, .window_s = 5, .step_s = 10}, x,
-	                       y, 100, NULL, 0, &s) == ATT_ERR_ARG);
+	CHECK(att_sync_analyze(&(struct att_sync_cfg){.rate_hz = 25, .window_s = 5, .step_s = 10},
+	                       x, y, 100, NULL, 0, &s) == ATT_ERR_ARG);
 	CHECK(att_sync_analyze(&cfg, x, y, 1, NULL, 0, &s) == ATT_ERR_NO_DATA);
 	y[3] = NAN;
 	CHECK(att_sync_analyze(&cfg, x, y, 100, NULL, 0, &s) == ATT_ERR_NO_DATA);
@@ -308,7 +314,7 @@ static void test_coherence_is_one_for_linear_relation_and_low_for_independent_no
 	mean /= nper / 2 - 1;
 	/* Expected bias of the estimate for ~63 half-overlapping segments is about 1/40. */
 	CHECK(mean < 0.06);
-	CHECK(att_coherence(a, c, n, 25, 100, cxy, 51) == ATT_ERR_ARG); /* not a power of two */
+	CHECK(att_coherence(a, c, n, 25, 100, cxy, 51) == ATT_ERR_ARG);    /* not a power of two */
 	CHECK(att_coherence(a, c, 100, 25, 256, cxy, 129) == ATT_ERR_ARG); /* longer than n */
 }
 
@@ -394,8 +400,8 @@ static void test_heart_rate_resampling_and_lagged_correlation(void)
  * live chain (streaming cleaner, live phase, live sync at the decimated rate). */
 static void test_live_sync_follows_a_switch_within_8_seconds(void)
 {
-	struct att_gen_rhythm g = {.fs = FS, .f0 = 0.25, .df = 0.03, .drift_s = 80, .jitter = 0.01,
-	                           .rng = {77}};
+	struct att_gen_rhythm g = {
+	        .fs = FS, .f0 = 0.25, .df = 0.03, .drift_s = 80, .jitter = 0.01, .rng = {77}};
 	struct att_clean *ca = NULL, *cb = NULL;
 	struct att_clean_cfg cc = {.kind = ATT_CLEAN_RESP, .rate_hz = FS};
 	CHECK(att_clean_new(&cc, &ca) == ATT_OK && att_clean_new(&cc, &cb) == ATT_OK);
@@ -424,7 +430,8 @@ static void test_live_sync_follows_a_switch_within_8_seconds(void)
 		att_phase_push(pa, (float)ya, &ea);
 		att_phase_push(pb, (float)yb, &eb);
 		struct att_livesync_est e;
-		att_livesync_push(ls, ea.phase_rad, eb.phase_rad, (ea.freq_hz + eb.freq_hz) / 2, &e);
+		att_livesync_push(ls, ea.phase_rad, eb.phase_rad, (ea.freq_hz + eb.freq_hz) / 2,
+		                  &e);
 		if (isnan(first_chance) && !isnan(e.plv_chance))
 			first_chance = t;
 		if (t >= 30 && t < 60)
@@ -466,17 +473,17 @@ static void test_live_sync_chance_and_lag_on_phase_pairs(void)
 	struct att_livesync *ls = NULL;
 	CHECK(att_livesync_new(&(struct att_livesync_cfg){.rate_hz = 10}, &ls) == ATT_OK);
 	struct att_gen_rng r = {9};
-	struct att_gen_rhythm ga = {.fs = 10, .f0 = 0.25, .df = 0.05, .drift_s = 60, .jitter = 0.02,
-	                            .rng = {1}};
-	struct att_gen_rhythm gb = {.fs = 10, .f0 = 0.2, .df = 0.05, .drift_s = 83, .jitter = 0.02,
-	                            .rng = {2}};
+	struct att_gen_rhythm ga = {
+	        .fs = 10, .f0 = 0.25, .df = 0.05, .drift_s = 60, .jitter = 0.02, .rng = {1}};
+	struct att_gen_rhythm gb = {
+	        .fs = 10, .f0 = 0.2, .df = 0.05, .drift_s = 83, .jitter = 0.02, .rng = {2}};
 	struct att_livesync_est e;
 	size_t below = 0, judged = 0;
 	/* Independent rhythms: the PLV is mostly under the surrogate chance level. */
 	for (size_t i = 0; i < 6000; i++) {
 		double a = att_gen_rhythm_next(&ga, i), b = att_gen_rhythm_next(&gb, i);
-		att_livesync_push(ls, a + 0.2 * att_gen_normal(&r), b + 0.2 * att_gen_normal(&r), 0.22,
-		                  &e);
+		att_livesync_push(ls, a + 0.2 * att_gen_normal(&r), b + 0.2 * att_gen_normal(&r),
+		                  0.22, &e);
 		if (!isnan(e.plv_chance)) {
 			judged++;
 			below += e.plv <= e.plv_chance;
@@ -505,8 +512,9 @@ static void test_live_sync_chance_and_lag_on_phase_pairs(void)
 	CHECK(bad == NULL);
 	CHECK(att_livesync_new(&(struct att_livesync_cfg){.rate_hz = 10, .surrogates = 10}, &bad) ==
 	      ATT_ERR_ARG);
-	CHECK(att_livesync_new(&(struct att_livesync_cfg){.rate_hz = 10, .min_shift_s = 50,
-	                                                   .max_shift_s = 20},
+	CHECK(att_livesync_new(&(struct att_livesync_cfg){.rate_hz = 10,
+	                                                  .min_shift_s = 50,
+	                                                  .max_shift_s = 20},
 	                       &bad) == ATT_ERR_ARG);
 }
 
@@ -550,18 +558,19 @@ static int run_scipy(void)
 		fclose(f);
 	/* Compared up to 2 Hz: above, the 0.05-1 Hz band-passed signals hold only rounding noise,
 	 * whose coherence differs between float (kissfft) and double (scipy) arithmetic. */
-	snprintf(cmd, sizeof cmd,
-	         "/usr/bin/python3 -c '\n"
-	         "import numpy as np, scipy.signal as s\n"
-	         "d = np.loadtxt(\"%s/in.txt\"); c = np.loadtxt(\"%s/coh.txt\")\n"
-	         "f, ref = s.coherence(d[:,0], d[:,1], fs=%.17g, window=\"hann\", nperseg=%d)\n"
-	         "z = s.hilbert(d[:,0], N=%zu)[:len(d)]\n"
-	         "band = f <= 2.0\n"
-	         "ec = np.nanmax(np.abs(c - ref)[band]); ez = np.max(np.abs(z - (d[:,2] + 1j*d[:,3])))\n"
-	         "ez /= np.max(np.abs(z))\n"
-	         "print(\"scipy: coherence max |diff| %%.2e, analytic signal max rel diff %%.2e\" %% (ec, ez))\n"
-	         "raise SystemExit(0 if ec < 1e-3 and ez < 1e-4 else 1)'",
-	         dir, dir, rate, nper, att_analytic_nfft(an));
+	snprintf(
+	        cmd, sizeof cmd,
+	        "/usr/bin/python3 -c '\n"
+	        "import numpy as np, scipy.signal as s\n"
+	        "d = np.loadtxt(\"%s/in.txt\"); c = np.loadtxt(\"%s/coh.txt\")\n"
+	        "f, ref = s.coherence(d[:,0], d[:,1], fs=%.17g, window=\"hann\", nperseg=%d)\n"
+	        "z = s.hilbert(d[:,0], N=%zu)[:len(d)]\n"
+	        "band = f <= 2.0\n"
+	        "ec = np.nanmax(np.abs(c - ref)[band]); ez = np.max(np.abs(z - (d[:,2] + 1j*d[:,3])))\n"
+	        "ez /= np.max(np.abs(z))\n"
+	        "print(\"scipy: coherence max |diff| %%.2e, analytic signal max rel diff %%.2e\" %% (ec, ez))\n"
+	        "raise SystemExit(0 if ec < 1e-3 and ez < 1e-4 else 1)'",
+	        dir, dir, rate, nper, att_analytic_nfft(an));
 	int rc = system(cmd);
 	CHECK(rc == 0);
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
@@ -585,9 +594,9 @@ static void test_lead_is_told_only_for_a_steady_relation(void)
 	CHECK(att_sync_lead(0.95, 3.0, 6.4, 6.0) == ATT_LEAD_TOGETHER);
 	CHECK(att_sync_lead(0.95, -179.0, 6.0, 6.0) == ATT_LEAD_OPPOSITE);
 	CHECK(att_sync_lead(0.95, 170.0, NAN, NAN) == ATT_LEAD_OPPOSITE); /* rates not known yet */
-	CHECK(att_sync_lead(0.78, -69.0, 6.0, 8.3) == ATT_LEAD_NONE);   /* B drifting away */
-	CHECK(att_sync_lead(0.54, -160.0, 14.1, 9.7) == ATT_LEAD_NONE); /* each on their own */
-	CHECK(att_sync_lead(0.40, 45.0, 6.0, 6.0) == ATT_LEAD_NONE);    /* not locked */
+	CHECK(att_sync_lead(0.78, -69.0, 6.0, 8.3) == ATT_LEAD_NONE);     /* B drifting away */
+	CHECK(att_sync_lead(0.54, -160.0, 14.1, 9.7) == ATT_LEAD_NONE);   /* each on their own */
+	CHECK(att_sync_lead(0.40, 45.0, 6.0, 6.0) == ATT_LEAD_NONE);      /* not locked */
 	CHECK(att_sync_lead(NAN, 45.0, 6.0, 6.0) == ATT_LEAD_NONE);
 	CHECK(att_sync_lead(0.9, NAN, 6.0, 6.0) == ATT_LEAD_NONE);
 }

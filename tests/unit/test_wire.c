@@ -18,7 +18,8 @@ static uint32_t rnd(void)
 }
 
 /* Parses an encoded frame as a reader would: without its trailing delimiter. */
-static enum att_wire_parse_result parse_frame(const uint8_t *f, size_t n, struct att_wire_frame *out)
+static enum att_wire_parse_result parse_frame(const uint8_t *f, size_t n,
+                                              struct att_wire_frame *out)
 {
 	return att_wire_parse(f, n - 1, out);
 }
@@ -82,7 +83,8 @@ static void sample_frames_round_trip_with_extreme_values(void)
 		s.counter = rnd();
 		s.flags = (uint8_t)rnd();
 		for (c = 0; c < (int)ATT_WIRE_CHANNELS; c++)
-			s.ch[c] = (uint16_t)(rnd() >> (rnd() % 17u)); /* mix small and large values */
+			s.ch[c] =
+			        (uint16_t)(rnd() >> (rnd() % 17u)); /* mix small and large values */
 		sample_round_trip(&s);
 	}
 }
@@ -146,9 +148,11 @@ static void every_command_and_ack_round_trips(void)
 {
 	static const uint8_t cmds[] = {ATT_CMD_IDENTIFY, ATT_CMD_START, ATT_CMD_STOP,
 	                               ATT_CMD_SET_RATE, ATT_CMD_PING};
-	static const uint16_t args[] = {0, 1, ATT_WIRE_RATE_MIN, ATT_WIRE_RATE_DEFAULT,
-	                                ATT_WIRE_RATE_MAX, 0x00FF, 0xFF00, 0xFFFF};
-	static const uint8_t statuses[] = {ATT_ACK_OK, ATT_ACK_UNKNOWN_COMMAND, ATT_ACK_BAD_ARGUMENT};
+	static const uint16_t args[] = {
+	        0,      1,     ATT_WIRE_RATE_MIN, ATT_WIRE_RATE_DEFAULT, ATT_WIRE_RATE_MAX, 0x00FF,
+	        0xFF00, 0xFFFF};
+	static const uint8_t statuses[] = {ATT_ACK_OK, ATT_ACK_UNKNOWN_COMMAND,
+	                                   ATT_ACK_BAD_ARGUMENT};
 	size_t c, a, s;
 	for (c = 0; c < sizeof(cmds); c++) {
 		for (a = 0; a < sizeof(args) / sizeof(args[0]); a++) {
@@ -190,7 +194,8 @@ static void foreign_version_is_reported_with_its_version(void)
 	uint8_t raw[ATT_WIRE_MAX_RAW] = {ATT_WIRE_SAMPLE, ATT_WIRE_VERSION + 1};
 	struct att_wire_frame out;
 	memset(&out, 0, sizeof(out));
-	CHECK(seal_and_parse(raw, ATT_WIRE_HEADER + ATT_WIRE_SAMPLE_BODY, &out) == ATT_WIRE_BAD_VERSION);
+	CHECK(seal_and_parse(raw, ATT_WIRE_HEADER + ATT_WIRE_SAMPLE_BODY, &out) ==
+	      ATT_WIRE_BAD_VERSION);
 	CHECK(out.type == ATT_WIRE_SAMPLE);
 	CHECK(out.version == ATT_WIRE_VERSION + 1);
 	/* Any length: a newer version may have changed the body. */
@@ -215,7 +220,8 @@ static void malformed_frames_are_rejected_with_the_reason(void)
 	CHECK(seal_and_parse(raw, ATT_WIRE_HEADER + ATT_WIRE_SAMPLE_BODY + 1, &out) ==
 	      ATT_WIRE_BAD_LENGTH);
 	raw[0] = ATT_WIRE_ACK;
-	CHECK(seal_and_parse(raw, ATT_WIRE_HEADER + ATT_WIRE_ACK_BODY + 1, &out) == ATT_WIRE_BAD_LENGTH);
+	CHECK(seal_and_parse(raw, ATT_WIRE_HEADER + ATT_WIRE_ACK_BODY + 1, &out) ==
+	      ATT_WIRE_BAD_LENGTH);
 	raw[0] = ATT_WIRE_COMMAND;
 	CHECK(seal_and_parse(raw, ATT_WIRE_HEADER + ATT_WIRE_COMMAND_BODY - 1, &out) ==
 	      ATT_WIRE_BAD_LENGTH);
@@ -224,7 +230,8 @@ static void malformed_frames_are_rejected_with_the_reason(void)
 	raw[13] = 5;
 	CHECK(seal_and_parse(raw, ATT_WIRE_HEADER + ATT_WIRE_INFO_BODY_MIN + 4, &out) ==
 	      ATT_WIRE_BAD_LENGTH);
-	CHECK(seal_and_parse(raw, ATT_WIRE_HEADER + ATT_WIRE_INFO_BODY_MIN + 5, &out) == ATT_WIRE_OK);
+	CHECK(seal_and_parse(raw, ATT_WIRE_HEADER + ATT_WIRE_INFO_BODY_MIN + 5, &out) ==
+	      ATT_WIRE_OK);
 	CHECK(seal_and_parse(raw, ATT_WIRE_HEADER + ATT_WIRE_INFO_BODY_MIN - 1, &out) ==
 	      ATT_WIRE_BAD_LENGTH);
 	/* Header + CRC is the shortest frame. */
@@ -254,10 +261,18 @@ static void cobs_round_trips_any_bytes(void)
 		len = (size_t)(rnd() % 253u) + 1;
 		for (i = 0; i < len; i++) {
 			switch (trial % 4) {
-			case 0: in[i] = (uint8_t)rnd(); break;
-			case 1: in[i] = 0; break;
-			case 2: in[i] = (uint8_t)((rnd() & 1u) ? 0 : rnd() | 1u); break;
-			default: in[i] = (uint8_t)(rnd() | 1u); break;
+			case 0:
+				in[i] = (uint8_t)rnd();
+				break;
+			case 1:
+				in[i] = 0;
+				break;
+			case 2:
+				in[i] = (uint8_t)((rnd() & 1u) ? 0 : rnd() | 1u);
+				break;
+			default:
+				in[i] = (uint8_t)(rnd() | 1u);
+				break;
 			}
 		}
 		if (trial % 7 == 0) {

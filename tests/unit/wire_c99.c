@@ -23,8 +23,9 @@ int main(void)
 	s.flags = ATT_FLAG_TX_OVERFLOW;
 	s.ch[ATT_CH_B_PPG] = 1023;
 	n = att_wire_encode_sample(&s, f);
-	if (n != 21 || att_wire_parse(f, n - 1, &out) != ATT_WIRE_OK || out.u.sample.seq != 0xFFFF ||
-	    out.u.sample.counter != 0x01020304ul || out.u.sample.ch[ATT_CH_B_PPG] != 1023) {
+	if (n != 21 || att_wire_parse(f, n - 1, &out) != ATT_WIRE_OK ||
+	    out.u.sample.seq != 0xFFFF || out.u.sample.counter != 0x01020304ul ||
+	    out.u.sample.ch[ATT_CH_B_PPG] != 1023) {
 		fprintf(stderr, "wire_c99: sample round trip failed\n");
 		failures++;
 	}
@@ -35,7 +36,8 @@ int main(void)
 	memcpy(info.names, "A-resp", 6);
 	n = att_wire_encode_info(&info, f);
 	if (att_wire_parse(f, n - 1, &out) != ATT_WIRE_OK || out.type != ATT_WIRE_INFO ||
-	    out.u.info.rate_hz != ATT_WIRE_RATE_DEFAULT || memcmp(out.u.info.names, "A-resp", 6) != 0) {
+	    out.u.info.rate_hz != ATT_WIRE_RATE_DEFAULT ||
+	    memcmp(out.u.info.names, "A-resp", 6) != 0) {
 		fprintf(stderr, "wire_c99: info round trip failed\n");
 		failures++;
 	}

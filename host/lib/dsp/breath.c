@@ -34,28 +34,28 @@ enum state {
 
 struct att_breath {
 	struct att_breath_cfg cfg;
-	uint64_t warmup;   /* samples before the first event may be confirmed */
-	double alpha;      /* EMA weight of the amplitude tracker */
+	uint64_t warmup; /* samples before the first event may be confirmed */
+	double alpha;    /* EMA weight of the amplitude tracker */
 
-	uint64_t i;        /* index of the next sample */
-	uint64_t since;    /* samples since the last reset by a gap */
-	double ms;         /* running mean square (clipped) */
-	double ms_slow;    /* the same over SLOW_TAU_S: the floor of the threshold */
+	uint64_t i;     /* index of the next sample */
+	uint64_t since; /* samples since the last reset by a gap */
+	double ms;      /* running mean square (clipped) */
+	double ms_slow; /* the same over SLOW_TAU_S: the floor of the threshold */
 	double alpha_slow;
 	enum state state;
-	double hi, lo;     /* extrema followed (hi for peaks, lo for troughs) */
+	double hi, lo; /* extrema followed (hi for peaks, lo for troughs) */
 	uint64_t hi_i, lo_i;
 	int have_event;
 	double last_value; /* value of the last confirmed extremum */
 
 	int have_trough;
-	uint64_t trough_i; /* index of the last trough */
-	double last_x;     /* previous sample, to interpolate crossings */
-	double level;      /* exhale mid-level of the current breath */
-	int armed;         /* waiting for the exhale to cross level */
-	double cross;      /* fractional index of this breath's crossing; NAN if none */
-	double prev_cross; /* the previous breath's; NAN if none */
-	uint32_t count;    /* troughs since new/reset */
+	uint64_t trough_i;      /* index of the last trough */
+	double last_x;          /* previous sample, to interpolate crossings */
+	double level;           /* exhale mid-level of the current breath */
+	int armed;              /* waiting for the exhale to cross level */
+	double cross;           /* fractional index of this breath's crossing; NAN if none */
+	double prev_cross;      /* the previous breath's; NAN if none */
+	uint32_t count;         /* troughs since new/reset */
 	double dur[SMOOTH_MAX]; /* recent breath durations in samples, ring */
 	int n_dur, dur_pos;
 };
@@ -303,8 +303,7 @@ int att_breath_push(struct att_breath *b, double x, struct att_breath_event *ev)
 
 double att_breath_rate(const struct att_breath *b)
 {
-	if (!b->have_trough ||
-	    (double)(b->i - b->trough_i) > b->cfg.max_breath_s * b->cfg.rate_hz)
+	if (!b->have_trough || (double)(b->i - b->trough_i) > b->cfg.max_breath_s * b->cfg.rate_hz)
 		return NAN;
 	return smoothed(b);
 }
@@ -396,8 +395,9 @@ int att_breath_detect(const struct att_breath_cfg *cfg, const double *x, size_t 
 			out->rate_bpm[k++] = rates[i];
 	if (k > 0) {
 		qsort(out->rate_bpm, k, sizeof *out->rate_bpm, cmp_double);
-		out->median_rate_bpm = k % 2 ? out->rate_bpm[k / 2]
-		                             : (out->rate_bpm[k / 2 - 1] + out->rate_bpm[k / 2]) / 2;
+		out->median_rate_bpm =
+		        k % 2 ? out->rate_bpm[k / 2]
+		              : (out->rate_bpm[k / 2 - 1] + out->rate_bpm[k / 2]) / 2;
 	}
 	memcpy(out->rate_bpm, rates, out->n_troughs * sizeof *rates);
 	free(rates);

@@ -313,10 +313,10 @@ static int decim_design(const struct att_decim_cfg *cfg, struct att_sos *sos)
 		return ATT_OK;
 	}
 	struct att_filter_cfg fc = {
-		.kind = ATT_FILTER_LOWPASS,
-		.order = 8,
-		.rate_hz = cfg->rate_hz,
-		.high_hz = 0.4 * cfg->rate_hz / cfg->factor,
+	        .kind = ATT_FILTER_LOWPASS,
+	        .order = 8,
+	        .rate_hz = cfg->rate_hz,
+	        .high_hz = 0.4 * cfg->rate_hz / cfg->factor,
 	};
 	return att_butter(&fc, sos);
 }
@@ -430,11 +430,11 @@ static int clean_setup(const struct att_clean_cfg *in, struct att_clean_cfg *cfg
 		cfg->order = 2;
 	*out_rate = cfg->rate_hz / *factor;
 	struct att_filter_cfg fc = {
-		.kind = ATT_FILTER_BANDPASS,
-		.order = cfg->order,
-		.rate_hz = *out_rate,
-		.low_hz = cfg->low_hz,
-		.high_hz = cfg->high_hz,
+	        .kind = ATT_FILTER_BANDPASS,
+	        .order = cfg->order,
+	        .rate_hz = *out_rate,
+	        .low_hz = cfg->low_hz,
+	        .high_hz = cfg->high_hz,
 	};
 	return att_butter(&fc, band);
 }

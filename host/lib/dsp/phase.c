@@ -21,9 +21,9 @@
 #include <kiss_fft.h>
 #include <kiss_fftr.h>
 
-#define ATT_PHASE_PREDICT_S 10.0 /* forecast length; longer adds nothing once faded */
-#define ATT_PHASE_AR_RATE 5.0   /* rate the AR model sees, Hz */
-#define ATT_PHASE_AR_ORDER 8
+#define ATT_PHASE_PREDICT_S   10.0 /* forecast length; longer adds nothing once faded */
+#define ATT_PHASE_AR_RATE     5.0  /* rate the AR model sees, Hz */
+#define ATT_PHASE_AR_ORDER    8
 #define ATT_PHASE_FREQ_HALF_S 0.5 /* frequency from the phase advance over +-0.5 s */
 #define ATT_PHASE_MAX_DELAY_S 4.0
 
@@ -185,22 +185,22 @@ done:
 
 struct att_phase {
 	struct att_phase_cfg cfg;
-	size_t n;        /* window length in samples */
-	size_t pred;     /* forecast samples appended before the FFT */
-	size_t delay;    /* read point, samples before the newest */
-	size_t half;     /* frequency half-span, samples */
-	size_t settle;   /* samples before the first estimate */
-	size_t q;        /* AR decimation factor */
-	float *ring;     /* last n samples */
+	size_t n;      /* window length in samples */
+	size_t pred;   /* forecast samples appended before the FFT */
+	size_t delay;  /* read point, samples before the newest */
+	size_t half;   /* frequency half-span, samples */
+	size_t settle; /* samples before the first estimate */
+	size_t q;      /* AR decimation factor */
+	float *ring;   /* last n samples */
 	size_t head, count;
-	float *w;        /* window + forecast, then the analytic real part */
+	float *w; /* window + forecast, then the analytic real part */
 	float *im;
 	double *arx, *f, *b; /* AR input and Burg's forward/backward errors */
 	double a[ATT_PHASE_AR_ORDER + 1], tmp[ATT_PHASE_AR_ORDER + 1];
-	double *fc;      /* forecast at the AR rate */
+	double *fc; /* forecast at the AR rate */
 	size_t nfc;
 	struct att_analytic *fft;
-	double credit;   /* fractional updates owed */
+	double credit; /* fractional updates owed */
 	struct att_phase_est est;
 };
 
@@ -238,7 +238,8 @@ int att_phase_new(const struct att_phase_cfg *cfg, struct att_phase **out)
 	if (c.fmax_hz == 0)
 		c.fmax_hz = 1.0;
 	if (!(c.rate_hz >= 2 && c.rate_hz <= 200) || !(c.window_s >= 4 && c.window_s <= 600) ||
-	    !(c.delay_s >= 0 && c.delay_s <= c.window_s / 4 && c.delay_s <= ATT_PHASE_MAX_DELAY_S) ||
+	    !(c.delay_s >= 0 && c.delay_s <= c.window_s / 4 &&
+	      c.delay_s <= ATT_PHASE_MAX_DELAY_S) ||
 	    !(c.update_hz > 0) || !(c.settle_s > 0) || !(c.fmin_hz > 0) || !(c.fmin_hz < c.fmax_hz))
 		return ATT_ERR_ARG;
 	if (c.update_hz > c.rate_hz)
@@ -363,7 +364,8 @@ static void update(struct att_phase *p)
 	for (size_t j = 1; j < p->nfc; j++) {
 		double v = 0;
 		for (int k = 1; k <= order; k++) {
-			double xk = (size_t)k <= j ? p->fc[j - (size_t)k] : p->arx[m - 1 - ((size_t)k - j)];
+			double xk = (size_t)k <= j ? p->fc[j - (size_t)k]
+			                           : p->arx[m - 1 - ((size_t)k - j)];
 			v -= p->a[k] * xk;
 		}
 		p->fc[j] = v;
@@ -416,8 +418,9 @@ int att_phase_push(struct att_phase *p, float x, struct att_phase_est *out)
 				update(p);
 				updated = 1;
 			} else {
-				p->est.phase_rad = wrap_pi(p->est.phase_rad +
-				                           2 * M_PI * p->est.freq_hz / p->cfg.rate_hz);
+				p->est.phase_rad =
+				        wrap_pi(p->est.phase_rad +
+				                2 * M_PI * p->est.freq_hz / p->cfg.rate_hz);
 			}
 		}
 	}

@@ -14,14 +14,14 @@
 #include "attune/filter.h"
 
 #define MAX_HR_BEATS 64
-#define MEDIAN_N 9   /* accepted IBIs the outlier check compares with (about 7 s) */
-#define MAX_REJECTS 4 /* this many rejections in a row: the rhythm changed, start afresh */
-#define RESUM 4096
+#define MEDIAN_N     9 /* accepted IBIs the outlier check compares with (about 7 s) */
+#define MAX_REJECTS  4 /* this many rejections in a row: the rhythm changed, start afresh */
+#define RESUM        4096
 
 /* Sequential IBI bookkeeping shared by the live detector, the batch and att_pulse_stats(). */
 struct ibi_track {
 	double tol;
-	int hr_n; /* beats in the live rate */
+	int hr_n;                /* beats in the live rate */
 	double recent[MEDIAN_N]; /* last accepted IBIs for the median */
 	int n_recent, pos_recent;
 	int rejects;
@@ -55,8 +55,9 @@ static int ibi_push(struct ibi_track *t, double ibi)
 		double tmp[MEDIAN_N];
 		memcpy(tmp, t->recent, (size_t)t->n_recent * sizeof *tmp);
 		qsort(tmp, (size_t)t->n_recent, sizeof *tmp, cmp_double);
-		double med = t->n_recent % 2 ? tmp[t->n_recent / 2]
-		                             : (tmp[t->n_recent / 2 - 1] + tmp[t->n_recent / 2]) / 2;
+		double med = t->n_recent % 2
+		                     ? tmp[t->n_recent / 2]
+		                     : (tmp[t->n_recent / 2 - 1] + tmp[t->n_recent / 2]) / 2;
 		ok = fabs(ibi - med) <= t->tol * med;
 	}
 	if (!ok && isfinite(ibi) && ibi >= 60.0 / 220 && ibi <= 60.0 / 30 &&
@@ -184,11 +185,11 @@ static struct att_filter_cfg band_cfg(const struct att_pulse_cfg *c)
 {
 	/* Order 2, as Elgendi: a gentle band that keeps the systolic shape. */
 	struct att_filter_cfg fc = {
-		.kind = ATT_FILTER_BANDPASS,
-		.order = 2,
-		.rate_hz = c->rate_hz,
-		.low_hz = c->low_hz,
-		.high_hz = c->high_hz,
+	        .kind = ATT_FILTER_BANDPASS,
+	        .order = 2,
+	        .rate_hz = c->rate_hz,
+	        .low_hz = c->low_hz,
+	        .high_hz = c->high_hz,
 	};
 	return fc;
 }
@@ -280,8 +281,8 @@ static double peak_offset(double ym1, double y0, double yp1)
 
 /* A candidate beat at sample idx (+ frac) through the refractory rule and IBI tracker. */
 static int beat_candidate(struct ibi_track *t, int *have_beat, uint64_t *last_beat,
-                          double *last_pos, uint64_t idx, double frac, int refractory,
-                          double rate, struct att_beat *beat)
+                          double *last_pos, uint64_t idx, double frac, int refractory, double rate,
+                          struct att_beat *beat)
 {
 	if (*have_beat && idx - *last_beat < (uint64_t)refractory)
 		return 0;
@@ -446,7 +447,8 @@ int att_pulse_detect(const struct att_pulse_cfg *cfg, const double *x, size_t n,
 		cz[i + 1] = cz[i] + z[i];
 	}
 	double thr_off = c.beta * zsum / (double)n;
-	size_t w1 = (size_t)odd_samples(c.w1_s, c.rate_hz), w2 = (size_t)odd_samples(c.w2_s, c.rate_hz);
+	size_t w1 = (size_t)odd_samples(c.w1_s, c.rate_hz),
+	       w2 = (size_t)odd_samples(c.w2_s, c.rate_hz);
 	size_t h1 = (w1 - 1) / 2, h2 = (w2 - 1) / 2;
 	int refractory = (int)lround(c.refractory_s * c.rate_hz);
 	struct ibi_track t;

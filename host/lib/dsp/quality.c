@@ -22,12 +22,12 @@ struct block {
 
 struct att_quality_check {
 	struct att_quality_cfg cfg;
-	int block_len;  /* samples per block */
-	int nblocks;    /* blocks per window */
+	int block_len; /* samples per block */
+	int nblocks;   /* blocks per window */
 	struct block *ring;
 	int ring_pos, ring_n;
 	struct block cur;
-	int cur_pushed; /* samples pushed into cur, NAN included */
+	int cur_pushed;         /* samples pushed into cur, NAN included */
 	double hist[HISTORY];   /* ring of deviations, oldest at hist_pos once full */
 	double sorted[HISTORY]; /* the same values in increasing order */
 	int hist_n, hist_pos;
@@ -269,8 +269,8 @@ unsigned att_quality_hr(double hr_bpm)
 	return hr_bpm < 30 || hr_bpm > 220 ? ATT_Q_IMPLAUSIBLE : 0;
 }
 
-void att_quality_feed(struct att_quality_check *q, const double *x, size_t n,
-                      const size_t *events, size_t n_events)
+void att_quality_feed(struct att_quality_check *q, const double *x, size_t n, const size_t *events,
+                      size_t n_events)
 {
 	size_t e = 0;
 	for (size_t i = 0; i < n; i++) {

@@ -21,8 +21,8 @@
 #endif
 
 #define ATT_SYNC_MIN_SURROGATES 19
-#define ATT_SYNC_MATCHED 0.7 /* the JSON's matched_fraction threshold (CONTRACTS.md) */
-#define ATT_LIVESYNC_BINS 100 /* chance-level histogram over PLV 0..1 */
+#define ATT_SYNC_MATCHED        0.7 /* the JSON's matched_fraction threshold (CONTRACTS.md) */
+#define ATT_LIVESYNC_BINS       100 /* chance-level histogram over PLV 0..1 */
 
 static double wrap_deg(double d)
 {
@@ -231,7 +231,8 @@ int att_sync_analyze(const struct att_sync_cfg *cfg, const float *pa, const floa
 			cbi[i] = sin((double)pb[i]);
 		}
 		for (size_t k = 0; k < K; k++) {
-			size_t sh = smin + (size_t)llround((double)k * (double)(n - 2 * smin) / (double)(K - 1));
+			size_t sh = smin + (size_t)llround((double)k * (double)(n - 2 * smin) /
+			                                   (double)(K - 1));
 			/* e^{i(a - b)} = e^{ia} conj(e^{ib}): a complex multiply per pair. */
 			for (size_t i = 0; i < n; i++) {
 				size_t j = i + sh;
@@ -242,7 +243,8 @@ int att_sync_analyze(const struct att_sync_cfg *cfg, const float *pa, const floa
 			}
 			for (size_t w = 0; w < nw; w++) {
 				size_t s = w * P.step, e = s + P.w;
-				surr[w * K + k] = (float)(hypot(cr[e] - cr[s], ci[e] - ci[s]) / (double)P.w);
+				surr[w * K + k] =
+				        (float)(hypot(cr[e] - cr[s], ci[e] - ci[s]) / (double)P.w);
 			}
 			whole[k] = hypot(cr[n], ci[n]) / (double)n;
 		}
@@ -373,7 +375,8 @@ int att_sync_xcorr_lag(const float *a, const float *b, size_t n, double rate_hz,
 	double frac = 0;
 	if (best > -(long)L && best < (long)L) {
 		double vm = buf[best - 1 >= 0 ? (size_t)(best - 1) : N - (size_t)(1 - best)] / norm;
-		double vp = buf[best + 1 >= 0 ? (size_t)(best + 1) : N - (size_t)(-1 - best)] / norm;
+		double vp =
+		        buf[best + 1 >= 0 ? (size_t)(best + 1) : N - (size_t)(-1 - best)] / norm;
 		double den = vm - 2 * bv + vp;
 		if (den < 0)
 			frac = 0.5 * (vm - vp) / den;
@@ -393,8 +396,8 @@ done:
 /* Coherence. */
 
 /* Welch averages (unscaled: the scale cancels in the coherence) of |X|^2, |Y|^2 and conj(X) Y. */
-static int welch(const float *a, const float *b, size_t n, size_t nperseg, double *pxx,
-                 double *pyy, double *pxyr, double *pxyi)
+static int welch(const float *a, const float *b, size_t n, size_t nperseg, double *pxx, double *pyy,
+                 double *pxyr, double *pxyi)
 {
 	if (!a || !b || nperseg < 16 || nperseg > n || (nperseg & (nperseg - 1)) ||
 	    nperseg > ((size_t)1 << 24))
@@ -478,7 +481,8 @@ int att_coherence_in_band(const float *a, const float *b, size_t n, double rate_
 		return ATT_ERR_NO_DATA;
 	double want = (seg_s > 0 ? seg_s : 20) * rate_hz;
 	size_t nperseg = 16;
-	while (nperseg * 2 <= n && fabs(log2((double)nperseg * 2 / want)) < fabs(log2((double)nperseg / want)))
+	while (nperseg * 2 <= n &&
+	       fabs(log2((double)nperseg * 2 / want)) < fabs(log2((double)nperseg / want)))
 		nperseg *= 2;
 	size_t nb = nperseg / 2 + 1;
 	double *p = malloc(4 * nb * sizeof *p);
@@ -595,8 +599,8 @@ static double pearson(const float *x, const float *y, size_t w)
 }
 
 /* Mean windowed correlation of a[s..s+w) with b[s+lag..s+lag+w) over starts s in [lo, hi]. */
-static double mean_corr(const float *a, const float *b, size_t w, size_t step, size_t lo,
-                        size_t hi, long lag, size_t *used)
+static double mean_corr(const float *a, const float *b, size_t w, size_t step, size_t lo, size_t hi,
+                        long lag, size_t *used)
 {
 	double sum = 0;
 	size_t cnt = 0;
@@ -657,19 +661,19 @@ int att_hr_sync(const float *ha, const float *hb, size_t n, double rate_hz, doub
 
 struct att_livesync {
 	struct att_livesync_cfg cfg;
-	double alpha;      /* EW weight of the newest pair */
-	size_t settle;     /* pairs before the PLV is reported */
-	size_t hist;       /* B history length (samples) */
-	double *hb;        /* B's phase history, ring */
+	double alpha;  /* EW weight of the newest pair */
+	size_t settle; /* pairs before the PLV is reported */
+	size_t hist;   /* B history length (samples) */
+	double *hb;    /* B's phase history, ring */
 	size_t head;
-	size_t count;      /* pairs since reset */
+	size_t count; /* pairs since reset */
 	double zr, zi, wsum;
 	unsigned K;
-	size_t *delay;     /* per surrogate, samples */
+	size_t *delay;        /* per surrogate, samples */
 	double *sr, *si, *sw; /* per surrogate EW sums and weights */
-	size_t every;      /* pushes between pooled samples (one second) */
-	size_t since;      /* pushes since the last pooled sample */
-	float *pool;       /* ring of pooled surrogate PLVs */
+	size_t every;         /* pushes between pooled samples (one second) */
+	size_t since;         /* pushes since the last pooled sample */
+	float *pool;          /* ring of pooled surrogate PLVs */
 	size_t pool_cap, pool_head, pool_n;
 	unsigned hist_bins[ATT_LIVESYNC_BINS]; /* histogram of the pool, for the percentile */
 };

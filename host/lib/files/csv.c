@@ -59,7 +59,8 @@ static void trim(const char **b, const char **e)
 		(*b)++;
 	while (*e > *b && is_space((*e)[-1]))
 		(*e)--;
-	if (*e - *b >= 2 && ((**b == '"' && (*e)[-1] == '"') || (**b == '\'' && (*e)[-1] == '\''))) {
+	if (*e - *b >= 2 &&
+	    ((**b == '"' && (*e)[-1] == '"') || (**b == '\'' && (*e)[-1] == '\''))) {
 		(*b)++;
 		(*e)--;
 		while (*b < *e && is_space(**b))
@@ -220,9 +221,10 @@ static int parse_header(struct reader *r, const char *b, const char *e)
 			if ((size_t)(ne - nb) == strlen(names[k]) &&
 			    !strncasecmp(nb, names[k], (size_t)(ne - nb))) {
 				if (seen[k])
-					return fail(r, ATT_ERR_FORMAT,
-					            "line 1: column '%s' appears twice in the header",
-					            names[k]);
+					return fail(
+					        r, ATT_ERR_FORMAT,
+					        "line 1: column '%s' appears twice in the header",
+					        names[k]);
 				seen[k] = 1;
 				r->role[col] = k;
 			}
@@ -235,10 +237,11 @@ static int parse_header(struct reader *r, const char *b, const char *e)
 	r->ncols = col;
 	for (int k = 0; k < 5; k++) {
 		if ((k == 0 || k == 1 || k == 3) && !seen[k])
-			return fail(r, ATT_ERR_FORMAT,
-			            "line 1: missing column '%s' (the header must name t,a_resp,b_resp; "
-			            "a_ppg,b_ppg are optional)",
-			            names[k]);
+			return fail(
+			        r, ATT_ERR_FORMAT,
+			        "line 1: missing column '%s' (the header must name t,a_resp,b_resp; "
+			        "a_ppg,b_ppg are optional)",
+			        names[k]);
 	}
 	for (int k = 1; k < 6; k++)
 		if (seen[k])
@@ -298,8 +301,8 @@ static int parse_row(struct reader *r, const char *b, const char *e)
 					            names[role]);
 				int len = (int)(ne - nb) > 24 ? 24 : (int)(ne - nb);
 				return fail(r, ATT_ERR_FORMAT,
-				            "line %zu: '%.*s' in column '%s' is not a number", r->line,
-				            len, nb, names[role]);
+				            "line %zu: '%.*s' in column '%s' is not a number",
+				            r->line, len, nb, names[role]);
 			}
 			if (role == 0)
 				t = v;
@@ -331,10 +334,11 @@ static int parse_row(struct reader *r, const char *b, const char *e)
 		/* The running mean step (t - t0) / (n - 1) absorbs rounding of printed times; a
 		 * step off by half a sample period means missing samples or a changed rate. */
 		if (r->n >= 2 && fabs(step - r->dt_est) > 0.5 * r->dt_est)
-			return fail(r, ATT_ERR_FORMAT,
-			            "line %zu: time is not uniform (step %.6g s after %.9g, expected "
-			            "%.6g s): samples missing or the rate changed",
-			            r->line, step, r->t_prev, r->dt_est);
+			return fail(
+			        r, ATT_ERR_FORMAT,
+			        "line %zu: time is not uniform (step %.6g s after %.9g, expected "
+			        "%.6g s): samples missing or the rate changed",
+			        r->line, step, r->t_prev, r->dt_est);
 		r->dt_est = (t - r->t0) / (double)r->n;
 	}
 	r->t_prev = t;
@@ -396,13 +400,14 @@ static int read_all(struct reader *r, FILE *f, char *buf)
 			break;
 		}
 		if (have == BUF_SIZE)
-			return fail(r, ATT_ERR_FORMAT, "line %zu: longer than %u bytes", r->line + 1,
-			            BUF_SIZE);
+			return fail(r, ATT_ERR_FORMAT, "line %zu: longer than %u bytes",
+			            r->line + 1, BUF_SIZE);
 		memmove(buf, p, have);
 	}
 	if (!have_header)
-		return fail(r, ATT_ERR_FORMAT,
-		            "the file is empty: expected a header line t,a_resp,a_ppg,b_resp,b_ppg");
+		return fail(
+		        r, ATT_ERR_FORMAT,
+		        "the file is empty: expected a header line t,a_resp,a_ppg,b_resp,b_ppg");
 	if (r->n < 2)
 		return fail(r, ATT_ERR_FORMAT, "too short: %zu sample line(s), need at least 2",
 		            r->n);
@@ -644,7 +649,8 @@ int att_csv_read(const char *path, struct att_recording **out, char *why, size_t
 			rate = round(rate);
 		if (!(rate >= 25 - 1e-6 && rate <= 1000 + 1e-6))
 			err = fail(r, ATT_ERR_FORMAT,
-			           "sample rate %.6g Hz (from the t column) is outside 25-1000 Hz", rate);
+			           "sample rate %.6g Hz (from the t column) is outside 25-1000 Hz",
+			           rate);
 		else if (!(rec = calloc(1, sizeof *rec)))
 			err = fail(r, ATT_ERR_NOMEM, "out of memory");
 		if (!err) {

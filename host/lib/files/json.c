@@ -13,10 +13,10 @@ struct att_json {
 	int indent;
 	int digits;
 	int err;
-	int depth;                          /* open containers */
+	int depth; /* open containers */
 	unsigned char kind[ATT_JSON_MAX_DEPTH];
 	unsigned char has_items[ATT_JSON_MAX_DEPTH];
-	int top_written;                    /* a complete top-level value is out (until end_line) */
+	int top_written; /* a complete top-level value is out (until end_line) */
 };
 
 int att_json_new(const struct att_json_cfg *cfg, struct att_json **out)
@@ -82,11 +82,21 @@ static void put_escaped(struct att_json *j, const char *s)
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
 		char esc[8];
 		switch (*p) {
-		case '"': put(j, "\\\""); break;
-		case '\\': put(j, "\\\\"); break;
-		case '\n': put(j, "\\n"); break;
-		case '\r': put(j, "\\r"); break;
-		case '\t': put(j, "\\t"); break;
+		case '"':
+			put(j, "\\\"");
+			break;
+		case '\\':
+			put(j, "\\\\");
+			break;
+		case '\n':
+			put(j, "\\n");
+			break;
+		case '\r':
+			put(j, "\\r");
+			break;
+		case '\t':
+			put(j, "\\t");
+			break;
 		default:
 			if (*p < 0x20) {
 				snprintf(esc, sizeof esc, "\\u%04x", *p);

@@ -24,7 +24,8 @@ size_t att_record_window_at(const struct att_analysis *an, double t)
 		else
 			hi = mid - 1;
 	}
-	if (lo + 1 < an->n_timeline && fabs(an->timeline[lo + 1].t - t) < fabs(an->timeline[lo].t - t))
+	if (lo + 1 < an->n_timeline &&
+	    fabs(an->timeline[lo + 1].t - t) < fabs(an->timeline[lo].t - t))
 		lo++;
 	return lo;
 }
@@ -43,7 +44,7 @@ int att_atomic_write(const char *path, int (*write)(FILE *f, void *user), void *
 	f = fopen(tmp, "w");
 	if (!f)
 		return att_fail(why, why_len, att_err_from_errno(errno), "cannot write %s: %s", tmp,
-		            strerror(errno));
+		                strerror(errno));
 	errno = 0;
 	e = write(f, user);
 	if (!e && (fflush(f) != 0 || ferror(f)))
@@ -56,9 +57,10 @@ int att_atomic_write(const char *path, int (*write)(FILE *f, void *user), void *
 		int saved = errno;
 		unlink(tmp);
 		if (e == ATT_ERR_DISK_FULL)
-			return att_fail(why, why_len, e, "writing %s failed: no space left on the disk", tmp);
+			return att_fail(why, why_len, e,
+			                "writing %s failed: no space left on the disk", tmp);
 		return att_fail(why, why_len, e, "writing %s failed: %s", tmp,
-		            saved ? strerror(saved) : att_strerror(e));
+		                saved ? strerror(saved) : att_strerror(e));
 	}
 	if (rename(tmp, path) != 0) {
 		e = att_err_from_errno(errno);
@@ -100,7 +102,8 @@ static int write_csv(FILE *f, void *user)
 		            g->ch[3][k], g->filled[k]) < 0)
 			return att_err_from_errno(errno);
 		if (an) {
-			const struct att_analysis_window *w = &an->timeline[att_record_window_at(an, t)];
+			const struct att_analysis_window *w =
+			        &an->timeline[att_record_window_at(an, t)];
 			put_value(f, w->match);
 			put_value(f, w->plv);
 			put_value(f, w->relative_phase_deg);
@@ -152,6 +155,7 @@ int att_csv_write_recording(const char *path, const struct att_recording *rec, c
                             size_t why_len)
 {
 	if (!path || !rec || !(rec->rate_hz > 0))
-		return att_fail(why, why_len, ATT_ERR_ARG, "att_csv_write_recording: missing argument");
+		return att_fail(why, why_len, ATT_ERR_ARG,
+		                "att_csv_write_recording: missing argument");
 	return att_atomic_write(path, write_rec, (void *)(uintptr_t)rec, why, why_len);
 }

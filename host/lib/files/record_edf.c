@@ -101,8 +101,8 @@ static int set_header(int h, const struct att_capture *s, const struct att_edf_d
 		time_t secs = (time_t)(s->meta.start_unix_ns / 1000000000LL);
 		long long sub = (s->meta.start_unix_ns % 1000000000LL) / 100;
 		struct tm tm;
-		if (s->meta.start_unix_ns > 0 && gmtime_r(&secs, &tm) && tm.tm_year + 1900 >= 1985 &&
-		    tm.tm_year + 1900 <= 2084) {
+		if (s->meta.start_unix_ns > 0 && gmtime_r(&secs, &tm) &&
+		    tm.tm_year + 1900 >= 1985 && tm.tm_year + 1900 <= 2084) {
 			ok |= edf_set_startdatetime(h, tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
 			                            tm.tm_hour, tm.tm_min, tm.tm_sec);
 			/* EDFlib advises 100 us resolution */
@@ -180,7 +180,8 @@ int att_edf_write(const char *path, const struct att_capture *s, const struct at
 	if (!path || !s || !g)
 		return att_fail(why, why_len, ATT_ERR_ARG, "att_edf_write: missing argument");
 	if (!g->n)
-		return att_fail(why, why_len, ATT_ERR_NO_DATA, "%s: the session holds no samples", path);
+		return att_fail(why, why_len, ATT_ERR_NO_DATA, "%s: the session holds no samples",
+		                path);
 	if (derived && derived->n_signals > ATT_EDF_DERIVED_MAX)
 		return att_fail(why, why_len, ATT_ERR_ARG, "too many derived channels");
 	if (s->info.adc_bits < 1 || s->info.adc_bits > 16 || s->info.rate_hz < 1)
@@ -196,14 +197,15 @@ int att_edf_write(const char *path, const struct att_capture *s, const struct at
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return att_fail(why, why_len, att_err_from_errno(errno), "cannot write %s: %s", tmp,
-		            strerror(errno));
+		                strerror(errno));
 	close(fd);
 
 	h = edfopen_file_writeonly(tmp, EDFLIB_FILETYPE_EDFPLUS,
 	                           (int)(ATT_WIRE_CHANNELS + nsig_der));
 	if (h < 0) {
 		unlink(tmp);
-		return att_fail(why, why_len, ATT_ERR_IO, "EDFlib cannot create %s (error %d)", tmp, h);
+		return att_fail(why, why_len, ATT_ERR_IO, "EDFlib cannot create %s (error %d)", tmp,
+		                h);
 	}
 	if (set_header(h, s, derived)) {
 		e = att_fail(why, why_len, ATT_ERR_ARG, "EDFlib refused the header of %s", tmp);
@@ -216,8 +218,8 @@ int att_edf_write(const char *path, const struct att_capture *s, const struct at
 		if (nann > 64)
 			nann = 64;
 		if (edf_set_number_of_annotation_signals(h, nann)) {
-			e = att_fail(why, why_len, ATT_ERR_ARG, "EDFlib refused %d annotation signals",
-			         nann);
+			e = att_fail(why, why_len, ATT_ERR_ARG,
+			             "EDFlib refused %d annotation signals", nann);
 			goto out;
 		}
 	}
@@ -231,24 +233,28 @@ int att_edf_write(const char *path, const struct att_capture *s, const struct at
 			for (size_t i = 0; i < rate; i++) {
 				size_t k = r * rate + i;
 				unsigned v = g->ch[c][k < g->n ? k : g->n - 1];
-				buf[i] = s->info.adc_bits >= 16 ? (short)((int)v - 32768) : (short)v;
+				buf[i] =
+				        s->info.adc_bits >= 16 ? (short)((int)v - 32768) : (short)v;
 			}
 			if (edfwrite_digital_short_samples(h, buf))
-				e = att_fail(why, why_len, att_err_from_errno(errno), "writing %s failed: %s", tmp,
-				         strerror(errno ? errno : EIO));
+				e = att_fail(why, why_len, att_err_from_errno(errno),
+				             "writing %s failed: %s", tmp,
+				             strerror(errno ? errno : EIO));
 		}
 		for (size_t k = 0; k < nsig_der && !e; k++) {
 			const struct att_edf_derived_signal *d = &derived->sig[k];
 			buf[0] = derived_code(d, r < derived->n ? d->v[r] : NAN);
 			if (edfwrite_digital_short_samples(h, buf))
-				e = att_fail(why, why_len, att_err_from_errno(errno), "writing %s failed: %s", tmp,
-				         strerror(errno ? errno : EIO));
+				e = att_fail(why, why_len, att_err_from_errno(errno),
+				             "writing %s failed: %s", tmp,
+				             strerror(errno ? errno : EIO));
 		}
 	}
 	for (size_t i = 0; i < g->n_events && !e; i++) {
 		char text[ATT_RAW_TEXT_MAX + 32];
 		/* onset in units of 100 us */
-		long long onset = (long long)((double)g->event_at[i] * 10000.0 / (double)rate + 0.5);
+		long long onset =
+		        (long long)((double)g->event_at[i] * 10000.0 / (double)rate + 0.5);
 		long long dur = -1;
 		event_text(&g->events[i], text, sizeof text);
 		if (g->events[i].kind == ATT_EV_GAP) {
@@ -256,22 +262,25 @@ int att_edf_write(const char *path, const struct att_capture *s, const struct at
 			dur = (long long)(g->events[i].value * 10000.0 / (double)rate + 0.5);
 		}
 		if (edfwrite_annotation_utf8(h, onset, dur, text))
-			e = att_fail(why, why_len, ATT_ERR_IO, "EDFlib refused an annotation in %s", tmp);
+			e = att_fail(why, why_len, ATT_ERR_IO, "EDFlib refused an annotation in %s",
+			             tmp);
 	}
 	if (!e && pad) {
 		char text[64];
 		long long onset = (long long)((double)g->n * 10000.0 / (double)rate + 0.5);
 		snprintf(text, sizeof text, "end padding %zu samples", pad);
-		if (edfwrite_annotation_utf8(h, onset, (long long)((double)pad * 10000.0 / (double)rate + 0.5),
-		                             text))
-			e = att_fail(why, why_len, ATT_ERR_IO, "EDFlib refused an annotation in %s", tmp);
+		if (edfwrite_annotation_utf8(
+		            h, onset, (long long)((double)pad * 10000.0 / (double)rate + 0.5),
+		            text))
+			e = att_fail(why, why_len, ATT_ERR_IO, "EDFlib refused an annotation in %s",
+			             tmp);
 	}
 out:
 	free(buf);
 	errno = 0;
 	if (edfclose_file(h) && !e)
-		e = att_fail(why, why_len, att_err_from_errno(errno ? errno : EIO), "finishing %s failed: %s",
-		         tmp, strerror(errno ? errno : EIO));
+		e = att_fail(why, why_len, att_err_from_errno(errno ? errno : EIO),
+		             "finishing %s failed: %s", tmp, strerror(errno ? errno : EIO));
 	if (!e) {
 		/* EDFlib does not report every failed fwrite (a full disk can go unnoticed): read
 		 * the file back; EDFlib refuses one whose size does not match its header */
@@ -281,8 +290,9 @@ out:
 			struct statvfs vfs;
 			int full = statvfs(tmp, &vfs) == 0 && vfs.f_bavail == 0;
 			e = att_fail(why, why_len, full ? ATT_ERR_DISK_FULL : ATT_ERR_IO,
-			         "writing %s failed: the file came out incomplete%s", tmp,
-			         full ? " (no space left on the disk)" : " (disk full or I/O error?)");
+			             "writing %s failed: the file came out incomplete%s", tmp,
+			             full ? " (no space left on the disk)"
+			                  : " (disk full or I/O error?)");
 		}
 		if (hc >= 0)
 			edfclose_file(hc);
@@ -291,14 +301,14 @@ out:
 	if (!e) {
 		fd = open(tmp, O_RDONLY | O_CLOEXEC);
 		if (fd < 0 || fsync(fd) != 0)
-			e = att_fail(why, why_len, att_err_from_errno(errno), "cannot sync %s: %s", tmp,
-			         strerror(errno));
+			e = att_fail(why, why_len, att_err_from_errno(errno), "cannot sync %s: %s",
+			             tmp, strerror(errno));
 		if (fd >= 0)
 			close(fd);
 	}
 	if (!e && rename(tmp, path) != 0)
-		e = att_fail(why, why_len, att_err_from_errno(errno), "cannot rename %s to %s: %s", tmp, path,
-		         strerror(errno));
+		e = att_fail(why, why_len, att_err_from_errno(errno), "cannot rename %s to %s: %s",
+		             tmp, path, strerror(errno));
 	if (e) {
 		unlink(tmp);
 		return e;
@@ -355,17 +365,24 @@ static int find_kind(const struct edf_hdr_struct *hdr, const char *n1, const cha
 static const char *edf_open_error(int code)
 {
 	switch (code) {
-	case EDFLIB_MALLOC_ERROR: return "out of memory";
-	case EDFLIB_NO_SUCH_FILE_OR_DIRECTORY: return "no such file";
+	case EDFLIB_MALLOC_ERROR:
+		return "out of memory";
+	case EDFLIB_NO_SUCH_FILE_OR_DIRECTORY:
+		return "no such file";
 	case EDFLIB_FILE_CONTAINS_FORMAT_ERRORS:
 		return "not a valid EDF/EDF+ file (damaged, truncated or another format)";
-	case EDFLIB_MAXFILES_REACHED: return "too many EDF files open";
-	case EDFLIB_FILE_READ_ERROR: return "read error";
-	case EDFLIB_FILE_ALREADY_OPENED: return "the file is already open";
-	case EDFLIB_FILETYPE_ERROR: return "not an EDF/EDF+ file";
+	case EDFLIB_MAXFILES_REACHED:
+		return "too many EDF files open";
+	case EDFLIB_FILE_READ_ERROR:
+		return "read error";
+	case EDFLIB_FILE_ALREADY_OPENED:
+		return "the file is already open";
+	case EDFLIB_FILETYPE_ERROR:
+		return "not an EDF/EDF+ file";
 	case EDFLIB_FILE_IS_DISCONTINUOUS:
 		return "discontinuous EDF+D files are not supported (export it as EDF+C)";
-	default: return "cannot be read as EDF";
+	default:
+		return "cannot be read as EDF";
 	}
 }
 
@@ -389,7 +406,7 @@ int att_edf_read(const char *path, struct att_recording **out, char *why, size_t
 	f = fopen(path, "rb");
 	if (!f)
 		return att_fail(why, why_len, errno == EACCES ? ATT_ERR_PERMISSION : ATT_ERR_IO,
-		            "cannot open it: %s", strerror(errno));
+		                "cannot open it: %s", strerror(errno));
 	fclose(f);
 	hdr = calloc(1, sizeof *hdr);
 	if (!hdr)
@@ -398,8 +415,9 @@ int att_edf_read(const char *path, struct att_recording **out, char *why, size_t
 	if (h < 0) {
 		int code = hdr->filetype;
 		free(hdr);
-		return att_fail(why, why_len, code == EDFLIB_MALLOC_ERROR ? ATT_ERR_NOMEM : ATT_ERR_FORMAT,
-		            "%s", edf_open_error(code));
+		return att_fail(why, why_len,
+		                code == EDFLIB_MALLOC_ERROR ? ATT_ERR_NOMEM : ATT_ERR_FORMAT, "%s",
+		                edf_open_error(code));
 	}
 	for (int c = 0; c < 4; c++)
 		sig[c] = find_label(hdr, raw_labels[c]);
@@ -413,7 +431,7 @@ int att_edf_read(const char *path, struct att_recording **out, char *why, size_t
 	}
 	if (sig[0] < 0 || sig[2] < 0) {
 		e = att_fail(why, why_len, ATT_ERR_FORMAT,
-		         "needs two respiration signals (labelled \"Resp A\" and \"Resp B\")");
+		             "needs two respiration signals (labelled \"Resp A\" and \"Resp B\")");
 		goto out;
 	}
 	for (int c = 0; c < 4; c++) {
@@ -426,9 +444,9 @@ int att_edf_read(const char *path, struct att_recording **out, char *why, size_t
 			spr = p->smp_in_datarecord;
 		} else if (p->smp_in_datarecord != spr) {
 			e = att_fail(why, why_len, ATT_ERR_FORMAT,
-			         "signal \"%s\" has another sample rate than \"%s\"; "
-			         "resample it to one rate first",
-			         p->label, hdr->signalparam[sig[0]].label);
+			             "signal \"%s\" has another sample rate than \"%s\"; "
+			             "resample it to one rate first",
+			             p->label, hdr->signalparam[sig[0]].label);
 			goto out;
 		}
 		if (p->smp_in_file < n)
@@ -469,8 +487,9 @@ int att_edf_read(const char *path, struct att_recording **out, char *why, size_t
 			int want = n - done > 65536 ? 65536 : (int)(n - done);
 			int got = edfread_digital_samples(h, sig[c], want, buf);
 			if (got <= 0) {
-				e = att_fail(why, why_len, ATT_ERR_FORMAT,
-				         "the file is shorter than its header says (truncated?)");
+				e = att_fail(
+				        why, why_len, ATT_ERR_FORMAT,
+				        "the file is shorter than its header says (truncated?)");
 				break;
 			}
 			for (int i = 0; i < got; i++)
@@ -483,7 +502,8 @@ int att_edf_read(const char *path, struct att_recording **out, char *why, size_t
 		struct edf_annotation_struct an;
 		long long lost;
 		if (edf_get_annotation(h, (int)i, &an) == 0 &&
-		    sscanf(an.annotation, "gap %lld samples", &lost) == 1 && lost > 0 && an.onset >= 0) {
+		    sscanf(an.annotation, "gap %lld samples", &lost) == 1 && lost > 0 &&
+		    an.onset >= 0) {
 			double at = (double)an.onset / (double)EDFLIB_TIME_DIMENSION * rec->rate_hz;
 			if (att_recording_mark_filled(rec, (size_t)llround(at), (size_t)lost))
 				e = att_fail(why, why_len, ATT_ERR_NOMEM, "out of memory");

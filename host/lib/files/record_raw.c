@@ -15,16 +15,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define MAGIC "ATTRAW\r\n"
-#define SYNC0 0x5Au /* u16 0xA55A little-endian */
-#define SYNC1 0xA5u
-#define REC_HEAD 8u   /* sync, type, 0, u32 length */
-#define REC_CRC 4u
-#define SAMPLE_BYTES 21u
-#define SAMPLES_HEAD 10u /* u64 first index, u16 count */
+#define MAGIC              "ATTRAW\r\n"
+#define SYNC0              0x5Au /* u16 0xA55A little-endian */
+#define SYNC1              0xA5u
+#define REC_HEAD           8u /* sync, type, 0, u32 length */
+#define REC_CRC            4u
+#define SAMPLE_BYTES       21u
+#define SAMPLES_HEAD       10u /* u64 first index, u16 count */
 /* 512 samples = 2 s at 250 Hz: records stay small, so a torn tail costs little. */
 #define SAMPLES_PER_RECORD 512u
-#define BUF_SIZE (64u * 1024u)
+#define BUF_SIZE           (64u * 1024u)
 
 enum rec_type { REC_INFO = 1, REC_META = 2, REC_SAMPLES = 3, REC_EVENT = 4, REC_END = 5 };
 
@@ -32,9 +32,9 @@ uint32_t att_crc32(uint32_t crc, const uint8_t *p, size_t len)
 {
 	/* nibble table: small, constant, fast enough for a few kB/s */
 	static const uint32_t t[16] = {
-		0x00000000u, 0x1DB71064u, 0x3B6E20C8u, 0x26D930ACu, 0x76DC4190u, 0x6B6B51F4u,
-		0x4DB26158u, 0x5005713Cu, 0xEDB88320u, 0xF00F9344u, 0xD6D6A3E8u, 0xCB61B38Cu,
-		0x9B64C2B0u, 0x86D3D2D4u, 0xA00AE278u, 0xBDBDF21Cu,
+	        0x00000000u, 0x1DB71064u, 0x3B6E20C8u, 0x26D930ACu, 0x76DC4190u, 0x6B6B51F4u,
+	        0x4DB26158u, 0x5005713Cu, 0xEDB88320u, 0xF00F9344u, 0xD6D6A3E8u, 0xCB61B38Cu,
+	        0x9B64C2B0u, 0x86D3D2D4u, 0xA00AE278u, 0xBDBDF21Cu,
 	};
 	crc = ~crc;
 	for (size_t i = 0; i < len; i++) {
@@ -72,20 +72,19 @@ static double bits_f64(uint64_t u)
 
 struct att_raw_writer {
 	int fd;
-	int err;             /* sticky */
+	int err; /* sticky */
 	uint8_t *buf;
-	size_t len;          /* bytes in buf */
-	size_t open_at;      /* offset of the open SAMPLES record, or SIZE_MAX */
+	size_t len;     /* bytes in buf */
+	size_t open_at; /* offset of the open SAMPLES record, or SIZE_MAX */
 	unsigned open_count;
-	uint64_t count;      /* samples appended */
-	uint64_t durable;    /* file bytes known to be whole records */
+	uint64_t count;   /* samples appended */
+	uint64_t durable; /* file bytes known to be whole records */
 };
 
 static void seal(uint8_t *rec, size_t payload)
 {
 	att_wire_put_u32(rec + 4, (uint32_t)payload);
-	att_wire_put_u32(rec + REC_HEAD + payload,
-	                 att_crc32(0, rec + 2, REC_HEAD - 2 + payload));
+	att_wire_put_u32(rec + REC_HEAD + payload, att_crc32(0, rec + 2, REC_HEAD - 2 + payload));
 }
 
 static uint8_t *begin_record(struct att_raw_writer *w, uint8_t type)
@@ -270,7 +269,8 @@ int att_raw_writer_samples(struct att_raw_writer *w, const struct att_sample *s,
 		uint8_t *p;
 		if (w->open_at == SIZE_MAX) {
 			if ((e = need(w, REC_HEAD + SAMPLES_HEAD +
-			                     (size_t)SAMPLES_PER_RECORD * SAMPLE_BYTES + REC_CRC)))
+			                         (size_t)SAMPLES_PER_RECORD * SAMPLE_BYTES +
+			                         REC_CRC)))
 				return e;
 			w->open_at = w->len;
 			begin_record(w, REC_SAMPLES);
@@ -559,14 +559,14 @@ int att_raw_parse(const uint8_t *buf, size_t len, struct att_capture **out,
 		say(why, why_len, "not an attune raw capture (no ATTRAW header)");
 		return ATT_ERR_FORMAT;
 	}
-	if (len < ATT_RAW_HEADER_SIZE ||
-	    att_crc32(0, buf, 28) != att_wire_get_u32(buf + 28)) {
+	if (len < ATT_RAW_HEADER_SIZE || att_crc32(0, buf, 28) != att_wire_get_u32(buf + 28)) {
 		say(why, why_len, "the raw capture's header is damaged; nothing can be recovered");
 		return ATT_ERR_FORMAT;
 	}
 	if (att_wire_get_u16(buf + 8) != ATT_RAW_VERSION) {
-		say(why, why_len, "the raw capture was written by another attune version "
-		                  "(format version differs); use that version to read it");
+		say(why, why_len,
+		    "the raw capture was written by another attune version "
+		    "(format version differs); use that version to read it");
 		return ATT_ERR_FORMAT;
 	}
 	s = calloc(1, sizeof *s);
@@ -608,15 +608,17 @@ int att_raw_parse(const uint8_t *buf, size_t len, struct att_capture **out,
 		*stats = st;
 	if (!have_info || !have_meta) {
 		att_capture_free(s);
-		say(why, why_len, "the raw capture lacks its device info or session record; "
-		                  "nothing can be recovered");
+		say(why, why_len,
+		    "the raw capture lacks its device info or session record; "
+		    "nothing can be recovered");
 		return ATT_ERR_FORMAT;
 	}
 	if (s->info.rate_hz < ATT_WIRE_RATE_MIN || s->info.rate_hz > 1000u ||
 	    s->info.adc_bits < 1 || s->info.adc_bits > 16) {
 		att_capture_free(s);
-		say(why, why_len, "the raw capture's device info is implausible "
-		                  "(sample rate or ADC bits out of range)");
+		say(why, why_len,
+		    "the raw capture's device info is implausible "
+		    "(sample rate or ADC bits out of range)");
 		return ATT_ERR_FORMAT;
 	}
 	/* events must point inside what survived */
@@ -627,8 +629,8 @@ int att_raw_parse(const uint8_t *buf, size_t len, struct att_capture **out,
 	return ATT_OK;
 }
 
-int att_raw_read(const char *path, struct att_capture **out, struct att_raw_stats *stats,
-                 char *why, size_t why_len)
+int att_raw_read(const char *path, struct att_capture **out, struct att_raw_stats *stats, char *why,
+                 size_t why_len)
 {
 	FILE *f;
 	uint8_t *buf = NULL;
@@ -692,8 +694,8 @@ void att_capture_free(struct att_capture *s)
 /* Samples missing between two consecutive samples. A counter that steps forward by a plausible
  * amount is trusted; otherwise (restart after a reconnect, wrap of a fresh device) the gap is
  * estimated from the host clock. */
-static uint64_t missing_between(const struct att_sample *a, const struct att_sample *b,
-                                double rate, uint64_t max_gap)
+static uint64_t missing_between(const struct att_sample *a, const struct att_sample *b, double rate,
+                                uint64_t max_gap)
 {
 	uint32_t d = b->counter - a->counter;
 	double est;
@@ -725,7 +727,8 @@ int att_grid_new(const struct att_capture *s, double max_gap_s, struct att_grid 
 	max_gap = (uint64_t)(max_gap_s > 0 ? max_gap_s * rate : 3600.0 * rate);
 	for (size_t i = 0; i < s->n_samples; i++) {
 		if (i) {
-			uint64_t m = missing_between(&s->samples[i - 1], &s->samples[i], rate, max_gap);
+			uint64_t m =
+			        missing_between(&s->samples[i - 1], &s->samples[i], rate, max_gap);
 			total += m;
 			gaps += m > 0;
 		}
@@ -753,7 +756,8 @@ int att_grid_new(const struct att_capture *s, double max_gap_s, struct att_grid 
 	ev = 0;
 	for (size_t i = 0; i < s->n_samples; i++) {
 		if (i) {
-			uint64_t m = missing_between(&s->samples[i - 1], &s->samples[i], rate, max_gap);
+			uint64_t m =
+			        missing_between(&s->samples[i - 1], &s->samples[i], rate, max_gap);
 			for (uint64_t j = 0; j < m; j++, k++) {
 				for (unsigned c = 0; c < ATT_WIRE_CHANNELS; c++)
 					g->ch[c][k] = s->samples[i - 1].ch[c];

@@ -17,20 +17,20 @@
 #define PACER_HZ (6.0 / 60.0)
 
 struct person {
-	double phase;        /* breath phase, cycles; 0 = start of inhale */
-	double beat;         /* heart beat phase, cycles */
-	double own_hz;       /* breathing rate when left alone */
-	double heart_hz;     /* resting heart rate */
-	double amp;          /* breath depth, volts peak to peak */
-	double baseline;     /* volts, wanders slowly */
-	double wander[3];    /* phases of the slow wanders (rate, depth, baseline) */
+	double phase;         /* breath phase, cycles; 0 = start of inhale */
+	double beat;          /* heart beat phase, cycles */
+	double own_hz;        /* breathing rate when left alone */
+	double heart_hz;      /* resting heart rate */
+	double amp;           /* breath depth, volts peak to peak */
+	double baseline;      /* volts, wanders slowly */
+	double wander[3];     /* phases of the slow wanders (rate, depth, baseline) */
 	double breath_factor; /* this breath's length relative to the person's rate */
 };
 
 struct att_couple {
 	struct att_couple_cfg cfg;
-	double t;            /* seconds since start */
-	double pacer;        /* pacer phase, cycles */
+	double t;     /* seconds since start */
+	double pacer; /* pacer phase, cycles */
 	uint32_t rng;
 	struct person p[2];
 	const char *stage;
@@ -175,7 +175,8 @@ void att_couple_next(struct att_couple *c, float volts[4])
 		double resp = base + depth * (breath - 0.5) + 0.02 * gaussian(c);
 		/* Respiratory sinus arrhythmia: the heart speeds up on the inhale. */
 		double hr = p->heart_hz * (1.0 + 0.06 * (breath - 0.5));
-		double ppg = 1.6 + 0.9 * pulse_shape(p->beat) + 0.1 * (breath - 0.5) + 0.01 * gaussian(c);
+		double ppg = 1.6 + 0.9 * pulse_shape(p->beat) + 0.1 * (breath - 0.5) +
+		             0.01 * gaussian(c);
 
 		volts[2 * i] = (float)fmin(5.0, fmax(0.0, resp));
 		volts[2 * i + 1] = (float)fmin(5.0, fmax(0.0, ppg));
@@ -215,8 +216,8 @@ const char *att_couple_stage(const struct att_couple *couple)
 double att_couple_true_phase_deg(const struct att_couple *couple)
 {
 	double d = couple->p[0].phase - couple->p[1].phase;
-	d -= floor(d);                 /* [0, 1) */
+	d -= floor(d); /* [0, 1) */
 	if (d > 0.5)
-		d -= 1.0;                  /* (-0.5, 0.5] */
+		d -= 1.0; /* (-0.5, 0.5] */
 	return d * 360.0;
 }

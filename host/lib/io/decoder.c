@@ -45,7 +45,8 @@ enum att_err att_decoder_new(struct att_decoder **out)
 		uint16_t c = (uint16_t)(i << 8);
 		int bit;
 		for (bit = 0; bit < 8; bit++)
-			c = (uint16_t)((c & 0x8000u) ? (unsigned)(c << 1) ^ 0x1021u : (unsigned)(c << 1));
+			c = (uint16_t)((c & 0x8000u) ? (unsigned)(c << 1) ^ 0x1021u
+			                             : (unsigned)(c << 1));
 		dec->crc[0][i] = c;
 	}
 	for (k = 1; k < 4; k++)

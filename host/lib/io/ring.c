@@ -111,9 +111,11 @@ size_t att_ring_write(struct att_ring *ring, const void *elems, size_t n)
 	if (take) {
 		copy_in(ring, w, elems, take);
 		/* Release: the elements are in place before the consumer can see the new index. */
-		atomic_store_explicit(&ring->write_index, (uint32_t)(w + take), memory_order_release);
+		atomic_store_explicit(&ring->write_index, (uint32_t)(w + take),
+		                      memory_order_release);
 		atomic_store_explicit(&ring->written,
-		                      atomic_load_explicit(&ring->written, memory_order_relaxed) + take,
+		                      atomic_load_explicit(&ring->written, memory_order_relaxed) +
+		                              take,
 		                      memory_order_relaxed);
 		if (fill + take > atomic_load_explicit(&ring->high_water, memory_order_relaxed))
 			atomic_store_explicit(&ring->high_water, fill + take, memory_order_relaxed);
@@ -124,9 +126,10 @@ size_t att_ring_write(struct att_ring *ring, const void *elems, size_t n)
 		                      atomic_load_explicit(&ring->dropped, memory_order_relaxed) +
 		                              (n - take),
 		                      memory_order_relaxed);
-		atomic_store_explicit(&ring->overrun_events,
-		                      atomic_load_explicit(&ring->overrun_events, memory_order_relaxed) + 1,
-		                      memory_order_relaxed);
+		atomic_store_explicit(
+		        &ring->overrun_events,
+		        atomic_load_explicit(&ring->overrun_events, memory_order_relaxed) + 1,
+		        memory_order_relaxed);
 	}
 	return take;
 }
@@ -149,7 +152,8 @@ size_t att_ring_skip(struct att_ring *ring, size_t n)
 	size_t fill = (uint32_t)(w - r), take = n < fill ? n : fill;
 	if (take)
 		/* Release: our reads of these slots are done before the producer may reuse them. */
-		atomic_store_explicit(&ring->read_index, (uint32_t)(r + take), memory_order_release);
+		atomic_store_explicit(&ring->read_index, (uint32_t)(r + take),
+		                      memory_order_release);
 	return take;
 }
 
@@ -158,7 +162,8 @@ size_t att_ring_read(struct att_ring *ring, void *out, size_t n)
 	size_t take = att_ring_peek(ring, out, n);
 	if (take) {
 		uint32_t r = atomic_load_explicit(&ring->read_index, memory_order_relaxed);
-		atomic_store_explicit(&ring->read_index, (uint32_t)(r + take), memory_order_release);
+		atomic_store_explicit(&ring->read_index, (uint32_t)(r + take),
+		                      memory_order_release);
 	}
 	return take;
 }

@@ -24,8 +24,8 @@
 
 /* Linux UNIX98 pty slaves use majors 136..143 (Documentation/admin-guide/devices.txt). */
 #define PTY_SLAVE_MAJOR_FIRST 136u
-#define PTY_SLAVE_MAJOR_LAST 143u
-#define SIM_LINK "/tmp/attune-sim"
+#define PTY_SLAVE_MAJOR_LAST  143u
+#define SIM_LINK              "/tmp/attune-sim"
 
 struct att_serial_port {
 	enum att_serial_backend backend;
@@ -40,7 +40,8 @@ static int64_t mono_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void say(char *why, size_t why_len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void say(char *why, size_t why_len, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
 static void say(char *why, size_t why_len, const char *fmt, ...)
 {
 	va_list ap;
@@ -82,7 +83,8 @@ void att_serial_list_text(char *buf, size_t len)
 		                         ports[i].path, ports[i].description[0] ? " (" : "",
 		                         ports[i].description, ports[i].description[0] ? ")" : "");
 	if (used < len && stat(SIM_LINK, &st) == 0)
-		snprintf(buf + used, len - used, "%s " SIM_LINK " (simulated board)", n ? "," : ";");
+		snprintf(buf + used, len - used, "%s " SIM_LINK " (simulated board)",
+		         n ? "," : ";");
 }
 
 /* errno of a failed open() or sp_open() as the user's next step. */
@@ -98,13 +100,17 @@ static int open_error(int e, const char *path, char *why, size_t why_len)
 		return ATT_ERR_NO_PORT;
 	case EACCES:
 	case EPERM:
-		say(why, why_len, "no permission to open %s: add yourself to the dialout group "
-		                  "(sudo usermod -aG dialout $USER) and log in again", path);
+		say(why, why_len,
+		    "no permission to open %s: add yourself to the dialout group "
+		    "(sudo usermod -aG dialout $USER) and log in again",
+		    path);
 		return ATT_ERR_PERMISSION;
 	case EBUSY:
 	case EWOULDBLOCK:
-		say(why, why_len, "%s is in use by another program (another attune, the Arduino IDE's "
-		                  "serial monitor, ModemManager?); close it and try again", path);
+		say(why, why_len,
+		    "%s is in use by another program (another attune, the Arduino IDE's "
+		    "serial monitor, ModemManager?); close it and try again",
+		    path);
 		return ATT_ERR_BUSY;
 	case ENOTTY:
 	case EINVAL:
@@ -165,8 +171,10 @@ static int open_lsp(struct att_serial_port *p, const char *path, const char *rea
 		if (r == SP_ERR_MEM)
 			return ATT_ERR_NOMEM;
 		/* libserialport knows only ports with a /sys/class/tty entry */
-		say(why, why_len, "%s is not a serial port libserialport knows (no /sys/class/tty "
-		                  "entry); pick one that attune ports lists", path);
+		say(why, why_len,
+		    "%s is not a serial port libserialport knows (no /sys/class/tty "
+		    "entry); pick one that attune ports lists",
+		    path);
 		return ATT_ERR_UNSUPPORTED;
 	}
 	errno = 0;
@@ -174,8 +182,10 @@ static int open_lsp(struct att_serial_port *p, const char *path, const char *rea
 	if (r != SP_OK) {
 		int e = sp_last_error_code();
 		if (e == ENOTTY && att_serial_is_pty(real)) {
-			say(why, why_len, "%s is a pseudo-terminal, which libserialport cannot open; "
-			                  "unset ATTUNE_SERIAL_BACKEND", path);
+			say(why, why_len,
+			    "%s is a pseudo-terminal, which libserialport cannot open; "
+			    "unset ATTUNE_SERIAL_BACKEND",
+			    path);
 			return ATT_ERR_UNSUPPORTED;
 		}
 		return open_error(e ? e : EIO, path, why, why_len);
@@ -309,11 +319,11 @@ int att_serial_port_read(struct att_serial_port *p, uint8_t *buf, size_t len, in
 	}
 	if (errno == EAGAIN || errno == EINTR)
 		return 0;
-	return (errno == EIO || errno == ENXIO || errno == ENODEV) ? ATT_ERR_DISCONNECTED : ATT_ERR_IO;
+	return (errno == EIO || errno == ENXIO || errno == ENODEV) ? ATT_ERR_DISCONNECTED
+	                                                           : ATT_ERR_IO;
 }
 
-int att_serial_port_write(struct att_serial_port *p, const uint8_t *buf, size_t len,
-                          int timeout_ms)
+int att_serial_port_write(struct att_serial_port *p, const uint8_t *buf, size_t len, int timeout_ms)
 {
 	int64_t deadline = mono_ms() + timeout_ms;
 	size_t done = 0;
@@ -380,8 +390,7 @@ static void feed_rest(struct att_decoder *dec, const uint8_t *buf, size_t off, s
 int att_serial_handshake(struct att_serial_port *p, struct att_decoder *dec, const char *path,
                          int reset_wait_ms, const atomic_int *stop, struct att_wire_info *info,
                          char *why, size_t why_len,
-                         void (*on_sample)(void *user, const struct att_wire_sample *s),
-                         void *user)
+                         void (*on_sample)(void *user, const struct att_wire_sample *s), void *user)
 {
 	static const uint8_t delimiter = ATT_WIRE_DELIMITER;
 	const int64_t t0 = mono_ms();
@@ -408,7 +417,8 @@ int att_serial_handshake(struct att_serial_port *p, struct att_decoder *dec, con
 		if (mono_ms() >= next_identify) {
 			err = att_serial_send_command(p, ATT_CMD_IDENTIFY, 0);
 			if (err == ATT_ERR_DISCONNECTED || err == ATT_ERR_IO) {
-				say(why, why_len, "%s went away while attune was asking who it is", path);
+				say(why, why_len, "%s went away while attune was asking who it is",
+				    path);
 				att_decoder_free(hs);
 				return err;
 			}
@@ -425,7 +435,8 @@ int att_serial_handshake(struct att_serial_port *p, struct att_decoder *dec, con
 		while (off < (size_t)n) {
 			struct att_wire_frame f;
 			size_t used = 0;
-			enum att_decode_result r = att_decoder_feed(hs, buf + off, (size_t)n - off, &used, &f);
+			enum att_decode_result r =
+			        att_decoder_feed(hs, buf + off, (size_t)n - off, &used, &f);
 			off += used;
 			if (r == ATT_DECODE_VALID && f.type == ATT_WIRE_INFO) {
 				*info = f.u.info;
@@ -441,10 +452,11 @@ int att_serial_handshake(struct att_serial_port *p, struct att_decoder *dec, con
 			if (r == ATT_DECODE_INVALID) {
 				att_decoder_stats(hs, &st);
 				if (st.version_errors > 0) {
-					say(why, why_len, "%s runs attune firmware speaking protocol version "
-					                  "%u, this attune speaks version %u: flash this "
-					                  "release's firmware (cd firmware && make flash "
-					                  "PORT=%s)",
+					say(why, why_len,
+					    "%s runs attune firmware speaking protocol version "
+					    "%u, this attune speaks version %u: flash this "
+					    "release's firmware (cd firmware && make flash "
+					    "PORT=%s)",
 					    path, st.last_foreign_version, ATT_WIRE_VERSION, path);
 					att_decoder_free(hs);
 					return ATT_ERR_VERSION;
@@ -460,13 +472,15 @@ int att_serial_handshake(struct att_serial_port *p, struct att_decoder *dec, con
 		return ATT_ERR_TIMEOUT;
 	}
 	if (bytes)
-		say(why, why_len, "%s is not attune firmware: it sent %llu bytes but no attune info "
-		                  "frame within %.1f s (wrong port? flash the firmware: cd firmware && make "
-		                  "flash PORT=%s)",
+		say(why, why_len,
+		    "%s is not attune firmware: it sent %llu bytes but no attune info "
+		    "frame within %.1f s (wrong port? flash the firmware: cd firmware && make "
+		    "flash PORT=%s)",
 		    path, (unsigned long long)bytes, (double)(deadline - t0) / 1000.0, path);
 	else
-		say(why, why_len, "%s is not attune firmware: no answer within %.1f s (wrong port, "
-		                  "board not flashed, or another baud rate?)",
+		say(why, why_len,
+		    "%s is not attune firmware: no answer within %.1f s (wrong port, "
+		    "board not flashed, or another baud rate?)",
 		    path, (double)(deadline - t0) / 1000.0);
 	return ATT_ERR_NOT_ATTUNE;
 }
@@ -487,9 +501,11 @@ int att_serial_command(struct att_serial_port *p, struct att_decoder *dec, uint8
 		while (off < (size_t)n) {
 			struct att_wire_frame f;
 			size_t used = 0;
-			enum att_decode_result r = att_decoder_feed(dec, buf + off, (size_t)n - off, &used, &f);
+			enum att_decode_result r =
+			        att_decoder_feed(dec, buf + off, (size_t)n - off, &used, &f);
 			off += used;
-			if (r == ATT_DECODE_VALID && f.type == ATT_WIRE_ACK && f.u.ack.command == command) {
+			if (r == ATT_DECODE_VALID && f.type == ATT_WIRE_ACK &&
+			    f.u.ack.command == command) {
 				*ack = f.u.ack;
 				feed_rest(dec, buf, off, (size_t)n, NULL, NULL);
 				return ATT_OK;

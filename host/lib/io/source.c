@@ -35,10 +35,12 @@ size_t att_source_due(const struct att_source *src, uint64_t delivered, size_t m
 		return 0;
 	if (src->speed <= 0.0)
 		return max;
-	target = floor((double)(att_now_ns() - src->start_ns) * 1e-9 * src->speed * src->st.rate_hz);
+	target =
+	        floor((double)(att_now_ns() - src->start_ns) * 1e-9 * src->speed * src->st.rate_hz);
 	if (target <= (double)delivered)
 		return 0;
-	return target - (double)delivered < (double)max ? (size_t)(target - (double)delivered) : max;
+	return target - (double)delivered < (double)max ? (size_t)(target - (double)delivered)
+	                                                : max;
 }
 
 int att_source_start(struct att_source *src)

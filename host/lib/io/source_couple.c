@@ -39,9 +39,9 @@ static void couple_destroy(struct att_source *src)
 }
 
 static const struct att_source_ops couple_ops = {
-	.start = couple_start,
-	.read = couple_read,
-	.destroy = couple_destroy,
+        .start = couple_start,
+        .read = couple_read,
+        .destroy = couple_destroy,
 };
 
 int att_source_open_couple(const struct att_couple_cfg *cfg, double speed, struct att_source **out)

@@ -41,9 +41,9 @@ static void replay_destroy(struct att_source *src)
 }
 
 static const struct att_source_ops replay_ops = {
-	.start = replay_start,
-	.read = replay_read,
-	.destroy = replay_destroy,
+        .start = replay_start,
+        .read = replay_read,
+        .destroy = replay_destroy,
 };
 
 int att_source_open_recording(struct att_recording *rec, const char *name, double speed,

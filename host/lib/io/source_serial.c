@@ -25,12 +25,13 @@
 #include "attune/ring.h"
 #include "attune/serial_port.h"
 
-#define DEFAULT_RING 16384u
-#define DEFAULT_SILENCE_MS 1000
+#define DEFAULT_RING         16384u
+#define DEFAULT_SILENCE_MS   1000
 #define DEVICE_RESET_WAIT_MS 2000
-#define READ_TIMEOUT_MS 20 /* short: the stop flag is seen within this */
-#define BACKOFF_FIRST_MS 100
-#define BACKOFF_MAX_MS 250 /* a returning device must stream again within 2 s; an Uno spends
+#define READ_TIMEOUT_MS      20 /* short: the stop flag is seen within this */
+#define BACKOFF_FIRST_MS     100
+#define BACKOFF_MAX_MS                                                                             \
+	250 /* a returning device must stream again within 2 s; an Uno spends
                            * ~1.7 s of that in its bootloader after the reopen resets it */
 #define BATCH 64
 
@@ -159,11 +160,12 @@ static void try_reconnect(struct serial *s)
 	                           sizeof s->why);
 	if (err == ATT_OK) {
 		att_decoder_reset(s->dec);
-		err = att_serial_handshake(s->port, s->dec, s->path, s->reset_wait_ms, &s->stop, &info,
-		                           s->why, sizeof s->why, handshake_sample, s);
+		err = att_serial_handshake(s->port, s->dec, s->path, s->reset_wait_ms, &s->stop,
+		                           &info, s->why, sizeof s->why, handshake_sample, s);
 	}
 	if (err == ATT_OK && info.rate_hz != s->rate) {
-		err = att_serial_command(s->port, s->dec, ATT_CMD_SET_RATE, (uint16_t)s->rate, 1000, &ack);
+		err = att_serial_command(s->port, s->dec, ATT_CMD_SET_RATE, (uint16_t)s->rate, 1000,
+		                         &ack);
 		if (err == ATT_OK && ack.status != ATT_ACK_OK)
 			err = ATT_ERR_DEVICE;
 		info.streaming = 0; /* a new rate restarts the counter */
@@ -177,7 +179,8 @@ static void try_reconnect(struct serial *s)
 		s->port = NULL;
 		atomic_store(&s->error, err);
 		s->next_try_ns = att_now_ns() + (int64_t)s->backoff_ms * 1000000;
-		s->backoff_ms = s->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : s->backoff_ms * 2;
+		s->backoff_ms =
+		        s->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : s->backoff_ms * 2;
 		return;
 	}
 	flush_batch(s);
@@ -193,7 +196,8 @@ static void process(struct serial *s, size_t n, int64_t now)
 	while (off < n) {
 		struct att_wire_frame f;
 		size_t used = 0;
-		enum att_decode_result r = att_decoder_feed(s->dec, s->buf + off, n - off, &used, &f);
+		enum att_decode_result r =
+		        att_decoder_feed(s->dec, s->buf + off, n - off, &used, &f);
 		off += used;
 		if (r == ATT_DECODE_VALID) {
 			s->last_frame_ns = now;
@@ -306,10 +310,10 @@ static void serial_destroy(struct att_source *src)
 }
 
 static const struct att_source_ops serial_ops = {
-	.start = serial_start,
-	.read = serial_read,
-	.refresh = serial_refresh,
-	.destroy = serial_destroy,
+        .start = serial_start,
+        .read = serial_read,
+        .refresh = serial_refresh,
+        .destroy = serial_destroy,
 };
 
 static void say(char *why, size_t why_len, const char *msg, const char *path)
@@ -336,7 +340,8 @@ int att_source_open_serial(const struct att_serial_cfg *cfg, struct att_source *
 		say(why, why_len, "no usable serial port path given%s", "");
 		return ATT_ERR_ARG;
 	}
-	if (cfg->rate_hz && (cfg->rate_hz < ATT_WIRE_RATE_MIN || cfg->rate_hz > ATT_WIRE_RATE_MAX)) {
+	if (cfg->rate_hz &&
+	    (cfg->rate_hz < ATT_WIRE_RATE_MIN || cfg->rate_hz > ATT_WIRE_RATE_MAX)) {
 		if (why && why_len)
 			snprintf(why, why_len, "rate %u Hz is outside %u..%u Hz", cfg->rate_hz,
 			         ATT_WIRE_RATE_MIN, ATT_WIRE_RATE_MAX);
@@ -348,8 +353,9 @@ int att_source_open_serial(const struct att_serial_cfg *cfg, struct att_source *
 	snprintf(s->path, sizeof s->path, "%s", cfg->path);
 	s->backend = cfg->backend;
 	s->silence_ms = cfg->silence_ms > 0 ? cfg->silence_ms : DEFAULT_SILENCE_MS;
-	s->reset_wait_ms = cfg->reset_wait_ms > 0 ? cfg->reset_wait_ms
-	                   : att_serial_is_pty(cfg->path) ? 0 : DEVICE_RESET_WAIT_MS;
+	s->reset_wait_ms = cfg->reset_wait_ms > 0         ? cfg->reset_wait_ms
+	                   : att_serial_is_pty(cfg->path) ? 0
+	                                                  : DEVICE_RESET_WAIT_MS;
 	err = att_decoder_new(&s->dec);
 	if (err == ATT_OK)
 		err = att_ring_new(&(struct att_ring_cfg){.elem_size = sizeof(struct att_sample),
@@ -358,8 +364,10 @@ int att_source_open_serial(const struct att_serial_cfg *cfg, struct att_source *
 		                                                              : DEFAULT_RING},
 		                   &s->ring);
 	if (err != ATT_OK) {
-		say(why, why_len, err == ATT_ERR_ARG ? "ring capacity must be a power of two%s"
-		                                     : "out of memory%s", "");
+		say(why, why_len,
+		    err == ATT_ERR_ARG ? "ring capacity must be a power of two%s"
+		                       : "out of memory%s",
+		    "");
 		serial_free_impl(s);
 		return err;
 	}
@@ -370,14 +378,15 @@ int att_source_open_serial(const struct att_serial_cfg *cfg, struct att_source *
 		err = ATT_ERR_IO;
 	}
 	if (err == ATT_OK)
-		err = att_serial_handshake(s->port, s->dec, s->path, s->reset_wait_ms, NULL, &info, why,
-		                           why_len, NULL, NULL);
+		err = att_serial_handshake(s->port, s->dec, s->path, s->reset_wait_ms, NULL, &info,
+		                           why, why_len, NULL, NULL);
 	if (err == ATT_OK && (info.channels != ATT_WIRE_CHANNELS || info.adc_bits == 0 ||
 	                      info.adc_bits > 16 || info.rate_hz == 0)) {
 		if (why && why_len)
-			snprintf(why, why_len, "%s answers with %u channels of %u bits at %u Hz; attune "
-			                       "needs the 4-channel attune firmware", s->path,
-			         info.channels, info.adc_bits, info.rate_hz);
+			snprintf(why, why_len,
+			         "%s answers with %u channels of %u bits at %u Hz; attune "
+			         "needs the 4-channel attune firmware",
+			         s->path, info.channels, info.adc_bits, info.rate_hz);
 		err = ATT_ERR_NOT_ATTUNE;
 	}
 	/* A device left streaming by an earlier program: stop it so START begins a clean count. */
@@ -388,14 +397,15 @@ int att_source_open_serial(const struct att_serial_cfg *cfg, struct att_source *
 	}
 	s->rate = info.rate_hz;
 	if (err == ATT_OK && cfg->rate_hz && cfg->rate_hz != info.rate_hz) {
-		err = att_serial_command(s->port, s->dec, ATT_CMD_SET_RATE, (uint16_t)cfg->rate_hz, 1000,
-		                         &ack);
+		err = att_serial_command(s->port, s->dec, ATT_CMD_SET_RATE, (uint16_t)cfg->rate_hz,
+		                         1000, &ack);
 		if (err != ATT_OK)
 			say(why, why_len, "%s does not answer the set-rate command", s->path);
 		else if (ack.status != ATT_ACK_OK || ack.value != cfg->rate_hz) {
 			if (why && why_len)
-				snprintf(why, why_len, "%s refused the rate %u Hz (it runs at %u Hz)",
-				         s->path, cfg->rate_hz, ack.value);
+				snprintf(why, why_len,
+				         "%s refused the rate %u Hz (it runs at %u Hz)", s->path,
+				         cfg->rate_hz, ack.value);
 			err = ATT_ERR_RANGE;
 		}
 		s->rate = cfg->rate_hz;

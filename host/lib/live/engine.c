@@ -22,9 +22,9 @@
 #include "attune/quality.h"
 #include "attune/sync.h"
 
-#define TRACE_S 90.0        /* breath trace kept: 60 s shown plus room */
-#define DEFAULT_TAU_S 3.0   /* livesync's EW time constant: anti -> in phase visible in ~6 s */
-#define NORM_TAU_S 8.0      /* breath normalisation follows depth changes over a few breaths */
+#define TRACE_S       90.0 /* breath trace kept: 60 s shown plus room */
+#define DEFAULT_TAU_S 3.0  /* livesync's EW time constant: anti -> in phase visible in ~6 s */
+#define NORM_TAU_S    8.0  /* breath normalisation follows depth changes over a few breaths */
 
 struct person {
 	struct att_clean *clean;
@@ -32,15 +32,15 @@ struct person {
 	struct att_breath *breath;
 	struct att_pulse *pulse;
 	struct att_quality_check *q_resp, *q_ppg;
-	int have_resp;        /* a finite respiration value has been seen since the last reset */
+	int have_resp; /* a finite respiration value has been seen since the last reset */
 	double last_resp;
-	double power;         /* EW mean square of the cleaned breath, for normalising */
-	double power_weight;  /* weight the EW mean has gathered so far (1 once settled) */
-	double peak;          /* largest |breath| so far, to scale the first breaths */
-	double norm;          /* latest normalised breath */
+	double power;        /* EW mean square of the cleaned breath, for normalising */
+	double power_weight; /* weight the EW mean has gathered so far (1 once settled) */
+	double peak;         /* largest |breath| so far, to scale the first breaths */
+	double norm;         /* latest normalised breath */
 	struct att_phase_est est;
 	uint32_t breaths_before; /* breaths counted before the last reset */
-	float *trace;         /* ring of trace_cap normalised breaths */
+	float *trace;            /* ring of trace_cap normalised breaths */
 };
 
 struct att_engine {
@@ -48,17 +48,17 @@ struct att_engine {
 	double clean_rate;
 	size_t trace_cap, trace_head, trace_len; /* shared by both people: they advance together */
 	double norm_alpha;
-	double snap_every;    /* samples per snapshot */
-	double snap_due;      /* samples until the next snapshot */
+	double snap_every; /* samples per snapshot */
+	double snap_due;   /* samples until the next snapshot */
 	struct person p[2];
 	struct att_livesync *sync;
 	struct att_livesync_est sync_est;
 	int started;
 	uint32_t next_counter;
-	uint32_t bridge_max;  /* longest gap bridged, in samples */
-	float last_v[4];      /* the last pushed sample, the start of a bridge */
-	int bridging;         /* feeding a bridge: the trace gets NAN */
-	uint64_t pos;         /* sample position of the next push, gaps included */
+	uint32_t bridge_max; /* longest gap bridged, in samples */
+	float last_v[4];     /* the last pushed sample, the start of a bridge */
+	int bridging;        /* feeding a bridge: the trace gets NAN */
+	uint64_t pos;        /* sample position of the next push, gaps included */
 	struct att_snapshot snap;
 };
 
@@ -90,12 +90,12 @@ static int person_new(const struct att_engine_cfg *cfg, struct person *p, size_t
 	struct att_pulse_cfg uc = {.rate_hz = cfg->rate_hz};
 	if ((err = att_pulse_new(&uc, &p->pulse)))
 		return err;
-	struct att_quality_cfg qr = {.signal = ATT_QUALITY_RESP, .rate_hz = cfg->rate_hz,
-	                             .adc_max = cfg->adc_max};
+	struct att_quality_cfg qr = {
+	        .signal = ATT_QUALITY_RESP, .rate_hz = cfg->rate_hz, .adc_max = cfg->adc_max};
 	if ((err = att_quality_new(&qr, &p->q_resp)))
 		return err;
-	struct att_quality_cfg qp = {.signal = ATT_QUALITY_PPG, .rate_hz = cfg->rate_hz,
-	                             .adc_max = cfg->adc_max};
+	struct att_quality_cfg qp = {
+	        .signal = ATT_QUALITY_PPG, .rate_hz = cfg->rate_hz, .adc_max = cfg->adc_max};
 	if ((err = att_quality_new(&qp, &p->q_ppg)))
 		return err;
 	p->trace = malloc(trace_cap * sizeof *p->trace);
@@ -118,8 +118,10 @@ int att_engine_new(const struct att_engine_cfg *cfg, struct att_engine **out)
 		return ATT_ERR_ARG;
 	*out = NULL;
 	if (!cfg || !(cfg->rate_hz >= 25 && cfg->rate_hz <= 1000) || !(cfg->adc_max >= 0) ||
-	    !(cfg->live_window_s == 0 || (cfg->live_window_s >= 0.4 && cfg->live_window_s <= 240)) ||
-	    !(cfg->snapshot_hz == 0 || (cfg->snapshot_hz >= 10 && cfg->snapshot_hz <= cfg->rate_hz)))
+	    !(cfg->live_window_s == 0 ||
+	      (cfg->live_window_s >= 0.4 && cfg->live_window_s <= 240)) ||
+	    !(cfg->snapshot_hz == 0 ||
+	      (cfg->snapshot_hz >= 10 && cfg->snapshot_hz <= cfg->rate_hz)))
 		return ATT_ERR_ARG;
 	struct att_engine *e = calloc(1, sizeof *e);
 	if (!e)

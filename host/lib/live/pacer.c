@@ -8,7 +8,7 @@
 
 struct att_pacer {
 	double bpm;
-	double ratio;        /* exhale / inhale */
+	double ratio; /* exhale / inhale */
 	double anchor_t;
 	double anchor_cycle; /* cycle position at anchor_t, [0, 1) */
 };

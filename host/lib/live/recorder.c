@@ -22,9 +22,9 @@
 #include "attune/record_edf.h"
 #include "attune/ring.h"
 
-#define POLL_NS 5000000L     /* 5 ms: the ring holds a minute, so latency here costs nothing */
-#define BATCH 256u
-#define MAX_GAP_S 3600.0     /* longer holes are cut to an hour (a bad clock, not a pause) */
+#define POLL_NS   5000000L /* 5 ms: the ring holds a minute, so latency here costs nothing */
+#define BATCH     256u
+#define MAX_GAP_S 3600.0 /* longer holes are cut to an hour (a bad clock, not a pause) */
 
 enum item_type { IT_SAMPLE = 1, IT_EVENT = 2, IT_INFO = 3 };
 
@@ -51,8 +51,8 @@ struct att_recorder {
 	double flush_ns;
 	char raw_path[ATT_RECORDER_PATH_MAX];
 	char base[ATT_RECORDER_PATH_MAX];
-	struct item batch[BATCH];      /* writer thread's */
-	struct item staging[64];       /* producer thread's: samples converted to items */
+	struct item batch[BATCH]; /* writer thread's */
+	struct item staging[64];  /* producer thread's: samples converted to items */
 	_Atomic int stop;
 	_Atomic int err;
 	_Atomic int running;
@@ -65,10 +65,14 @@ struct att_recorder {
 static const char *file_sentence(int e)
 {
 	switch (e) {
-	case ATT_ERR_DISK_FULL: return "no space left on the disk; free some space or record elsewhere";
-	case ATT_ERR_PERMISSION: return "permission denied; choose a folder you can write to";
-	case ATT_ERR_IO: return "input/output error on the disk; record elsewhere";
-	default: return att_strerror(e);
+	case ATT_ERR_DISK_FULL:
+		return "no space left on the disk; free some space or record elsewhere";
+	case ATT_ERR_PERMISSION:
+		return "permission denied; choose a folder you can write to";
+	case ATT_ERR_IO:
+		return "input/output error on the disk; record elsewhere";
+	default:
+		return att_strerror(e);
 	}
 }
 
@@ -146,8 +150,8 @@ int att_recorder_new(const struct att_recorder_cfg *cfg, struct att_recorder **o
 	if (cfg->info.rate_hz < ATT_WIRE_RATE_MIN || cfg->info.rate_hz > 1000u ||
 	    cfg->info.adc_bits < 1 || cfg->info.adc_bits > 16)
 		return att_fail(why, why_len, ATT_ERR_ARG,
-		            "the device info is implausible (rate %u Hz, %u ADC bits)",
-		            cfg->info.rate_hz, cfg->info.adc_bits);
+		                "the device info is implausible (rate %u Hz, %u ADC bits)",
+		                cfg->info.rate_hz, cfg->info.adc_bits);
 	if (cfg->ring_capacity & (cfg->ring_capacity - 1))
 		return att_fail(why, why_len, ATT_ERR_ARG, "ring capacity must be a power of two");
 	r = calloc(1, sizeof *r);
@@ -169,7 +173,7 @@ int att_recorder_new(const struct att_recorder_cfg *cfg, struct att_recorder **o
 	if ((e = att_ring_new(&rc, &r->ring))) {
 		free(r);
 		return att_fail(why, why_len, e, "cannot create the recorder's buffer: %s",
-		            att_strerror(e));
+		                att_strerror(e));
 	}
 	meta = cfg->meta;
 	if (!meta.start_unix_ns)
@@ -182,16 +186,17 @@ int att_recorder_new(const struct att_recorder_cfg *cfg, struct att_recorder **o
 	if ((e = att_raw_writer_new(&wc, &r->raw))) {
 		if (e == ATT_ERR_IO && errno == EEXIST)
 			att_fail(why, why_len, e, "%s already exists: choose another session name",
-			     r->raw_path);
+			         r->raw_path);
 		else if (e == ATT_ERR_IO && errno == ENOENT)
 			att_fail(why, why_len, e, "cannot create %s: the directory does not exist",
-			     r->raw_path);
+			         r->raw_path);
 		else if (e == ATT_ERR_PERMISSION)
-			att_fail(why, why_len, e, "cannot record to %s: %s; choose a folder you can write to",
-			     r->raw_path, strerror(errno));
+			att_fail(why, why_len, e,
+			         "cannot record to %s: %s; choose a folder you can write to",
+			         r->raw_path, strerror(errno));
 		else
 			att_fail(why, why_len, e, "cannot record to %s: %s", r->raw_path,
-			     file_sentence(e));
+			         file_sentence(e));
 		att_ring_free(r->ring);
 		free(r);
 		return e;
@@ -326,7 +331,8 @@ int att_recorder_stop(struct att_recorder *r, int export, struct att_export_repo
 		return att_fail(why, why_len, ATT_ERR_ARG, "the recorder was already stopped");
 	e = halt(r);
 	if (e)
-		att_fail(why, why_len, e, "recording to %s stopped: %s", r->raw_path, file_sentence(e));
+		att_fail(why, why_len, e, "recording to %s stopped: %s", r->raw_path,
+		         file_sentence(e));
 	if (!export)
 		return e;
 	/* rebuild from what is on disk: the same path as `attune recover`, and a check of it */
@@ -340,7 +346,8 @@ int att_recorder_stop(struct att_recorder *r, int export, struct att_export_repo
 		att_capture_free(s);
 		if (!e)
 			att_fail(why, why_len, ATT_ERR_NO_DATA,
-			     "no samples were recorded; %s holds only the session header", r->raw_path);
+			         "no samples were recorded; %s holds only the session header",
+			         r->raw_path);
 		return e ? e : ATT_ERR_NO_DATA;
 	}
 	e2 = att_capture_export(s, r->base, report, e ? NULL : why, why_len);
@@ -409,14 +416,22 @@ static double window_value(const struct att_analysis *an, double t, int f)
 	if (fabs(w->t - t) > 0.5 * (an->step_s > 0 ? an->step_s : 1.0) + 1e-9)
 		return NAN;
 	switch (f) {
-	case 0: return w->match;
-	case 1: return w->plv;
-	case 2: return w->plv_chance;
-	case 3: return w->relative_phase_deg;
-	case 4: return w->a_breath_rate_bpm;
-	case 5: return w->b_breath_rate_bpm;
-	case 6: return w->a_heart_rate_bpm;
-	default: return w->b_heart_rate_bpm;
+	case 0:
+		return w->match;
+	case 1:
+		return w->plv;
+	case 2:
+		return w->plv_chance;
+	case 3:
+		return w->relative_phase_deg;
+	case 4:
+		return w->a_breath_rate_bpm;
+	case 5:
+		return w->b_breath_rate_bpm;
+	case 6:
+		return w->a_heart_rate_bpm;
+	default:
+		return w->b_heart_rate_bpm;
 	}
 }
 
@@ -427,14 +442,14 @@ static void fill_derived(struct att_edf_derived *d, const struct att_analysis *a
 		const char *label, *unit;
 		double lo, hi;
 	} spec[ATT_EDF_DERIVED_MAX] = {
-		{"Match", "", 0, 1},
-		{"PLV", "", 0, 1},
-		{"PLV chance", "", 0, 1},
-		{"Rel phase A-B", "deg", -180, 180},
-		{"Breath rate A", "bpm", 0, 60},
-		{"Breath rate B", "bpm", 0, 60},
-		{"Heart rate A", "bpm", 0, 250},
-		{"Heart rate B", "bpm", 0, 250},
+	        {"Match", "", 0, 1},
+	        {"PLV", "", 0, 1},
+	        {"PLV chance", "", 0, 1},
+	        {"Rel phase A-B", "deg", -180, 180},
+	        {"Breath rate A", "bpm", 0, 60},
+	        {"Breath rate B", "bpm", 0, 60},
+	        {"Heart rate A", "bpm", 0, 250},
+	        {"Heart rate B", "bpm", 0, 250},
 	};
 	memset(d, 0, sizeof *d);
 	d->n = seconds;
@@ -468,11 +483,16 @@ struct json_job {
 static const char *event_kind(uint8_t kind)
 {
 	switch (kind) {
-	case ATT_EV_MARKER: return "marker";
-	case ATT_EV_RECONNECT: return "reconnect";
-	case ATT_EV_PACER: return "pacer";
-	case ATT_EV_GAP: return "gap";
-	default: return "note";
+	case ATT_EV_MARKER:
+		return "marker";
+	case ATT_EV_RECONNECT:
+		return "reconnect";
+	case ATT_EV_PACER:
+		return "pacer";
+	case ATT_EV_GAP:
+		return "gap";
+	default:
+		return "note";
 	}
 }
 
@@ -506,7 +526,8 @@ static void session_json(struct att_json *js, const struct json_job *job)
 	json_text_or_null(js, "note", m->note);
 	att_json_object_begin(js, "device");
 	if (info->board) {
-		snprintf(buf, sizeof buf, "%u.%u.%u", info->fw_major, info->fw_minor, info->fw_patch);
+		snprintf(buf, sizeof buf, "%u.%u.%u", info->fw_major, info->fw_minor,
+		         info->fw_patch);
 		att_json_string(js, "firmware", buf);
 		att_json_uint(js, "board", info->board);
 	} else { /* a generated couple: no board, no firmware */
@@ -635,8 +656,7 @@ out:
 	return e;
 }
 
-int att_recording_read_any(const char *path, struct att_recording **out, char *why,
-                           size_t why_len)
+int att_recording_read_any(const char *path, struct att_recording **out, char *why, size_t why_len)
 {
 	uint8_t head[8] = {0};
 	size_t got;
@@ -650,7 +670,7 @@ int att_recording_read_any(const char *path, struct att_recording **out, char *w
 	f = fopen(path, "rb");
 	if (!f)
 		return att_fail(why, why_len, errno == EACCES ? ATT_ERR_PERMISSION : ATT_ERR_IO,
-		            "cannot open it: %s", strerror(errno));
+		                "cannot open it: %s", strerror(errno));
 	got = fread(head, 1, sizeof head, f);
 	fclose(f);
 	if (att_raw_is_capture(head, got)) {

@@ -9,17 +9,17 @@
 
 #define TWO_PI 6.283185307179586
 
-#define CHIME_VOICES 4
-#define CHIME_NOTE_GAP_S 0.16  /* second bell note follows the first */
-#define CHIME_DECAY_S 0.45
-#define CHIME_GAIN 0.16
-#define ALARM_HZ 880.0
-#define ALARM_BEEP_S 0.10
-#define ALARM_GAP_S 0.10
-#define ALARM_GAIN 0.18
-#define PACER_GAIN 0.22
-#define DRONE_GAIN_LOW 0.03    /* apart: the drone thins to a whisper, never stops abruptly */
-#define DRONE_GAIN_HIGH 0.16
+#define CHIME_VOICES     4
+#define CHIME_NOTE_GAP_S 0.16 /* second bell note follows the first */
+#define CHIME_DECAY_S    0.45
+#define CHIME_GAIN       0.16
+#define ALARM_HZ         880.0
+#define ALARM_BEEP_S     0.10
+#define ALARM_GAP_S      0.10
+#define ALARM_GAIN       0.18
+#define PACER_GAIN       0.22
+#define DRONE_GAIN_LOW   0.03 /* apart: the drone thins to a whisper, never stops abruptly */
+#define DRONE_GAIN_HIGH  0.16
 
 struct voice {
 	double phase;
@@ -33,16 +33,16 @@ struct att_sonify {
 	double rate;
 	double dt;
 	/* smoothed values */
-	double gain;        /* master (volume and mute) */
+	double gain; /* master (volume and mute) */
 	double pacer_level;
-	double pacer_amp;   /* pacer part on/off */
+	double pacer_amp; /* pacer part on/off */
 	double match;
-	double drone_amp;   /* drone part on/off */
+	double drone_amp; /* drone part on/off */
 	/* oscillators */
 	double pacer_phase, pacer_phase2;
 	double root_phase, root_phase2, fifth_phase, fifth_phase2;
 	struct voice chime[CHIME_VOICES];
-	double alarm_age;   /* seconds since the alarm started; < 0 = idle */
+	double alarm_age; /* seconds since the alarm started; < 0 = idle */
 	double alarm_phase;
 	uint32_t chime_seq, alarm_seq;
 	int primed;
@@ -198,7 +198,8 @@ void att_sonify_render(struct att_sonify *s, const struct att_sonify_params *p, 
 		 * tone swells mid-breath and is silent at the turns. */
 		L = s->pacer_level;
 		amp = 4.0 * L * (1.0 - L) * s->pacer_amp;
-		hz = ATT_SONIFY_PACER_LOW_HZ * pow(ATT_SONIFY_PACER_HIGH_HZ / ATT_SONIFY_PACER_LOW_HZ, L);
+		hz = ATT_SONIFY_PACER_LOW_HZ *
+		     pow(ATT_SONIFY_PACER_HIGH_HZ / ATT_SONIFY_PACER_LOW_HZ, L);
 		s->pacer_phase = wrap(s->pacer_phase + hz * s->dt);
 		s->pacer_phase2 = wrap(s->pacer_phase2 + 2.0 * hz * s->dt);
 		if (amp > 1e-6)
@@ -215,9 +216,10 @@ void att_sonify_render(struct att_sonify *s, const struct att_sonify_params *p, 
 		s->fifth_phase = wrap(s->fifth_phase + fifth_hz * s->dt);
 		s->fifth_phase2 = wrap(s->fifth_phase2 + 2.0 * fifth_hz * s->dt);
 		if (d > 1e-6)
-			x += d * (sin(TWO_PI * s->root_phase) + 0.3 * m * sin(TWO_PI * s->root_phase2) +
-			          0.8 * sin(TWO_PI * s->fifth_phase) +
-			          0.2 * m * sin(TWO_PI * s->fifth_phase2));
+			x += d *
+			     (sin(TWO_PI * s->root_phase) + 0.3 * m * sin(TWO_PI * s->root_phase2) +
+			      0.8 * sin(TWO_PI * s->fifth_phase) +
+			      0.2 * m * sin(TWO_PI * s->fifth_phase2));
 
 		x += chime_sample(s);
 		x += alarm_sample(s);

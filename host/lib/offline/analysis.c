@@ -18,8 +18,8 @@
 #include "attune/quality.h"
 #include "attune/sync.h"
 
-#define HR_RATE_HZ 4.0 /* heart-rate series for hr_sync: beats come ~1/s, 4 Hz resolves them */
-#define COH_LOW_HZ 0.05
+#define HR_RATE_HZ  4.0 /* heart-rate series for hr_sync: beats come ~1/s, 4 Hz resolves them */
+#define COH_LOW_HZ  0.05
 #define COH_HIGH_HZ 1.0
 
 static int fail(char *why, size_t len, int err, const char *fmt, ...)
@@ -119,15 +119,15 @@ static double median_field(const struct att_analysis_window *w, size_t n, size_t
 }
 
 struct person_work {
-	double *resp_raw;  /* n samples, gaps bridged (only while cleaning a belt with gaps) */
-	double *clean;     /* m samples at the cleaned rate */
-	float *cleanf;     /* the same as float, for phase and coherence */
+	double *resp_raw; /* n samples, gaps bridged (only while cleaning a belt with gaps) */
+	double *clean;    /* m samples at the cleaned rate */
+	float *cleanf;    /* the same as float, for phase and coherence */
 	float *phase;
 	size_t m;
-	double rr;         /* cleaned rate */
+	double rr; /* cleaned rate */
 	struct att_breath_result br;
-	size_t *beat_idx;  /* raw sample indices of the beats */
-	size_t nb;         /* beats */
+	size_t *beat_idx; /* raw sample indices of the beats */
+	size_t nb;        /* beats */
 	int have_ppg;
 	double *beat_t;    /* beat times in seconds */
 	double *ibi_cum;   /* n_beats + 1 prefix sums of accepted IBIs (s) */
@@ -154,10 +154,9 @@ static void person_free(struct person_work *p)
 /* Gaps (NAN runs) of at least GAP_S in a raw belt channel: the cleaned samples they cover, and
  * GAP_GUARD_S either side where the filters ring, are marked so windows touching them are left
  * blank rather than computed on the linear bridge. Shorter gaps are bridged and kept. */
-#define GAP_S 0.5
+#define GAP_S       0.5
 #define GAP_GUARD_S 1.0
-static int mark_gaps(const float *x, size_t n, double rate, double rr, size_t m,
-                     uint32_t **out)
+static int mark_gaps(const float *x, size_t n, double rate, double rr, size_t m, uint32_t **out)
 {
 	*out = NULL;
 	size_t min_run = (size_t)ceil(GAP_S * rate), guard = (size_t)ceil(GAP_GUARD_S * rr);
@@ -174,7 +173,8 @@ static int mark_gaps(const float *x, size_t n, double rate, double rr, size_t m,
 		if (j - i >= min_run) {
 			if (!bad && !(bad = calloc(m, 1)))
 				return ATT_ERR_NOMEM;
-			size_t c0 = (size_t)((double)i / factor), c1 = (size_t)((double)j / factor) + 1;
+			size_t c0 = (size_t)((double)i / factor),
+			       c1 = (size_t)((double)j / factor) + 1;
 			c0 = c0 > guard ? c0 - guard : 0;
 			c1 = c1 + guard < m ? c1 + guard : m;
 			memset(bad + c0, 1, c1 - c0);
@@ -253,7 +253,7 @@ static double window_heart_rate(const struct person_work *p, double t0, double t
  * cores and the stages are of similar size): a task owns its outputs and reports its own error. */
 struct task {
 	const struct att_recording *rec;
-	struct person_work *pw;      /* [2] */
+	struct person_work *pw; /* [2] */
 	struct att_analysis *an;
 	const struct att_analysis_cfg *cfg;
 	int err;
@@ -265,7 +265,7 @@ struct task {
  * (the 8th-order ~10 Hz low-pass forgets its edges within a second), then the band-pass on the
  * whole ~25 Hz series by att_clean_batch itself at that rate. Only for channels without gaps,
  * whose bridging needs the whole series; returns 1 when the caller should use the plain path. */
-#define CLEAN_CHUNK_S 120.0
+#define CLEAN_CHUNK_S   120.0
 #define CLEAN_OVERLAP_S 10.0
 static int clean_chunked(const float *x, size_t n, double rate, double *y, size_t m, double *rr)
 {
@@ -389,8 +389,7 @@ static int resp_quality(struct task *tk, int who)
 			ev[ne++] = p->br.troughs[e] * factor - s;
 		att_quality_feed(q, buf, len, ev, ne);
 	}
-	(who ? &tk->an->b : &tk->an->a)->resp_quality =
-	        att_quality_verdict(q, p->br.mean_rate_bpm);
+	(who ? &tk->an->b : &tk->an->a)->resp_quality = att_quality_verdict(q, p->br.mean_rate_bpm);
 	att_quality_free(q);
 	free(ev);
 	free(buf);
@@ -401,7 +400,7 @@ static int resp_quality(struct task *tk, int who)
  * only the beats inside the chunk: the detector's full-length scratch (several doubles per
  * sample) then costs a chunk, not the session, and 10 s is far beyond the reach of its 0.5 Hz
  * filter's edge and its 0.67 s averages, so the beats and the IBI decisions are the same. */
-#define PPG_CHUNK_S 300.0
+#define PPG_CHUNK_S   300.0
 #define PPG_OVERLAP_S 10.0
 
 static int ppg_run(struct task *tk, int who)
@@ -551,10 +550,8 @@ static int hr_sync_run(struct task *tk)
 	if (!pw[0].hr || !pw[1].hr)
 		return fail(tk->why, sizeof tk->why, ATT_ERR_NOMEM, "out of memory");
 	struct att_hr_sync hs;
-	if (att_hr_resample(pw[0].beat_t, pw[0].nb, 0, HR_RATE_HZ, pw[0].hr, nh) ==
-	            ATT_OK &&
-	    att_hr_resample(pw[1].beat_t, pw[1].nb, 0, HR_RATE_HZ, pw[1].hr, nh) ==
-	            ATT_OK &&
+	if (att_hr_resample(pw[0].beat_t, pw[0].nb, 0, HR_RATE_HZ, pw[0].hr, nh) == ATT_OK &&
+	    att_hr_resample(pw[1].beat_t, pw[1].nb, 0, HR_RATE_HZ, pw[1].hr, nh) == ATT_OK &&
 	    att_hr_sync(pw[0].hr, pw[1].hr, nh, HR_RATE_HZ, tk->an->window_s, tk->an->step_s, -1,
 	                &hs) == ATT_OK) /* only r is reported: no lag search */
 		tk->an->sync.hr_sync_r = hs.r;
@@ -622,8 +619,8 @@ static int analyze(const struct att_analysis_cfg *cfg, const struct att_recordin
 		            "window %g s is outside 5-600 s (a window must hold a few breaths)",
 		            window_s);
 	if (!(step_s > 0 && step_s <= window_s))
-		return fail(why, why_len, ATT_ERR_ARG, "step %g s must be > 0 and at most the window",
-		            step_s);
+		return fail(why, why_len, ATT_ERR_ARG,
+		            "step %g s must be > 0 and at most the window", step_s);
 	if (!(rec->rate_hz >= 25 && rec->rate_hz <= 1000))
 		return fail(why, why_len, ATT_ERR_ARG, "sample rate %g Hz is outside 25-1000 Hz",
 		            rec->rate_hz);
@@ -679,8 +676,10 @@ static int analyze(const struct att_analysis_cfg *cfg, const struct att_recordin
 		sync.tk = base;
 		sync.edge = (size_t)(ATT_ANALYSIS_EDGE_S * rr);
 		sync.inner = m > 2 * sync.edge ? m - 2 * sync.edge : 0;
-		sync.scfg = (struct att_sync_cfg){.rate_hz = rr, .window_s = window_s,
-		                                  .step_s = step_s, .surrogates = cfg->surrogates};
+		sync.scfg = (struct att_sync_cfg){.rate_hz = rr,
+		                                  .window_s = window_s,
+		                                  .step_s = step_s,
+		                                  .surrogates = cfg->surrogates};
 		sync.nw = att_sync_window_count(&sync.scfg, sync.inner);
 		if (!sync.nw) {
 			main_tk.err = fail(main_tk.why, sizeof main_tk.why, ATT_ERR_NO_DATA,
@@ -714,7 +713,8 @@ static int analyze(const struct att_analysis_cfg *cfg, const struct att_recordin
 
 	/* Per-window rates over the same span as each synchrony window. */
 	double offset_s = (double)sync.edge / rr;
-	double half = 0.5 * (window_s < (double)sync.inner / rr ? window_s : (double)sync.inner / rr);
+	double half =
+	        0.5 * (window_s < (double)sync.inner / rr ? window_s : (double)sync.inner / rr);
 	size_t cur[2] = {0, 0}, lo[2] = {0, 0}, hi[2] = {0, 0};
 	for (size_t i = 0; i < an->n_timeline; i++) {
 		struct att_analysis_window *w = &an->timeline[i];
@@ -726,10 +726,14 @@ static int analyze(const struct att_analysis_cfg *cfg, const struct att_recordin
 		w->plv_chance = s->plv_chance;
 		w->relative_phase_deg = s->relative_phase_deg;
 		w->lag_s = s->lag_s;
-		w->a_breath_rate_bpm = window_breath_rate(&pw[0].br, rr, tc - half, tc + half, &cur[0]);
-		w->b_breath_rate_bpm = window_breath_rate(&pw[1].br, rr, tc - half, tc + half, &cur[1]);
-		w->a_heart_rate_bpm = window_heart_rate(&pw[0], tc - half, tc + half, &lo[0], &hi[0]);
-		w->b_heart_rate_bpm = window_heart_rate(&pw[1], tc - half, tc + half, &lo[1], &hi[1]);
+		w->a_breath_rate_bpm =
+		        window_breath_rate(&pw[0].br, rr, tc - half, tc + half, &cur[0]);
+		w->b_breath_rate_bpm =
+		        window_breath_rate(&pw[1].br, rr, tc - half, tc + half, &cur[1]);
+		w->a_heart_rate_bpm =
+		        window_heart_rate(&pw[0], tc - half, tc + half, &lo[0], &hi[0]);
+		w->b_heart_rate_bpm =
+		        window_heart_rate(&pw[1], tc - half, tc + half, &lo[1], &hi[1]);
 		if (touches_gap(pw[0].bad_cum, pw[0].m, rr, tc - half, tc + half) ||
 		    touches_gap(pw[1].bad_cum, pw[1].m, rr, tc - half, tc + half)) {
 			w->match = w->plv = w->plv_chance = w->relative_phase_deg = w->lag_s = NAN;
@@ -817,8 +821,11 @@ const char *att_quality_str(unsigned bits, char *buf, size_t len)
 		unsigned bit;
 		const char *name;
 	} names[] = {
-		{ATT_Q_SETTLING, "settling"}, {ATT_Q_ABSENT, "absent"},   {ATT_Q_FLAT, "flat"},
-		{ATT_Q_SATURATED, "saturated"}, {ATT_Q_IMPLAUSIBLE, "implausible"},
+	        {ATT_Q_SETTLING, "settling"},
+	        {ATT_Q_ABSENT, "absent"},
+	        {ATT_Q_FLAT, "flat"},
+	        {ATT_Q_SATURATED, "saturated"},
+	        {ATT_Q_IMPLAUSIBLE, "implausible"},
 	};
 	if (!buf || !len)
 		return buf;
@@ -863,8 +870,7 @@ static void json_person(struct att_json *j, const char *key, const struct att_an
 	att_json_object_end(j);
 }
 
-static int json_members(const struct att_analysis *an, int analysed, struct att_json *j,
-                        int indent)
+static int json_members(const struct att_analysis *an, int analysed, struct att_json *j, int indent)
 {
 	att_json_number(j, "duration_s", an->duration_s);
 	att_json_number(j, "rate_hz", an->rate_hz);

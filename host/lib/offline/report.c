@@ -19,13 +19,13 @@
 #include "attune/engine.h"
 #include "attune/filter.h"
 
-#define PAGE_W 595.276 /* A4 in points */
-#define PAGE_H 841.89
-#define MARGIN 40.0
-#define PLOT_X (MARGIN + 34.0) /* room for value labels */
-#define PLOT_W (PAGE_W - MARGIN - PLOT_X)
+#define PAGE_W    595.276 /* A4 in points */
+#define PAGE_H    841.89
+#define MARGIN    40.0
+#define PLOT_X    (MARGIN + 34.0) /* room for value labels */
+#define PLOT_W    (PAGE_W - MARGIN - PLOT_X)
 #define EXCERPT_S 60.0
-#define FONT "DejaVu Sans"
+#define FONT      "DejaVu Sans"
 
 struct rgb {
 	double r, g, b;
@@ -43,15 +43,15 @@ static const struct rgb col_grid = {0.86, 0.86, 0.86};
 enum style { ST_A, ST_B, ST_MATCH, ST_PLV, ST_CHANCE, ST_MARK };
 
 struct trace {
-	double *x;    /* cleaned respiration, scaled so typical breaths reach about +-1 */
+	double *x; /* cleaned respiration, scaled so typical breaths reach about +-1 */
 	size_t n;
-	double rate;  /* of x */
+	double rate; /* of x */
 };
 
 struct plot {
-	double x, y, w, h;  /* box on the page */
-	double t0, t1;      /* seconds shown */
-	double v0, v1;      /* values shown */
+	double x, y, w, h; /* box on the page */
+	double t0, t1;     /* seconds shown */
+	double v0, v1;     /* values shown */
 };
 
 void att_report_png_size(double dpi, int *width, int *height)
@@ -257,8 +257,8 @@ static void clip_to(cairo_t *cr, const struct plot *p)
 }
 
 /* A polyline through (t[i], v[i]) broken wherever v is not finite. */
-static void polyline(cairo_t *cr, const struct plot *p, const double *t, const double *v,
-                     size_t n, enum style s)
+static void polyline(cairo_t *cr, const struct plot *p, const double *t, const double *v, size_t n,
+                     enum style s)
 {
 	cairo_save(cr);
 	clip_to(cr, p);
@@ -280,8 +280,7 @@ static void polyline(cairo_t *cr, const struct plot *p, const double *t, const d
 }
 
 /* Vertical marker lines; with labels, staggered over three rows so neighbours stay readable. */
-static void marks(cairo_t *cr, const struct plot *p, const struct att_report_info *info,
-                  int labels)
+static void marks(cairo_t *cr, const struct plot *p, const struct att_report_info *info, int labels)
 {
 	double row_end[3] = {-1e9, -1e9, -1e9};
 	for (size_t i = 0; i < info->n_marks; i++) {
@@ -449,8 +448,9 @@ static int make_trace(const float *raw, size_t n, double rate, struct trace *tr)
 					x[k] = raw[i];
 			} else {
 				for (size_t k = last + 1; k < i; k++)
-					x[k] = raw[last] + (raw[i] - raw[last]) * (double)(k - last) /
-					                       (double)(i - last);
+					x[k] = raw[last] + (raw[i] - raw[last]) *
+					                           (double)(k - last) /
+					                           (double)(i - last);
 			}
 			x[i] = raw[i];
 			last = i;
@@ -542,8 +542,8 @@ static void excerpt_panel(cairo_t *cr, const struct plot *p, const struct trace 
 
 /* The whole session in two lanes (A above, B below): per column the range of the breathing
  * trace, so amplitude changes, flat stretches and gaps show at a glance over an hour. */
-static void overview_panel(cairo_t *cr, const struct plot *p, const struct trace tr[2],
-                           double ex0, double ex1, const struct att_report_info *info)
+static void overview_panel(cairo_t *cr, const struct plot *p, const struct trace tr[2], double ex0,
+                           double ex1, const struct att_report_info *info)
 {
 	cairo_save(cr);
 	cairo_set_source_rgb(cr, 0.93, 0.93, 0.93);
@@ -670,8 +670,8 @@ static double header(cairo_t *cr, const struct att_recording *rec, const struct 
 	y += 17;
 	font(cr, 9, 0);
 	set_rgb(cr, col_text);
-	snprintf(line, sizeof line, "File: %s", info->file_name && *info->file_name ?
-	                                                info->file_name : "(unnamed)");
+	snprintf(line, sizeof line, "File: %s",
+	         info->file_name && *info->file_name ? info->file_name : "(unnamed)");
 	show(cr, MARGIN, y, line, PAGE_W - 2 * MARGIN, 0);
 	y += 13;
 	const char *a = who_name(info, 0), *b = who_name(info, 1);
@@ -690,11 +690,15 @@ static double header(cairo_t *cr, const struct att_recording *rec, const struct 
 	fmt_duration(dur, sizeof dur, an->duration_s);
 	if (info->frames_lost >= 0) {
 		double share = rec->n ? 100.0 * (double)info->frames_lost / (double)rec->n : 0;
-		snprintf(line, sizeof line, "Duration %s  \xC2\xB7  %g samples/s  \xC2\xB7  "
-		         "samples lost %lld (%.2g %%)", dur, rec->rate_hz, info->frames_lost, share);
+		snprintf(line, sizeof line,
+		         "Duration %s  \xC2\xB7  %g samples/s  \xC2\xB7  "
+		         "samples lost %lld (%.2g %%)",
+		         dur, rec->rate_hz, info->frames_lost, share);
 	} else {
-		snprintf(line, sizeof line, "Duration %s  \xC2\xB7  %g samples/s  \xC2\xB7  "
-		         "samples lost: not known (CSV input)", dur, rec->rate_hz);
+		snprintf(line, sizeof line,
+		         "Duration %s  \xC2\xB7  %g samples/s  \xC2\xB7  "
+		         "samples lost: not known (CSV input)",
+		         dur, rec->rate_hz);
 	}
 	show(cr, MARGIN, y, line, PAGE_W - 2 * MARGIN, 0);
 	y += 8;
@@ -738,9 +742,9 @@ static double summary(cairo_t *cr, const struct att_analysis *an,
 		double a, b;
 		const char *fmt;
 	} rows[] = {
-		{"Breathing rate", an->a.breath_rate_bpm, an->b.breath_rate_bpm, "%.1f /min"},
-		{"Heart rate", an->a.heart_rate_bpm, an->b.heart_rate_bpm, "%.0f bpm"},
-		{"HRV (RMSSD)", an->a.rmssd_ms, an->b.rmssd_ms, "%.0f ms"},
+	        {"Breathing rate", an->a.breath_rate_bpm, an->b.breath_rate_bpm, "%.1f /min"},
+	        {"Heart rate", an->a.heart_rate_bpm, an->b.heart_rate_bpm, "%.0f bpm"},
+	        {"HRV (RMSSD)", an->a.rmssd_ms, an->b.rmssd_ms, "%.0f ms"},
 	};
 	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
 		font(cr, 8.5, 0);
@@ -772,7 +776,10 @@ static double summary(cairo_t *cr, const struct att_analysis *an,
 	font(cr, 8.5, 0);
 	set_rgb(cr, col_text);
 	if (isfinite(s->match)) {
-		snprintf(buf, sizeof buf, "Breath match %.2f (0\xE2\x80\x93" "1, median)", s->match);
+		snprintf(buf, sizeof buf,
+		         "Breath match %.2f (0\xE2\x80\x93"
+		         "1, median)",
+		         s->match);
 		show(cr, right, ry, buf, rw, 0);
 		ry += row;
 		snprintf(buf, sizeof buf, "   matched (\xE2\x89\xA5 %.1f) %.0f %% of the time",
@@ -783,7 +790,8 @@ static double summary(cairo_t *cr, const struct att_analysis *an,
 	}
 	ry += row;
 	if (isfinite(s->plv)) {
-		snprintf(buf, sizeof buf, "Locking (PLV) %.2f, chance level %.2f", s->plv, s->plv_chance);
+		snprintf(buf, sizeof buf, "Locking (PLV) %.2f, chance level %.2f", s->plv,
+		         s->plv_chance);
 		show(cr, right, ry, buf, rw, 0);
 		ry += row;
 		snprintf(buf, sizeof buf, "In sync (locked above chance) %.0f %% of the time",
@@ -817,8 +825,10 @@ static double summary(cairo_t *cr, const struct att_analysis *an,
 		const char *what;
 		unsigned q;
 	} sensors[] = {
-		{"A breathing belt", an->a.resp_quality}, {"A pulse sensor", an->a.ppg_quality},
-		{"B breathing belt", an->b.resp_quality}, {"B pulse sensor", an->b.ppg_quality},
+	        {"A breathing belt", an->a.resp_quality},
+	        {"A pulse sensor", an->a.ppg_quality},
+	        {"B breathing belt", an->b.resp_quality},
+	        {"B pulse sensor", an->b.ppg_quality},
 	};
 	char warn[512] = "";
 	size_t used = 0;
@@ -852,7 +862,8 @@ static void footer(cairo_t *cr, const struct att_report_info *info)
 	font(cr, 6.8, 0);
 	set_rgb(cr, col_soft);
 	show(cr, MARGIN, y - 10,
-	     "Match: breathing in together, locking \xC3\x97 same phase (0\xE2\x80\x93" "1). "
+	     "Match: breathing in together, locking \xC3\x97 same phase (0\xE2\x80\x93"
+	     "1). "
 	     "Locking (PLV): a steady rhythm between the two at any offset, even opposite phases.",
 	     PAGE_W - 2 * MARGIN, 0);
 	show(cr, MARGIN, y - 1,
@@ -860,7 +871,8 @@ static void footer(cairo_t *cr, const struct att_report_info *info)
 	     "\xE2\x80\x9Cin sync\xE2\x80\x9D means above it.",
 	     PAGE_W - 2 * MARGIN, 0);
 	y += 9;
-	snprintf(buf, sizeof buf, "attune %s", info->version && *info->version ? info->version : "");
+	snprintf(buf, sizeof buf, "attune %s",
+	         info->version && *info->version ? info->version : "");
 	show(cr, MARGIN, y, buf, 0, 0);
 	if (info->generated && *info->generated) {
 		snprintf(buf, sizeof buf, "generated %s", info->generated);
@@ -945,7 +957,8 @@ int att_report_write(const struct att_report_cfg *cfg, const struct att_recordin
 	if (cfg->format == ATT_REPORT_PNG && !(dpi >= 30 && dpi <= 600))
 		return att_fail(why, why_len, ATT_ERR_ARG, "dpi %g is outside 30-600", dpi);
 	if (!rec->ch[ATT_CH_A_RESP] || !rec->ch[ATT_CH_B_RESP] || rec->n < 2)
-		return att_fail(why, why_len, ATT_ERR_NO_DATA, "the recording needs both breathing belts");
+		return att_fail(why, why_len, ATT_ERR_NO_DATA,
+		                "the recording needs both breathing belts");
 
 	struct trace tr[2] = {{0}, {0}};
 	for (int who = 0; who < 2; who++) {
@@ -954,7 +967,7 @@ int att_report_write(const struct att_report_cfg *cfg, const struct att_recordin
 		if (err) {
 			free_trace(&tr[0]);
 			return att_fail(why, why_len, err, "%s's breathing cannot be drawn: %s",
-			            who ? "B" : "A", att_strerror(err));
+			                who ? "B" : "A", att_strerror(err));
 		}
 	}
 
@@ -973,7 +986,8 @@ int att_report_write(const struct att_report_cfg *cfg, const struct att_recordin
 		free_trace(&tr[0]);
 		free_trace(&tr[1]);
 		free(tmp);
-		return att_fail(why, why_len, att_err_from_errno(e), "cannot write %s: %s", path, strerror(e));
+		return att_fail(why, why_len, att_err_from_errno(e), "cannot write %s: %s", path,
+		                strerror(e));
 	}
 	close(fd);
 	fd = -1;
@@ -982,7 +996,8 @@ int att_report_write(const struct att_report_cfg *cfg, const struct att_recordin
 	cairo_surface_t *surf;
 	if (cfg->format == ATT_REPORT_PDF) {
 		surf = cairo_pdf_surface_create(tmp, PAGE_W, PAGE_H);
-		cairo_pdf_surface_set_metadata(surf, CAIRO_PDF_METADATA_TITLE, "attune session report");
+		cairo_pdf_surface_set_metadata(surf, CAIRO_PDF_METADATA_TITLE,
+		                               "attune session report");
 		cairo_pdf_surface_set_metadata(surf, CAIRO_PDF_METADATA_CREATOR, "attune report");
 	} else {
 		int w, h;
@@ -1006,16 +1021,17 @@ int att_report_write(const struct att_report_cfg *cfg, const struct att_recordin
 	free_trace(&tr[1]);
 	if (st != CAIRO_STATUS_SUCCESS) {
 		err = st == CAIRO_STATUS_NO_MEMORY ? ATT_ERR_NOMEM : ATT_ERR_IO;
-		att_fail(why, why_len, err, "cannot write %s: %s", path, cairo_status_to_string(st));
+		att_fail(why, why_len, err, "cannot write %s: %s", path,
+		         cairo_status_to_string(st));
 	} else if ((fd = open(tmp, O_RDONLY | O_CLOEXEC)) < 0 || fsync(fd)) {
 		err = att_fail(why, why_len, att_err_from_errno(errno), "cannot write %s: %s", path,
-		           strerror(errno));
+		               strerror(errno));
 	}
 	if (fd >= 0)
 		close(fd);
 	if (!err && rename(tmp, path))
 		err = att_fail(why, why_len, att_err_from_errno(errno), "cannot write %s: %s", path,
-		           strerror(errno));
+		               strerror(errno));
 	if (err)
 		unlink(tmp);
 	free(tmp);

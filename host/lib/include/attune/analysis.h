@@ -38,9 +38,9 @@
 #include "attune/err.h"
 #include "attune/recording.h"
 
-#define ATT_ANALYSIS_EDGE_S 2.0    /* seconds trimmed at both ends before synchrony */
-#define ATT_ANALYSIS_MIN_S 10.0    /* shortest recording analysed */
-#define ATT_ANALYSIS_MATCHED 0.7   /* a window counts as matched at match >= this */
+#define ATT_ANALYSIS_EDGE_S  2.0  /* seconds trimmed at both ends before synchrony */
+#define ATT_ANALYSIS_MIN_S   10.0 /* shortest recording analysed */
+#define ATT_ANALYSIS_MATCHED 0.7  /* a window counts as matched at match >= this */
 
 struct att_analysis_cfg {
 	double window_s;     /* sliding window; 0 = 30 s */
@@ -73,8 +73,8 @@ struct att_analysis_window {
 };
 
 struct att_analysis {
-	double duration_s; /* n / rate_hz */
-	double rate_hz;    /* of the recording */
+	double duration_s;       /* n / rate_hz */
+	double rate_hz;          /* of the recording */
 	double window_s, step_s; /* in effect: whole samples of the ~25 Hz cleaned series, so a
 	                            0.5 s step at 25 Hz is 13 samples = 0.52 s */
 	struct att_analysis_person a, b;

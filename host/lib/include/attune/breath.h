@@ -47,7 +47,7 @@ enum att_breath_kind {
 
 struct att_breath_event {
 	enum att_breath_kind kind;
-	uint64_t index;      /* sample index of the extremum (0 = first sample pushed since new/reset) */
+	uint64_t index; /* sample index of the extremum (0 = first sample pushed since new/reset) */
 	uint64_t confirmed;  /* sample index at which it was confirmed (index + detection delay) */
 	double value;        /* signal at the extremum */
 	double amplitude;    /* |value - previous extremum|; NAN for the first event */
@@ -78,11 +78,11 @@ uint32_t att_breath_count(const struct att_breath *b);
 /* Offline detection over a whole cleaned array (same detector, run causally, so results agree
  * with the live path exactly). Arrays are allocated; free with att_breath_result_free(). */
 struct att_breath_result {
-	size_t *troughs;     /* sample indices of troughs, increasing */
+	size_t *troughs; /* sample indices of troughs, increasing */
 	size_t n_troughs;
-	size_t *peaks;       /* sample indices of peaks, increasing */
+	size_t *peaks; /* sample indices of peaks, increasing */
 	size_t n_peaks;
-	double *rate_bpm;    /* n_troughs entries: breath-by-breath rate ending at each trough, as
+	double *rate_bpm;     /* n_troughs entries: breath-by-breath rate ending at each trough, as
 	                        ev.rate_bpm (NAN for the first breaths, after a gap, or when the
 	                        exhale crossing could not be timed) */
 	double mean_rate_bpm; /* 60 x (breaths between first and last trough) / their time span,

@@ -22,9 +22,9 @@ enum att_couple_script {
 };
 
 struct att_couple_cfg {
-	double rate_hz;                /* samples per second per channel */
+	double rate_hz; /* samples per second per channel */
 	enum att_couple_script script;
-	uint32_t seed;                 /* same seed, same couple */
+	uint32_t seed; /* same seed, same couple */
 };
 
 /* *out is set to NULL first; caller frees with att_couple_free(). ATT_ERR_ARG, ATT_ERR_NOMEM. */

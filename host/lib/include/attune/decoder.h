@@ -29,26 +29,27 @@ enum att_decode_result {
 };
 
 struct att_decoder_stats {
-	uint64_t bytes;           /* every byte fed */
-	uint64_t bytes_ok;        /* bytes of accepted frames, delimiters included */
-	uint64_t bytes_discarded; /* bytes of dropped frames, garbage, idle delimiters, and the partial
+	uint64_t bytes;    /* every byte fed */
+	uint64_t bytes_ok; /* bytes of accepted frames, delimiters included */
+	uint64_t
+	        bytes_discarded; /* bytes of dropped frames, garbage, idle delimiters, and the partial
 	                             frame before the first delimiter */
-	uint64_t bytes_pending;   /* buffered, waiting for a delimiter */
-	uint64_t frames_ok;       /* frames returned as VALID (any type) */
-	uint64_t crc_errors;      /* damaged bytes: CRC mismatch */
-	uint64_t framing_errors;  /* bad COBS, bad length for the type, or a run over
+	uint64_t bytes_pending;      /* buffered, waiting for a delimiter */
+	uint64_t frames_ok;          /* frames returned as VALID (any type) */
+	uint64_t crc_errors;         /* damaged bytes: CRC mismatch */
+	uint64_t framing_errors;     /* bad COBS, bad length for the type, or a run over
 	                             ATT_WIRE_MAX_ENCODED bytes without a delimiter */
-	uint64_t version_errors;  /* intact frames of another protocol version */
-	uint64_t unknown_type;    /* intact frames of this version with an unknown type */
-	uint64_t seq_gaps;        /* times a sample frame's seq was not the expected one */
-	uint64_t samples_lost;    /* sample frames missing per the 16-bit seq numbers */
+	uint64_t version_errors;     /* intact frames of another protocol version */
+	uint64_t unknown_type;       /* intact frames of this version with an unknown type */
+	uint64_t seq_gaps;           /* times a sample frame's seq was not the expected one */
+	uint64_t samples_lost;       /* sample frames missing per the 16-bit seq numbers */
 	uint64_t tx_overflow_frames; /* sample frames carrying ATT_FLAG_TX_OVERFLOW */
-	uint64_t version_streak;  /* version errors in a row with the same version and no accepted
+	uint64_t version_streak; /* version errors in a row with the same version and no accepted
 	                             frame between: a damaged piece passes the CRC by chance (2^-16
 	                             per piece) and may land in version_errors, so tell the user
 	                             "firmware protocol version mismatch" only when this reaches 2 */
 	uint8_t last_foreign_version; /* version byte of the last version error; 0 if none */
-	uint8_t last_reject;      /* enum att_wire_parse_result of the last INVALID; 0 if none */
+	uint8_t last_reject; /* enum att_wire_parse_result of the last INVALID; 0 if none */
 };
 
 struct att_decoder;

@@ -60,8 +60,8 @@ struct att_snapshot {
 	double lag_s;              /* relative phase as time at the current breathing rate,
 	                              positive when B follows A */
 	struct att_person a, b;
-	uint64_t samples;          /* samples pushed */
-	uint64_t samples_lost;     /* samples missing in gaps */
+	uint64_t samples;      /* samples pushed */
+	uint64_t samples_lost; /* samples missing in gaps */
 };
 
 /* Creates an engine. *out is set to NULL first; caller frees with att_engine_free().

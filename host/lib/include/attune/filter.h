@@ -20,7 +20,7 @@
 #include "attune/err.h"
 
 /* Highest Butterworth order per edge; a band-pass of order N has 2N poles, so N sections. */
-#define ATT_FILTER_MAX_ORDER 10
+#define ATT_FILTER_MAX_ORDER    10
 #define ATT_FILTER_MAX_SECTIONS ATT_FILTER_MAX_ORDER
 
 enum att_filter_kind {

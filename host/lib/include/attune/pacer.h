@@ -15,9 +15,9 @@
 
 #include "attune/err.h"
 
-#define ATT_PACER_BPM_MIN 4.0
-#define ATT_PACER_BPM_MAX 10.0
-#define ATT_PACER_BPM_STEP 0.5
+#define ATT_PACER_BPM_MIN     4.0
+#define ATT_PACER_BPM_MAX     10.0
+#define ATT_PACER_BPM_STEP    0.5
 #define ATT_PACER_BPM_DEFAULT 6.0
 
 struct att_pacer;
@@ -29,10 +29,10 @@ struct att_pacer_cfg {
 
 /* Where the pacer is at one instant. */
 struct att_pacer_state {
-	double cycle;  /* position in the breath cycle, [0, 1); 0 = start of inhale */
-	double level;  /* disc size, 0 (empty, end of exhale) .. 1 (full, end of inhale) */
-	int inhaling;  /* 1 during the inhale, 0 during the exhale */
-	double part;   /* how far through the current inhale or exhale, [0, 1) */
+	double cycle; /* position in the breath cycle, [0, 1); 0 = start of inhale */
+	double level; /* disc size, 0 (empty, end of exhale) .. 1 (full, end of inhale) */
+	int inhaling; /* 1 during the inhale, 0 during the exhale */
+	double part;  /* how far through the current inhale or exhale, [0, 1) */
 };
 
 /* *out is set to NULL first; caller frees with att_pacer_free(). The phase starts at 0 (start of

@@ -44,7 +44,7 @@ struct att_pulse_cfg {
 };
 
 struct att_beat {
-	uint64_t index;     /* sample index of the systolic peak (0 = first sample since new/reset) */
+	uint64_t index; /* sample index of the systolic peak (0 = first sample since new/reset) */
 	uint64_t confirmed; /* sample index at which it was reported (index + detection delay) */
 	double ibi_s;       /* interval to the previous beat; NAN for the first beat */
 	int ibi_ok;         /* 1 when ibi_s passed the outlier check */
@@ -75,14 +75,14 @@ uint32_t att_pulse_count(const struct att_pulse *p);
 /* Offline: beats of a whole raw array (zero-phase band-pass, centred averages). Arrays are
  * allocated; free with att_pulse_result_free(). */
 struct att_pulse_result {
-	size_t *beats;     /* sample indices of systolic peaks, increasing */
+	size_t *beats; /* sample indices of systolic peaks, increasing */
 	size_t n_beats;
-	double *ibi_s;     /* n_beats entries: interval ending at each beat, NAN for the first */
+	double *ibi_s; /* n_beats entries: interval ending at each beat, NAN for the first */
 	unsigned char *ibi_ok; /* n_beats entries: 1 when accepted */
-	double hr_bpm;     /* 60 / mean accepted IBI; NAN with no accepted IBI */
-	double rmssd_ms;   /* over successive accepted IBIs; NAN with fewer than 2 such pairs */
-	size_t n_ok;       /* accepted IBIs */
-	double *position;  /* n_beats entries: peaks in fractional samples (see struct att_beat) */
+	double hr_bpm;         /* 60 / mean accepted IBI; NAN with no accepted IBI */
+	double rmssd_ms;       /* over successive accepted IBIs; NAN with fewer than 2 such pairs */
+	size_t n_ok;           /* accepted IBIs */
+	double *position; /* n_beats entries: peaks in fractional samples (see struct att_beat) */
 };
 
 /* ATT_ERR_ARG, ATT_ERR_NOMEM, ATT_ERR_NO_DATA (n < 2). *out is zeroed first. */

@@ -29,20 +29,20 @@ enum att_quality_signal {
 
 struct att_quality_cfg {
 	enum att_quality_signal signal;
-	double rate_hz;          /* raw sample rate, > 0 */
-	double adc_max;          /* full scale (1023 for 10 bits); 0 = unknown units: no saturation
+	double rate_hz;         /* raw sample rate, > 0 */
+	double adc_max;         /* full scale (1023 for 10 bits); 0 = unknown units: no saturation
 	                            check, flatness judged relative to the channel's own variation */
-	double window_s;         /* judged window; 0 = default 10 s (two slow breaths) */
-	double flat_counts;      /* adc_max > 0: flat below this std in counts; 0 = default 1.0
+	double window_s;        /* judged window; 0 = default 10 s (two slow breaths) */
+	double flat_counts;     /* adc_max > 0: flat below this std in counts; 0 = default 1.0
 	                            (one LSB: the quantisation noise of a live sensor is ~0.3-1 LSB,
 	                            but a breathing belt or a pulse moves tens of counts) */
-	double flat_rel;         /* adc_max == 0: flat below this share of the typical std; 0 =
+	double flat_rel;        /* adc_max == 0: flat below this share of the typical std; 0 =
 	                            default 0.02 (a belt that is off moves < 2 % of one worn) */
-	double saturated_share;  /* share of window samples at a rail; 0 = default 0.2 (a deep breath
+	double saturated_share; /* share of window samples at a rail; 0 = default 0.2 (a deep breath
 	                            may touch a rail briefly, a stuck sensor sits there) */
-	double event_window_s;   /* implausible when no event for this long; 0 = default 30 s for
+	double event_window_s;  /* implausible when no event for this long; 0 = default 30 s for
 	                            breaths (1.5 x the slowest 3 /min breath), 5 s for beats */
-	double batch_share;      /* att_quality_batch(): a bit is set when it holds for more than
+	double batch_share;     /* att_quality_batch(): a bit is set when it holds for more than
 	                            this share of the windows; 0 = default 0.25 */
 };
 
@@ -75,8 +75,8 @@ unsigned att_quality_batch(const struct att_quality_cfg *cfg, const double *x, s
  * att_quality_batch() is att_quality_new(), one att_quality_feed() of the whole array and
  * att_quality_verdict(). Feed the pieces in order; `events` are the sample indices of the events
  * within this piece (relative to x[0], increasing). Never allocates. */
-void att_quality_feed(struct att_quality_check *q, const double *x, size_t n,
-                      const size_t *events, size_t n_events);
+void att_quality_feed(struct att_quality_check *q, const double *x, size_t n, const size_t *events,
+                      size_t n_events);
 /* The batch verdict of everything fed so far (see att_quality_batch()); q stays usable. */
 unsigned att_quality_verdict(const struct att_quality_check *q, double rate_bpm);
 

@@ -30,15 +30,15 @@
  * stored as the digital minimum, whose physical value (phys_min) lies outside the valid range;
  * the channel's prefilter field says so ("NaN=<phys_min>"). */
 struct att_edf_derived_signal {
-	const char *label;    /* up to 16 characters, e.g. "Match" */
-	const char *unit;     /* up to 8 characters, e.g. "bpm"; "" for none */
-	double lo, hi;        /* valid physical range */
-	const float *v;       /* n values, borrowed for the call */
+	const char *label; /* up to 16 characters, e.g. "Match" */
+	const char *unit;  /* up to 8 characters, e.g. "bpm"; "" for none */
+	double lo, hi;     /* valid physical range */
+	const float *v;    /* n values, borrowed for the call */
 };
 
 struct att_edf_derived {
-	size_t n;             /* values per signal (seconds) */
-	size_t n_signals;     /* <= ATT_EDF_DERIVED_MAX */
+	size_t n;         /* values per signal (seconds) */
+	size_t n_signals; /* <= ATT_EDF_DERIVED_MAX */
 	struct att_edf_derived_signal sig[ATT_EDF_DERIVED_MAX];
 };
 

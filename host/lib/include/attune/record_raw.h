@@ -34,20 +34,20 @@
 #include "attune/err.h"
 #include "attune/sample.h"
 
-#define ATT_RAW_VERSION 1u
+#define ATT_RAW_VERSION     1u
 #define ATT_RAW_HEADER_SIZE 32u
 #define ATT_RAW_MAX_PAYLOAD (1u << 20)
-#define ATT_RAW_LABEL_MAX 64u  /* bytes kept of a participant label, NUL included */
-#define ATT_RAW_NOTE_MAX 256u  /* bytes kept of the session note, NUL included */
-#define ATT_RAW_TEXT_MAX 128u  /* bytes kept of an event's text, NUL included */
+#define ATT_RAW_LABEL_MAX   64u  /* bytes kept of a participant label, NUL included */
+#define ATT_RAW_NOTE_MAX    256u /* bytes kept of the session note, NUL included */
+#define ATT_RAW_TEXT_MAX    128u /* bytes kept of an event's text, NUL included */
 
 /* Session metadata, written once after the device info. */
 struct att_raw_meta {
-	int64_t start_unix_ns;  /* wall clock at the start (CLOCK_REALTIME) */
-	int64_t start_host_ns;  /* CLOCK_MONOTONIC at the start; sample host_ns share this clock */
+	int64_t start_unix_ns; /* wall clock at the start (CLOCK_REALTIME) */
+	int64_t start_host_ns; /* CLOCK_MONOTONIC at the start; sample host_ns share this clock */
 	char label_a[ATT_RAW_LABEL_MAX]; /* participant labels, e.g. "Anna"; may be empty */
 	char label_b[ATT_RAW_LABEL_MAX];
-	char note[ATT_RAW_NOTE_MAX];     /* free text from the therapist; may be empty */
+	char note[ATT_RAW_NOTE_MAX]; /* free text from the therapist; may be empty */
 };
 
 enum att_raw_event_kind {
@@ -68,32 +68,32 @@ struct att_raw_event {
 
 /* A whole raw capture read back into memory. */
 struct att_capture {
-	struct att_wire_info info;  /* the first device info of the file */
+	struct att_wire_info info; /* the first device info of the file */
 	struct att_raw_meta meta;
 	struct att_sample *samples; /* in recording order */
 	size_t n_samples;
 	struct att_raw_event *events; /* in recording order */
 	size_t n_events;
-	int clean_end;              /* 1 when the file ends with an END record */
+	int clean_end; /* 1 when the file ends with an END record */
 };
 
 /* What a reader found, for `attune recover` to tell the user. */
 struct att_raw_stats {
 	uint64_t file_bytes;
-	uint64_t good_bytes;     /* bytes in the header and valid records */
-	uint64_t ignored_bytes;  /* damaged or torn bytes skipped */
-	uint64_t records;        /* valid records */
-	uint64_t bad_regions;    /* stretches of damaged bytes (1 for a torn tail) */
-	int torn_tail;           /* the file ends inside a record (typical after a crash) */
-	int rate_changed;        /* a later INFO record had another rate (treated as the first) */
+	uint64_t good_bytes;    /* bytes in the header and valid records */
+	uint64_t ignored_bytes; /* damaged or torn bytes skipped */
+	uint64_t records;       /* valid records */
+	uint64_t bad_regions;   /* stretches of damaged bytes (1 for a torn tail) */
+	int torn_tail;          /* the file ends inside a record (typical after a crash) */
+	int rate_changed;       /* a later INFO record had another rate (treated as the first) */
 };
 
 struct att_raw_writer;
 
 struct att_raw_writer_cfg {
-	const char *path;                  /* borrowed for the call; the file must not exist */
-	const struct att_wire_info *info;  /* borrowed for the call */
-	const struct att_raw_meta *meta;   /* borrowed for the call */
+	const char *path;                 /* borrowed for the call; the file must not exist */
+	const struct att_wire_info *info; /* borrowed for the call */
+	const struct att_raw_meta *meta;  /* borrowed for the call */
 };
 
 /* Creates the file (O_EXCL: an existing session is never overwritten), writes the header, the
@@ -137,8 +137,8 @@ void att_raw_writer_free(struct att_raw_writer *w);
  * NULL); the file is refused only when it is not a raw capture at all or holds no INFO/META.
  * *out is set to NULL first; caller frees with att_capture_free(). On an error writes one line a
  * user can act on into why (may be NULL), without the path (callers prefix it). ATT_ERR_IO, ATT_ERR_FORMAT, ATT_ERR_NOMEM. */
-int att_raw_read(const char *path, struct att_capture **out, struct att_raw_stats *stats,
-                 char *why, size_t why_len);
+int att_raw_read(const char *path, struct att_capture **out, struct att_raw_stats *stats, char *why,
+                 size_t why_len);
 
 /* The same from memory (buf borrowed for the call): the fuzz target's entry point. */
 int att_raw_parse(const uint8_t *buf, size_t len, struct att_capture **out,
@@ -161,7 +161,7 @@ struct att_grid {
 	uint8_t *filled;                 /* 1 where the value was filled in, not measured */
 	struct att_raw_event *events;    /* the session's events plus one ATT_EV_GAP per gap */
 	size_t n_events;
-	size_t *event_at;                /* grid index of each event */
+	size_t *event_at; /* grid index of each event */
 	uint64_t samples_filled;
 };
 

@@ -32,17 +32,17 @@
 struct att_recorder;
 
 struct att_recorder_cfg {
-	const char *base;            /* "DIR/NAME", borrowed for the call; files NAME.attraw etc. */
-	struct att_wire_info info;   /* the device's info frame */
-	struct att_raw_meta meta;    /* start times 0 = now */
-	double flush_interval_s;     /* 0 = 0.5 s; capped at 1 s */
-	size_t ring_capacity;        /* items (power of two); 0 = 16384 (65 s at 250 Hz) */
+	const char *base;          /* "DIR/NAME", borrowed for the call; files NAME.attraw etc. */
+	struct att_wire_info info; /* the device's info frame */
+	struct att_raw_meta meta;  /* start times 0 = now */
+	double flush_interval_s;   /* 0 = 0.5 s; capped at 1 s */
+	size_t ring_capacity;      /* items (power of two); 0 = 16384 (65 s at 250 Hz) */
 };
 
 struct att_recorder_status {
-	int err;                  /* first error (enum att_err), ATT_OK while recording is healthy */
-	int running;              /* 0 once stopped or failed */
-	uint64_t samples_pushed;  /* accepted by att_recorder_push() */
+	int err;                 /* first error (enum att_err), ATT_OK while recording is healthy */
+	int running;             /* 0 once stopped or failed */
+	uint64_t samples_pushed; /* accepted by att_recorder_push() */
 	uint64_t samples_durable; /* on disk and fdatasynced */
 	uint64_t dropped;         /* samples and events refused because the ring was full */
 };
@@ -75,9 +75,9 @@ struct att_export_report {
 	uint64_t samples;        /* measured samples */
 	uint64_t samples_filled; /* missing samples filled in gaps */
 	uint64_t gaps;
-	double duration_s;       /* grid length / rate */
-	int analysed;            /* 1 when NAME.json holds an analysis */
-	char analysis_why[160];  /* why not, when analysed = 0 */
+	double duration_s;      /* grid length / rate */
+	int analysed;           /* 1 when NAME.json holds an analysis */
+	char analysis_why[160]; /* why not, when analysed = 0 */
 };
 
 /* Control thread: stops the writer thread after it wrote everything queued, closes the capture
@@ -98,8 +98,7 @@ int att_capture_export(const struct att_capture *s, const char *base,
  * header's "0       " version field), else CSV. The session's gaps are filled as in the EDF.
  * *out is set to NULL first; caller frees with att_recording_free(). One line in why on error,
  * without the path (callers prefix it). Usable as `attune analyze`'s reader for any format. */
-int att_recording_read_any(const char *path, struct att_recording **out, char *why,
-                           size_t why_len);
+int att_recording_read_any(const char *path, struct att_recording **out, char *why, size_t why_len);
 
 /* The raw capture as a recording (grid values as floats). Same ownership as above. */
 int att_capture_to_recording(const struct att_capture *s, struct att_recording **out);

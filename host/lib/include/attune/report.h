@@ -38,21 +38,21 @@ struct att_report_mark {
 /* What the page says about the session beyond the signals. Every pointer is borrowed for the
  * call; NULL or "" leaves the item out. */
 struct att_report_info {
-	const char *file_name;  /* shown as given (usually the base name) */
-	const char *start;      /* session start, already formatted, e.g. "2026-11-24 14:03 UTC" */
-	const char *label_a;    /* participant names */
+	const char *file_name; /* shown as given (usually the base name) */
+	const char *start;     /* session start, already formatted, e.g. "2026-11-24 14:03 UTC" */
+	const char *label_a;   /* participant names */
 	const char *label_b;
 	const char *note;
-	long long frames_lost;  /* samples missing and filled in; < 0 unknown (e.g. a CSV) */
+	long long frames_lost; /* samples missing and filled in; < 0 unknown (e.g. a CSV) */
 	const struct att_report_mark *marks;
 	size_t n_marks;
-	const char *version;    /* attune version for the footer */
-	const char *generated;  /* when the report was made, already formatted */
+	const char *version;   /* attune version for the footer */
+	const char *generated; /* when the report was made, already formatted */
 };
 
 struct att_report_cfg {
 	enum att_report_format format;
-	double dpi;             /* PNG only; 0 = 150 (A4 is then 1240 x 1754 pixels) */
+	double dpi; /* PNG only; 0 = 150 (A4 is then 1240 x 1754 pixels) */
 };
 
 /* Pixel size of an A4 PNG at dpi (0 = 150): what att_report_write() produces. */

@@ -7,10 +7,10 @@
 #include "attune/wire.h"
 
 struct att_sample {
-	int64_t host_ns;                  /* CLOCK_MONOTONIC when it reached the host */
-	uint32_t counter;                 /* device sample counter */
-	uint8_t flags;                    /* ATT_FLAG_* of its frame */
-	uint16_t ch[ATT_WIRE_CHANNELS];   /* ADC counts, enum att_wire_channel order */
+	int64_t host_ns;                /* CLOCK_MONOTONIC when it reached the host */
+	uint32_t counter;               /* device sample counter */
+	uint8_t flags;                  /* ATT_FLAG_* of its frame */
+	uint16_t ch[ATT_WIRE_CHANNELS]; /* ADC counts, enum att_wire_channel order */
 };
 
 #endif

@@ -28,7 +28,7 @@
 #include "attune/err.h"
 
 enum att_serial_backend {
-	ATT_SERIAL_AUTO = 0,      /* termios for a pty, libserialport otherwise (env may override) */
+	ATT_SERIAL_AUTO = 0, /* termios for a pty, libserialport otherwise (env may override) */
 	ATT_SERIAL_LIBSERIALPORT, /* always libserialport */
 	ATT_SERIAL_TERMIOS,       /* always plain termios */
 };

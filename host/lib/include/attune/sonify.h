@@ -30,11 +30,11 @@ enum att_sound_part {
 };
 
 /* Pitches, Hz (for tests and documentation). */
-#define ATT_SONIFY_PACER_LOW_HZ 196.0  /* G3 at the end of the exhale */
-#define ATT_SONIFY_PACER_HIGH_HZ 392.0 /* G4 at the top of the inhale */
-#define ATT_SONIFY_DRONE_ROOT_HZ 110.0 /* A2 */
+#define ATT_SONIFY_PACER_LOW_HZ   196.0 /* G3 at the end of the exhale */
+#define ATT_SONIFY_PACER_HIGH_HZ  392.0 /* G4 at the top of the inhale */
+#define ATT_SONIFY_DRONE_ROOT_HZ  110.0 /* A2 */
 #define ATT_SONIFY_DRONE_FIFTH_HZ 165.0
-#define ATT_SONIFY_DRONE_DETUNE 0.03   /* fifth raised by up to 3 % when the pair is apart */
+#define ATT_SONIFY_DRONE_DETUNE   0.03 /* fifth raised by up to 3 % when the pair is apart */
 
 struct att_sonify;
 
@@ -63,7 +63,7 @@ int att_sonify_new(const struct att_sonify_cfg *cfg, struct att_sonify **out);
 void att_sonify_free(struct att_sonify *sonify);
 
 /* Renders `frames` mono samples into out (each in [-1, 1]). params is borrowed for the call. */
-void att_sonify_render(struct att_sonify *sonify, const struct att_sonify_params *params, float *out,
-                       size_t frames);
+void att_sonify_render(struct att_sonify *sonify, const struct att_sonify_params *params,
+                       float *out, size_t frames);
 
 #endif

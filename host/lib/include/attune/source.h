@@ -34,20 +34,20 @@ enum att_source_state {
 
 struct att_source_status {
 	enum att_source_state state;
-	char name[96];          /* what the user sees: "/dev/ttyACM0", "simulated board", ... */
-	double rate_hz;         /* sample rate */
-	unsigned channel_mask;  /* bit c set when channel c carries signal */
-	double gain[ATT_WIRE_CHANNELS];   /* physical = offset + gain * count */
+	char name[96];         /* what the user sees: "/dev/ttyACM0", "simulated board", ... */
+	double rate_hz;        /* sample rate */
+	unsigned channel_mask; /* bit c set when channel c carries signal */
+	double gain[ATT_WIRE_CHANNELS]; /* physical = offset + gain * count */
 	double offset[ATT_WIRE_CHANNELS];
-	double adc_max;         /* full-scale count of a device (1023), 0 for files/generated */
-	const char *unit;       /* physical unit of the values ("mV", "" when unknown) */
+	double adc_max;            /* full-scale count of a device (1023), 0 for files/generated */
+	const char *unit;          /* physical unit of the values ("mV", "" when unknown) */
 	struct att_wire_info info; /* the device's info frame (devices only; zeroed otherwise) */
-	uint64_t samples;       /* samples delivered */
-	uint64_t samples_lost;  /* samples known missing (sequence gaps, overflows, disconnects) */
-	uint64_t frames_bad;    /* damaged frames dropped (CRC, framing) */
-	uint64_t overruns;      /* samples the consumer did not drain in time */
-	uint32_t reconnects;    /* times the device came back */
-	int error;              /* last enum att_err, ATT_OK when none */
+	uint64_t samples;          /* samples delivered */
+	uint64_t samples_lost; /* samples known missing (sequence gaps, overflows, disconnects) */
+	uint64_t frames_bad;   /* damaged frames dropped (CRC, framing) */
+	uint64_t overruns;     /* samples the consumer did not drain in time */
+	uint32_t reconnects;   /* times the device came back */
+	int error;             /* last enum att_err, ATT_OK when none */
 };
 
 /* A generated couple played at `speed` times real time (0 = as fast as read). *out set to NULL
@@ -61,12 +61,12 @@ int att_source_open_recording(struct att_recording *rec, const char *name, doubl
 
 /* A device running the attune firmware, or the simulated board's pty (source_serial.c). */
 struct att_serial_cfg {
-	const char *path;     /* port, e.g. /dev/ttyACM0 or /tmp/attune-sim; borrowed for the call */
-	unsigned rate_hz;     /* sample rate to set; 0 = keep the device's (250 Hz after reset) */
-	int backend;          /* enum att_serial_backend (serial_port.h); 0 = auto */
-	int reset_wait_ms;    /* wait for a device's reset on open; <= 0 = default (2000 ms for
+	const char *path;  /* port, e.g. /dev/ttyACM0 or /tmp/attune-sim; borrowed for the call */
+	unsigned rate_hz;  /* sample rate to set; 0 = keep the device's (250 Hz after reset) */
+	int backend;       /* enum att_serial_backend (serial_port.h); 0 = auto */
+	int reset_wait_ms; /* wait for a device's reset on open; <= 0 = default (2000 ms for
 	                         devices, whose bootloader runs on open; none for ptys) */
-	int silence_ms;       /* streaming silence that counts as a disconnect; 0 = 1000 */
+	int silence_ms;    /* streaming silence that counts as a disconnect; 0 = 1000 */
 	size_t ring_capacity; /* samples, a power of two; 0 = 16384 (65 s at 250 Hz) */
 };
 

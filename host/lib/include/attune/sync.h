@@ -35,27 +35,27 @@ struct att_sync_cfg {
 /* One sliding window. Values are NAN when they cannot be computed (e.g. plv_chance of a series
  * too short for shifts of one breath period, lag_s without a breathing frequency). */
 struct att_sync_window {
-	double t;                  /* window centre, seconds from the first sample */
+	double t; /* window centre, seconds from the first sample */
 	double plv;
 	double plv_chance;
 	double relative_phase_deg;
 	double lag_s;
 	double match;
-	double freq_hz;            /* mean breathing frequency of A and B in the window */
+	double freq_hz; /* mean breathing frequency of A and B in the window */
 };
 
 /* Whole-series figures. (`attune analyze` reports medians over the windows instead, see
  * analysis.h; both are offered because a whole-series PLV drops whenever the lock drifts.) */
 struct att_sync_summary {
-	double plv;                /* over the whole series */
-	double plv_chance;         /* whole-series surrogates */
+	double plv;        /* over the whole series */
+	double plv_chance; /* whole-series surrogates */
 	double relative_phase_deg;
 	double lag_s;
 	double match;
-	double freq_hz;            /* mean breathing frequency of A and B */
-	double in_sync_fraction;   /* share of windows with plv > plv_chance (NAN without chance) */
-	double matched_fraction;   /* share of windows with match >= 0.7 */
-	size_t windows;            /* windows counted in the fractions */
+	double freq_hz;          /* mean breathing frequency of A and B */
+	double in_sync_fraction; /* share of windows with plv > plv_chance (NAN without chance) */
+	double matched_fraction; /* share of windows with match >= 0.7 */
+	size_t windows;          /* windows counted in the fractions */
 };
 
 /* How many windows att_sync_analyze() writes for n samples under cfg (defaults applied): windows
@@ -187,8 +187,8 @@ void att_livesync_reset(struct att_livesync *s);
  * (more than ATT_LEAD_RATE_TOL apart, when both rates are known): then the relative phase slides
  * and "A leads by 2 s" would be an accident of the moment. TOGETHER within ATT_LEAD_TOGETHER_DEG,
  * OPPOSITE beyond ATT_LEAD_OPPOSITE_DEG, else A or B (positive relative phase: A leads). */
-#define ATT_LEAD_MIN_PLV 0.5
-#define ATT_LEAD_RATE_TOL 0.15      /* |ra - rb| / mean */
+#define ATT_LEAD_MIN_PLV      0.5
+#define ATT_LEAD_RATE_TOL     0.15 /* |ra - rb| / mean */
 #define ATT_LEAD_TOGETHER_DEG 10.0
 #define ATT_LEAD_OPPOSITE_DEG 150.0
 enum att_lead { ATT_LEAD_NONE, ATT_LEAD_TOGETHER, ATT_LEAD_OPPOSITE, ATT_LEAD_A, ATT_LEAD_B };

@@ -30,6 +30,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "attune/event.h"
 #include "attune/wire.h"
 #include "attune/err.h"
 #include "attune/sample.h"
@@ -50,18 +51,11 @@ struct att_raw_meta {
 	char note[ATT_RAW_NOTE_MAX]; /* free text from the therapist; may be empty */
 };
 
-enum att_raw_event_kind {
-	ATT_EV_MARKER = 1,    /* the therapist pressed "mark"; text says what */
-	ATT_EV_RECONNECT = 2, /* the device was reconnected; samples may restart their counter */
-	ATT_EV_PACER = 3,     /* pacer changed; value = breaths per minute (0 = pacer off) */
-	ATT_EV_NOTE = 4,      /* any other timestamped note (text) */
-	ATT_EV_GAP = 5,       /* only produced by readers: value = samples missing before index */
-};
 
 struct att_raw_event {
 	uint64_t sample_index; /* samples recorded before the event: it sits just before that one */
 	int64_t host_ns;       /* CLOCK_MONOTONIC when it happened */
-	uint8_t kind;          /* enum att_raw_event_kind */
+	uint8_t kind;          /* enum att_event_kind */
 	double value;
 	char text[ATT_RAW_TEXT_MAX];
 };

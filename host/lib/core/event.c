@@ -1,0 +1,30 @@
+/* Events (event.h). */
+#include "attune/event.h"
+
+#include <string.h>
+
+const char *att_event_kind_name(unsigned kind)
+{
+	static const char *const names[] = {
+	        [ATT_EV_MARKER] = "marker", [ATT_EV_RECONNECT] = "reconnect",
+	        [ATT_EV_PACER] = "pacer",   [ATT_EV_NOTE] = "note",
+	        [ATT_EV_GAP] = "gap",       [ATT_EV_PHASE] = "phase",
+	        [ATT_EV_JOIN] = "join",     [ATT_EV_LEAVE] = "leave",
+	};
+	return kind < sizeof names / sizeof names[0] && names[kind] ? names[kind] : "event";
+}
+
+void att_event_set_text(struct att_event *ev, const char *text)
+{
+	size_t n = text ? strlen(text) : 0;
+
+	if (n >= sizeof ev->text) {
+		n = sizeof ev->text - 1;
+		/* back off over UTF-8 continuation bytes so no character is cut in half */
+		while (n > 0 && ((unsigned char)text[n] & 0xC0) == 0x80)
+			n--;
+	}
+	if (n)
+		memcpy(ev->text, text, n);
+	ev->text[n] = 0;
+}

@@ -1,0 +1,42 @@
+/* Events: the one type for everything that happens in a session besides samples — markers,
+ * pacer changes, gaps, reconnects, notes, (guides) phase changes, (rooms) partners joining and
+ * leaving. The same struct travels from the live session to its sinks, into the raw capture,
+ * EDF+ annotations and the session JSON, and back from every reader into struct att_recording,
+ * so analysis, the report and replay see what the live session saw.
+ *
+ * Kinds are stored as numbers in the raw capture: never renumber, only add. */
+#ifndef ATT_EVENT_H
+#define ATT_EVENT_H
+
+#include <stdint.h>
+
+#define ATT_EVENT_TEXT_MAX 128u /* bytes kept of an event's text, NUL included */
+
+enum att_event_kind {
+	ATT_EV_MARKER = 1,    /* someone marked the moment (space key, OSC); text says what */
+	ATT_EV_RECONNECT = 2, /* the device was reconnected; samples may restart their counter */
+	ATT_EV_PACER = 3,     /* pacer changed; value = breaths per minute (0 = pacer off) */
+	ATT_EV_NOTE = 4,      /* any other timestamped note (text) */
+	ATT_EV_GAP = 5,       /* samples went missing; value = how many, before sample_index */
+	ATT_EV_PHASE = 6,     /* a guide's phase began; value = its index, text = its name */
+	ATT_EV_JOIN = 7,      /* a partner joined a room; text = who */
+	ATT_EV_LEAVE = 8,     /* a partner left a room; text = who */
+};
+
+struct att_event {
+	double t;              /* seconds of signal since the session's first sample */
+	uint64_t sample_index; /* samples before the event: it sits just before that one */
+	int64_t host_ns;       /* CLOCK_MONOTONIC when it happened; 0 when unknown (files) */
+	uint8_t kind;          /* enum att_event_kind */
+	double value;
+	char text[ATT_EVENT_TEXT_MAX]; /* UTF-8, NUL-terminated; may be empty */
+};
+
+/* "marker", "reconnect", "pacer", "note", "gap", "phase", "join", "leave"; "event" for others.
+ * Static string; any thread. */
+const char *att_event_kind_name(unsigned kind);
+
+/* Sets ev's text to text (NULL = empty), cut at a UTF-8 character boundary so it stays valid. */
+void att_event_set_text(struct att_event *ev, const char *text);
+
+#endif

@@ -24,6 +24,7 @@ int att_source_alloc(const struct att_source_ops *ops, void *impl, struct att_so
 	src->ops = ops;
 	src->impl = impl;
 	src->st.unit = "";
+	src->until_t = -1.0;
 	*out = src;
 	return ATT_OK;
 }
@@ -33,10 +34,13 @@ size_t att_source_due(const struct att_source *src, uint64_t delivered, size_t m
 	double target;
 	if (src->st.state != ATT_SOURCE_STREAMING)
 		return 0;
-	if (src->speed <= 0.0)
+	if (src->until_t >= 0.0)
+		target = floor(src->until_t * src->st.rate_hz) + 1.0; /* sample i is due at i / rate */
+	else if (src->speed <= 0.0)
 		return max;
-	target =
-	        floor((double)(att_now_ns() - src->start_ns) * 1e-9 * src->speed * src->st.rate_hz);
+	else
+		target = floor((double)(att_now_ns() - src->start_ns) * 1e-9 * src->speed *
+		               src->st.rate_hz);
 	if (target <= (double)delivered)
 		return 0;
 	return target - (double)delivered < (double)max ? (size_t)(target - (double)delivered)
@@ -56,6 +60,23 @@ size_t att_source_read(struct att_source *src, struct att_sample *out, size_t ma
 	size_t n = src->ops->read(src, out, max);
 	src->st.samples += n;
 	return n;
+}
+
+size_t att_source_read_until(struct att_source *src, double t, struct att_sample *out, size_t max)
+{
+	size_t n;
+
+	src->until_t = t < 0.0 ? 0.0 : t;
+	n = att_source_read(src, out, max);
+	src->until_t = -1.0;
+	return n;
+}
+
+int att_source_seek(struct att_source *src, uint64_t index)
+{
+	if (!src || !src->ops->seek)
+		return ATT_ERR_UNSUPPORTED;
+	return src->ops->seek(src, index);
 }
 
 void att_source_status(const struct att_source *src, struct att_source_status *out)

@@ -10,6 +10,7 @@ struct att_source_ops {
 	/* Refreshes the counters in src->st that the kind keeps elsewhere; may be NULL. */
 	void (*refresh)(const struct att_source *src, struct att_source_status *st);
 	void (*destroy)(struct att_source *src); /* frees impl */
+	int (*seek)(struct att_source *src, uint64_t index); /* may be NULL: not seekable */
 };
 
 struct att_source {
@@ -19,6 +20,8 @@ struct att_source {
 	/* Pacing of generated and file sources: samples due = elapsed * speed * rate. */
 	double speed;
 	int64_t start_ns;
+	/* att_source_read_until(): due by this signal time instead of the wall clock; < 0 = off */
+	double until_t;
 };
 
 /* Allocates a source of the given kind; *out set to NULL first. */

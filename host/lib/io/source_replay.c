@@ -4,51 +4,78 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
+
+struct replay {
+	struct att_recording *rec;
+	uint64_t pos; /* index in rec of the next sample; filled ones are passed over */
+};
 
 static int replay_start(struct att_source *src)
 {
-	const struct att_recording *rec = src->impl;
-	src->st.state = rec->n ? ATT_SOURCE_STREAMING : ATT_SOURCE_ENDED;
+	const struct replay *r = src->impl;
+	src->st.state = r->pos < r->rec->n ? ATT_SOURCE_STREAMING : ATT_SOURCE_ENDED;
 	return ATT_OK;
 }
 
+/* Samples the recorder filled in a gap were never measured: they are not delivered, so the
+ * consumer sees the counter jump over them as it did live. */
 static size_t replay_read(struct att_source *src, struct att_sample *out, size_t max)
 {
-	const struct att_recording *rec = src->impl;
-	size_t done = (size_t)src->st.samples, n = att_source_due(src, done, max);
+	struct replay *r = src->impl;
+	const struct att_recording *rec = r->rec;
+	size_t due = att_source_due(src, r->pos, max), k = 0;
+	uint64_t end = r->pos + due < rec->n ? r->pos + due : rec->n;
 	int64_t now = att_now_ns();
 
-	if (n > rec->n - done)
-		n = rec->n - done;
-	for (size_t i = 0; i < n; i++) {
-		out[i].host_ns = now;
-		out[i].counter = (uint32_t)(done + i);
-		out[i].flags = 0;
-		for (unsigned c = 0; c < ATT_WIRE_CHANNELS; c++) {
-			float v = rec->ch[c] ? rec->ch[c][done + i] : NAN;
-			double q = isfinite(v) ? (v - src->st.offset[c]) / src->st.gain[c] : 0.0;
-			out[i].ch[c] = (uint16_t)fmin(65535.0, fmax(0.0, round(q)));
+	for (; r->pos < end && k < max; r->pos++) {
+		struct att_sample *o = &out[k];
+		if (rec->filled && rec->filled[r->pos]) {
+			src->st.samples_lost++;
+			continue;
 		}
+		o->host_ns = now;
+		o->counter = (uint32_t)r->pos;
+		o->flags = 0;
+		for (unsigned c = 0; c < ATT_WIRE_CHANNELS; c++) {
+			float v = rec->ch[c] ? rec->ch[c][r->pos] : NAN;
+			double q = isfinite(v) ? (v - src->st.offset[c]) / src->st.gain[c] : 0.0;
+			o->ch[c] = (uint16_t)fmin(65535.0, fmax(0.0, round(q)));
+		}
+		k++;
 	}
-	if (done + n >= rec->n)
+	if (r->pos >= rec->n)
 		src->st.state = ATT_SOURCE_ENDED;
-	return n;
+	return k;
+}
+
+static int replay_seek(struct att_source *src, uint64_t index)
+{
+	struct replay *r = src->impl;
+	r->pos = index < r->rec->n ? index : r->rec->n;
+	if (src->st.state != ATT_SOURCE_IDLE)
+		src->st.state = r->pos < r->rec->n ? ATT_SOURCE_STREAMING : ATT_SOURCE_ENDED;
+	return ATT_OK;
 }
 
 static void replay_destroy(struct att_source *src)
 {
-	att_recording_free(src->impl);
+	struct replay *r = src->impl;
+	att_recording_free(r->rec);
+	free(r);
 }
 
 static const struct att_source_ops replay_ops = {
         .start = replay_start,
         .read = replay_read,
         .destroy = replay_destroy,
+        .seek = replay_seek,
 };
 
 int att_source_open_recording(struct att_recording *rec, const char *name, double speed,
                               struct att_source **out)
 {
+	struct replay *r;
 	int err;
 
 	if (!out) {
@@ -60,9 +87,16 @@ int att_source_open_recording(struct att_recording *rec, const char *name, doubl
 		att_recording_free(rec);
 		return ATT_ERR_ARG;
 	}
-	err = att_source_alloc(&replay_ops, rec, out);
+	r = calloc(1, sizeof *r);
+	if (!r) {
+		att_recording_free(rec);
+		return ATT_ERR_NOMEM;
+	}
+	r->rec = rec;
+	err = att_source_alloc(&replay_ops, r, out);
 	if (err) {
 		att_recording_free(rec);
+		free(r);
 		return err;
 	}
 	struct att_source_status *st = &(*out)->st;

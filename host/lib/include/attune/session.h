@@ -126,6 +126,10 @@ int att_session_paused(const struct att_session *s);
  * t, so its rates and match are what they were there. ATT_ERR_UNSUPPORTED for live sources. */
 int att_session_seek(struct att_session *s, double t);
 
+/* Files: events the file holds (borrowed: must outlive the session or the next call), in time
+ * order, delivered as playback passes their signal time (and again after a seek back). */
+void att_session_schedule(struct att_session *s, const struct att_event *events, size_t n);
+
 /* Main thread: an event happening now (at the current signal time), delivered to every sink
  * at once, after the samples delivered so far. text may be NULL; it is copied (cut at a
  * character boundary to ATT_EVENT_TEXT_MAX - 1 bytes). */

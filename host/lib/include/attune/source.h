@@ -89,6 +89,16 @@ int att_source_start(struct att_source *src);
  * (0 when nothing is due yet). */
 size_t att_source_read(struct att_source *src, struct att_sample *out, size_t max);
 
+/* Copies up to max samples due by signal time t into out, oldest first; never blocks. Sample i
+ * of a generated couple or a file is due at i / rate (t may run ahead of the wall clock: this is
+ * how a session fast-forwards); a device's samples are due once they have arrived, whatever t.
+ * Returns the count. Do not mix with att_source_read() on one source. */
+size_t att_source_read_until(struct att_source *src, double t, struct att_sample *out, size_t max);
+
+/* Files only: the next read starts at sample index (clipped to the end). ATT_ERR_UNSUPPORTED for
+ * other kinds. */
+int att_source_seek(struct att_source *src, uint64_t index);
+
 /* Fills *out with the current status (valid until the next call into the source). */
 void att_source_status(const struct att_source *src, struct att_source_status *out);
 

@@ -2,23 +2,21 @@
  * the simulated board into the recorder's session files (NAME.attraw while running; NAME.csv,
  * NAME.edf, NAME.json at the end).
  *
- * The main loop is the recorder's one producer: it drains the serial source's ring every 10 ms
- * and pushes what arrived. Gaps are never stitched: the source's counters jump over them and the
- * session files fill them with the last value (CSV column `filled` = 1), and each gap is reported
- * on stderr. Ctrl-C (or SIGTERM) ends the recording like the end of --duration: files complete. */
-#include <errno.h>
-#include <math.h>
+ * The same session as attune live, without a window: the serial source, the recorder sink, and
+ * (asked for) the snapshot sink; a small sink of its own tells each gap on stderr and counts what
+ * the summary line says. Gaps are never stitched: the source's counters jump over them and the
+ * session files fill them with the last value (CSV column `filled` = 1). Ctrl-C (or SIGTERM)
+ * ends the recording like the end of --duration: files complete. */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "attune/clock.h"
+#include "attune/session.h"
+#include "attune/snapshots.h"
 #include "cmd.h"
-#include "attune/recorder.h"
-#include "attune/source.h"
-
-#define CHUNK 1024
+#include "live_record.h"
 
 /* The one piece of process-wide state, as signal handlers require. */
 static volatile sig_atomic_t record_stop;
@@ -29,10 +27,23 @@ static void on_signal(int sig)
 	record_stop = 1;
 }
 
+struct record_opts {
+	const char *port, *output, *snapshots;
+	double duration, rate;
+};
+
+/* What the summary line says, counted by the "gaps" sink. */
+struct tally {
+	uint64_t got, gaps, gap_samples;
+	uint32_t first, last;
+	double rate;
+};
+
 static void usage(FILE *to)
 {
 	fprintf(to,
 	        "usage: attune record --port PATH --duration S --output DIR/NAME [--rate HZ]\n"
+	        "                     [--snapshots FILE|-]\n"
 	        "\n"
 	        "Records a session from the attune board (or the simulated board's pty) without a\n"
 	        "window: DIR/NAME.csv (t,a_resp,a_ppg,b_resp,b_ppg in ADC counts, filled), NAME.edf,\n"
@@ -42,208 +53,227 @@ static void usage(FILE *to)
 	        "  --duration S    seconds to record (signal time), > 0\n"
 	        "  --output BASE   DIR/NAME of the session files (the directory must exist)\n"
 	        "  --rate HZ       sample rate to set on the board, %u..%u (default: the board's, %u)\n"
+	        "  --snapshots FILE|-  the live engine's snapshots as JSON lines, as attune live writes\n"
 	        "Gaps (cable pulled, lost frames) are filled with the last value, marked filled=1 in\n"
 	        "the CSV, and reported on stderr. Exit status: 0 done, 1 bad input or environment, 2 bad usage.\n",
 	        ATT_WIRE_RATE_MIN, ATT_WIRE_RATE_MAX, ATT_WIRE_RATE_DEFAULT);
 }
 
-static int64_t mono_ns(void)
+/* 0 ok, 2 usage error (said), 3 --help. */
+static int parse(int argc, char **argv, struct record_opts *o)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-static const char *state_text(enum att_source_state s)
-{
-	switch (s) {
-	case ATT_SOURCE_CONNECTING:
-		return "connecting";
-	case ATT_SOURCE_STREAMING:
-		return "streaming";
-	default:
-		return "idle";
-	}
-}
-
-int att_cmd_record(int argc, char **argv)
-{
-	const char *port = NULL, *output = NULL;
-	double duration = 0, rate = 0;
-	struct att_serial_cfg scfg = {.reset_wait_ms = -1};
-	struct att_recorder_cfg rcfg = {0};
-	struct att_source *src = NULL;
-	struct att_recorder *rec = NULL;
-	struct att_source_status st;
-	struct att_export_report rep;
-	struct sigaction sa;
-	static struct att_sample buf[CHUNK];
-	char why[512];
-	uint64_t got = 0, gaps = 0, gap_samples = 0, rec_dropped = 0;
-	uint32_t first = 0, last = 0;
-	enum att_source_state shown = ATT_SOURCE_IDLE;
-	int64_t t0, deadline;
-	int rc, status = 0;
-
 	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-			usage(stdout);
-			return 0;
-		}
+		const char *a = argv[i], *v;
+		if (!strcmp(a, "--help") || !strcmp(a, "-h"))
+			return 3;
 		if (strcmp(a, "--port") && strcmp(a, "--duration") && strcmp(a, "--output") &&
-		    strcmp(a, "-o") && strcmp(a, "--rate")) {
-			fprintf(stderr,
-			        "attune record: unknown option '%s'; see attune record --help\n",
-			        a);
-			return 2;
-		}
-		if (i + 1 >= argc) {
-			fprintf(stderr,
-			        "attune record: %s needs a value; see attune record --help\n", a);
-			return 2;
-		}
-		const char *v = argv[++i];
+		    strcmp(a, "-o") && strcmp(a, "--rate") && strcmp(a, "--snapshots"))
+			return att_usage_error("record", "unknown option '%s'", a);
+		if (i + 1 >= argc)
+			return att_usage_error("record", "%s needs a value", a);
+		v = argv[++i];
 		if (!strcmp(a, "--port"))
-			port = v;
+			o->port = v;
 		else if (!strcmp(a, "--output") || !strcmp(a, "-o"))
-			output = v;
+			o->output = v;
+		else if (!strcmp(a, "--snapshots"))
+			o->snapshots = v;
 		else if (!strcmp(a, "--duration")) {
-			if (att_arg_number("record", a, v, 1e-3, 1e7, &duration))
+			if (att_arg_number("record", a, v, 1e-3, 1e7, &o->duration))
 				return 2;
 		} else if (att_arg_number("record", a, v, ATT_WIRE_RATE_MIN, ATT_WIRE_RATE_MAX,
-		                          &rate))
+		                          &o->rate))
 			return 2;
 	}
-	if (!port || !output || duration <= 0) {
+	if (!o->port || !o->output || o->duration <= 0) {
 		fprintf(stderr,
 		        "attune record: needs --port PATH, --duration S and --output DIR/NAME "
 		        "(attune ports lists the ports)\n");
 		return 2;
 	}
+	return 0;
+}
 
-	scfg.path = port;
-	scfg.rate_hz = (unsigned)rate;
-	rc = att_source_open_serial(&scfg, &src, why, sizeof why);
+static int tally_receive(void *ctx, const struct att_packet *p, char *why, size_t why_len)
+{
+	struct tally *y = ctx;
+
+	(void)why;
+	(void)why_len;
+	if (p->type == ATT_PACKET_START)
+		y->rate = p->u.start->rate_hz;
+	if (p->type == ATT_PACKET_EVENT && p->u.event->kind == ATT_EV_GAP) {
+		y->gaps++;
+		y->gap_samples += (uint64_t)p->u.event->value;
+		fprintf(stderr, "attune record: gap of %.0f samples (%.2f s) at t = %.2f s\n",
+		        p->u.event->value, p->u.event->value / y->rate,
+		        (double)(y->last + 1u + (uint32_t)p->u.event->value - y->first) / y->rate);
+	}
+	if (p->type == ATT_PACKET_SAMPLES) {
+		if (!y->got)
+			y->first = p->u.samples->raw[0].counter;
+		y->got += p->u.samples->n;
+		y->last = p->u.samples->raw[p->u.samples->n - 1].counter;
+	}
+	return ATT_OK;
+}
+
+static const struct att_sink tally_sink = {.name = "gaps", .receive = tally_receive};
+
+static void log_line(void *ctx, const char *line)
+{
+	(void)ctx;
+	fprintf(stderr, "attune record: %s\n", line);
+}
+
+static void on_saved(void *ctx, int ok, const char *base, const char *line)
+{
+	(void)base;
+	if (!ok)
+		fprintf(stderr, "attune record: %s\n", line);
+	*(int *)ctx = ok;
+}
+
+static struct att_session *open_session(const struct record_opts *o)
+{
+	struct att_source *src = NULL;
+	struct att_session *s = NULL;
+	char why[512];
+	int rc = att_source_open_serial(&(struct att_serial_cfg){.path = o->port,
+	                                                         .rate_hz = (unsigned)o->rate,
+	                                                         .reset_wait_ms = -1},
+	                                &src, why, sizeof why);
+
 	if (rc != ATT_OK) {
 		fprintf(stderr, "attune record: %s\n", why[0] ? why : att_strerror(rc));
+		return NULL;
+	}
+	if (att_session_new(&(struct att_session_cfg){.duration_s = o->duration, .log = log_line},
+	                    src, &s, why, sizeof why) != ATT_OK) {
+		fprintf(stderr, "attune record: %s\n", why);
+		return NULL;
+	}
+	return s;
+}
+
+static int add_sinks(struct att_session *s, const struct record_opts *o, struct tally *y,
+                     struct att_live_record *rec)
+{
+	void *ctx;
+	char why[300];
+
+	if (att_session_add_sink(s, &tally_sink, y) != ATT_OK ||
+	    att_session_add_sink(s, &att_live_record_sink, rec) != ATT_OK)
+		return 1;
+	if (!o->snapshots)
+		return 0;
+	if (att_snapshots_new(&(struct att_snapshots_cfg){.path = o->snapshots, .realtime = 1},
+	                      &ctx, why, sizeof why) != ATT_OK) {
+		fprintf(stderr, "attune record: %s\n", why);
 		return 1;
 	}
-	att_source_status(src, &st);
-	rcfg.base = output;
-	rcfg.info = st.info;
-	rc = att_recorder_new(&rcfg, &rec, why, sizeof why);
-	if (rc != ATT_OK) {
-		fprintf(stderr, "attune record: %s\n", why[0] ? why : att_strerror(rc));
-		att_source_free(src);
+	return att_session_add_sink(s, &att_snapshots_sink, ctx) != ATT_OK;
+}
+
+/* Until the duration is reached, Ctrl-C, the recorder stopped, or (wall clock, with slack for
+ * the start) a device that never came back. */
+static void run(struct att_session *s, struct att_live_record *rec, double duration)
+{
+	int64_t deadline = att_clock_ns() + (int64_t)((duration + 5.0) * 1e9);
+
+	while (!record_stop && !att_session_ended(s) && att_live_record_on(rec) &&
+	       att_clock_ns() < deadline) {
+		att_clock_sleep_until(att_clock_ns() + 10000000);
+		att_session_tick(s);
+	}
+}
+
+static int summary(const struct record_opts *o, const struct tally *y,
+                   const struct att_source_status *st, int saved)
+{
+	if (y->got == 0) {
+		fprintf(stderr,
+		        "attune record: no samples arrived from %s (is the board streaming? "
+		        "check the cable)\n",
+		        o->port);
 		return 1;
 	}
+	printf("attune record: %llu samples, %llu lost in %llu gaps, %.2f s at %.0f Hz%s; %llu "
+	       "damaged frames, %u reconnects; %s %s.csv %s.edf %s.json\n",
+	       (unsigned long long)y->got, (unsigned long long)y->gap_samples,
+	       (unsigned long long)y->gaps, (double)(y->last - y->first + 1u) / st->rate_hz,
+	       st->rate_hz, record_stop ? " (stopped early)" : "",
+	       (unsigned long long)st->frames_bad, st->reconnects,
+	       saved ? "wrote" : "could not write", o->output, o->output, o->output);
+	if (st->overruns)
+		fprintf(stderr,
+		        "attune record: warning: %llu samples overran the acquisition ring "
+		        "(disk too slow?)\n",
+		        (unsigned long long)st->overruns);
+	return saved ? 0 : 1;
+}
+
+static void catch_signals(void)
+{
+	struct sigaction sa;
 
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+}
 
+int att_cmd_record(int argc, char **argv)
+{
+	struct record_opts o = {0};
+	struct tally y = {0};
+	struct att_live_record *rec = NULL;
+	struct att_session *s;
+	struct att_source_status st;
+	const char *problem;
+	char why[512];
+	int rc = parse(argc, argv, &o), saved = 0;
+
+	if (rc == 3) {
+		usage(stdout);
+		return 0;
+	}
+	if (rc || !(s = open_session(&o)))
+		return rc ? rc : 1;
+	st = *att_session_source(s);
+	if (att_live_record_new(&(struct att_live_record_cfg){.base = o.output,
+	                                                      .name_a = "",
+	                                                      .name_b = "",
+	                                                      .on_saved = on_saved,
+	                                                      .ctx = &saved},
+	                        &rec) != ATT_OK ||
+	    add_sinks(s, &o, &y, rec) || att_session_start(s) != ATT_OK) {
+		att_session_free(s);
+		att_live_record_free(rec);
+		return 1;
+	}
+	if (att_live_record_start(rec, s, -1.0, why, sizeof why) != ATT_OK) {
+		fprintf(stderr, "attune record: %s\n", why);
+		att_session_free(s);
+		att_live_record_free(rec);
+		return 1;
+	}
+	catch_signals();
 	fprintf(stderr,
-	        "attune record: %s, firmware %u.%u.%u, %.0f Hz; recording %.1f s into %s.*\n", port,
-	        st.info.fw_major, st.info.fw_minor, st.info.fw_patch, st.rate_hz, duration, output);
-	rc = att_source_start(src);
-	if (rc != ATT_OK) {
-		fprintf(stderr, "attune record: cannot start the acquisition: %s\n",
-		        att_strerror(rc));
-		att_recorder_free(rec);
-		att_source_free(src);
-		return 1;
-	}
-	t0 = mono_ns();
-	/* Signal time decides when a fast (simulated) board is done; the wall clock (with slack for
-	 * the start) ends a recording whose device never came back. */
-	deadline = t0 + (int64_t)((duration + 5.0) * 1e9);
-	while (!record_stop) {
-		size_t n = att_source_read(src, buf, CHUNK), i;
-		struct att_recorder_status rs;
-		uint32_t prev_reconnects = st.reconnects;
-
-		att_source_status(src, &st);
-		if (st.state != shown && st.state != ATT_SOURCE_CONNECTING) {
-			if (st.state == ATT_SOURCE_RECONNECTING)
-				fprintf(stderr,
-				        "attune record: %s: lost the device; reconnecting (%s)\n",
-				        port,
-				        att_strerror(st.error ? st.error : ATT_ERR_DISCONNECTED));
-			else if (shown != ATT_SOURCE_IDLE || st.state != ATT_SOURCE_STREAMING)
-				fprintf(stderr, "attune record: %s: %s\n", port,
-				        state_text(st.state));
-			shown = st.state;
-		}
-		if (st.reconnects != prev_reconnects)
-			att_recorder_event(rec, ATT_EV_RECONNECT, mono_ns(), 0.0,
-			                   "device reconnected");
-		if (n) {
-			size_t keep;
-			if (got == 0)
-				first = buf[0].counter;
-			/* more than the duration: keep only what it asks for */
-			for (keep = 0; keep < n; keep++)
-				if ((double)(buf[keep].counter - first) >= duration * st.rate_hz)
-					break;
-			for (i = 0; i < keep; i++) {
-				uint32_t d = i     ? buf[i].counter - buf[i - 1].counter
-				             : got ? buf[0].counter - last
-				                   : 1u;
-				if (d > 1) {
-					gaps++;
-					gap_samples += d - 1u;
-					fprintf(stderr,
-					        "attune record: gap of %u samples (%.2f s) at t = %.2f s\n",
-					        d - 1u, (d - 1u) / st.rate_hz,
-					        (double)(buf[i].counter - first) / st.rate_hz);
-				}
-			}
-			rc = att_recorder_push(rec, buf, keep);
-			if (rc != ATT_OK)
-				break;
-			got += keep;
-			if (keep)
-				last = buf[keep - 1].counter;
-			if (keep < n)
-				break;
-		}
-		att_recorder_status(rec, &rs);
-		rec_dropped = rs.dropped;
-		if (!rs.running || mono_ns() > deadline)
-			break;
-		if (!n) {
-			struct timespec ts = {0, 10 * 1000000L};
-			nanosleep(&ts, NULL);
-		}
-	}
-	att_source_status(src, &st);
-	att_source_free(src);
-	rc = att_recorder_stop(rec, 1, &rep, why, sizeof why);
-	att_recorder_free(rec);
-	if (rc != ATT_OK) {
-		fprintf(stderr, "attune record: %s\n", why[0] ? why : att_strerror(rc));
-		status = 1;
-	}
-	if (got == 0) {
-		fprintf(stderr,
-		        "attune record: no samples arrived from %s (is the board streaming? "
-		        "check the cable)\n",
-		        port);
-		return 1;
-	}
-	printf("attune record: %llu samples, %llu lost in %llu gaps, %.2f s at %.0f Hz%s; %llu damaged "
-	       "frames, %u reconnects; %s %s.csv %s.edf %s.json\n",
-	       (unsigned long long)got, (unsigned long long)gap_samples, (unsigned long long)gaps,
-	       (double)(last - first + 1u) / st.rate_hz, st.rate_hz,
-	       record_stop ? " (stopped early)" : "", (unsigned long long)st.frames_bad,
-	       st.reconnects, status ? "could not write" : "wrote", output, output, output);
-	if (st.overruns || rec_dropped)
-		fprintf(stderr,
-		        "attune record: warning: %llu samples overran the acquisition ring, %llu "
-		        "the recorder's (disk too slow?)\n",
-		        (unsigned long long)st.overruns, (unsigned long long)rec_dropped);
-	return status;
+	        "attune record: %s, firmware %u.%u.%u, %.0f Hz; recording %.1f s into %s.*\n",
+	        o.port, st.info.fw_major, st.info.fw_minor, st.info.fw_patch, st.rate_hz,
+	        o.duration, o.output);
+	run(s, rec, o.duration);
+	st = *att_session_source(s);
+	problem = att_live_record_problem(rec);
+	if (problem)
+		fprintf(stderr, "attune record: %s\n", problem);
+	att_live_record_stop(rec);
+	att_live_record_poll(rec, 1);
+	att_session_stop(s);
+	rc = summary(&o, &y, &st, saved && !att_session_failed_sinks(s));
+	att_session_free(s); /* stops the device */
+	att_live_record_free(rec);
+	return rc;
 }

@@ -16,7 +16,7 @@
 /* What one sink saw, in order. */
 struct seen {
 	int starts, ends, cleanups;
-	uint64_t samples;      /* samples received */
+	uint64_t samples; /* samples received */
 	uint32_t counter[MAX_SEEN];
 	size_t n_snaps;
 	double snap_t[4096];
@@ -25,8 +25,8 @@ struct seen {
 	size_t n_events;
 	struct att_event events[64];
 	uint64_t event_after[64]; /* samples seen when the event came */
-	int fail_after_samples;  /* > 0: fail once this many samples were seen */
-	int order_ok;            /* 0 once anything came out of order */
+	int fail_after_samples;   /* > 0: fail once this many samples were seen */
+	int order_ok;             /* 0 once anything came out of order */
 };
 
 static int seen_receive(void *ctx, const struct att_packet *p, char *why, size_t why_len)
@@ -142,7 +142,8 @@ static void every_sample_reaches_every_sink_once_in_order(void)
 		/* ~10 snapshots per second, each right after the sample that completed it */
 		CHECK(w[k]->n_snaps >= 590 && w[k]->n_snaps <= 610);
 		for (size_t j = 0; j < w[k]->n_snaps; j++)
-			CHECK_NEAR(w[k]->snap_t[j], (double)(w[k]->snap_after[j] - 1) / 250.0, 1e-9);
+			CHECK_NEAR(w[k]->snap_t[j], (double)(w[k]->snap_after[j] - 1) / 250.0,
+			           1e-9);
 		CHECK(w[k]->n_snaps == w[0]->n_snaps && w[k]->samples == w[0]->samples);
 	}
 	CHECK(att_session_sinks(s) == 3);
@@ -234,8 +235,8 @@ static struct att_session *file_session(double speed)
 	char why[300];
 
 	CHECK(att_source_open_recording(breathing_file(), "file", 0.0, &src) == ATT_OK);
-	CHECK(att_session_new(&(struct att_session_cfg){.speed = speed}, src, &s, why, sizeof why) ==
-	      ATT_OK);
+	CHECK(att_session_new(&(struct att_session_cfg){.speed = speed}, src, &s, why,
+	                      sizeof why) == ATT_OK);
 	return s;
 }
 
@@ -309,7 +310,8 @@ static void post_from_threads_never_loses_order_per_thread(void)
 	CHECK(att_session_start(s) == ATT_OK);
 	for (int i = 0; i < 300; i++)
 		if (att_session_post(s, ATT_EV_NOTE, 0, i, "n") != ATT_OK) {
-			CHECK(i == 256); /* the queue holds 256; the rest is refused, not lost silently */
+			CHECK(i ==
+			      256); /* the queue holds 256; the rest is refused, not lost silently */
 			break;
 		}
 	att_session_advance_to(s, 0.5);

@@ -16,10 +16,10 @@
 #include "attune/clock.h"
 #include "attune/ring.h"
 
-#define CHUNK       256
-#define SINKS_MAX   16
-#define POSTED_MAX  256 /* events from other threads waiting for the main loop */
-#define REWARM_S    120.0 /* signal fed again before a seek-back target: the engine's memory */
+#define CHUNK      256
+#define SINKS_MAX  16
+#define POSTED_MAX 256   /* events from other threads waiting for the main loop */
+#define REWARM_S   120.0 /* signal fed again before a seek-back target: the engine's memory */
 
 struct sink_slot {
 	const struct att_sink *ops;
@@ -35,22 +35,23 @@ struct att_session {
 	struct att_session_info info;
 	struct sink_slot sinks[SINKS_MAX];
 	size_t n_sinks;
+	size_t failed_sinks; /* detached because they failed */
 	int started, stopped, ended, device;
 	/* clock */
-	double t;               /* signal time, seconds */
-	double speed;           /* signal seconds per wall second */
-	int64_t base_ns;        /* wall driving: t = base_t + (now - base_ns) * speed */
+	double t;        /* signal time, seconds */
+	double speed;    /* signal seconds per wall second */
+	int64_t base_ns; /* wall driving: t = base_t + (now - base_ns) * speed */
 	double base_t;
 	int paused;
 	/* samples */
 	struct att_sample raw[CHUNK];
 	float value[CHUNK][4];
-	uint64_t delivered;     /* samples delivered since the start */
+	uint64_t delivered; /* samples delivered since the start */
 	int have_first;
 	uint32_t first_counter; /* a device's first counter: its signal time 0 */
 	uint32_t next_counter;  /* to see gaps */
 	int counter_known;
-	double engine_t0;       /* signal time of the engine's first sample (after a seek) */
+	double engine_t0; /* signal time of the engine's first sample (after a seek) */
 	int engine_fresh;
 	struct att_snapshot snap;
 	int have_snap;
@@ -102,6 +103,7 @@ static void deliver(struct att_session *s, const struct att_packet *p)
 		if (rc == ATT_OK)
 			continue;
 		logf_(s, "%s stopped: %s", k->ops->name, why[0] ? why : att_strerror(rc));
+		s->failed_sinks++;
 		detach(k);
 	}
 }
@@ -304,7 +306,8 @@ static void publish_snapshot(struct att_session *s)
 	att_engine_snapshot(s->engine, &s->snap);
 	s->snap.t += s->engine_t0;
 	s->have_snap = 1;
-	deliver(s, &(struct att_packet){.type = ATT_PACKET_SNAPSHOT, .t = s->t, .u.snapshot = &s->snap});
+	deliver(s, &(struct att_packet){
+	                   .type = ATT_PACKET_SNAPSHOT, .t = s->t, .u.snapshot = &s->snap});
 }
 
 /* Stamps arrival times on samples that did not arrive from a device: when they would have
@@ -322,10 +325,28 @@ static void stamp(struct att_session *s, size_t n, int wall)
 		             : att_clock_ns();
 }
 
+/* Samples at or past the session's duration are not delivered; the session ends there. */
+static size_t within_duration(struct att_session *s, size_t n)
+{
+	uint32_t first = s->have_first ? s->first_counter : s->raw[0].counter;
+
+	if (!(s->cfg.duration_s > 0.0))
+		return n;
+	for (size_t i = 0; i < n; i++) {
+		uint32_t k = s->device ? s->raw[i].counter - first : s->raw[i].counter;
+		if ((double)k >= s->cfg.duration_s * s->st.rate_hz) {
+			s->ended = 1;
+			return i;
+		}
+	}
+	return n;
+}
+
 static size_t process_chunk(struct att_session *s, size_t n)
 {
 	size_t run = 0;
 
+	n = within_duration(s, n);
 	for (size_t i = 0; i < n; i++) {
 		const struct att_sample *x = &s->raw[i];
 		double t_sample = (double)x->counter / s->st.rate_hz;
@@ -373,24 +394,34 @@ static size_t drain(struct att_session *s, int wall)
 {
 	size_t total = 0, n;
 
-	if (!s->started || s->stopped)
+	if (!s->started || s->stopped || (s->ended && s->cfg.duration_s > 0.0))
 		return 0;
 	while ((n = att_source_read_until(s->src, s->t, s->raw, CHUNK)) > 0) {
 		stamp(s, n, wall);
 		total += process_chunk(s, n);
+		if (s->ended)
+			break; /* its duration is reached */
 	}
 	posted_deliver(s, INT64_MAX);
 	watch_source(s);
 	return total;
 }
 
-size_t att_session_tick(struct att_session *s)
+size_t att_session_tick_until(struct att_session *s, double t_max)
 {
+	double t;
+
 	if (!s || !s->started)
 		return 0;
-	if (!s->paused)
-		s->t = s->base_t + (double)(att_clock_ns() - s->base_ns) / 1e9 * s->speed;
+	t = s->base_t + (double)(att_clock_ns() - s->base_ns) / 1e9 * s->speed;
+	if (!s->paused && t > s->t)
+		s->t = t < t_max ? t : t_max > s->t ? t_max : s->t;
 	return drain(s, 1);
+}
+
+size_t att_session_tick(struct att_session *s)
+{
+	return att_session_tick_until(s, INFINITY);
 }
 
 size_t att_session_advance_to(struct att_session *s, double t)
@@ -442,9 +473,10 @@ int att_session_seek(struct att_session *s, double t)
 		s->have_snap = 0;
 		s->counter_known = 0; /* the jump back is no gap */
 		s->ended = 0;
+		/* the file's events before t were delivered when playback first passed them (a
+		 * forward seek delivers what it skips): the re-fed stretch does not repeat them */
 		s->next_scheduled = 0;
-		while (s->next_scheduled < s->n_scheduled &&
-		       s->scheduled[s->next_scheduled].t < from)
+		while (s->next_scheduled < s->n_scheduled && s->scheduled[s->next_scheduled].t < t)
 			s->next_scheduled++;
 	}
 	s->t = s->base_t = t;
@@ -479,9 +511,8 @@ int att_session_event(struct att_session *s, uint8_t kind, double value, const c
 int att_session_post(struct att_session *s, uint8_t kind, int64_t host_ns, double value,
                      const char *text)
 {
-	struct att_event ev = {.host_ns = host_ns ? host_ns : att_clock_ns(),
-	                       .kind = kind,
-	                       .value = value};
+	struct att_event ev = {
+	        .host_ns = host_ns ? host_ns : att_clock_ns(), .kind = kind, .value = value};
 	size_t n;
 
 	if (!s)
@@ -535,6 +566,11 @@ size_t att_session_sinks(const struct att_session *s)
 	for (size_t i = 0; i < s->n_sinks; i++)
 		n += s->sinks[i].attached;
 	return n;
+}
+
+size_t att_session_failed_sinks(const struct att_session *s)
+{
+	return s->failed_sinks;
 }
 
 void att_session_free(struct att_session *s)

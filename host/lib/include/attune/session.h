@@ -38,9 +38,9 @@ struct att_session;
 struct att_session_info {
 	const struct att_source_status *source; /* name, rate, gains, the device's info frame */
 	double rate_hz;
-	int64_t start_host_ns;  /* CLOCK_MONOTONIC at t = 0 */
-	int64_t start_unix_ns;  /* wall clock at t = 0 */
-	int device;             /* 1 for a device (counts arrive in real time), 0 generated/file */
+	int64_t start_host_ns; /* CLOCK_MONOTONIC at t = 0 */
+	int64_t start_unix_ns; /* wall clock at t = 0 */
+	int device;            /* 1 for a device (counts arrive in real time), 0 generated/file */
 };
 
 /* A run of consecutive samples as read from the source (borrowed for the call). */
@@ -85,10 +85,12 @@ struct att_sink {
 };
 
 struct att_session_cfg {
-	double speed;         /* wall driving: signal seconds per wall second; 0 = 1. A device always
+	double speed;       /* wall driving: signal seconds per wall second; 0 = 1. A device always
 	                         runs at 1 (its samples arrive in real time). */
-	double snapshot_hz;   /* engine snapshots per second; 0 = the engine's default (10) */
+	double snapshot_hz; /* engine snapshots per second; 0 = the engine's default (10) */
 	double live_window_s; /* the engine's synchrony window; 0 = its default */
+	double duration_s;    /* > 0: only samples of signal time below this are delivered, then
+	                         the session has ended (attune record --duration); 0 = no end */
 	/* Where the session's log lines go ("lost the device; reconnecting (...)", "device back",
 	 * "snapshots stopped: disk full"); may be NULL. Main thread. */
 	void (*log)(void *ctx, const char *line);
@@ -112,6 +114,8 @@ int att_session_start(struct att_session *s);
 /* Wall driving: moves signal time to where the monotonic clock says (start + elapsed x speed,
  * minus paused time) and delivers everything due. Returns the count of samples delivered. */
 size_t att_session_tick(struct att_session *s);
+/* The same, signal time going no further than t_max (a session of a given duration). */
+size_t att_session_tick_until(struct att_session *s, double t_max);
 
 /* Signal driving: moves signal time to t (never back; see att_session_seek) and delivers
  * everything due by then. A device's samples are due when they have arrived, whatever t says. */
@@ -127,7 +131,8 @@ int att_session_paused(const struct att_session *s);
 int att_session_seek(struct att_session *s, double t);
 
 /* Files: events the file holds (borrowed: must outlive the session or the next call), in time
- * order, delivered as playback passes their signal time (and again after a seek back). */
+ * order, delivered as playback passes their signal time; after a seek back, those after the
+ * target are delivered again as playback passes them anew. */
 void att_session_schedule(struct att_session *s, const struct att_event *events, size_t n);
 
 /* Main thread: an event happening now (at the current signal time), delivered to every sink
@@ -157,6 +162,9 @@ const struct att_source_status *att_session_source(const struct att_session *s);
 int att_session_ended(const struct att_session *s);
 /* Sinks still attached. */
 size_t att_session_sinks(const struct att_session *s);
+
+/* Sinks detached because they failed (each was logged). */
+size_t att_session_failed_sinks(const struct att_session *s);
 
 /* Stops (if needed), cleans up every sink, frees the source and the engine; NULL is a no-op. */
 void att_session_free(struct att_session *s);

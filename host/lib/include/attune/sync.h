@@ -22,6 +22,9 @@
 
 #include "attune/err.h"
 
+/* A window is "matched" at match >= this (the session JSON's matched_fraction, the view). */
+#define ATT_MATCHED 0.7
+
 /* Offline phase synchrony. */
 
 struct att_sync_cfg {

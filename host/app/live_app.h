@@ -1,0 +1,43 @@
+/* attune live / demo / replay: the composition the command builds (cmd_live.c) and the loops
+ * that run it (live_loop.c). The library's session does the work: source -> engine -> sinks;
+ * this struct holds the parts around it that only the program has (window, sound, pacer,
+ * recording control, figures). Main thread only. */
+#ifndef ATT_LIVE_APP_H
+#define ATT_LIVE_APP_H
+
+#include "attune/pacer.h"
+#include "attune/session.h"
+#include "audio.h"
+#include "live_feedback.h"
+#include "live_opts.h"
+#include "live_record.h"
+#include "live_source.h"
+#include "live_stats.h"
+#include "view.h"
+
+enum att_live_mode { ATT_MODE_LIVE = 0, ATT_MODE_DEMO = 1, ATT_MODE_REPLAY = 2 };
+
+struct att_live {
+	struct att_live_opts *o;
+	struct att_live_source ls;
+	struct att_session *session;
+	struct att_live_feedback fb;
+	struct att_live_record *rec;
+	struct att_live_stats *stats;
+	struct att_audio *audio;
+	struct att_view *view;
+	struct att_pacer *pacer;
+	int pacer_on;
+	int sound_lost; /* the device played, went away, is not back yet */
+	int io_failed;  /* the WAV could not be written */
+	int fast;       /* fast-forward: signal time steps 1/60 s per frame, no sleeping */
+	float *trace_a, *trace_b;
+	size_t trace_cap;
+};
+
+/* live_loop.c: the window's loop (frames at 60 Hz, keys, screenshot) and the headless one.
+ * Each returns the exit code so far (0 or 1). */
+int att_live_run_window(struct att_live *lv);
+int att_live_run_headless(struct att_live *lv);
+
+#endif

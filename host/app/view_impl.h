@@ -16,7 +16,7 @@
 #define MAX_VERTS   8192
 #define MAX_INDICES 16384
 #define TEXT_CACHE  128
-#define TEXT_MAX    160
+#define TEXT_MAX    256 /* bytes of a cached text: a longer one would miss the cache every frame */
 #define MATCHED     0.7 /* the contract's "matched" threshold (matched_fraction) */
 
 enum font_id { F_SMALL, F_MED, F_NAME, F_CUE, F_COUNT };
@@ -109,13 +109,16 @@ void att_view_draw_status(struct att_view *v, const struct att_view_model *m, in
 void att_view_draw_help(struct att_view *v, const struct att_view_model *m, int w, int h);
 
 /* The status line's parts, left (source, rate, frames lost), middle (sensor quality) and right
- * (sound, clock, recording), as they are drawn: x extents in pixels and the words. */
+ * (sound, clock, recording), as they are drawn: x extents in pixels and the words, shortened with
+ * an ellipsis where the window is too narrow for all of them. */
 enum { ATT_STATUS_LEFT, ATT_STATUS_MID, ATT_STATUS_RIGHT, ATT_STATUS_PARTS };
 struct att_view_status {
-	char text[ATT_STATUS_PARTS][300];
+	char text[ATT_STATUS_PARTS][TEXT_MAX];
 	double x0[ATT_STATUS_PARTS], x1[ATT_STATUS_PARTS]; /* x1 == x0: nothing drawn */
 };
-/* Lays out the status line for an output w pixels wide with the fonts opened for it. */
+/* Lays out the status line for an output w pixels wide with the fonts opened for it: the parts
+ * never overlap and stay inside [0, w]. The right part (recording, clock) is kept whole first,
+ * then the sensor line, and the source's name gives way (middle ellipsis) before anything else. */
 void att_view_status_layout(const struct att_view *v, const struct att_view_model *m, int w,
                             struct att_view_status *st);
 

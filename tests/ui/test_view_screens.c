@@ -159,6 +159,47 @@ static void status_never_overlaps(void)
 	SDL_VideoQuit();
 }
 
+/* In phase: both colours and a green glow; anti-phase: hardly any green; h: the help panel. */
+static void check_screens(const struct image *a, const struct image *b, const struct image *h)
+{
+	/* both partners' colours in the breath area (the centre third of the window) */
+	for (int i = 0; i < 2; i++) {
+		const struct image *im = i ? b : a;
+		long orange = count_near(im, 0.3, 0.1, 0.7, 0.75, 0xE69F00, 12);
+		long blue = count_near(im, 0.3, 0.1, 0.7, 0.75, 0x0072B2, 12);
+		printf("%s: orange %ld px, blue %ld px in the breath area\n", i ? "anti" : "in",
+		       orange, blue);
+		CHECK(orange > 300);
+		CHECK(blue > 150);
+		/* names: A on the left in orange, B on the right in blue */
+		CHECK(count_near(im, 0.0, 0.1, 0.27, 0.75, 0xE69F00, 12) > 50);
+		CHECK(count_near(im, 0.73, 0.1, 1.0, 0.75, 0x0072B2, 30) > 50);
+	}
+
+	/* the score region (the shared glow and leaves around the rings) differs: green when they
+	 * breathe together, hardly any when they breathe against each other */
+	{
+		double ga = greenness(a, 0.25, 0.08, 0.75, 0.72);
+		double gb = greenness(b, 0.25, 0.08, 0.75, 0.72);
+		long la = count_near(a, 0.25, 0.08, 0.75, 0.72, 0x009E73, 10);
+		long lb = count_near(b, 0.25, 0.08, 0.75, 0.72, 0x009E73, 10);
+		printf("greenness in-phase %.2f anti-phase %.2f; leaf pixels %ld vs %ld\n", ga, gb,
+		       la, lb);
+		CHECK(ga > 1.6 * gb + 0.5);
+		CHECK(la > lb + 200);
+	}
+
+	/* h shows the help overlay: a panel over the middle of the window */
+	{
+		long ph = count_near(h, 0.32, 0.35, 0.68, 0.65, 0x1b2127, 8);
+		long pa = count_near(a, 0.32, 0.35, 0.68, 0.65, 0x1b2127, 8);
+		long area = (long)(0.36 * h->w) * (long)(0.30 * h->h);
+		printf("help panel pixels %ld of %ld (without help: %ld)\n", ph, area, pa);
+		CHECK(ph > area / 2);
+		CHECK(pa < area / 5);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	char cmd[2048], dir[] = "/tmp/attune-ui-XXXXXX", in[300], anti[300], help[300];
@@ -206,42 +247,7 @@ int main(int argc, char **argv)
 	}
 	CHECK(a.w == 1280 && a.h == 800);
 
-	/* both partners' colours in the breath area (the centre third of the window) */
-	for (int i = 0; i < 2; i++) {
-		const struct image *im = i ? &b : &a;
-		long orange = count_near(im, 0.3, 0.1, 0.7, 0.75, 0xE69F00, 12);
-		long blue = count_near(im, 0.3, 0.1, 0.7, 0.75, 0x0072B2, 12);
-		printf("%s: orange %ld px, blue %ld px in the breath area\n", i ? "anti" : "in",
-		       orange, blue);
-		CHECK(orange > 300);
-		CHECK(blue > 150);
-		/* names: A on the left in orange, B on the right in blue */
-		CHECK(count_near(im, 0.0, 0.1, 0.27, 0.75, 0xE69F00, 12) > 50);
-		CHECK(count_near(im, 0.73, 0.1, 1.0, 0.75, 0x0072B2, 30) > 50);
-	}
-
-	/* the score region (the shared glow and leaves around the rings) differs: green when they
-	 * breathe together, hardly any when they breathe against each other */
-	{
-		double ga = greenness(&a, 0.25, 0.08, 0.75, 0.72);
-		double gb = greenness(&b, 0.25, 0.08, 0.75, 0.72);
-		long la = count_near(&a, 0.25, 0.08, 0.75, 0.72, 0x009E73, 10);
-		long lb = count_near(&b, 0.25, 0.08, 0.75, 0.72, 0x009E73, 10);
-		printf("greenness in-phase %.2f anti-phase %.2f; leaf pixels %ld vs %ld\n", ga, gb,
-		       la, lb);
-		CHECK(ga > 1.6 * gb + 0.5);
-		CHECK(la > lb + 200);
-	}
-
-	/* h shows the help overlay: a panel over the middle of the window */
-	{
-		long ph = count_near(&h, 0.32, 0.35, 0.68, 0.65, 0x1b2127, 8);
-		long pa = count_near(&a, 0.32, 0.35, 0.68, 0.65, 0x1b2127, 8);
-		long area = (long)(0.36 * h.w) * (long)(0.30 * h.h);
-		printf("help panel pixels %ld of %ld (without help: %ld)\n", ph, area, pa);
-		CHECK(ph > area / 2);
-		CHECK(pa < area / 5);
-	}
+	check_screens(&a, &b, &h);
 	free(a.px);
 	free(b.px);
 	free(h.px);

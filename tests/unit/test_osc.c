@@ -255,20 +255,23 @@ static void test_out(void)
 	p.u.start = &info;
 	CHECK(att_osc_out_sink.receive(ctx, &p, why, sizeof why) == ATT_OK);
 
-	/* 10 samples per snapshot (not a multiple of the batch): batches straddle snapshots */
-	enum { PER_SNAP = 10 };
+	/* 10 samples per snapshot (not a multiple of the batch): batches straddle snapshots; 3
+	 * samples lost before sample 1010 end a batch early (a batch holds consecutive samples),
+	 * and the last batch is only sent by END */
+	enum { PER_SNAP = 10, GAP_AT = 1010, GAP = 3 };
 	static float values[N_SNAP * PER_SNAP][4];
 	static struct att_sample raw[PER_SNAP];
 	for (int i = 0; i < N_SNAP * PER_SNAP; i++)
 		for (int c = 0; c < 4; c++)
-			values[i][c] = sample_value((uint64_t)i, c);
+			values[i][c] = sample_value((uint64_t)(i < GAP_AT ? i : i + GAP), c);
 	int n_events = 0;
 	for (int i = 0; i < N_SNAP; i++) {
-		struct att_samples sm = {.raw = raw,
-		                         .value = (const float(*)[4]) & values[i * PER_SNAP],
-		                         .n = PER_SNAP,
-		                         .first_index = (uint64_t)i * PER_SNAP,
-		                         .t0 = i * PER_SNAP / 250.0};
+		struct att_samples sm = {
+		        .raw = raw,
+		        .value = (const float(*)[4]) & values[i * PER_SNAP],
+		        .n = PER_SNAP,
+		        .first_index = (uint64_t)(i * PER_SNAP + (i * PER_SNAP < GAP_AT ? 0 : GAP)),
+		        .t0 = i * PER_SNAP / 250.0};
 		p.type = ATT_PACKET_SAMPLES;
 		p.u.samples = &sm;
 		CHECK(att_osc_out_sink.receive(ctx, &p, why, sizeof why) == ATT_OK);
@@ -296,7 +299,8 @@ static void test_out(void)
 	p.type = ATT_PACKET_END;
 	CHECK(att_osc_out_sink.receive(ctx, &p, why, sizeof why) == ATT_OK);
 
-	int n_sample_msgs = (N_SNAP * PER_SNAP + PER_SAMPLES - 1) / PER_SAMPLES;
+	int n_sample_msgs = (GAP_AT + PER_SAMPLES - 1) / PER_SAMPLES +
+	                    (N_SNAP * PER_SNAP - GAP_AT + PER_SAMPLES - 1) / PER_SAMPLES;
 	int want = 1 + 3 * N_SNAP + n_events + n_sample_msgs + 1;
 	int got = wait_rx(want);
 	sleep_ms(100); /* anything extra (a duplicate) would arrive now */
@@ -357,6 +361,8 @@ static void test_out(void)
 			CHECK(snap == i + 1);
 			ev++;
 		} else if (r->what == R_SAMPLES) {
+			if (next_sample == GAP_AT)
+				next_sample += GAP;
 			CHECK((uint64_t)r->first == next_sample);
 			for (int j = 0; j < r->nsamp; j++)
 				for (int c = 0; c < 4; c++) {
@@ -371,7 +377,7 @@ static void test_out(void)
 	}
 	CHECK(snap == N_SNAP);
 	CHECK(ev == n_events);
-	CHECK(next_sample == N_SNAP * PER_SNAP);
+	CHECK(next_sample == N_SNAP * PER_SNAP + GAP);
 	CHECK(bad == 0);
 }
 

@@ -77,7 +77,7 @@ int att_osc_out_new(const struct att_osc_out_cfg *cfg, void **ctx_out, char *why
  * (END included), stops the thread and frees ctx. */
 extern const struct att_sink att_osc_out_sink;
 
-/* Any thread: counters of ctx (from att_osc_out_new()). */
+/* Any thread: counters of ctx (from att_osc_out_new()), until its cleanup() ran. */
 void att_osc_out_stats(const void *ctx, struct att_osc_out_stats *out);
 
 /* Called for each marker or note on the input thread. kind: ATT_EV_MARKER or ATT_EV_NOTE;

@@ -77,6 +77,8 @@ static int build_session(struct att_live *lv)
 		return 1;
 	if (o->snapshots && add_snapshots(lv))
 		return 1;
+	if (att_osc_opts_attach(&o->osc, lv->session, &lv->osc_in, "attune"))
+		return 1;
 	att_session_schedule(lv->session, lv->ls.marks, lv->ls.n_marks);
 	return 0;
 }
@@ -219,6 +221,7 @@ static int teardown(struct att_live *lv, int rc)
 		if (att_live_record_failed(lv->rec))
 			rc = 1;
 	}
+	att_osc_in_free(lv->osc_in); /* it posts to the session: gone first */
 	att_session_stop(lv->session);
 	if (lv->session && att_session_failed_sinks(lv->session))
 		rc = 1;

@@ -17,6 +17,7 @@
 #include "attune/snapshots.h"
 #include "cmd.h"
 #include "live_record.h"
+#include "osc_opts.h"
 
 /* The one piece of process-wide state, as signal handlers require. */
 static volatile sig_atomic_t record_stop;
@@ -30,6 +31,7 @@ static void on_signal(int sig)
 struct record_opts {
 	const char *port, *output, *snapshots;
 	double duration, rate;
+	struct att_osc_opts osc;
 };
 
 /* What the summary line says, counted by the "gaps" sink. */
@@ -43,7 +45,7 @@ static void usage(FILE *to)
 {
 	fprintf(to,
 	        "usage: attune record --port PATH --duration S --output DIR/NAME [--rate HZ]\n"
-	        "                     [--snapshots FILE|-]\n"
+	        "                     [--snapshots FILE|-] [--osc HOST:PORT] [--osc-listen PORT]\n"
 	        "\n"
 	        "Records a session from the attune board (or the simulated board's pty) without a\n"
 	        "window: DIR/NAME.csv (t,a_resp,a_ppg,b_resp,b_ppg in ADC counts, filled), NAME.edf,\n"
@@ -53,10 +55,12 @@ static void usage(FILE *to)
 	        "  --duration S    seconds to record (signal time), > 0\n"
 	        "  --output BASE   DIR/NAME of the session files (the directory must exist)\n"
 	        "  --rate HZ       sample rate to set on the board, %u..%u (default: the board's, %u)\n"
-	        "  --snapshots FILE|-  the live engine's snapshots as JSON lines, as attune live writes\n"
-	        "Gaps (cable pulled, lost frames) are filled with the last value, marked filled=1 in\n"
-	        "the CSV, and reported on stderr. Exit status: 0 done, 1 bad input or environment, 2 bad usage.\n",
+	        "  --snapshots FILE|-  the live engine's snapshots as JSON lines, as attune live writes\n",
 	        ATT_WIRE_RATE_MIN, ATT_WIRE_RATE_MAX, ATT_WIRE_RATE_DEFAULT);
+	att_osc_opts_usage(to);
+	fprintf(to,
+	        "Gaps (cable pulled, lost frames) are filled with the last value, marked filled=1 in\n"
+	        "the CSV, and reported on stderr. Exit status: 0 done, 1 bad input or environment, 2 bad usage.\n");
 }
 
 /* 0 ok, 2 usage error (said), 3 --help. */
@@ -64,6 +68,11 @@ static int parse(int argc, char **argv, struct record_opts *o)
 {
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v;
+		int osc = att_osc_opts_take("record", argc, argv, &i, &o->osc);
+		if (osc == 2)
+			return 2;
+		if (osc)
+			continue;
 		if (!strcmp(a, "--help") || !strcmp(a, "-h"))
 			return 3;
 		if (strcmp(a, "--port") && strcmp(a, "--duration") && strcmp(a, "--output") &&
@@ -157,13 +166,15 @@ static struct att_session *open_session(const struct record_opts *o)
 }
 
 static int add_sinks(struct att_session *s, const struct record_opts *o, struct tally *y,
-                     struct att_live_record *rec)
+                     struct att_live_record *rec, struct att_osc_in **osc_in)
 {
 	void *ctx;
 	char why[300];
 
 	if (att_session_add_sink(s, &tally_sink, y) != ATT_OK ||
 	    att_session_add_sink(s, &att_live_record_sink, rec) != ATT_OK)
+		return 1;
+	if (att_osc_opts_attach(&o->osc, s, osc_in, "attune record"))
 		return 1;
 	if (!o->snapshots)
 		return 0;
@@ -229,6 +240,7 @@ int att_cmd_record(int argc, char **argv)
 	struct record_opts o = {0};
 	struct tally y = {0};
 	struct att_live_record *rec = NULL;
+	struct att_osc_in *osc_in = NULL;
 	struct att_session *s;
 	struct att_source_status st;
 	const char *problem;
@@ -248,13 +260,15 @@ int att_cmd_record(int argc, char **argv)
 	                                                      .on_saved = on_saved,
 	                                                      .ctx = &saved},
 	                        &rec) != ATT_OK ||
-	    add_sinks(s, &o, &y, rec) || att_session_start(s) != ATT_OK) {
+	    add_sinks(s, &o, &y, rec, &osc_in) || att_session_start(s) != ATT_OK) {
+		att_osc_in_free(osc_in);
 		att_session_free(s);
 		att_live_record_free(rec);
 		return 1;
 	}
 	if (att_live_record_start(rec, s, -1.0, why, sizeof why) != ATT_OK) {
 		fprintf(stderr, "attune record: %s\n", why);
+		att_osc_in_free(osc_in);
 		att_session_free(s);
 		att_live_record_free(rec);
 		return 1;
@@ -271,6 +285,7 @@ int att_cmd_record(int argc, char **argv)
 		fprintf(stderr, "attune record: %s\n", problem);
 	att_live_record_stop(rec);
 	att_live_record_poll(rec, 1);
+	att_osc_in_free(osc_in); /* it posts to the session: gone first */
 	att_session_stop(s);
 	rc = summary(&o, &y, &st, saved && !att_session_failed_sinks(s));
 	att_session_free(s); /* stops the device */

@@ -31,6 +31,7 @@ struct att_live {
 	int sound_lost; /* the device played, went away, is not back yet */
 	int io_failed;  /* the WAV could not be written */
 	int fast;       /* fast-forward: signal time steps 1/60 s per frame, no sleeping */
+	struct att_osc_in *osc_in; /* markers from other programs; posts to the session */
 	float *trace_a, *trace_b;
 	size_t trace_cap;
 };

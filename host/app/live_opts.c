@@ -72,6 +72,9 @@ void att_live_usage(FILE *to, int demo)
 	        "  --headless           no window\n"
 	        "  --snapshots FILE|-   engine snapshots as JSON lines (t, match, plv, plv_chance,\n"
 	        "                       relative_phase_deg, lag_s, rates, quality, frames_lost)\n"
+	        "");
+	att_osc_opts_usage(to);
+	fprintf(to,
 	        "keys: space marker, p pacer, up/down pacer rate, e longer exhale, r record, m mute,\n"
 	        "      t therapist strip, f fullscreen, h or ? help, q or Esc quit\n");
 }
@@ -101,6 +104,12 @@ int att_live_parse(int argc, char **argv, int demo, struct att_live_opts *o)
 		}                                                                                  \
 		i++;                                                                               \
 	} while (0)
+		int osc = att_osc_opts_take(demo == 2 ? "replay" : demo ? "demo" : "live", argc, argv,
+		                            &i, &o->osc);
+		if (osc == 2)
+			return 2;
+		if (osc)
+			continue;
 		if (!strcmp(a, "--help") || !strcmp(a, "-h"))
 			return 3;
 		else if (!strcmp(a, "--headless"))

@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "attune/couple.h"
+#include "osc_opts.h"
 
 #define ATT_LIVE_KEYS_AT_MAX 8
 
@@ -25,6 +26,7 @@ struct att_live_opts {
 	double keys_at_t[ATT_LIVE_KEYS_AT_MAX];
 	char keys_at[ATT_LIVE_KEYS_AT_MAX][8];
 	int n_keys_at;
+	struct att_osc_opts osc;
 };
 
 /* The generated couples --synthetic names. */

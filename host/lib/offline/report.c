@@ -16,8 +16,8 @@
 #include <unistd.h>
 
 #include "attune/wire.h"
-#include "attune/engine.h"
 #include "attune/filter.h"
+#include "attune/quality.h"
 
 #define PAGE_W    595.276 /* A4 in points */
 #define PAGE_H    841.89

@@ -57,7 +57,7 @@ struct att_analysis_person {
 	size_t breaths;         /* breaths (troughs) found in the whole session */
 	double heart_rate_bpm;  /* median over windows; NAN without PPG */
 	double rmssd_ms;        /* NAN without PPG or too few beats */
-	unsigned resp_quality;  /* enum att_quality bits (engine.h) of the belt */
+	unsigned resp_quality;  /* enum att_quality bits (quality.h) of the belt */
 	unsigned ppg_quality;   /* of the pulse sensor; ATT_Q_ABSENT without PPG */
 };
 

@@ -16,6 +16,7 @@
 #include "attune/csv.h"
 #include "attune/record_edf.h"
 #include "attune/recorder.h"
+#include "attune/sync.h"
 
 static void usage(FILE *to)
 {
@@ -91,7 +92,7 @@ static void print_summary(const char *path, const struct att_analysis *an)
 	const struct att_analysis_sync *s = &an->sync;
 	if (isfinite(s->match))
 		printf("  breath match %.2f, matched (>= %.1f) %.0f %% of the time\n", s->match,
-		       ATT_ANALYSIS_MATCHED, 100 * s->matched_fraction);
+		       ATT_MATCHED, 100 * s->matched_fraction);
 	if (isfinite(s->plv))
 		printf("  locking (PLV) %.2f, chance level %.2f, in sync %.0f %% of the time\n",
 		       s->plv, s->plv_chance, 100 * s->in_sync_fraction);

@@ -768,7 +768,7 @@ static int analyze(const struct att_analysis_cfg *cfg, const struct att_recordin
 		}
 		if (isfinite(tl[i].match)) {
 			with_match++;
-			matched += tl[i].match >= ATT_ANALYSIS_MATCHED;
+			matched += tl[i].match >= ATT_MATCHED;
 		}
 		if (isfinite(tl[i].plv) && isfinite(tl[i].plv_chance)) {
 			with_chance++;

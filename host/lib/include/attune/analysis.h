@@ -38,9 +38,8 @@
 #include "attune/err.h"
 #include "attune/recording.h"
 
-#define ATT_ANALYSIS_EDGE_S  2.0  /* seconds trimmed at both ends before synchrony */
-#define ATT_ANALYSIS_MIN_S   10.0 /* shortest recording analysed */
-#define ATT_ANALYSIS_MATCHED 0.7  /* a window counts as matched at match >= this */
+#define ATT_ANALYSIS_EDGE_S 2.0  /* seconds trimmed at both ends before synchrony */
+#define ATT_ANALYSIS_MIN_S  10.0 /* shortest recording analysed */
 
 struct att_analysis_cfg {
 	double window_s;     /* sliding window; 0 = 30 s */
@@ -61,6 +60,7 @@ struct att_analysis_person {
 	unsigned ppg_quality;   /* of the pulse sensor; ATT_Q_ABSENT without PPG */
 };
 
+/* matched_fraction: share of windows with match >= ATT_MATCHED (sync.h). */
 struct att_analysis_sync {
 	double match, matched_fraction, plv, plv_chance, in_sync_fraction;
 	double relative_phase_deg, lag_s, coherence, hr_sync_r;

@@ -7,10 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "attune/analysis.h"
+#include "attune/clock.h"
 #include "cmd.h"
 #include "input.h"
 #include "attune/csv.h"
@@ -37,15 +37,13 @@ static void usage(FILE *to)
 }
 
 struct bar {
-	struct timespec start;
+	int64_t start_ns;
 	int shown;
 };
 
-static double since(const struct timespec *t0)
+static double since(int64_t t0_ns)
 {
-	struct timespec now;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (double)(now.tv_sec - t0->tv_sec) + 1e-9 * (double)(now.tv_nsec - t0->tv_nsec);
+	return 1e-9 * (double)(att_clock_ns() - t0_ns);
 }
 
 /* A progress bar on stderr, only for a terminal and only once the work has taken a second, so
@@ -53,7 +51,7 @@ static double since(const struct timespec *t0)
 static void show_progress(double done, void *user)
 {
 	struct bar *b = user;
-	if (!b->shown && (done >= 1 || since(&b->start) < 1.0))
+	if (!b->shown && (done >= 1 || since(b->start_ns) < 1.0))
 		return;
 	b->shown = 1;
 	int w = 30, fill = (int)(done * w + 0.5);
@@ -214,8 +212,7 @@ int att_cmd_analyze(int argc, char **argv)
 		fprintf(stderr, "attune analyze: %s: %s\n", path, why[0] ? why : att_strerror(err));
 		return 1;
 	}
-	struct bar bar = {.shown = 0};
-	clock_gettime(CLOCK_MONOTONIC, &bar.start);
+	struct bar bar = {.start_ns = att_clock_ns(), .shown = 0};
 	if (isatty(STDERR_FILENO)) {
 		cfg.progress = show_progress;
 		cfg.progress_user = &bar;

@@ -17,10 +17,11 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <termios.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <libserialport.h>
+
+#include "attune/clock.h"
 
 /* Linux UNIX98 pty slaves use majors 136..143 (Documentation/admin-guide/devices.txt). */
 #define PTY_SLAVE_MAJOR_FIRST 136u
@@ -35,9 +36,7 @@ struct att_serial_port {
 
 static int64_t mono_ms(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return att_clock_ns() / 1000000;
 }
 
 static void say(char *why, size_t why_len, const char *fmt, ...)

@@ -5,6 +5,8 @@
 #include <math.h>
 #include <stdio.h>
 
+#include "attune/clock.h"
+
 static int replay_start(struct att_source *src)
 {
 	const struct att_recording *rec = src->impl;
@@ -16,7 +18,7 @@ static size_t replay_read(struct att_source *src, struct att_sample *out, size_t
 {
 	const struct att_recording *rec = src->impl;
 	size_t done = (size_t)src->st.samples, n = att_source_due(src, done, max);
-	int64_t now = att_now_ns();
+	int64_t now = att_clock_ns();
 
 	if (n > rec->n - done)
 		n = rec->n - done;

@@ -21,6 +21,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "attune/clock.h"
 #include "attune/decoder.h"
 #include "attune/ring.h"
 #include "attune/serial_port.h"
@@ -128,7 +129,7 @@ static void on_sample(struct serial *s, const struct att_wire_sample *w, int64_t
 static void handshake_sample(void *user, const struct att_wire_sample *w)
 {
 	struct serial *s = user;
-	on_sample(s, w, att_now_ns());
+	on_sample(s, w, att_clock_ns());
 }
 
 static void disconnected(struct serial *s, int err)
@@ -139,7 +140,7 @@ static void disconnected(struct serial *s, int err)
 	atomic_store(&s->error, err);
 	atomic_store(&s->state, ATT_SOURCE_RECONNECTING);
 	s->backoff_ms = BACKOFF_FIRST_MS;
-	s->next_try_ns = att_now_ns();
+	s->next_try_ns = att_clock_ns();
 }
 
 /* One reconnect attempt: open, identify, and restart streaming if the device is not streaming
@@ -148,7 +149,7 @@ static void try_reconnect(struct serial *s)
 {
 	struct att_wire_info info;
 	struct att_wire_ack ack;
-	int64_t now = att_now_ns();
+	int64_t now = att_clock_ns();
 	int err;
 
 	if (now < s->next_try_ns) {
@@ -178,7 +179,7 @@ static void try_reconnect(struct serial *s)
 		att_serial_port_close(s->port);
 		s->port = NULL;
 		atomic_store(&s->error, err);
-		s->next_try_ns = att_now_ns() + (int64_t)s->backoff_ms * 1000000;
+		s->next_try_ns = att_clock_ns() + (int64_t)s->backoff_ms * 1000000;
 		s->backoff_ms =
 		        s->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : s->backoff_ms * 2;
 		return;
@@ -186,7 +187,7 @@ static void try_reconnect(struct serial *s)
 	flush_batch(s);
 	atomic_store(&s->error, ATT_OK);
 	atomic_fetch_add(&s->reconnects, 1);
-	s->last_frame_ns = att_now_ns();
+	s->last_frame_ns = att_clock_ns();
 	atomic_store(&s->state, ATT_SOURCE_CONNECTING);
 }
 
@@ -222,7 +223,7 @@ static void *acquire(void *arg)
 {
 	struct serial *s = arg;
 
-	s->last_frame_ns = att_now_ns();
+	s->last_frame_ns = att_clock_ns();
 	while (!atomic_load(&s->stop)) {
 		int64_t now;
 		int n;
@@ -231,7 +232,7 @@ static void *acquire(void *arg)
 			continue;
 		}
 		n = att_serial_port_read(s->port, s->buf, sizeof s->buf, READ_TIMEOUT_MS);
-		now = att_now_ns();
+		now = att_clock_ns();
 		if (n < 0) {
 			disconnected(s, n);
 			continue;
@@ -262,7 +263,7 @@ static int serial_start(struct att_source *src)
 		atomic_store(&s->state, ATT_SOURCE_CONNECTING);
 	}
 	s->backoff_ms = BACKOFF_FIRST_MS;
-	s->next_try_ns = att_now_ns();
+	s->next_try_ns = att_clock_ns();
 	if (pthread_create(&s->thread, NULL, acquire, s) != 0)
 		return ATT_ERR_NOMEM;
 	s->thread_started = 1;

@@ -146,7 +146,14 @@ static int write_timeline(const struct att_analysis *an, const char *out)
 	return err ? 1 : 0;
 }
 
-int att_cmd_analyze(int argc, char **argv)
+struct args {
+	const char *path, *timeline;
+	int json;
+	struct att_analysis_cfg cfg;
+};
+
+/* Returns -1 to go on, else the exit status (0 after --help, 2 for bad usage, said on stderr). */
+static int parse_args(int argc, char **argv, struct args *o)
 {
 	const char *path = NULL, *timeline = NULL;
 	int json = 0;
@@ -203,6 +210,19 @@ int att_cmd_analyze(int argc, char **argv)
 		return att_usage_error("analyze", "--step must not exceed --window");
 	if (!cfg.window_s && cfg.step_s > 30)
 		return att_usage_error("analyze", "--step must not exceed the window (30 s)");
+	*o = (struct args){path, timeline, json, cfg};
+	return -1;
+}
+
+int att_cmd_analyze(int argc, char **argv)
+{
+	struct args args = {0};
+	int status = parse_args(argc, argv, &args);
+	if (status >= 0)
+		return status;
+	const char *path = args.path, *timeline = args.timeline;
+	int json = args.json;
+	struct att_analysis_cfg cfg = args.cfg;
 
 	char why[512] = "";
 	struct att_recording *rec = NULL;

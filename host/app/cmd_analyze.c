@@ -1,6 +1,6 @@
 /* attune analyze: offline analysis of a recorded session (CSV, EDF+ or a raw capture). Prints a
- * short summary, or with --json exactly one JSON object on stdout (CONTRACTS.md); --timeline-csv
- * writes the sliding-window timeline. */
+ * short summary, or with --json exactly one JSON object on stdout (README, section Contracts kept
+ * stable); --timeline-csv writes the sliding-window timeline. */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>

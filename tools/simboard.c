@@ -30,6 +30,7 @@
 #include <sim_irq.h>
 #include <sim_regbit.h>
 
+#include "attune/clock.h"
 #include "attune/couple.h"
 #include "attune/err.h"
 #include "simboard_fault.h"
@@ -313,9 +314,7 @@ static void sim_no_sleep(avr_t *avr, avr_cycle_count_t how_long)
 
 static double now_s(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+	return 1e-9 * (double)att_clock_ns();
 }
 
 static double sim_time(const struct board *b)

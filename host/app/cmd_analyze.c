@@ -1,21 +1,22 @@
 /* attune analyze: offline analysis of a recorded session (CSV, EDF+ or a raw capture). Prints a
- * short summary, or with --json exactly one JSON object on stdout (CONTRACTS.md); --timeline-csv
- * writes the sliding-window timeline. */
+ * short summary, or with --json exactly one JSON object on stdout (README, section Contracts kept
+ * stable); --timeline-csv writes the sliding-window timeline. */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "attune/analysis.h"
+#include "attune/clock.h"
 #include "cmd.h"
 #include "input.h"
 #include "attune/csv.h"
 #include "attune/record_edf.h"
 #include "attune/recorder.h"
+#include "attune/sync.h"
 
 static void usage(FILE *to)
 {
@@ -36,15 +37,13 @@ static void usage(FILE *to)
 }
 
 struct bar {
-	struct timespec start;
+	int64_t start_ns;
 	int shown;
 };
 
-static double since(const struct timespec *t0)
+static double since(int64_t t0_ns)
 {
-	struct timespec now;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (double)(now.tv_sec - t0->tv_sec) + 1e-9 * (double)(now.tv_nsec - t0->tv_nsec);
+	return 1e-9 * (double)(att_clock_ns() - t0_ns);
 }
 
 /* A progress bar on stderr, only for a terminal and only once the work has taken a second, so
@@ -52,7 +51,7 @@ static double since(const struct timespec *t0)
 static void show_progress(double done, void *user)
 {
 	struct bar *b = user;
-	if (!b->shown && (done >= 1 || since(&b->start) < 1.0))
+	if (!b->shown && (done >= 1 || since(b->start_ns) < 1.0))
 		return;
 	b->shown = 1;
 	int w = 30, fill = (int)(done * w + 0.5);
@@ -91,7 +90,7 @@ static void print_summary(const char *path, const struct att_analysis *an)
 	const struct att_analysis_sync *s = &an->sync;
 	if (isfinite(s->match))
 		printf("  breath match %.2f, matched (>= %.1f) %.0f %% of the time\n", s->match,
-		       ATT_ANALYSIS_MATCHED, 100 * s->matched_fraction);
+		       ATT_MATCHED, 100 * s->matched_fraction);
 	if (isfinite(s->plv))
 		printf("  locking (PLV) %.2f, chance level %.2f, in sync %.0f %% of the time\n",
 		       s->plv, s->plv_chance, 100 * s->in_sync_fraction);
@@ -147,7 +146,14 @@ static int write_timeline(const struct att_analysis *an, const char *out)
 	return err ? 1 : 0;
 }
 
-int att_cmd_analyze(int argc, char **argv)
+struct args {
+	const char *path, *timeline;
+	int json;
+	struct att_analysis_cfg cfg;
+};
+
+/* Returns -1 to go on, else the exit status (0 after --help, 2 for bad usage, said on stderr). */
+static int parse_args(int argc, char **argv, struct args *o)
 {
 	const char *path = NULL, *timeline = NULL;
 	int json = 0;
@@ -204,6 +210,19 @@ int att_cmd_analyze(int argc, char **argv)
 		return att_usage_error("analyze", "--step must not exceed --window");
 	if (!cfg.window_s && cfg.step_s > 30)
 		return att_usage_error("analyze", "--step must not exceed the window (30 s)");
+	*o = (struct args){path, timeline, json, cfg};
+	return -1;
+}
+
+int att_cmd_analyze(int argc, char **argv)
+{
+	struct args args = {0};
+	int status = parse_args(argc, argv, &args);
+	if (status >= 0)
+		return status;
+	const char *path = args.path, *timeline = args.timeline;
+	int json = args.json;
+	struct att_analysis_cfg cfg = args.cfg;
 
 	char why[512] = "";
 	struct att_recording *rec = NULL;
@@ -213,8 +232,7 @@ int att_cmd_analyze(int argc, char **argv)
 		fprintf(stderr, "attune analyze: %s: %s\n", path, why[0] ? why : att_strerror(err));
 		return 1;
 	}
-	struct bar bar = {.shown = 0};
-	clock_gettime(CLOCK_MONOTONIC, &bar.start);
+	struct bar bar = {.start_ns = att_clock_ns(), .shown = 0};
 	if (isatty(STDERR_FILENO)) {
 		cfg.progress = show_progress;
 		cfg.progress_user = &bar;

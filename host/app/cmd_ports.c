@@ -10,6 +10,7 @@
 
 #include "cmd.h"
 #include "attune/decoder.h"
+#include "attune/device.h"
 #include "attune/serial_port.h"
 
 #define SIM_LINK  "/tmp/attune-sim" /* attune-simboard's default --link; ATTUNE_SIM_LINK overrides */
@@ -41,8 +42,8 @@ static void probe(const char *path, int reset_wait_ms, char *out, size_t len)
 	if (rc == ATT_OK)
 		(void)att_serial_port_flush_input(p);
 	if (rc == ATT_OK)
-		rc = att_serial_handshake(p, dec, path, reset_wait_ms, NULL, &info, why, sizeof why,
-		                          NULL, NULL);
+		rc = att_device_identify(p, dec, path, reset_wait_ms, NULL, &info, why, sizeof why,
+		                         NULL, NULL);
 	if (rc == ATT_OK)
 		snprintf(out, len, "attune firmware %u.%u.%u, %u channels at %u Hz%s",
 		         info.fw_major, info.fw_minor, info.fw_patch, info.channels, info.rate_hz,
@@ -56,7 +57,7 @@ static void probe(const char *path, int reset_wait_ms, char *out, size_t len)
 	else
 		snprintf(out, len, "%s", why[0] ? why : att_strerror(rc));
 	if (p && rc == ATT_OK)
-		(void)att_serial_send_command(p, ATT_CMD_STOP, 0);
+		(void)att_device_stop(p, NULL, 0);
 	att_decoder_free(dec);
 	att_serial_port_close(p);
 }

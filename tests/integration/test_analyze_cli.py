@@ -1,9 +1,10 @@
 #!/usr/bin/python3
 """attune analyze as a user and a script see it: exit codes (0 done, 1 bad input, 2 bad usage),
-one-line errors naming the problem, --json printing exactly one JSON object with the CONTRACTS.md
-keys (null for what cannot be computed, e.g. heart rate without PPG), --timeline-csv, and the
-human summary. Signals are generated here with known truth; with --real, real recordings from
-$ATTUNE_DATA (skipped, exit 77, when absent unless ATTUNE_REQUIRE_DATA=1).
+one-line errors naming the problem, --json printing exactly one JSON object with the keys of the
+README's section Contracts kept stable (null for what cannot be computed, e.g. heart rate without
+PPG), --timeline-csv, and the human summary. Signals are generated here with known truth; with
+--real, real recordings from $ATTUNE_DATA (skipped, exit 77, when absent unless
+ATTUNE_REQUIRE_DATA=1).
 
 usage: test_analyze_cli.py ATTUNE_EXE [--real]"""
 import json

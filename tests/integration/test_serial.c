@@ -15,6 +15,8 @@
  *   record     attune record writes NAME.csv in the contract; Ctrl-C keeps the files
  *   errors     missing port, /dev/null, a silent pty, another protocol version, a busy port,
  *              bad usage: one actionable line each, no crash
+ *   device     the command protocol (device.c) over the port alone: identify, ping, set rate
+ *              (taken and refused), start, stop with its ack
  *   bench      60 s real time at 250 Hz: frames/s, link load, losses, acquisition thread CPU */
 #include <dirent.h>
 #include <errno.h>
@@ -38,6 +40,7 @@
 #include "board.h"
 #include "check.h"
 #include "attune/decoder.h"
+#include "attune/device.h"
 #include "attune/serial_port.h"
 #include "attune/source.h"
 
@@ -264,6 +267,66 @@ static void case_stream(void)
 	free(cap.s);
 	CHECK(stop_board(&b, 1, 5) == 0);
 	unlink(csv);
+	unlink(b.stats);
+}
+
+/* ---- device ---- */
+
+/* Counts the sample frames in what the port delivers within ms. */
+static unsigned samples_within(struct att_serial_port *p, struct att_decoder *dec, int ms)
+{
+	uint8_t buf[512];
+	unsigned samples = 0;
+	for (double t0 = att_now_s(); att_now_s() - t0 < ms / 1000.0;) {
+		int n = att_serial_port_read(p, buf, sizeof buf, 20);
+		for (size_t off = 0; n > 0 && off < (size_t)n;) {
+			struct att_wire_frame f;
+			size_t used = 0;
+			enum att_decode_result r =
+			        att_decoder_feed(dec, buf + off, (size_t)n - off, &used, &f);
+			off += used;
+			samples += r == ATT_DECODE_VALID && f.type == ATT_WIRE_SAMPLE;
+			if (used == 0)
+				break;
+		}
+	}
+	return samples;
+}
+
+static void case_device(void)
+{
+	char link[256], why[512] = "";
+	struct board b;
+	struct att_serial_port *p = NULL;
+	struct att_decoder *dec = NULL;
+	struct att_wire_info info;
+	struct att_wire_ack ack = {0};
+
+	link_path(link, sizeof link, "device");
+	CHECK(start_board(&b, link, "device", (const char *)NULL) == 0);
+	CHECK(att_serial_port_open(link, ATT_SERIAL_AUTO, &p, why, sizeof why) == ATT_OK);
+	CHECK(att_decoder_new(&dec) == ATT_OK);
+	if (!p || !dec)
+		goto out;
+	CHECK(att_serial_port_flush_input(p) == ATT_OK);
+	CHECK(att_device_identify(p, dec, link, 0, NULL, &info, why, sizeof why, NULL, NULL) ==
+	      ATT_OK);
+	CHECK(info.channels == 4 && info.rate_hz == RATE && !info.streaming);
+	CHECK(att_device_ping(p, dec, 0xBEEF, 1000) == ATT_OK);
+	CHECK(att_device_set_rate(p, dec, 500, 1000, &ack) == ATT_OK && ack.value == 500);
+	/* refused: the device keeps, and says, the rate it has */
+	CHECK(att_device_set_rate(p, dec, 24, 1000, &ack) == ATT_ERR_RANGE);
+	CHECK(ack.status != ATT_ACK_OK && ack.value == 500);
+	CHECK(att_device_start(p) == ATT_OK);
+	CHECK(samples_within(p, dec, 500) > 0);
+	CHECK(att_device_stop(p, dec, 1000) == ATT_OK);
+	(void)samples_within(p, dec, 100); /* frames sent before the stop */
+	CHECK(samples_within(p, dec, 300) == 0);
+	printf("device: identify, ping, set rate 500 Hz, refuse 24 Hz, start, stop\n");
+out:
+	att_decoder_free(dec);
+	att_serial_port_close(p);
+	CHECK(stop_board(&b, 1, 5) == 0);
 	unlink(b.stats);
 }
 
@@ -1253,6 +1316,8 @@ int main(int argc, char **argv)
 		case_libserialport();
 	else if (!strcmp(which, "errors"))
 		case_errors();
+	else if (!strcmp(which, "device"))
+		case_device();
 	else if (!strcmp(which, "bench"))
 		case_bench();
 	else {

@@ -2,8 +2,9 @@
 """Independent reference for `attune analyze`: the same quantities computed with numpy/scipy only.
 
 Reads a CSV in the analyze contract (header t,a_resp,a_ppg,b_resp,b_ppg; PPG columns optional) and
-prints one JSON object with the keys of CONTRACTS.md that it computes (a/b breath_rate_bpm,
-heart_rate_bpm; sync plv, plv_chance, relative_phase_deg, lag_s, match, in_sync_fraction).
+prints one JSON object with the keys of the README's "Contracts kept stable" that it computes (a/b
+breath_rate_bpm, heart_rate_bpm; sync plv, plv_chance, relative_phase_deg, lag_s, match,
+in_sync_fraction).
 
 Method, chosen to be the same *definitions* as attune (host/lib/include/attune/analysis.h, sync.h) through
 different code: scipy.signal.decimate (Chebyshev IIR, zero-phase) to ~25 Hz, Butterworth 0.05-1 Hz

@@ -447,6 +447,17 @@ static int real_recordings(void)
 	return att_check_done("quality (real recordings)");
 }
 
+/* A snapshot shows one word per sensor: the one that says what to fix first. */
+static void one_word_names_the_most_serious_bit(void)
+{
+	CHECK(strcmp(att_quality_word(ATT_Q_OK), "ok") == 0);
+	CHECK(strcmp(att_quality_word(ATT_Q_SETTLING), "settling") == 0);
+	CHECK(strcmp(att_quality_word(ATT_Q_IMPLAUSIBLE | ATT_Q_SETTLING), "implausible") == 0);
+	CHECK(strcmp(att_quality_word(ATT_Q_SATURATED | ATT_Q_IMPLAUSIBLE), "saturated") == 0);
+	CHECK(strcmp(att_quality_word(ATT_Q_FLAT | ATT_Q_SATURATED), "flat") == 0);
+	CHECK(strcmp(att_quality_word(ATT_Q_ABSENT | ATT_Q_FLAT | ATT_Q_SETTLING), "absent") == 0);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1 && strcmp(argv[1], "--data") == 0)
@@ -459,5 +470,6 @@ int main(int argc, char **argv)
 	absent_channel_and_bad_config();
 	batch_flags_whole_recordings();
 	chain_of_cleaner_detector_and_checker();
+	one_word_names_the_most_serious_bit();
 	return att_check_done("quality");
 }

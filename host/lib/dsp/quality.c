@@ -316,3 +316,18 @@ unsigned att_quality_batch(const struct att_quality_cfg *cfg, const double *x, s
 	att_quality_free(q);
 	return out;
 }
+
+const char *att_quality_word(unsigned q)
+{
+	if (q & ATT_Q_ABSENT)
+		return "absent";
+	if (q & ATT_Q_FLAT)
+		return "flat";
+	if (q & ATT_Q_SATURATED)
+		return "saturated";
+	if (q & ATT_Q_IMPLAUSIBLE)
+		return "implausible";
+	if (q & ATT_Q_SETTLING)
+		return "settling";
+	return "ok";
+}

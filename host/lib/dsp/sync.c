@@ -21,7 +21,6 @@
 #endif
 
 #define ATT_SYNC_MIN_SURROGATES 19
-#define ATT_SYNC_MATCHED        0.7 /* the JSON's matched_fraction threshold (CONTRACTS.md) */
 #define ATT_LIVESYNC_BINS       100 /* chance-level histogram over PLV 0..1 */
 
 static double wrap_deg(double d)
@@ -262,7 +261,7 @@ int att_sync_analyze(const struct att_sync_cfg *cfg, const float *pa, const floa
 	if (sum) {
 		size_t matched = 0, insync = 0, judged = 0;
 		for (size_t w = 0; w < nw; w++) {
-			matched += win[w].match >= ATT_SYNC_MATCHED;
+			matched += win[w].match >= ATT_MATCHED;
 			if (!isnan(win[w].plv_chance)) {
 				judged++;
 				insync += win[w].plv > win[w].plv_chance;

@@ -13,7 +13,8 @@
 
 #define TWO_PI 6.283185307179586
 
-/* The story's pacer: the live view's default pace (UX.md), inhaling from t = 0. */
+/* The story's pacer: the live view's default pace (README, section Live view and sound), inhaling
+ * from t = 0. */
 #define PACER_HZ (6.0 / 60.0)
 
 struct person {

@@ -17,10 +17,12 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <termios.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <libserialport.h>
+
+#include "attune/wire.h"
+#include "attune/clock.h"
 
 /* Linux UNIX98 pty slaves use majors 136..143 (Documentation/admin-guide/devices.txt). */
 #define PTY_SLAVE_MAJOR_FIRST 136u
@@ -35,9 +37,7 @@ struct att_serial_port {
 
 static int64_t mono_ms(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return att_clock_ns() / 1000000;
 }
 
 static void say(char *why, size_t why_len, const char *fmt, ...)
@@ -359,162 +359,6 @@ int att_serial_port_write(struct att_serial_port *p, const uint8_t *buf, size_t 
 		done += (size_t)w;
 	}
 	return ATT_OK;
-}
-
-int att_serial_send_command(struct att_serial_port *p, uint8_t command, uint16_t arg)
-{
-	uint8_t frame[ATT_WIRE_MAX_FRAME];
-	struct att_wire_command c = {.command = command, .arg = arg};
-	size_t n = att_wire_encode_command(&c, frame);
-	return att_serial_port_write(p, frame, n, 500);
-}
-
-/* Feeds the rest of a chunk after the frame a caller was waiting for: the decoder must see every
- * byte, or the next frame's start would be cut off and count as damaged. Samples in it go to
- * on_sample (if any); other frames are dropped. */
-static void feed_rest(struct att_decoder *dec, const uint8_t *buf, size_t off, size_t n,
-                      void (*on_sample)(void *, const struct att_wire_sample *), void *user)
-{
-	while (off < n) {
-		struct att_wire_frame f;
-		size_t used = 0;
-		enum att_decode_result r = att_decoder_feed(dec, buf + off, n - off, &used, &f);
-		off += used;
-		if (r == ATT_DECODE_VALID && f.type == ATT_WIRE_SAMPLE && on_sample)
-			on_sample(user, &f.u.sample);
-		if (r == ATT_DECODE_NEED_MORE || used == 0)
-			break;
-	}
-}
-
-int att_serial_handshake(struct att_serial_port *p, struct att_decoder *dec, const char *path,
-                         int reset_wait_ms, const atomic_int *stop, struct att_wire_info *info,
-                         char *why, size_t why_len,
-                         void (*on_sample)(void *user, const struct att_wire_sample *s), void *user)
-{
-	static const uint8_t delimiter = ATT_WIRE_DELIMITER;
-	const int64_t t0 = mono_ms();
-	const int64_t deadline = t0 + (reset_wait_ms > 0 ? reset_wait_ms : 0) + 1000;
-	int64_t next_identify = t0;
-	struct att_decoder *hs = NULL;
-	struct att_decoder_stats st;
-	uint64_t bytes = 0;
-	uint8_t buf[512];
-	int err = att_decoder_new(&hs);
-
-	if (err != ATT_OK) {
-		say(why, why_len, "out of memory");
-		return err;
-	}
-	/* An idle device answers identify at a frame boundary, but a decoder fresh from a reset
-	 * skips everything up to the first delimiter, i.e. the whole answer (then we would wait for
-	 * the next identify). The handshake's own decoder takes the first byte as a frame start; the
-	 * damage it may see (we flushed in the middle of a frame) stays in its counters. */
-	att_decoder_feed(hs, &delimiter, 1, &(size_t){0}, &(struct att_wire_frame){0});
-	while (mono_ms() < deadline && !(stop && atomic_load(stop))) {
-		int n;
-		size_t off = 0;
-		if (mono_ms() >= next_identify) {
-			err = att_serial_send_command(p, ATT_CMD_IDENTIFY, 0);
-			if (err == ATT_ERR_DISCONNECTED || err == ATT_ERR_IO) {
-				say(why, why_len, "%s went away while attune was asking who it is",
-				    path);
-				att_decoder_free(hs);
-				return err;
-			}
-			/* a device still in its bootloader may not take it; we ask again */
-			next_identify = mono_ms() + 500;
-		}
-		n = att_serial_port_read(p, buf, sizeof buf, 50);
-		if (n < 0) {
-			say(why, why_len, "%s went away while attune was asking who it is", path);
-			att_decoder_free(hs);
-			return n;
-		}
-		bytes += (uint64_t)n;
-		while (off < (size_t)n) {
-			struct att_wire_frame f;
-			size_t used = 0;
-			enum att_decode_result r =
-			        att_decoder_feed(hs, buf + off, (size_t)n - off, &used, &f);
-			off += used;
-			if (r == ATT_DECODE_VALID && f.type == ATT_WIRE_INFO) {
-				*info = f.u.info;
-				att_decoder_free(hs);
-				/* the caller's decoder goes on exactly after the info frame */
-				att_decoder_reset(dec);
-				feed_rest(dec, &delimiter, 0, 1, NULL, NULL);
-				feed_rest(dec, buf, off, (size_t)n, on_sample, user);
-				return ATT_OK;
-			}
-			if (r == ATT_DECODE_VALID && f.type == ATT_WIRE_SAMPLE && on_sample)
-				on_sample(user, &f.u.sample);
-			if (r == ATT_DECODE_INVALID) {
-				att_decoder_stats(hs, &st);
-				if (st.version_errors > 0) {
-					say(why, why_len,
-					    "%s runs attune firmware speaking protocol version "
-					    "%u, this attune speaks version %u: flash this "
-					    "release's firmware (cd firmware && make flash "
-					    "PORT=%s)",
-					    path, st.last_foreign_version, ATT_WIRE_VERSION, path);
-					att_decoder_free(hs);
-					return ATT_ERR_VERSION;
-				}
-			}
-			if (used == 0)
-				break;
-		}
-	}
-	att_decoder_free(hs);
-	if (stop && atomic_load(stop)) {
-		say(why, why_len, "stopped while waiting for %s", path);
-		return ATT_ERR_TIMEOUT;
-	}
-	if (bytes)
-		say(why, why_len,
-		    "%s is not attune firmware: it sent %llu bytes but no attune info "
-		    "frame within %.1f s (wrong port? flash the firmware: cd firmware && make "
-		    "flash PORT=%s)",
-		    path, (unsigned long long)bytes, (double)(deadline - t0) / 1000.0, path);
-	else
-		say(why, why_len,
-		    "%s is not attune firmware: no answer within %.1f s (wrong port, "
-		    "board not flashed, or another baud rate?)",
-		    path, (double)(deadline - t0) / 1000.0);
-	return ATT_ERR_NOT_ATTUNE;
-}
-
-int att_serial_command(struct att_serial_port *p, struct att_decoder *dec, uint8_t command,
-                       uint16_t arg, int timeout_ms, struct att_wire_ack *ack)
-{
-	const int64_t deadline = mono_ms() + timeout_ms;
-	uint8_t buf[512];
-	int err = att_serial_send_command(p, command, arg);
-	if (err)
-		return err;
-	while (mono_ms() < deadline) {
-		size_t off = 0;
-		int n = att_serial_port_read(p, buf, sizeof buf, 20);
-		if (n < 0)
-			return n;
-		while (off < (size_t)n) {
-			struct att_wire_frame f;
-			size_t used = 0;
-			enum att_decode_result r =
-			        att_decoder_feed(dec, buf + off, (size_t)n - off, &used, &f);
-			off += used;
-			if (r == ATT_DECODE_VALID && f.type == ATT_WIRE_ACK &&
-			    f.u.ack.command == command) {
-				*ack = f.u.ack;
-				feed_rest(dec, buf, off, (size_t)n, NULL, NULL);
-				return ATT_OK;
-			}
-			if (used == 0)
-				break;
-		}
-	}
-	return ATT_ERR_TIMEOUT;
 }
 
 static int by_path(const void *a, const void *b)

@@ -5,14 +5,8 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-int64_t att_now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
+#include "attune/clock.h"
 
 int att_source_alloc(const struct att_source_ops *ops, void *impl, struct att_source **out)
 {
@@ -39,7 +33,7 @@ size_t att_source_due(const struct att_source *src, uint64_t delivered, size_t m
 	else if (src->speed <= 0.0)
 		return max;
 	else
-		target = floor((double)(att_now_ns() - src->start_ns) * 1e-9 * src->speed *
+		target = floor((double)(att_clock_ns() - src->start_ns) * 1e-9 * src->speed *
 		               src->st.rate_hz);
 	if (target <= (double)delivered)
 		return 0;
@@ -51,7 +45,7 @@ int att_source_start(struct att_source *src)
 {
 	if (!src)
 		return ATT_ERR_ARG;
-	src->start_ns = att_now_ns();
+	src->start_ns = att_clock_ns();
 	return src->ops->start(src);
 }
 

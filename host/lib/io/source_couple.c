@@ -5,6 +5,8 @@
 #include <math.h>
 #include <stdio.h>
 
+#include "attune/clock.h"
+
 #define COUPLE_VREF_MV 5000.0
 #define COUPLE_ADC_MAX 1023.0
 
@@ -17,7 +19,7 @@ static int couple_start(struct att_source *src)
 static size_t couple_read(struct att_source *src, struct att_sample *out, size_t max)
 {
 	size_t n = att_source_due(src, src->st.samples, max);
-	int64_t now = att_now_ns();
+	int64_t now = att_clock_ns();
 	for (size_t i = 0; i < n; i++) {
 		float volts[ATT_WIRE_CHANNELS];
 		att_couple_next(src->impl, volts);

@@ -30,7 +30,4 @@ int att_source_alloc(const struct att_source_ops *ops, void *impl, struct att_so
 /* How many samples a paced source may deliver now, given how many it delivered; at most max. */
 size_t att_source_due(const struct att_source *src, uint64_t delivered, size_t max);
 
-/* CLOCK_MONOTONIC in nanoseconds. */
-int64_t att_now_ns(void);
-
 #endif

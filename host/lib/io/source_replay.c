@@ -11,6 +11,8 @@ struct replay {
 	uint64_t pos; /* index in rec of the next sample; filled ones are passed over */
 };
 
+#include "attune/clock.h"
+
 static int replay_start(struct att_source *src)
 {
 	const struct replay *r = src->impl;
@@ -26,7 +28,7 @@ static size_t replay_read(struct att_source *src, struct att_sample *out, size_t
 	const struct att_recording *rec = r->rec;
 	size_t due = att_source_due(src, r->pos, max), k = 0;
 	uint64_t end = r->pos + due < rec->n ? r->pos + due : rec->n;
-	int64_t now = att_now_ns();
+	int64_t now = att_clock_ns();
 
 	for (; r->pos < end && k < max; r->pos++) {
 		struct att_sample *o = &out[k];

@@ -21,7 +21,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "attune/clock.h"
 #include "attune/decoder.h"
+#include "attune/device.h"
 #include "attune/ring.h"
 #include "attune/serial_port.h"
 
@@ -128,7 +130,7 @@ static void on_sample(struct serial *s, const struct att_wire_sample *w, int64_t
 static void handshake_sample(void *user, const struct att_wire_sample *w)
 {
 	struct serial *s = user;
-	on_sample(s, w, att_now_ns());
+	on_sample(s, w, att_clock_ns());
 }
 
 static void disconnected(struct serial *s, int err)
@@ -139,7 +141,7 @@ static void disconnected(struct serial *s, int err)
 	atomic_store(&s->error, err);
 	atomic_store(&s->state, ATT_SOURCE_RECONNECTING);
 	s->backoff_ms = BACKOFF_FIRST_MS;
-	s->next_try_ns = att_now_ns();
+	s->next_try_ns = att_clock_ns();
 }
 
 /* One reconnect attempt: open, identify, and restart streaming if the device is not streaming
@@ -147,8 +149,7 @@ static void disconnected(struct serial *s, int err)
 static void try_reconnect(struct serial *s)
 {
 	struct att_wire_info info;
-	struct att_wire_ack ack;
-	int64_t now = att_now_ns();
+	int64_t now = att_clock_ns();
 	int err;
 
 	if (now < s->next_try_ns) {
@@ -160,25 +161,24 @@ static void try_reconnect(struct serial *s)
 	                           sizeof s->why);
 	if (err == ATT_OK) {
 		att_decoder_reset(s->dec);
-		err = att_serial_handshake(s->port, s->dec, s->path, s->reset_wait_ms, &s->stop,
-		                           &info, s->why, sizeof s->why, handshake_sample, s);
+		err = att_device_identify(s->port, s->dec, s->path, s->reset_wait_ms, &s->stop,
+		                          &info, s->why, sizeof s->why, handshake_sample, s);
 	}
 	if (err == ATT_OK && info.rate_hz != s->rate) {
-		err = att_serial_command(s->port, s->dec, ATT_CMD_SET_RATE, (uint16_t)s->rate, 1000,
-		                         &ack);
-		if (err == ATT_OK && ack.status != ATT_ACK_OK)
-			err = ATT_ERR_DEVICE;
-		info.streaming = 0; /* a new rate restarts the counter */
+		err = att_device_set_rate(s->port, s->dec, s->rate, 1000, NULL);
+		if (err == ATT_ERR_RANGE)
+			err = ATT_ERR_DEVICE; /* it took this rate before: the device is at fault */
+		info.streaming = 0;           /* a new rate restarts the counter */
 	}
 	if (err == ATT_OK && !info.streaming) {
-		err = att_serial_send_command(s->port, ATT_CMD_START, 0);
+		err = att_device_start(s->port);
 		s->restart_pending = 1;
 	}
 	if (err != ATT_OK) {
 		att_serial_port_close(s->port);
 		s->port = NULL;
 		atomic_store(&s->error, err);
-		s->next_try_ns = att_now_ns() + (int64_t)s->backoff_ms * 1000000;
+		s->next_try_ns = att_clock_ns() + (int64_t)s->backoff_ms * 1000000;
 		s->backoff_ms =
 		        s->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : s->backoff_ms * 2;
 		return;
@@ -186,7 +186,7 @@ static void try_reconnect(struct serial *s)
 	flush_batch(s);
 	atomic_store(&s->error, ATT_OK);
 	atomic_fetch_add(&s->reconnects, 1);
-	s->last_frame_ns = att_now_ns();
+	s->last_frame_ns = att_clock_ns();
 	atomic_store(&s->state, ATT_SOURCE_CONNECTING);
 }
 
@@ -208,7 +208,7 @@ static void process(struct serial *s, size_t n, int64_t now)
 				/* unasked info, not streaming: the device reset itself (watchdog, power) */
 				att_decoder_reset_sequence(s->dec);
 				s->restart_pending = 1;
-				(void)att_serial_send_command(s->port, ATT_CMD_START, 0);
+				(void)att_device_start(s->port);
 			}
 		}
 		if (r == ATT_DECODE_NEED_MORE || used == 0)
@@ -222,7 +222,7 @@ static void *acquire(void *arg)
 {
 	struct serial *s = arg;
 
-	s->last_frame_ns = att_now_ns();
+	s->last_frame_ns = att_clock_ns();
 	while (!atomic_load(&s->stop)) {
 		int64_t now;
 		int n;
@@ -231,7 +231,7 @@ static void *acquire(void *arg)
 			continue;
 		}
 		n = att_serial_port_read(s->port, s->buf, sizeof s->buf, READ_TIMEOUT_MS);
-		now = att_now_ns();
+		now = att_clock_ns();
 		if (n < 0) {
 			disconnected(s, n);
 			continue;
@@ -253,7 +253,7 @@ static int serial_start(struct att_source *src)
 		return ATT_ERR_ARG;
 	/* the ack is read (and ignored) by the thread; a lost START shows as silence, and the
 	 * reconnect path starts the device again */
-	err = att_serial_send_command(s->port, ATT_CMD_START, 0);
+	err = att_device_start(s->port);
 	if (err == ATT_ERR_DISCONNECTED || err == ATT_ERR_IO) {
 		att_serial_port_close(s->port);
 		s->port = NULL;
@@ -262,7 +262,7 @@ static int serial_start(struct att_source *src)
 		atomic_store(&s->state, ATT_SOURCE_CONNECTING);
 	}
 	s->backoff_ms = BACKOFF_FIRST_MS;
-	s->next_try_ns = att_now_ns();
+	s->next_try_ns = att_clock_ns();
 	if (pthread_create(&s->thread, NULL, acquire, s) != 0)
 		return ATT_ERR_NOMEM;
 	s->thread_started = 1;
@@ -296,7 +296,7 @@ static void serial_free_impl(struct serial *s)
 	}
 	if (s->port) {
 		/* leave the device quiet for the next program; best effort */
-		(void)att_serial_send_command(s->port, ATT_CMD_STOP, 0);
+		(void)att_device_stop(s->port, NULL, 0);
 		att_serial_port_close(s->port);
 	}
 	att_decoder_free(s->dec);
@@ -322,13 +322,66 @@ static void say(char *why, size_t why_len, const char *msg, const char *path)
 		snprintf(why, why_len, msg, path);
 }
 
+/* Identifies the device on the open port, stops it if an earlier program left it streaming (so
+ * START begins a clean count) and sets the rate asked for. On ATT_OK *info describes the device as
+ * it will stream, and s->rate is set. */
+static int prepare_device(struct serial *s, unsigned rate_hz, struct att_wire_info *info, char *why,
+                          size_t why_len)
+{
+	struct att_wire_ack ack;
+	int err = att_device_identify(s->port, s->dec, s->path, s->reset_wait_ms, NULL, info, why,
+	                              why_len, NULL, NULL);
+	if (err == ATT_OK && (info->channels != ATT_WIRE_CHANNELS || info->adc_bits == 0 ||
+	                      info->adc_bits > 16 || info->rate_hz == 0)) {
+		if (why && why_len)
+			snprintf(why, why_len,
+			         "%s answers with %u channels of %u bits at %u Hz; attune "
+			         "needs the 4-channel attune firmware",
+			         s->path, info->channels, info->adc_bits, info->rate_hz);
+		err = ATT_ERR_NOT_ATTUNE;
+	}
+	if (err == ATT_OK && info->streaming) {
+		err = att_device_stop(s->port, s->dec, 1000);
+		if (err != ATT_OK)
+			say(why, why_len, "%s does not answer the stop command", s->path);
+	}
+	s->rate = info->rate_hz;
+	if (err == ATT_OK && rate_hz && rate_hz != info->rate_hz) {
+		err = att_device_set_rate(s->port, s->dec, rate_hz, 1000, &ack);
+		if (err == ATT_ERR_RANGE) {
+			if (why && why_len)
+				snprintf(why, why_len,
+				         "%s refused the rate %u Hz (it runs at %u Hz)", s->path,
+				         rate_hz, ack.value);
+		} else if (err != ATT_OK) {
+			say(why, why_len, "%s does not answer the set-rate command", s->path);
+		}
+		s->rate = rate_hz;
+		info->rate_hz = (uint16_t)rate_hz;
+	}
+	info->streaming = 0;
+	return err;
+}
+
+/* What the consumer sees of a device: counts of a 5 V (or vref) ADC, in mV. */
+static void fill_status(struct att_source_status *st, const struct serial *s,
+                        const struct att_wire_info *info)
+{
+	snprintf(st->name, sizeof st->name, "%.95s", s->path);
+	st->rate_hz = s->rate;
+	st->channel_mask = (1u << ATT_WIRE_CHANNELS) - 1u;
+	st->adc_max = (double)((1u << info->adc_bits) - 1u);
+	st->unit = "mV";
+	for (unsigned c = 0; c < ATT_WIRE_CHANNELS; c++)
+		st->gain[c] = (info->vref_mv ? info->vref_mv : 5000.0) / st->adc_max;
+	st->info = *info;
+}
+
 int att_source_open_serial(const struct att_serial_cfg *cfg, struct att_source **out, char *why,
                            size_t why_len)
 {
 	struct serial *s;
 	struct att_wire_info info;
-	struct att_wire_ack ack;
-	struct att_source_status *st;
 	int err;
 
 	if (why && why_len)
@@ -378,40 +431,7 @@ int att_source_open_serial(const struct att_serial_cfg *cfg, struct att_source *
 		err = ATT_ERR_IO;
 	}
 	if (err == ATT_OK)
-		err = att_serial_handshake(s->port, s->dec, s->path, s->reset_wait_ms, NULL, &info,
-		                           why, why_len, NULL, NULL);
-	if (err == ATT_OK && (info.channels != ATT_WIRE_CHANNELS || info.adc_bits == 0 ||
-	                      info.adc_bits > 16 || info.rate_hz == 0)) {
-		if (why && why_len)
-			snprintf(why, why_len,
-			         "%s answers with %u channels of %u bits at %u Hz; attune "
-			         "needs the 4-channel attune firmware",
-			         s->path, info.channels, info.adc_bits, info.rate_hz);
-		err = ATT_ERR_NOT_ATTUNE;
-	}
-	/* A device left streaming by an earlier program: stop it so START begins a clean count. */
-	if (err == ATT_OK && info.streaming) {
-		err = att_serial_command(s->port, s->dec, ATT_CMD_STOP, 0, 1000, &ack);
-		if (err != ATT_OK)
-			say(why, why_len, "%s does not answer the stop command", s->path);
-	}
-	s->rate = info.rate_hz;
-	if (err == ATT_OK && cfg->rate_hz && cfg->rate_hz != info.rate_hz) {
-		err = att_serial_command(s->port, s->dec, ATT_CMD_SET_RATE, (uint16_t)cfg->rate_hz,
-		                         1000, &ack);
-		if (err != ATT_OK)
-			say(why, why_len, "%s does not answer the set-rate command", s->path);
-		else if (ack.status != ATT_ACK_OK || ack.value != cfg->rate_hz) {
-			if (why && why_len)
-				snprintf(why, why_len,
-				         "%s refused the rate %u Hz (it runs at %u Hz)", s->path,
-				         cfg->rate_hz, ack.value);
-			err = ATT_ERR_RANGE;
-		}
-		s->rate = cfg->rate_hz;
-		info.rate_hz = (uint16_t)cfg->rate_hz;
-	}
-	info.streaming = 0;
+		err = prepare_device(s, cfg->rate_hz, &info, why, why_len);
 	if (err == ATT_OK)
 		err = att_source_alloc(&serial_ops, s, out);
 	if (err != ATT_OK) {
@@ -420,14 +440,6 @@ int att_source_open_serial(const struct att_serial_cfg *cfg, struct att_source *
 	}
 	atomic_store(&s->state, ATT_SOURCE_IDLE);
 	att_decoder_reset_sequence(s->dec);
-	st = &(*out)->st;
-	snprintf(st->name, sizeof st->name, "%.95s", s->path);
-	st->rate_hz = s->rate;
-	st->channel_mask = (1u << ATT_WIRE_CHANNELS) - 1u;
-	st->adc_max = (double)((1u << info.adc_bits) - 1u);
-	st->unit = "mV";
-	for (unsigned c = 0; c < ATT_WIRE_CHANNELS; c++)
-		st->gain[c] = (info.vref_mv ? info.vref_mv : 5000.0) / st->adc_max;
-	st->info = info;
+	fill_status(&(*out)->st, s, &info);
 	return ATT_OK;
 }

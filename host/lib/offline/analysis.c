@@ -10,7 +10,6 @@
 
 #include "attune/wire.h"
 #include "attune/breath.h"
-#include "attune/engine.h"
 #include "attune/filter.h"
 #include "attune/json.h"
 #include "attune/phase.h"
@@ -769,7 +768,7 @@ static int analyze(const struct att_analysis_cfg *cfg, const struct att_recordin
 		}
 		if (isfinite(tl[i].match)) {
 			with_match++;
-			matched += tl[i].match >= ATT_ANALYSIS_MATCHED;
+			matched += tl[i].match >= ATT_MATCHED;
 		}
 		if (isfinite(tl[i].plv) && isfinite(tl[i].plv_chance)) {
 			with_chance++;
@@ -817,16 +816,9 @@ void att_analysis_free(struct att_analysis *an)
 
 const char *att_quality_str(unsigned bits, char *buf, size_t len)
 {
-	static const struct {
-		unsigned bit;
-		const char *name;
-	} names[] = {
-	        {ATT_Q_SETTLING, "settling"},
-	        {ATT_Q_ABSENT, "absent"},
-	        {ATT_Q_FLAT, "flat"},
-	        {ATT_Q_SATURATED, "saturated"},
-	        {ATT_Q_IMPLAUSIBLE, "implausible"},
-	};
+	/* Settling first: the order session files have always had, so they stay comparable. */
+	static const unsigned order[] = {ATT_Q_SETTLING, ATT_Q_ABSENT, ATT_Q_FLAT, ATT_Q_SATURATED,
+	                                 ATT_Q_IMPLAUSIBLE};
 	if (!buf || !len)
 		return buf;
 	buf[0] = 0;
@@ -835,10 +827,11 @@ const char *att_quality_str(unsigned bits, char *buf, size_t len)
 		return buf;
 	}
 	size_t used = 0;
-	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
-		if (!(bits & names[i].bit))
+	for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
+		if (!(bits & order[i]))
 			continue;
-		int w = snprintf(buf + used, len - used, "%s%s", used ? "," : "", names[i].name);
+		int w = snprintf(buf + used, len - used, "%s%s", used ? "," : "",
+		                 att_quality_word(order[i]));
 		if (w < 0 || (size_t)w >= len - used)
 			break;
 		used += (size_t)w;

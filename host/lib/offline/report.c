@@ -16,8 +16,9 @@
 #include <unistd.h>
 
 #include "attune/wire.h"
-#include "attune/engine.h"
 #include "attune/filter.h"
+#include "attune/quality.h"
+#include "attune/sync.h"
 
 #define PAGE_W    595.276 /* A4 in points */
 #define PAGE_H    841.89
@@ -783,7 +784,7 @@ static double summary(cairo_t *cr, const struct att_analysis *an,
 		show(cr, right, ry, buf, rw, 0);
 		ry += row;
 		snprintf(buf, sizeof buf, "   matched (\xE2\x89\xA5 %.1f) %.0f %% of the time",
-		         ATT_ANALYSIS_MATCHED, 100 * s->matched_fraction);
+		         ATT_MATCHED, 100 * s->matched_fraction);
 		show(cr, right, ry, buf, rw, 0);
 	} else {
 		show(cr, right, ry, "Breath match: cannot be computed", rw, 0);

@@ -38,9 +38,8 @@
 #include "attune/err.h"
 #include "attune/recording.h"
 
-#define ATT_ANALYSIS_EDGE_S  2.0  /* seconds trimmed at both ends before synchrony */
-#define ATT_ANALYSIS_MIN_S   10.0 /* shortest recording analysed */
-#define ATT_ANALYSIS_MATCHED 0.7  /* a window counts as matched at match >= this */
+#define ATT_ANALYSIS_EDGE_S 2.0  /* seconds trimmed at both ends before synchrony */
+#define ATT_ANALYSIS_MIN_S  10.0 /* shortest recording analysed */
 
 struct att_analysis_cfg {
 	double window_s;     /* sliding window; 0 = 30 s */
@@ -57,10 +56,11 @@ struct att_analysis_person {
 	size_t breaths;         /* breaths (troughs) found in the whole session */
 	double heart_rate_bpm;  /* median over windows; NAN without PPG */
 	double rmssd_ms;        /* NAN without PPG or too few beats */
-	unsigned resp_quality;  /* enum att_quality bits (engine.h) of the belt */
+	unsigned resp_quality;  /* enum att_quality bits (quality.h) of the belt */
 	unsigned ppg_quality;   /* of the pulse sensor; ATT_Q_ABSENT without PPG */
 };
 
+/* matched_fraction: share of windows with match >= ATT_MATCHED (sync.h). */
 struct att_analysis_sync {
 	double match, matched_fraction, plv, plv_chance, in_sync_fraction;
 	double relative_phase_deg, lag_s, coherence, hr_sync_r;
@@ -92,9 +92,9 @@ int att_analyze(const struct att_analysis_cfg *cfg, const struct att_recording *
 /* NULL is a no-op. */
 void att_analysis_free(struct att_analysis *an);
 
-/* Writes the result as one JSON object in the CONTRACTS.md layout (duration_s, rate_hz, window_s,
- * step_s, a, b, sync, timeline), followed by a newline; indent 0 gives one line. The stream is
- * borrowed. ATT_ERR_IO when writing failed. */
+/* Writes the result as one JSON object in the layout of the README, section Contracts kept stable
+ * (duration_s, rate_hz, window_s, step_s, a, b, sync, timeline), followed by a newline; indent 0
+ * gives one line. The stream is borrowed. ATT_ERR_IO when writing failed. */
 int att_analysis_write_json(const struct att_analysis *an, FILE *out, int indent);
 
 /* Writes the same members into the object j has open, so a caller can add members of its own

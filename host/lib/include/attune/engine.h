@@ -15,21 +15,12 @@
 #include <stdint.h>
 
 #include "attune/err.h"
+#include "attune/quality.h"
 
 struct att_engine;
 
 /* Longest gap bridged (s): short against a breath (4-10 s), long enough for a cable wiggle. */
 #define ATT_ENGINE_BRIDGE_S 2.0
-
-/* Signal quality, as bit sets per channel. */
-enum att_quality {
-	ATT_Q_OK = 0,
-	ATT_Q_SETTLING = 1 << 0,    /* not enough signal yet to judge */
-	ATT_Q_ABSENT = 1 << 1,      /* no such channel (e.g. no PPG column) */
-	ATT_Q_FLAT = 1 << 2,        /* no variation: sensor loose or unplugged */
-	ATT_Q_SATURATED = 1 << 3,   /* stuck at a rail: sensor too tight or gain too high */
-	ATT_Q_IMPLAUSIBLE = 1 << 4, /* no breaths found, or heart rate outside 30-220 bpm */
-};
 
 struct att_engine_cfg {
 	double rate_hz;       /* input sample rate, 25..1000 Hz */

@@ -119,9 +119,10 @@ void att_decim_reset(struct att_decim *d);
 size_t att_decim_len(size_t n, int factor);
 int att_decimate(const struct att_decim_cfg *cfg, const double *x, size_t n, double *y);
 
-/* Ready-made cleaners, the defaults of DESIGN.md. Respiration: decimate to >= 25 Hz (breathing
- * lives below 1 Hz, so 25 Hz is plenty and keeps the 0.05 Hz edge numerically easy), then
- * band-pass 0.05-1 Hz order 2 (3-60 breaths/min; 0.05 keeps paced breathing at 4-6 /min).
+/* Ready-made cleaners, the defaults (README, section Signal conditioning). Respiration: decimate
+ * to >= 25 Hz (breathing lives below 1 Hz, so 25 Hz is plenty and keeps the 0.05 Hz edge
+ * numerically easy), then band-pass 0.05-1 Hz order 2 (3-60 breaths/min; 0.05 keeps paced
+ * breathing at 4-6 /min).
  * PPG: band-pass 0.5-8 Hz order 2 at the input rate (Elgendi 2013: 30-480 bpm and the systolic
  * upstroke; no decimation so beat times keep the input resolution). */
 enum att_clean_kind {

@@ -1,4 +1,4 @@
-/* Signal quality per channel, as enum att_quality bit sets (engine.h): FLAT (no variation: sensor
+/* Signal quality per channel, as enum att_quality bit sets: FLAT (no variation: sensor
  * loose or unplugged), SATURATED (stuck at a rail), IMPLAUSIBLE (no breaths found in a window, or a
  * heart rate outside 30-220 bpm), SETTLING (not enough signal yet to judge).
  *
@@ -18,8 +18,17 @@
 
 #include <stddef.h>
 
-#include "attune/engine.h"
 #include "attune/err.h"
+
+/* Signal quality, as bit sets per channel. */
+enum att_quality {
+	ATT_Q_OK = 0,
+	ATT_Q_SETTLING = 1 << 0,    /* not enough signal yet to judge */
+	ATT_Q_ABSENT = 1 << 1,      /* no such channel (e.g. no PPG column) */
+	ATT_Q_FLAT = 1 << 2,        /* no variation: sensor loose or unplugged */
+	ATT_Q_SATURATED = 1 << 3,   /* stuck at a rail: sensor too tight or gain too high */
+	ATT_Q_IMPLAUSIBLE = 1 << 4, /* no breaths found, or heart rate outside 30-220 bpm */
+};
 
 enum att_quality_signal {
 	ATT_QUALITY_RESP, /* events are breaths; implausible = none in event_window_s */
@@ -83,5 +92,10 @@ unsigned att_quality_verdict(const struct att_quality_check *q, double rate_bpm)
 /* Plausibility of a heart rate alone: ATT_Q_IMPLAUSIBLE outside 30-220 bpm, 0 inside, 0 for NAN
  * (unknown is not implausible; absence of beats is judged by the event window). */
 unsigned att_quality_hr(double hr_bpm);
+
+/* One word for a set of bits, the most serious first: "absent", "flat", "saturated",
+ * "implausible", "settling", else "ok" (absent hides the others: an absent channel is also flat).
+ * A static string. */
+const char *att_quality_word(unsigned q);
 
 #endif

@@ -1,5 +1,6 @@
 /* Serial port backends for the serial source: open a device or a pseudo-terminal by path at
- * 115200 8N1 without flow control, read with a short timeout, write commands, list the ports.
+ * 115200 8N1 without flow control, read with a short timeout, write bytes, list the ports. The
+ * bytes are the transport only: what is said to an attune device over it is in device.h.
  *
  * Two backends behind one opaque struct:
  *  - libserialport for real devices (USB CDC, FTDI/CH340 clones): what users plug in.
@@ -19,12 +20,9 @@
 #ifndef ATT_SERIAL_PORT_H
 #define ATT_SERIAL_PORT_H
 
-#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include "attune/wire.h"
-#include "attune/decoder.h"
 #include "attune/err.h"
 
 enum att_serial_backend {
@@ -65,31 +63,6 @@ int att_serial_port_write(struct att_serial_port *p, const uint8_t *buf, size_t 
 
 /* Discards input received but not read yet (stale bytes from before the open). */
 int att_serial_port_flush_input(struct att_serial_port *p);
-
-/* Encodes and sends one command frame. Same returns as att_serial_port_write(). */
-int att_serial_send_command(struct att_serial_port *p, uint8_t command, uint16_t arg);
-
-/* The identify handshake: sends identify, and resends it every 500 ms, until an info frame arrives
- * or reset_wait_ms + 1000 ms have passed (an Uno/Nano's bootloader runs 1.5-2 s after the open
- * reset; the firmware then sends an info frame by itself).
- * *stop (may be NULL) is polled so another thread can cancel it. On ATT_OK *info holds the
- * device's info frame. ATT_ERR_VERSION (intact frames of another protocol version),
- * ATT_ERR_NOT_ATTUNE (no answer, or bytes that are not attune frames), ATT_ERR_DISCONNECTED,
- * ATT_ERR_IO, with one line in why naming path. dec (borrowed) is reset and, on ATT_OK, has been
- * fed the bytes that followed the info frame, so it goes on in step. The caller's thread.
- * Sample frames read meanwhile (a device still streaming after a reconnect) go to on_sample(user,
- * sample) when it is not NULL, else they are dropped. */
-int att_serial_handshake(struct att_serial_port *p, struct att_decoder *dec, const char *path,
-                         int reset_wait_ms, const atomic_int *stop, struct att_wire_info *info,
-                         char *why, size_t why_len,
-                         void (*on_sample)(void *user, const struct att_wire_sample *s),
-                         void *user);
-
-/* Sends a command and waits up to timeout_ms for its ack (frames before it are dropped).
- * ATT_OK with *ack filled (its status may still be an error), ATT_ERR_TIMEOUT,
- * ATT_ERR_DISCONNECTED, ATT_ERR_IO. */
-int att_serial_command(struct att_serial_port *p, struct att_decoder *dec, uint8_t command,
-                       uint16_t arg, int timeout_ms, struct att_wire_ack *ack);
 
 /* One serial port of the system, as sp_list_ports() sees it. */
 struct att_serial_port_info {

@@ -1,7 +1,7 @@
 /* Sound synthesis for the live session: blocks of mono samples from a parameter block, with no
  * sound card involved, so every sound can be measured in tests and written to WAV.
  *
- * Four parts, each switchable (UX.md, "Sound"):
+ * Four parts, each switchable (README, section Live view and sound):
  *  - pacer tone: pitch follows the pacer level (rises an octave over the inhale, falls over the
  *    exhale) and its loudness follows the pacer's speed, so it is silent at the turns;
  *  - sync drone: a root and its fifth, louder and pure when the pair matches, quieter with the

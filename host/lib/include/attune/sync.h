@@ -22,7 +22,9 @@
 
 #include "attune/err.h"
 
-/* A window is "matched" at match >= this (the session JSON's matched_fraction, the view). */
+/* A window counts as matched at match >= this: the session's matched_fraction, the live view's
+ * "matched", the report. One value, so a session the view showed as matched is counted as such
+ * (README, section Contracts kept stable). */
 #define ATT_MATCHED 0.7
 
 /* Offline phase synchrony. */
@@ -57,7 +59,7 @@ struct att_sync_summary {
 	double match;
 	double freq_hz;          /* mean breathing frequency of A and B */
 	double in_sync_fraction; /* share of windows with plv > plv_chance (NAN without chance) */
-	double matched_fraction; /* share of windows with match >= 0.7 */
+	double matched_fraction; /* share of windows with match >= ATT_MATCHED */
 	size_t windows;          /* windows counted in the fractions */
 };
 

@@ -26,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "attune/clock.h"
 #include "attune/err.h"
 
 #ifndef ATT_SIMBOARD_PATH
@@ -42,11 +43,10 @@ struct att_demo_board {
 	char link[64];
 };
 
+/* The monotonic clock in milliseconds: the board's start and stop waits. */
 static int64_t mono_ms(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return att_clock_ns() / 1000000;
 }
 
 static int executable(const char *path)

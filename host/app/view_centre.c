@@ -174,7 +174,7 @@ static void draw_words(struct att_view *v, const struct att_view_model *m, const
 		return;
 	if (!m->have_snapshot || !isfinite(m->snap.match))
 		snprintf(buf, sizeof buf, "listening to your breathing\xe2\x80\xa6");
-	else if (m->match_smooth >= MATCHED)
+	else if (m->match_smooth >= ATT_MATCHED)
 		snprintf(buf, sizeof buf, "breathing together");
 	else if (m->match_smooth >= 0.4)
 		snprintf(buf, sizeof buf, "nearly together");
@@ -186,7 +186,7 @@ static void draw_words(struct att_view *v, const struct att_view_model *m, const
 		att_draw_clock_str(m->together_s, clk, sizeof clk);
 		snprintf(buf + l, sizeof buf - l, "  \xc2\xb7  together %s", clk);
 	}
-	att_draw_text(v, F_MED, m->match_smooth >= MATCHED ? C_GREEN : C_DIM, c->cx, c->words_y,
+	att_draw_text(v, F_MED, m->match_smooth >= ATT_MATCHED ? C_GREEN : C_DIM, c->cx, c->words_y,
 	              CENTRE, buf);
 }
 

@@ -11,13 +11,13 @@
 #include <SDL.h>
 #include <SDL_ttf.h>
 
+#include "attune/sync.h"
 #include "view.h"
 
 #define MAX_VERTS   8192
 #define MAX_INDICES 16384
 #define TEXT_CACHE  128
 #define TEXT_MAX    256 /* bytes of a cached text: a longer one would miss the cache every frame */
-#define MATCHED     0.7 /* the contract's "matched" threshold (matched_fraction) */
 
 enum font_id { F_SMALL, F_MED, F_NAME, F_CUE, F_COUNT };
 enum align { LEFT, CENTRE, RIGHT };

@@ -202,7 +202,7 @@ static void draw_history(struct att_view *v, const struct att_view_model *m, con
 	att_draw_text(v, F_SMALL, C_DIM, x2, s->y0 + s->pad * 0.5, LEFT,
 	              "match over the session (grey: chance)");
 	att_draw_rect(v, x2, py, w2, ph, att_draw_alpha(C_BG, 0.6));
-	att_draw_rect(v, x2, py + ph * (1.06 - MATCHED) / 1.10, w2, 1.0,
+	att_draw_rect(v, x2, py + ph * (1.06 - ATT_MATCHED) / 1.10, w2, 1.0,
 	              att_draw_alpha(C_GREEN, 0.35));
 	if (m->hist_n > 1) {
 		double span = fmax(60.0, (double)m->hist_n * m->hist_dt);

@@ -20,6 +20,7 @@
 #include "attune/clock.h"
 #include "attune/event.h"
 #include "attune/osc.h"
+#include "attune/quality.h"
 #include "check.h"
 
 #define N_SNAP      200
@@ -210,13 +211,13 @@ static void test_parse(void)
 
 static void test_quality_words(void)
 {
-	CHECK(strcmp(att_osc_quality_word(0), "ok") == 0);
-	CHECK(strcmp(att_osc_quality_word(ATT_Q_SETTLING), "settling") == 0);
-	CHECK(strcmp(att_osc_quality_word(ATT_Q_SETTLING | ATT_Q_IMPLAUSIBLE), "implausible") == 0);
-	CHECK(strcmp(att_osc_quality_word(ATT_Q_IMPLAUSIBLE | ATT_Q_SATURATED), "saturated") == 0);
-	CHECK(strcmp(att_osc_quality_word(ATT_Q_SATURATED | ATT_Q_FLAT | ATT_Q_SETTLING), "flat") ==
+	CHECK(strcmp(att_quality_word(0), "ok") == 0);
+	CHECK(strcmp(att_quality_word(ATT_Q_SETTLING), "settling") == 0);
+	CHECK(strcmp(att_quality_word(ATT_Q_SETTLING | ATT_Q_IMPLAUSIBLE), "implausible") == 0);
+	CHECK(strcmp(att_quality_word(ATT_Q_IMPLAUSIBLE | ATT_Q_SATURATED), "saturated") == 0);
+	CHECK(strcmp(att_quality_word(ATT_Q_SATURATED | ATT_Q_FLAT | ATT_Q_SETTLING), "flat") ==
 	      0);
-	CHECK(strcmp(att_osc_quality_word(0x1f), "absent") == 0);
+	CHECK(strcmp(att_quality_word(0x1f), "absent") == 0);
 }
 
 static int feq(float got, double want)
@@ -343,7 +344,7 @@ static void test_out(void)
 					bad += !feq(m->f[0], pp[q]->phase_rad);
 					bad += !feq(m->f[1], pp[q]->breath_rate_bpm);
 					bad += !feq(m->f[2], pp[q]->heart_rate_bpm);
-					bad += strcmp(m->s, att_osc_quality_word(
+					bad += strcmp(m->s, att_quality_word(
 					                            pp[q]->resp_quality)) != 0;
 				}
 			}

@@ -11,6 +11,8 @@
  * decode the datagrams (lo_message_deserialise); bundles are walked here (a dozen lines). */
 #include "attune/osc.h"
 
+#include "attune/quality.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -40,20 +42,6 @@
 #define IN_DGRAM_MAX      65536u
 #define BUNDLE_DEPTH_MAX  8
 
-const char *att_osc_quality_word(unsigned q)
-{
-	if (q & ATT_Q_ABSENT)
-		return "absent";
-	if (q & ATT_Q_FLAT)
-		return "flat";
-	if (q & ATT_Q_SATURATED)
-		return "saturated";
-	if (q & ATT_Q_IMPLAUSIBLE)
-		return "implausible";
-	if (q & ATT_Q_SETTLING)
-		return "settling";
-	return "ok";
-}
 
 int att_osc_parse_target(const char *text, struct att_osc_target *out, char *why, size_t why_len)
 {
@@ -160,7 +148,7 @@ static lo_message msg_floats(const float *v, size_t n)
 static lo_message msg_person(const struct item *it, int p)
 {
 	lo_message m = msg_floats(it->u.snap.person[p], 3);
-	if (m && lo_message_add_string(m, att_osc_quality_word(it->u.snap.quality[p])) != 0) {
+	if (m && lo_message_add_string(m, att_quality_word(it->u.snap.quality[p])) != 0) {
 		lo_message_free(m);
 		return NULL;
 	}

@@ -35,21 +35,6 @@ struct snapshots {
 	uint64_t dropped;
 };
 
-static const char *quality_word(unsigned q)
-{
-	if (q & ATT_Q_ABSENT)
-		return "absent";
-	if (q & ATT_Q_FLAT)
-		return "flat";
-	if (q & ATT_Q_SATURATED)
-		return "saturated";
-	if (q & ATT_Q_IMPLAUSIBLE)
-		return "implausible";
-	if (q & ATT_Q_SETTLING)
-		return "settling";
-	return "ok";
-}
-
 static void write_person(struct att_json *j, const char *p, const struct att_person *x, int part)
 {
 	char key[32];
@@ -62,9 +47,9 @@ static void write_person(struct att_json *j, const char *p, const struct att_per
 		att_json_number(j, key, x->heart_rate_bpm);
 	} else {
 		snprintf(key, sizeof key, "%s_resp_quality", p);
-		att_json_string(j, key, quality_word(x->resp_quality));
+		att_json_string(j, key, att_quality_word(x->resp_quality));
 		snprintf(key, sizeof key, "%s_ppg_quality", p);
-		att_json_string(j, key, quality_word(x->ppg_quality));
+		att_json_string(j, key, att_quality_word(x->ppg_quality));
 	}
 }
 

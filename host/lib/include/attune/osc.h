@@ -123,9 +123,5 @@ int att_osc_in_address(const struct att_osc_in *in, char *addr, size_t addr_len,
 /* Any thread. */
 void att_osc_in_stats(const struct att_osc_in *in, struct att_osc_in_stats *out);
 
-/* The quality word of a set of enum att_quality bits ("ok", "settling", "flat", "saturated",
- * "implausible", "absent"; precedence absent > flat > saturated > implausible > settling).
- * Static string. */
-const char *att_osc_quality_word(unsigned quality);
 
 #endif

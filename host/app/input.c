@@ -88,7 +88,7 @@ static int raw_meta(const char *path, double rate_hz, struct att_input_meta *m)
 		m->frames_lost = (long long)g->samples_filled;
 		double rate = rate_hz > 0 ? rate_hz : g->rate_hz;
 		for (size_t i = 0; i < g->n_events && !err; i++) {
-			const struct att_raw_event *e = &g->events[i];
+			const struct att_event *e = &g->events[i];
 			char text[ATT_INPUT_TEXT_MAX];
 			switch (e->kind) {
 			case ATT_EV_GAP:

@@ -188,6 +188,34 @@ static void test_full_disk_mid_session_stops_cleanly(void)
 	CHECK(!exists(base, ".edf.tmp") && !exists(base, ".csv.tmp"));
 }
 
+/* 100 two-byte characters do not fit an event's 127 bytes: the cut keeps whole characters. */
+static void test_long_event_text_is_cut_between_characters(void)
+{
+	char base[300], raw[320], why[300] = "", text[201];
+	struct att_recorder_cfg c;
+	struct att_recorder *r = NULL;
+	struct att_capture *s = NULL;
+
+	for (int i = 0; i < 100; i++)
+		memcpy(text + 2 * i, "\xc3\xa9", 2); /* U+00E9 */
+	text[200] = 0;
+	snprintf(base, sizeof base, "%s/utf8", dir);
+	snprintf(raw, sizeof raw, "%s.attraw", base);
+	c = cfg_for(base);
+	CHECK(att_recorder_new(&c, &r, why, sizeof why) == ATT_OK);
+	if (!r)
+		return;
+	CHECK(att_recorder_event(r, ATT_EV_MARKER, 0, 0, text) == ATT_OK);
+	CHECK(att_recorder_stop(r, 0, NULL, why, sizeof why) == ATT_OK);
+	att_recorder_free(r);
+	CHECK(att_raw_read(raw, &s, NULL, why, sizeof why) == ATT_OK);
+	if (s && s->n_events == 1)
+		CHECK(strlen(s->events[0].text) == 126 && !strncmp(s->events[0].text, text, 126));
+	else
+		CHECK(!"one event read back");
+	att_capture_free(s);
+}
+
 int main(void)
 {
 	if (att_tmpdir_make(dir, sizeof dir, "att_recorder"))
@@ -195,6 +223,7 @@ int main(void)
 	test_pushed_samples_are_durable_within_the_flush_interval();
 	test_bad_places_are_refused_at_start();
 	test_full_disk_mid_session_stops_cleanly();
+	test_long_event_text_is_cut_between_characters();
 	att_tmpdir_done(dir);
 	return att_check_done("record_recorder");
 }

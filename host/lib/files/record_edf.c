@@ -121,7 +121,7 @@ static int set_header(int h, const struct att_capture *s, const struct att_edf_d
 	return ok ? -1 : 0;
 }
 
-static void event_text(const struct att_raw_event *e, char *buf, size_t len)
+static void event_text(const struct att_event *e, char *buf, size_t len)
 {
 	switch (e->kind) {
 	case ATT_EV_MARKER:
@@ -251,7 +251,7 @@ int att_edf_write(const char *path, const struct att_capture *s, const struct at
 		}
 	}
 	for (size_t i = 0; i < g->n_events && !e; i++) {
-		char text[ATT_RAW_TEXT_MAX + 32];
+		char text[ATT_EVENT_TEXT_MAX + 32];
 		/* onset in units of 100 us */
 		long long onset =
 		        (long long)((double)g->event_at[i] * 10000.0 / (double)rate + 0.5);

@@ -32,12 +32,7 @@ struct item {
 	uint8_t type;
 	union {
 		struct att_sample s;
-		struct {
-			int64_t host_ns;
-			double value;
-			uint8_t kind;
-			char text[ATT_RAW_TEXT_MAX];
-		} ev;
+		struct att_event ev;
 		struct att_wire_info info;
 	} u;
 };
@@ -89,8 +84,7 @@ static int write_item(struct att_raw_writer *w, const struct item *it)
 	case IT_SAMPLE:
 		return att_raw_writer_samples(w, &it->u.s, 1);
 	case IT_EVENT:
-		return att_raw_writer_event(w, it->u.ev.kind, it->u.ev.host_ns, it->u.ev.value,
-		                            it->u.ev.text);
+		return att_raw_writer_event(w, &it->u.ev);
 	case IT_INFO:
 		return att_raw_writer_info(w, &it->u.info);
 	default:
@@ -246,24 +240,31 @@ int att_recorder_push(struct att_recorder *r, const struct att_sample *s, size_t
 	return ATT_OK;
 }
 
-int att_recorder_event(struct att_recorder *r, uint8_t kind, int64_t host_ns, double value,
-                       const char *text)
+int att_recorder_put_event(struct att_recorder *r, const struct att_event *ev)
 {
 	struct item it;
 	int e;
-	if (!r || kind < ATT_EV_MARKER || kind > ATT_EV_NOTE)
+	if (!r || !ev || ev->kind < ATT_EV_MARKER || ev->kind > ATT_EV_NOTE)
 		return ATT_ERR_ARG;
 	if ((e = atomic_load(&r->err)) || atomic_load(&r->stopped))
 		return e ? e : ATT_ERR_ARG;
 	memset(&it, 0, sizeof it);
 	it.type = IT_EVENT;
-	it.u.ev.kind = kind;
-	it.u.ev.host_ns = host_ns;
-	it.u.ev.value = value;
-	if (text)
-		snprintf(it.u.ev.text, sizeof it.u.ev.text, "%s", text);
+	it.u.ev = *ev;
 	queue(r, &it, 1);
 	return ATT_OK;
+}
+
+int att_recorder_event(struct att_recorder *r, uint8_t kind, int64_t host_ns, double value,
+                       const char *text)
+{
+	struct att_event ev;
+	memset(&ev, 0, sizeof ev);
+	ev.kind = kind;
+	ev.host_ns = host_ns;
+	ev.value = value;
+	att_event_set_text(&ev, text);
+	return att_recorder_put_event(r, &ev);
 }
 
 int att_recorder_info(struct att_recorder *r, const struct att_wire_info *info)
@@ -545,7 +546,7 @@ static void session_json(struct att_json *js, const struct json_job *job)
 	att_json_uint(js, "gaps", job->rep->gaps);
 	att_json_array_begin(js, "events");
 	for (size_t i = 0; i < job->g->n_events; i++) {
-		const struct att_raw_event *ev = &job->g->events[i];
+		const struct att_event *ev = &job->g->events[i];
 		att_json_object_begin(js, NULL);
 		att_json_set_indent(js, 0);
 		att_json_number(js, "t", (double)job->g->event_at[i] / job->g->rate_hz);

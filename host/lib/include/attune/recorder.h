@@ -59,8 +59,11 @@ int att_recorder_new(const struct att_recorder_cfg *cfg, struct att_recorder **o
  * samples are then not recorded). Samples that do not fit the ring are counted as dropped. */
 int att_recorder_push(struct att_recorder *r, const struct att_sample *s, size_t n);
 
-/* Producer thread: queues an event (ATT_EV_MARKER, _RECONNECT, _PACER, _NOTE) placed after the
- * samples pushed so far; text (may be NULL) is copied, cut to ATT_RAW_TEXT_MAX - 1 bytes. */
+/* Producer thread: queues a copy of an event (ATT_EV_MARKER, _RECONNECT, _PACER, _NOTE) placed
+ * after the samples pushed so far (its t and sample_index are the capture's, not ev's). */
+int att_recorder_put_event(struct att_recorder *r, const struct att_event *ev);
+
+/* The same from its fields; text (may be NULL) is cut as att_event_set_text() does. */
 int att_recorder_event(struct att_recorder *r, uint8_t kind, int64_t host_ns, double value,
                        const char *text);
 

@@ -832,3 +832,58 @@ void att_grid_free(struct att_grid *g)
 	free(g->event_at);
 	free(g);
 }
+
+/* ---- as a recording ---- */
+
+int att_grid_to_recording(const struct att_capture *s, const struct att_grid *g,
+                          struct att_recording **out)
+{
+	struct att_recording *rec;
+	int e;
+
+	if (!out)
+		return ATT_ERR_ARG;
+	*out = NULL;
+	if (!s || !g)
+		return ATT_ERR_ARG;
+	if ((e = att_recording_new(g->rate_hz, g->n, 0xFu, &rec)))
+		return e;
+	for (unsigned c = 0; c < ATT_WIRE_CHANNELS; c++)
+		for (size_t k = 0; k < g->n; k++)
+			rec->ch[c][k] = (float)g->ch[c][k];
+	for (size_t k = 0; k < g->n && !e; k++)
+		if (g->filled[k])
+			e = att_recording_mark_filled(rec, k, 1);
+	for (size_t i = 0; i < g->n_events && !e; i++) {
+		struct att_event ev = g->events[i];
+		ev.sample_index = g->event_at[i];
+		ev.t = (double)g->event_at[i] / g->rate_hz;
+		e = att_recording_add_event(rec, &ev);
+	}
+	if (e) {
+		att_recording_free(rec);
+		return e;
+	}
+	rec->meta.start_unix_ns = s->meta.start_unix_ns;
+	snprintf(rec->meta.label_a, sizeof rec->meta.label_a, "%s", s->meta.label_a);
+	snprintf(rec->meta.label_b, sizeof rec->meta.label_b, "%s", s->meta.label_b);
+	snprintf(rec->meta.note, sizeof rec->meta.note, "%s", s->meta.note);
+	rec->meta.frames_lost = (long long)g->samples_filled;
+	*out = rec;
+	return ATT_OK;
+}
+
+int att_capture_to_recording(const struct att_capture *s, struct att_recording **out)
+{
+	struct att_grid *g;
+	int e;
+
+	if (!out)
+		return ATT_ERR_ARG;
+	*out = NULL;
+	if ((e = att_grid_new(s, ATT_GRID_MAX_GAP_S, &g)))
+		return e;
+	e = att_grid_to_recording(s, g, out);
+	att_grid_free(g);
+	return e;
+}

@@ -22,9 +22,8 @@
 #include "attune/record_edf.h"
 #include "attune/ring.h"
 
-#define POLL_NS   5000000L /* 5 ms: the ring holds a minute, so latency here costs nothing */
-#define BATCH     256u
-#define MAX_GAP_S 3600.0 /* longer holes are cut to an hour (a bad clock, not a pause) */
+#define POLL_NS 5000000L /* 5 ms: the ring holds a minute, so latency here costs nothing */
+#define BATCH   256u
 
 enum item_type { IT_SAMPLE = 1, IT_EVENT = 2, IT_INFO = 3 };
 
@@ -367,43 +366,6 @@ void att_recorder_free(struct att_recorder *r)
 
 /* ---- export ---- */
 
-/* The grid as a recording, its filled samples marked (analysis treats them as gaps). */
-static int grid_to_recording(const struct att_grid *g, struct att_recording **out)
-{
-	struct att_recording *rec;
-	int e;
-
-	if ((e = att_recording_new(g->rate_hz, g->n, 0xFu, &rec)))
-		return e;
-	for (unsigned c = 0; c < ATT_WIRE_CHANNELS; c++)
-		for (size_t k = 0; k < g->n; k++)
-			rec->ch[c][k] = (float)g->ch[c][k];
-	for (size_t k = 0; k < g->n && !e; k++)
-		if (g->filled[k])
-			e = att_recording_mark_filled(rec, k, 1);
-	if (e) {
-		att_recording_free(rec);
-		return e;
-	}
-	*out = rec;
-	return ATT_OK;
-}
-
-int att_capture_to_recording(const struct att_capture *s, struct att_recording **out)
-{
-	struct att_grid *g;
-	int e;
-
-	if (!out)
-		return ATT_ERR_ARG;
-	*out = NULL;
-	if ((e = att_grid_new(s, MAX_GAP_S, &g)))
-		return e;
-	e = grid_to_recording(g, out);
-	att_grid_free(g);
-	return e;
-}
-
 struct derived_job {
 	const struct att_analysis *an;
 	size_t n;
@@ -598,7 +560,7 @@ int att_capture_export(const struct att_capture *s, const char *base,
 		return att_fail(why, why_len, ATT_ERR_ARG, "att_capture_export: missing argument");
 	if (strlen(base) >= ATT_RECORDER_PATH_MAX)
 		return att_fail(why, why_len, ATT_ERR_ARG, "session name too long");
-	e = att_grid_new(s, MAX_GAP_S, &g);
+	e = att_grid_new(s, ATT_GRID_MAX_GAP_S, &g);
 	if (e == ATT_ERR_NO_DATA)
 		return att_fail(why, why_len, e, "the session holds no samples");
 	if (e)
@@ -610,7 +572,7 @@ int att_capture_export(const struct att_capture *s, const char *base,
 	rep.duration_s = (double)g->n / g->rate_hz;
 	seconds = (g->n + (size_t)g->rate_hz - 1) / (size_t)g->rate_hz;
 
-	if ((e = grid_to_recording(g, &rec))) {
+	if ((e = att_grid_to_recording(s, g, &rec))) {
 		att_fail(why, why_len, e, "out of memory");
 		goto out;
 	}

@@ -33,6 +33,7 @@
 #include "attune/event.h"
 #include "attune/wire.h"
 #include "attune/err.h"
+#include "attune/recording.h"
 #include "attune/sample.h"
 
 #define ATT_RAW_VERSION     1u
@@ -159,6 +160,21 @@ struct att_grid {
  * ATT_ERR_ARG (no rate), ATT_ERR_NO_DATA (no samples), ATT_ERR_NOMEM. */
 int att_grid_new(const struct att_capture *s, double max_gap_s, struct att_grid **out);
 void att_grid_free(struct att_grid *g);
+
+/* Longest hole the session files keep: longer ones are cut to an hour (a bad clock, not a
+ * pause). */
+#define ATT_GRID_MAX_GAP_S 3600.0
+
+/* The grid g of s as a recording (both borrowed): ADC counts as floats, filled samples flagged,
+ * the grid's events (sample_index = grid index, t = its time), the capture's start, labels and
+ * note, frames_lost = samples filled. *out is set to NULL first; caller frees with
+ * att_recording_free(). ATT_ERR_ARG, ATT_ERR_NOMEM. */
+int att_grid_to_recording(const struct att_capture *s, const struct att_grid *g,
+                          struct att_recording **out);
+
+/* The same on the grid att_grid_new(s, ATT_GRID_MAX_GAP_S) builds: the session exactly as its
+ * EDF and CSV hold it. Also ATT_ERR_NO_DATA (no samples). */
+int att_capture_to_recording(const struct att_capture *s, struct att_recording **out);
 
 /* CRC-32 (IEEE 802.3, as zlib's crc32) of len bytes, continuing from crc (0 to start). */
 uint32_t att_crc32(uint32_t crc, const uint8_t *p, size_t len);

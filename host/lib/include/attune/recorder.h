@@ -103,7 +103,4 @@ int att_capture_export(const struct att_capture *s, const char *base,
  * without the path (callers prefix it). Usable as `attune analyze`'s reader for any format. */
 int att_recording_read_any(const char *path, struct att_recording **out, char *why, size_t why_len);
 
-/* The raw capture as a recording (grid values as floats). Same ownership as above. */
-int att_capture_to_recording(const struct att_capture *s, struct att_recording **out);
-
 #endif

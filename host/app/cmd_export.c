@@ -9,6 +9,7 @@
 #include "cmd.h"
 #include "attune/record_csv.h"
 #include "attune/record_edf.h"
+#include "attune/read_any.h"
 #include "attune/record_raw.h"
 #include "attune/recorder.h"
 

@@ -13,7 +13,7 @@
 #include "attune/record_csv.h"
 #include "attune/record_edf.h"
 #include "attune/record_raw.h"
-#include "attune/recorder.h"
+#include "attune/read_any.h"
 
 #define RATE   250.0
 #define N      7500u /* samples measured: 30 s with 25 lost at 10 s */
@@ -178,11 +178,67 @@ static void test_every_reader_fills_events_and_meta(void)
 	att_recording_free(rec);
 }
 
+/* The dispatcher knows formats by content, whatever the name; a file named .edf that is no EDF
+ * gets the EDF reader's reason, not a CSV parser's. */
+static void test_dispatch_is_by_content(void)
+{
+	char raw[300], as_csv[300], junk[300], cmd[700], why[300] = "";
+	struct att_recording *rec = NULL;
+	FILE *f;
+
+	snprintf(raw, sizeof raw, "%s/s.attraw", dir);
+	snprintf(as_csv, sizeof as_csv, "%s/raw_named.csv", dir);
+	snprintf(cmd, sizeof cmd, "cp '%s' '%s'", raw, as_csv);
+	CHECK(system(cmd) == 0);
+	CHECK(att_recording_read_any(as_csv, &rec, why, sizeof why) == ATT_OK);
+	CHECK(rec && rec->n_events == N_WANT);
+	att_recording_free(rec);
+	rec = NULL;
+	snprintf(junk, sizeof junk, "%s/junk.edf", dir);
+	f = fopen(junk, "w");
+	CHECK(f != NULL);
+	if (f) {
+		fputs("hello,world\n1,2\n", f);
+		fclose(f);
+	}
+	why[0] = 0;
+	CHECK(att_recording_read_any(junk, &rec, why, sizeof why) == ATT_ERR_FORMAT && !rec);
+	CHECK(why[0] && !strstr(why, "line ") && !strstr(why, "column"));
+}
+
+/* The words the report and replay put on the timeline. */
+static void test_labels(void)
+{
+	struct att_event ev;
+	char buf[ATT_EVENT_TEXT_MAX];
+
+	memset(&ev, 0, sizeof ev);
+	ev.kind = ATT_EV_PACER;
+	ev.value = 6;
+	att_event_label(&ev, buf, sizeof buf);
+	CHECK(!strcmp(buf, "pacer 6.0/min"));
+	ev.value = 0;
+	att_event_label(&ev, buf, sizeof buf);
+	CHECK(!strcmp(buf, "pacer off"));
+	ev.kind = ATT_EV_RECONNECT;
+	att_event_set_text(&ev, "device reconnected");
+	att_event_label(&ev, buf, sizeof buf);
+	CHECK(!strcmp(buf, "reconnect"));
+	ev.kind = ATT_EV_MARKER;
+	att_event_label(&ev, buf, sizeof buf);
+	CHECK(!strcmp(buf, "device reconnected"));
+	att_event_set_text(&ev, NULL);
+	att_event_label(&ev, buf, sizeof buf);
+	CHECK(!strcmp(buf, "marker"));
+}
+
 int main(void)
 {
 	if (att_tmpdir_make(dir, sizeof dir, "att_recording_events"))
 		return 1;
 	test_every_reader_fills_events_and_meta();
+	test_dispatch_is_by_content();
+	test_labels();
 	att_tmpdir_done(dir);
 	return att_check_done("recording_events");
 }

@@ -618,38 +618,3 @@ out:
 		*report = rep;
 	return e;
 }
-
-int att_recording_read_any(const char *path, struct att_recording **out, char *why, size_t why_len)
-{
-	uint8_t head[8] = {0};
-	size_t got;
-	FILE *f;
-
-	if (!out)
-		return ATT_ERR_ARG;
-	*out = NULL;
-	if (!path)
-		return ATT_ERR_ARG;
-	f = fopen(path, "rb");
-	if (!f)
-		return att_fail(why, why_len, errno == EACCES ? ATT_ERR_PERMISSION : ATT_ERR_IO,
-		                "cannot open it: %s", strerror(errno));
-	got = fread(head, 1, sizeof head, f);
-	fclose(f);
-	if (att_raw_is_capture(head, got)) {
-		struct att_capture *s;
-		int e = att_raw_read(path, &s, NULL, why, why_len);
-		if (e)
-			return e;
-		e = att_capture_to_recording(s, out);
-		att_capture_free(s);
-		if (e == ATT_ERR_NO_DATA)
-			return att_fail(why, why_len, e, "the raw capture holds no samples");
-		if (e)
-			return att_fail(why, why_len, e, "%s", att_strerror(e));
-		return ATT_OK;
-	}
-	if (got == 8 && !memcmp(head, "0       ", 8))
-		return att_edf_read(path, out, why, why_len);
-	return att_csv_read(path, out, why, why_len);
-}

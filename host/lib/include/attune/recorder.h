@@ -97,10 +97,4 @@ void att_recorder_free(struct att_recorder *r);
 int att_capture_export(const struct att_capture *s, const char *base,
                        struct att_export_report *report, char *why, size_t why_len);
 
-/* Reads any recording attune understands: raw capture (by its magic), EDF/EDF+ (by the EDF
- * header's "0       " version field), else CSV. The session's gaps are filled as in the EDF.
- * *out is set to NULL first; caller frees with att_recording_free(). One line in why on error,
- * without the path (callers prefix it). Usable as `attune analyze`'s reader for any format. */
-int att_recording_read_any(const char *path, struct att_recording **out, char *why, size_t why_len);
-
 #endif

@@ -33,6 +33,7 @@
 #include "attune/couple.h"
 #include "attune/csv.h"
 #include "attune/engine.h"
+#include "attune/export.h"
 #include "input.h"
 #include "attune/json.h"
 #include "live_opts.h"
@@ -343,7 +344,9 @@ static void *save_main(void *arg)
 	struct saver *v = arg;
 	struct att_export_report rep;
 
-	v->rc = att_recorder_stop(v->rec, 1, &rep, v->why, sizeof v->why);
+	int stop_rc = att_recorder_stop(v->rec, v->why, sizeof v->why);
+	int export_rc = att_export_capture(v->base, &rep, stop_rc ? NULL : v->why, sizeof v->why);
+	v->rc = stop_rc ? stop_rc : export_rc;
 	if (v->rc == ATT_OK)
 		snprintf(v->why, sizeof v->why, "saved %.300s.csv, .edf, .json (%.0f s)", v->base,
 		         rep.duration_s);

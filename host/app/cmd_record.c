@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "cmd.h"
+#include "attune/export.h"
 #include "attune/recorder.h"
 #include "attune/source.h"
 
@@ -221,7 +222,9 @@ int att_cmd_record(int argc, char **argv)
 	}
 	att_source_status(src, &st);
 	att_source_free(src);
-	rc = att_recorder_stop(rec, 1, &rep, why, sizeof why);
+	rc = att_recorder_stop(rec, why, sizeof why);
+	int export_rc = att_export_capture(output, &rep, rc ? NULL : why, sizeof why);
+	rc = rc ? rc : export_rc;
 	att_recorder_free(rec);
 	if (rc != ATT_OK) {
 		fprintf(stderr, "attune record: %s\n", why[0] ? why : att_strerror(rc));

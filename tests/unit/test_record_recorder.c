@@ -15,6 +15,7 @@
 #include "check.h"
 #include "record_fixture.h"
 #include "attune/csv.h"
+#include "attune/export.h"
 #include "attune/record_edf.h"
 #include "attune/recorder.h"
 
@@ -94,7 +95,8 @@ static void test_pushed_samples_are_durable_within_the_flush_interval(void)
 		CHECK(s && s->n_samples == 3000 && s->n_events == 1 && s->clean_end == 0);
 		att_capture_free(s);
 	}
-	CHECK(att_recorder_stop(r, 1, &rep, why, sizeof why) == ATT_OK);
+	CHECK(att_recorder_stop(r, why, sizeof why) == ATT_OK);
+	CHECK(att_export_capture(base, &rep, why, sizeof why) == ATT_OK);
 	CHECK(rep.samples == 3000 && rep.samples_filled == 0 && rep.gaps == 0);
 	CHECK_NEAR(rep.duration_s, 12.0, 1e-9);
 	CHECK(att_recorder_push(r, &(struct att_sample){0}, 1) != ATT_OK);
@@ -174,10 +176,13 @@ static void test_full_disk_mid_session_stops_cleanly(void)
 	att_recorder_status(r, &st);
 	CHECK(st.err == ATT_ERR_DISK_FULL && st.running == 0);
 	CHECK(att_recorder_push(r, &(struct att_sample){0}, 1) == ATT_ERR_DISK_FULL);
-	CHECK(att_recorder_stop(r, 1, NULL, why, sizeof why) == ATT_ERR_DISK_FULL);
+	CHECK(att_recorder_stop(r, why, sizeof why) == ATT_ERR_DISK_FULL);
 	CHECK(strstr(why, "no space left") != NULL);
-	att_recorder_free(r);
+	/* the files are still rebuilt from what reached the disk (the limit is lifted for them) */
 	att_fsize_restore(&old);
+	CHECK(att_export_capture(base, NULL, why, sizeof why) == ATT_OK);
+	CHECK(exists(base, ".edf") && exists(base, ".csv") && exists(base, ".json"));
+	att_recorder_free(r);
 	CHECK(att_raw_read(raw, &s, &rs, why, sizeof why) == ATT_OK);
 	if (s) {
 		CHECK(rs.ignored_bytes == 0);
@@ -206,7 +211,7 @@ static void test_long_event_text_is_cut_between_characters(void)
 	if (!r)
 		return;
 	CHECK(att_recorder_event(r, ATT_EV_MARKER, 0, 0, text) == ATT_OK);
-	CHECK(att_recorder_stop(r, 0, NULL, why, sizeof why) == ATT_OK);
+	CHECK(att_recorder_stop(r, why, sizeof why) == ATT_OK);
 	att_recorder_free(r);
 	CHECK(att_raw_read(raw, &s, NULL, why, sizeof why) == ATT_OK);
 	if (s && s->n_events == 1)

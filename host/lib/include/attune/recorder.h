@@ -1,11 +1,12 @@
 /* Session recorder: samples and events in from the acquisition side, a crash-safe raw capture on
- * disk while the session runs, and the finished session files when it stops.
+ * disk while the session runs.
  *
  * While running: NAME.attraw grows; a writer thread drains an SPSC ring (ring.h) fed by
  * att_recorder_push()/att_recorder_event() and flushes the capture to disk (write + fdatasync)
- * every flush interval (at most 1 s), so a crash loses at most that much. At stop: NAME.edf,
- * NAME.csv, NAME.json (and NAME.timeline.csv when the session is long enough to analyse) are
- * rebuilt from the capture by att_capture_export(), the same code `attune recover` runs.
+ * every flush interval (at most 1 s), so a crash loses at most that much. After stop, the caller
+ * rebuilds NAME.edf, NAME.csv, NAME.json (and NAME.timeline.csv) from the capture with
+ * att_export_capture() (export.h, offline), the same code `attune recover` runs: the recorder
+ * itself stays below offline analysis.
  *
  * Invariant: every file the recorder leaves is complete or absent (raw capture: whole records;
  * others: written to .tmp and renamed). A disk error mid-session stops the recorder (its
@@ -13,8 +14,7 @@
  *
  * Threads: att_recorder_push() and att_recorder_event() from one producer thread (never block,
  * never allocate, never lock); att_recorder_status() from any thread; new/stop/free from one
- * control thread. att_capture_export() uses EDFlib, so only one thread of a process may export at
- * a time. */
+ * control thread. */
 #ifndef ATT_RECORDER_H
 #define ATT_RECORDER_H
 
@@ -73,28 +73,13 @@ int att_recorder_info(struct att_recorder *r, const struct att_wire_info *info);
 /* Any thread. */
 void att_recorder_status(const struct att_recorder *r, struct att_recorder_status *out);
 
-/* What an export produced, for the user. */
-struct att_export_report {
-	uint64_t samples;        /* measured samples */
-	uint64_t samples_filled; /* missing samples filled in gaps */
-	uint64_t gaps;
-	double duration_s;      /* grid length / rate */
-	int analysed;           /* 1 when NAME.json holds an analysis */
-	char analysis_why[160]; /* why not, when analysed = 0 */
-};
+/* Control thread: stops the writer thread after it wrote everything queued and closes the
+ * capture with its END record. Returns the first error of the session with one line in why.
+ * Call once. The session files are a separate step: att_export_capture() (export.h) with the
+ * same base, also after an error (what reached the disk is worth keeping). */
+int att_recorder_stop(struct att_recorder *r, char *why, size_t why_len);
 
-/* Control thread: stops the writer thread after it wrote everything queued, closes the capture
- * with its END record, then (export != 0) writes the session files. Returns the first error of
- * the session or the export, with one line in why; report may be NULL. Call once. */
-int att_recorder_stop(struct att_recorder *r, int export, struct att_export_report *report,
-                      char *why, size_t why_len);
-
-/* Stops the thread if still running (without exporting) and frees; NULL is a no-op. */
+/* Stops the thread if still running and frees; NULL is a no-op. */
 void att_recorder_free(struct att_recorder *r);
-
-/* Writes base.edf, base.csv, base.json and (when analysable) base.timeline.csv from a session
- * (borrowed). Each file is complete or absent. Returns the first error with one line in why. */
-int att_capture_export(const struct att_capture *s, const char *base,
-                       struct att_export_report *report, char *why, size_t why_len);
 
 #endif

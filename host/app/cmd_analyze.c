@@ -12,10 +12,7 @@
 #include "attune/analysis.h"
 #include "attune/clock.h"
 #include "cmd.h"
-#include "input.h"
-#include "attune/csv.h"
-#include "attune/record_edf.h"
-#include "attune/recorder.h"
+#include "attune/read_any.h"
 #include "attune/sync.h"
 
 static void usage(FILE *to)
@@ -227,7 +224,7 @@ int att_cmd_analyze(int argc, char **argv)
 	char why[512] = "";
 	struct att_recording *rec = NULL;
 	/* input.h: the dispatch by extension, else by first bytes, shared with attune report */
-	int err = att_input_read(path, &rec, why, sizeof why);
+	int err = att_recording_read_any(path, &rec, why, sizeof why);
 	if (err) {
 		fprintf(stderr, "attune analyze: %s: %s\n", path, why[0] ? why : att_strerror(err));
 		return 1;

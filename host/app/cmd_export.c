@@ -7,8 +7,10 @@
 
 #include "attune/analysis.h"
 #include "cmd.h"
+#include "attune/export.h"
 #include "attune/record_csv.h"
 #include "attune/record_edf.h"
+#include "attune/read_any.h"
 #include "attune/record_raw.h"
 #include "attune/recorder.h"
 
@@ -36,7 +38,7 @@ static int export_raw(const char *in, const char *csv, const char *edf)
 		fprintf(stderr, "attune export: %s: %s\n", in, why);
 		return 1;
 	}
-	if ((e = att_grid_new(s, 3600.0, &g))) {
+	if ((e = att_grid_new(s, ATT_GRID_MAX_GAP_S, &g))) {
 		fprintf(stderr, "attune export: %s: %s\n", in,
 		        e == ATT_ERR_NO_DATA ? "the raw capture holds no samples"
 		                             : att_strerror(e));
@@ -47,7 +49,7 @@ static int export_raw(const char *in, const char *csv, const char *edf)
 		struct att_analysis_cfg ac;
 		memset(&ac, 0, sizeof ac);
 		/* derived columns when the session is long enough; plain columns otherwise */
-		if (!att_capture_to_recording(s, &rec))
+		if (!att_grid_to_recording(s, g, &rec))
 			att_analyze(&ac, rec, &an, NULL, 0);
 		e = att_csv_write(csv, g, an, why, sizeof why);
 	}

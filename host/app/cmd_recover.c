@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "attune/export.h"
 #include "attune/record_raw.h"
 #include "attune/recorder.h"
 

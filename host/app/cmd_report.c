@@ -102,7 +102,7 @@ int att_cmd_report(int argc, char **argv)
 
 	char why[512] = "";
 	struct att_recording *rec = NULL;
-	int err = att_input_read(path, &rec, why, sizeof why);
+	int err = att_recording_read_any(path, &rec, why, sizeof why);
 	if (err) {
 		fprintf(stderr, "attune report: %s: %s\n", path, why[0] ? why : att_strerror(err));
 		return 1;
@@ -115,24 +115,13 @@ int att_cmd_report(int argc, char **argv)
 		return 1;
 	}
 	struct att_input_meta meta;
-	err = att_input_meta_read(path, rec->rate_hz, &meta);
+	err = att_input_meta_from(rec, &meta);
 	if (err) {
 		fprintf(stderr, "attune report: %s: %s\n", path, att_strerror(err));
-		att_analysis_free(an);
-		att_recording_free(rec);
-		return 1;
-	}
-	struct att_report_mark *marks = NULL;
-	if (meta.n_marks && !(marks = calloc(meta.n_marks, sizeof *marks))) {
-		fprintf(stderr, "attune report: out of memory\n");
 		att_input_meta_clear(&meta);
 		att_analysis_free(an);
 		att_recording_free(rec);
 		return 1;
-	}
-	for (size_t i = 0; i < meta.n_marks; i++) {
-		marks[i].t = meta.marks[i].t;
-		snprintf(marks[i].text, sizeof marks[i].text, "%s", meta.marks[i].text);
 	}
 	char generated[64] = "";
 	time_t now = time(NULL);
@@ -146,13 +135,12 @@ int att_cmd_report(int argc, char **argv)
 	        .label_b = meta.label_b,
 	        .note = meta.note,
 	        .frames_lost = meta.frames_lost,
-	        .marks = marks,
-	        .n_marks = meta.n_marks,
+	        .marks = rec->events,
+	        .n_marks = rec->n_events,
 	        .version = ATT_REPORT_VERSION,
 	        .generated = generated,
 	};
 	err = att_report_write(&rcfg, rec, an, &info, out, why, sizeof why);
-	free(marks);
 	att_input_meta_clear(&meta);
 	att_analysis_free(an);
 	att_recording_free(rec);

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "attune/clock.h"
+#include "attune/export.h"
 
 /* The generated couple is recorded as the board would see it: 10-bit counts of 0-5 V. */
 #define COUPLE_ADC_BITS 10
@@ -165,7 +166,12 @@ static void *save_main(void *arg)
 	struct saver *v = arg;
 	struct att_export_report rep;
 
-	v->rc = att_recorder_stop(v->rec, 1, &rep, v->line, sizeof v->line);
+	int stop_rc = att_recorder_stop(v->rec, v->line, sizeof v->line);
+	/* after an error on the way the files are still made from what reached the disk; the
+	 * first error is the one said */
+	int export_rc = att_export_capture(v->base, &rep, stop_rc ? NULL : v->line, sizeof v->line);
+
+	v->rc = stop_rc ? stop_rc : export_rc;
 	if (v->rc == ATT_OK)
 		snprintf(v->line, sizeof v->line, "saved %.300s.csv, .edf, .json (%.0f s)", v->base,
 		         rep.duration_s);

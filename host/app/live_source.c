@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "attune/recorder.h"
+#include "attune/read_any.h"
 
 /* attune demo --speed: through the simulated board up to this; the simulator manages about 80x
  * on one core, less under sanitizers, so faster or flat out plays in-process */
@@ -64,25 +64,24 @@ static int open_board(const struct att_live_opts *o, struct att_live_source *ls,
 	return ATT_OK;
 }
 
-/* Keeps the file's markers (EDF+ annotations, the raw capture's marker events); pacer changes
- * and reconnects are annotations too, but not marks on the timeline. */
-static void load_marks(const struct att_live_opts *o, double rate, struct att_live_source *ls)
+/* Keeps the file's markers and notes (EDF+ annotations, the raw capture's events) as the events
+ * replay delivers when playback passes them; pacer changes, reconnects and gaps are events too,
+ * but not marks on the timeline. */
+static void keep_marks(const struct att_recording *rec, struct att_live_source *ls)
 {
-	struct att_input_meta meta = {0};
-
-	if (att_input_meta_read(o->input, rate, &meta) != ATT_OK)
-		return; /* best effort: a replay without markers still plays */
-	ls->marks = calloc(meta.n_marks ? meta.n_marks : 1, sizeof *ls->marks);
-	for (size_t i = 0; ls->marks && i < meta.n_marks; i++) {
-		const struct att_input_mark *m = &meta.marks[i];
+	ls->marks = calloc(rec->n_events ? rec->n_events : 1, sizeof *ls->marks);
+	for (size_t i = 0; ls->marks && i < rec->n_events; i++) {
+		const struct att_event *e = &rec->events[i];
 		struct att_event *ev = &ls->marks[ls->n_marks];
-		if (!strncmp(m->text, "pacer ", 6) || !strcmp(m->text, "reconnect"))
+		char label[ATT_EVENT_TEXT_MAX];
+		if (e->kind != ATT_EV_MARKER && e->kind != ATT_EV_NOTE)
 			continue;
-		*ev = (struct att_event){.t = m->t, .kind = ATT_EV_MARKER};
-		att_event_set_text(ev, m->text);
+		*ev = *e;
+		ev->kind = ATT_EV_MARKER;
+		att_event_label(e, label, sizeof label);
+		att_event_set_text(ev, label);
 		ls->n_marks++;
 	}
-	att_input_meta_clear(&meta);
 }
 
 static int open_file(const struct att_live_opts *o, const char *note, struct att_live_source *ls,
@@ -90,7 +89,6 @@ static int open_file(const struct att_live_opts *o, const char *note, struct att
 {
 	struct att_recording *rec = NULL;
 	char reason[300];
-	double rate;
 	/* CSV, EDF+ or a raw capture, whichever the file is */
 	int rc = att_recording_read_any(o->input, &rec, reason, sizeof reason);
 
@@ -102,14 +100,13 @@ static int open_file(const struct att_live_opts *o, const char *note, struct att
 		                "%s has no a_resp or b_resp column; both chest belts are needed",
 		                o->input);
 	}
-	rate = rec->rate_hz;
+	if (o->demo == 2)
+		keep_marks(rec, ls); /* before the source takes the recording */
 	snprintf(ls->name, sizeof ls->name, "%s%s", o->input, note);
 	rc = att_source_open_recording(rec, ls->name, 0.0, &ls->src);
 	if (rc != ATT_OK)
 		return att_fail(why, why_len, rc, "cannot play %s: %s", o->input, att_strerror(rc));
 	ls->file = 1;
-	if (o->demo == 2)
-		load_marks(o, rate, ls);
 	return ATT_OK;
 }
 

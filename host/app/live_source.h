@@ -13,7 +13,6 @@
 #include "attune/event.h"
 #include "attune/source.h"
 #include "cmd.h"
-#include "input.h"
 #include "live_opts.h"
 
 struct att_live_source {

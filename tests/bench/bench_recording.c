@@ -19,6 +19,7 @@
 
 #include "attune/analysis.h"
 #include "attune/couple.h"
+#include "attune/export.h"
 #include "attune/record_csv.h"
 #include "attune/record_edf.h"
 #include "attune/recorder.h"
@@ -98,7 +99,7 @@ int main(int argc, char **argv)
 		att_recorder_push(r, smp, 25);
 		push_cpu += att_clock_s(CLOCK_THREAD_CPUTIME_ID) - p0;
 	}
-	e = att_recorder_stop(r, 0, NULL, why, sizeof why);
+	e = att_recorder_stop(r, why, sizeof why);
 	t = att_clock_s(CLOCK_MONOTONIC) - t;
 	att_recorder_status(r, &st);
 	att_recorder_free(r);

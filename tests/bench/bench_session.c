@@ -144,14 +144,14 @@ static struct att_capture *make_session(double minutes)
 	att_couple_free(c);
 	s->n_samples = n;
 	for (double m = 10; m < minutes && s->n_events < 12; m += 10) {
-		struct att_raw_event *e = &s->events[s->n_events++];
+		struct att_event *e = &s->events[s->n_events++];
 		e->sample_index = (uint64_t)(m * 60 * RATE);
 		e->host_ns = (int64_t)(m * 60e9);
 		e->kind = ATT_EV_MARKER;
 		snprintf(e->text, sizeof e->text, "minute %.0f", m);
 	}
 	for (int k = 0; k < 2 && minutes > 36; k++) {
-		struct att_raw_event *e = &s->events[s->n_events++];
+		struct att_event *e = &s->events[s->n_events++];
 		e->sample_index = (uint64_t)((k ? 35 : 20) * 60 * RATE);
 		e->host_ns = (int64_t)((k ? 35 : 20) * 60e9);
 		e->kind = ATT_EV_PACER;
@@ -161,7 +161,7 @@ static struct att_capture *make_session(double minutes)
 	for (size_t i = 1; i < s->n_events; i++)
 		for (size_t j = i;
 		     j > 0 && s->events[j].sample_index < s->events[j - 1].sample_index; j--) {
-			struct att_raw_event t = s->events[j];
+			struct att_event t = s->events[j];
 			s->events[j] = s->events[j - 1];
 			s->events[j - 1] = t;
 		}

@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "attune/couple.h"
+#include "attune/export.h"
 #include "attune/recorder.h"
 
 #define RATE 250u
@@ -163,7 +164,12 @@ int main(int argc, char **argv)
 		_Exit(0);
 	}
 	att_recorder_status(r, &st);
-	e = att_recorder_stop(r, 1, &rep, why, sizeof why);
+	e = att_recorder_stop(r, why, sizeof why);
+	{
+		/* the files are rebuilt even after a failure, from what reached the disk */
+		int e2 = att_export_capture(cfg.base, &rep, e ? NULL : why, sizeof why);
+		e = e ? e : e2;
+	}
 	if (e)
 		fprintf(stderr, "test_recording_gen: %s\n", why);
 	else

@@ -262,7 +262,9 @@ def main():
         g = subprocess.run([GEN, "record", base, "120", "--drop-at", "60", "250"],
                            capture_output=True, text=True, timeout=120)
         check(g.returncode == 0, f"test_recording_gen made a session ({g.stderr!r})")
-        for ext in (".attraw", ".edf"):
+        # the format is known by content: a raw capture under a CSV name reads as what it is
+        shutil.copy(base + ".attraw", base + "_attraw.csv")
+        for ext in (".attraw", ".edf", "_attraw.csv"):
             out = os.path.join(tmp, "session" + ext.replace(".", "_") + ".png")
             rc, _, err = run(base + ext, "-o", out)
             check(rc == 0 and err == "", f"report from {ext}: rc {rc}, {err!r}")

@@ -80,11 +80,13 @@ static void write_session(const char *path, uint32_t n, int clean)
 	for (uint32_t i = 0; i < n; i++) {
 		struct att_sample s = sample_at(i);
 		CHECK(att_raw_writer_samples(w, &s, 1) == ATT_OK);
-		if (i == 100)
-			CHECK(att_raw_writer_event(w, ATT_EV_MARKER, s.host_ns, 0, "eyes closed") ==
-			      0);
-		if (i == 600)
-			CHECK(att_raw_writer_event(w, ATT_EV_PACER, s.host_ns, 6.0, NULL) == 0);
+		if (i == 100 || i == 600) {
+			struct att_event ev = {.host_ns = s.host_ns};
+			ev.kind = i == 100 ? ATT_EV_MARKER : ATT_EV_PACER;
+			ev.value = i == 100 ? 0 : 6.0;
+			att_event_set_text(&ev, i == 100 ? "eyes closed" : NULL);
+			CHECK(att_raw_writer_event(w, &ev) == ATT_OK);
+		}
 		if (i % 250 == 249)
 			CHECK(att_raw_writer_flush(w) == ATT_OK);
 	}
@@ -127,6 +129,8 @@ static void test_round_trip_keeps_every_field(void)
 	CHECK(s->n_events == 2);
 	if (s->n_events == 2) {
 		CHECK(s->events[0].kind == ATT_EV_MARKER && s->events[0].sample_index == 101);
+		CHECK(s->events[0].host_ns == sample_at(100).host_ns);
+		CHECK(s->events[0].t == 101 / 250.0); /* samples before it / rate */
 		CHECK(!strcmp(s->events[0].text, "eyes closed"));
 		CHECK(s->events[1].kind == ATT_EV_PACER && s->events[1].value == 6.0);
 		CHECK(s->events[1].sample_index == 601);
@@ -279,7 +283,7 @@ static void test_grid_fills_gaps_and_annotates_them(void)
 {
 	struct att_capture s;
 	struct att_sample smp[6];
-	struct att_raw_event ev;
+	struct att_event ev;
 	struct att_grid *g = NULL;
 
 	memset(&s, 0, sizeof s);
@@ -319,10 +323,47 @@ static void test_grid_fills_gaps_and_annotates_them(void)
 		CHECK(g->events[1].kind == ATT_EV_GAP && g->event_at[1] == 14 &&
 		      g->events[1].value == 499);
 		CHECK(g->events[2].kind == ATT_EV_RECONNECT && g->event_at[2] == 14 + 499);
+		/* t is the grid position: filled samples count as time */
+		CHECK(g->events[1].t == 14 / 250.0 && g->events[2].t == (14 + 499) / 250.0);
 	}
 	att_grid_free(g);
 	s.n_samples = 0;
 	CHECK(att_grid_new(&s, 3600, &g) == ATT_ERR_NO_DATA && g == NULL);
+}
+
+/* A text longer than the reader keeps (another writer's) is cut between characters. */
+static void test_reader_cuts_long_text_between_characters(void)
+{
+	char path[300], why[200] = "";
+	struct att_capture *s = NULL;
+	uint8_t rec[8 + 25 + 2 + 200 + 4];
+	size_t len = 25 + 2 + 200;
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/longtext.attraw", dir);
+	write_session(path, 10, 0);
+	memset(rec, 0, sizeof rec);
+	rec[0] = 0x5A;
+	rec[1] = 0xA5;
+	rec[2] = 4; /* EVENT */
+	att_wire_put_u32(rec + 4, (uint32_t)len);
+	rec[8 + 16] = ATT_EV_MARKER;
+	att_wire_put_u16(rec + 8 + 25, 200);
+	/* 100 two-byte characters: a cut at 127 bytes would fall inside the 64th */
+	for (int i = 0; i < 100; i++)
+		memcpy(rec + 8 + 27 + 2 * i, "\xc3\xa9", 2);
+	att_wire_put_u32(rec + 8 + len, att_crc32(0, rec + 2, 6 + len));
+	f = fopen(path, "ab");
+	CHECK(f && fwrite(rec, 1, sizeof rec, f) == sizeof rec);
+	if (f)
+		fclose(f);
+	CHECK(att_raw_read(path, &s, NULL, why, sizeof why) == ATT_OK);
+	if (s && s->n_events == 1)
+		CHECK(strlen(s->events[0].text) == 126 &&
+		      !memcmp(s->events[0].text, rec + 8 + 27, 126));
+	else
+		CHECK(!"the long event read back");
+	att_capture_free(s);
 }
 
 static void test_crc32_is_the_ieee_one(void)
@@ -342,6 +383,7 @@ int main(void)
 	test_not_a_capture_is_refused_with_a_reason();
 	test_full_disk_stops_cleanly_and_keeps_whole_records();
 	test_grid_fills_gaps_and_annotates_them();
+	test_reader_cuts_long_text_between_characters();
 	att_tmpdir_done(dir);
 	return att_check_done("record_raw");
 }

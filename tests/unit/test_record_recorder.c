@@ -15,6 +15,7 @@
 #include "check.h"
 #include "record_fixture.h"
 #include "attune/csv.h"
+#include "attune/export.h"
 #include "attune/record_edf.h"
 #include "attune/recorder.h"
 
@@ -94,7 +95,8 @@ static void test_pushed_samples_are_durable_within_the_flush_interval(void)
 		CHECK(s && s->n_samples == 3000 && s->n_events == 1 && s->clean_end == 0);
 		att_capture_free(s);
 	}
-	CHECK(att_recorder_stop(r, 1, &rep, why, sizeof why) == ATT_OK);
+	CHECK(att_recorder_stop(r, why, sizeof why) == ATT_OK);
+	CHECK(att_export_capture(base, &rep, why, sizeof why) == ATT_OK);
 	CHECK(rep.samples == 3000 && rep.samples_filled == 0 && rep.gaps == 0);
 	CHECK_NEAR(rep.duration_s, 12.0, 1e-9);
 	CHECK(att_recorder_push(r, &(struct att_sample){0}, 1) != ATT_OK);
@@ -174,10 +176,13 @@ static void test_full_disk_mid_session_stops_cleanly(void)
 	att_recorder_status(r, &st);
 	CHECK(st.err == ATT_ERR_DISK_FULL && st.running == 0);
 	CHECK(att_recorder_push(r, &(struct att_sample){0}, 1) == ATT_ERR_DISK_FULL);
-	CHECK(att_recorder_stop(r, 1, NULL, why, sizeof why) == ATT_ERR_DISK_FULL);
+	CHECK(att_recorder_stop(r, why, sizeof why) == ATT_ERR_DISK_FULL);
 	CHECK(strstr(why, "no space left") != NULL);
-	att_recorder_free(r);
+	/* the files are still rebuilt from what reached the disk (the limit is lifted for them) */
 	att_fsize_restore(&old);
+	CHECK(att_export_capture(base, NULL, why, sizeof why) == ATT_OK);
+	CHECK(exists(base, ".edf") && exists(base, ".csv") && exists(base, ".json"));
+	att_recorder_free(r);
 	CHECK(att_raw_read(raw, &s, &rs, why, sizeof why) == ATT_OK);
 	if (s) {
 		CHECK(rs.ignored_bytes == 0);
@@ -188,6 +193,34 @@ static void test_full_disk_mid_session_stops_cleanly(void)
 	CHECK(!exists(base, ".edf.tmp") && !exists(base, ".csv.tmp"));
 }
 
+/* 100 two-byte characters do not fit an event's 127 bytes: the cut keeps whole characters. */
+static void test_long_event_text_is_cut_between_characters(void)
+{
+	char base[300], raw[320], why[300] = "", text[201];
+	struct att_recorder_cfg c;
+	struct att_recorder *r = NULL;
+	struct att_capture *s = NULL;
+
+	for (int i = 0; i < 100; i++)
+		memcpy(text + 2 * i, "\xc3\xa9", 2); /* U+00E9 */
+	text[200] = 0;
+	snprintf(base, sizeof base, "%s/utf8", dir);
+	snprintf(raw, sizeof raw, "%s.attraw", base);
+	c = cfg_for(base);
+	CHECK(att_recorder_new(&c, &r, why, sizeof why) == ATT_OK);
+	if (!r)
+		return;
+	CHECK(att_recorder_event(r, ATT_EV_MARKER, 0, 0, text) == ATT_OK);
+	CHECK(att_recorder_stop(r, why, sizeof why) == ATT_OK);
+	att_recorder_free(r);
+	CHECK(att_raw_read(raw, &s, NULL, why, sizeof why) == ATT_OK);
+	if (s && s->n_events == 1)
+		CHECK(strlen(s->events[0].text) == 126 && !strncmp(s->events[0].text, text, 126));
+	else
+		CHECK(!"one event read back");
+	att_capture_free(s);
+}
+
 int main(void)
 {
 	if (att_tmpdir_make(dir, sizeof dir, "att_recorder"))
@@ -195,6 +228,7 @@ int main(void)
 	test_pushed_samples_are_durable_within_the_flush_interval();
 	test_bad_places_are_refused_at_start();
 	test_full_disk_mid_session_stops_cleanly();
+	test_long_event_text_is_cut_between_characters();
 	att_tmpdir_done(dir);
 	return att_check_done("record_recorder");
 }

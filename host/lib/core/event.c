@@ -1,6 +1,7 @@
 /* Events (event.h). */
 #include "attune/event.h"
 
+#include <stdio.h>
 #include <string.h>
 
 const char *att_event_kind_name(unsigned kind)
@@ -12,6 +13,20 @@ const char *att_event_kind_name(unsigned kind)
 	        [ATT_EV_JOIN] = "join",     [ATT_EV_LEAVE] = "leave",
 	};
 	return kind < sizeof names / sizeof names[0] && names[kind] ? names[kind] : "event";
+}
+
+void att_event_label(const struct att_event *ev, char *buf, size_t len)
+{
+	if (!buf || !len)
+		return;
+	if (ev->kind == ATT_EV_PACER && ev->value > 0)
+		snprintf(buf, len, "pacer %.1f/min", ev->value);
+	else if (ev->kind == ATT_EV_PACER)
+		snprintf(buf, len, "pacer off");
+	else if (ev->kind == ATT_EV_RECONNECT) /* the text only says the device came back */
+		snprintf(buf, len, "reconnect");
+	else
+		snprintf(buf, len, "%s", ev->text[0] ? ev->text : att_event_kind_name(ev->kind));
 }
 
 void att_event_set_text(struct att_event *ev, const char *text)

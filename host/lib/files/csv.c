@@ -657,6 +657,7 @@ int att_csv_read(const char *path, struct att_recording **out, char *why, size_t
 			rec->rate_hz = rate;
 			rec->n = r->n;
 			rec->t0 = r->t0;
+			rec->meta.frames_lost = -1; /* the CSV contract carries no session header */
 			for (int c = 0; c < 4; c++) {
 				if (!r->ch[c])
 					continue;

@@ -10,26 +10,6 @@
 #include <string.h>
 #include <unistd.h>
 
-size_t att_record_window_at(const struct att_analysis *an, double t)
-{
-	size_t lo = 0, hi;
-	if (!an || !an->n_timeline)
-		return 0;
-	hi = an->n_timeline - 1;
-	/* windows are in time order: binary search for the last centre <= t */
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo + 1) / 2;
-		if (an->timeline[mid].t <= t)
-			lo = mid;
-		else
-			hi = mid - 1;
-	}
-	if (lo + 1 < an->n_timeline &&
-	    fabs(an->timeline[lo + 1].t - t) < fabs(an->timeline[lo].t - t))
-		lo++;
-	return lo;
-}
-
 int att_atomic_write(const char *path, int (*write)(FILE *f, void *user), void *user, char *why,
                      size_t why_len)
 {
@@ -69,62 +49,6 @@ int att_atomic_write(const char *path, int (*write)(FILE *f, void *user), void *
 		return e;
 	}
 	return ATT_OK;
-}
-
-struct csv_job {
-	const struct att_grid *g;
-	const struct att_analysis *an;
-};
-
-static void put_value(FILE *f, double v)
-{
-	if (isfinite(v))
-		fprintf(f, ",%.6g", v);
-	else
-		fputc(',', f);
-}
-
-static int write_csv(FILE *f, void *user)
-{
-	const struct csv_job *j = user;
-	const struct att_grid *g = j->g;
-	const struct att_analysis *an = j->an && j->an->n_timeline ? j->an : NULL;
-
-	fputs("t,a_resp,a_ppg,b_resp,b_ppg,filled", f);
-	if (an)
-		fputs(",match,plv,relative_phase_deg,a_breath_rate_bpm,b_breath_rate_bpm,"
-		      "a_heart_rate_bpm,b_heart_rate_bpm",
-		      f);
-	fputc('\n', f);
-	for (size_t k = 0; k < g->n; k++) {
-		double t = (double)k / g->rate_hz;
-		if (fprintf(f, "%.6f,%u,%u,%u,%u,%u", t, g->ch[0][k], g->ch[1][k], g->ch[2][k],
-		            g->ch[3][k], g->filled[k]) < 0)
-			return att_err_from_errno(errno);
-		if (an) {
-			const struct att_analysis_window *w =
-			        &an->timeline[att_record_window_at(an, t)];
-			put_value(f, w->match);
-			put_value(f, w->plv);
-			put_value(f, w->relative_phase_deg);
-			put_value(f, w->a_breath_rate_bpm);
-			put_value(f, w->b_breath_rate_bpm);
-			put_value(f, w->a_heart_rate_bpm);
-			put_value(f, w->b_heart_rate_bpm);
-		}
-		if (fputc('\n', f) == EOF)
-			return att_err_from_errno(errno);
-	}
-	return ATT_OK;
-}
-
-int att_csv_write(const char *path, const struct att_grid *g, const struct att_analysis *an,
-                  char *why, size_t why_len)
-{
-	struct csv_job j = {g, an};
-	if (!path || !g)
-		return att_fail(why, why_len, ATT_ERR_ARG, "att_csv_write: missing argument");
-	return att_atomic_write(path, write_csv, &j, why, why_len);
 }
 
 static int write_rec(FILE *f, void *user)

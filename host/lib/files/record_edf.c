@@ -121,7 +121,7 @@ static int set_header(int h, const struct att_capture *s, const struct att_edf_d
 	return ok ? -1 : 0;
 }
 
-static void event_text(const struct att_raw_event *e, char *buf, size_t len)
+static void event_text(const struct att_event *e, char *buf, size_t len)
 {
 	switch (e->kind) {
 	case ATT_EV_MARKER:
@@ -251,7 +251,7 @@ int att_edf_write(const char *path, const struct att_capture *s, const struct at
 		}
 	}
 	for (size_t i = 0; i < g->n_events && !e; i++) {
-		char text[ATT_RAW_TEXT_MAX + 32];
+		char text[ATT_EVENT_TEXT_MAX + 32];
 		/* onset in units of 100 us */
 		long long onset =
 		        (long long)((double)g->event_at[i] * 10000.0 / (double)rate + 0.5);
@@ -386,6 +386,88 @@ static const char *edf_open_error(int code)
 	}
 }
 
+/* The annotation as the event event_text() wrote it from (t and sample_index left to the caller);
+ * 0 for attune's end padding, which is no event. An EDF+ file cannot tell a marker with a text
+ * from a note (both are written as the bare text), so bare texts come back as notes. */
+static int annotation_event(const char *a, struct att_event *ev)
+{
+	long long n;
+	double bpm;
+	int end = 0;
+
+	memset(ev, 0, sizeof *ev);
+	if (!strncmp(a, "end padding ", 12))
+		return 0;
+	if (sscanf(a, "gap %lld samples%n", &n, &end) == 1 && end && !a[end] && n > 0) {
+		ev->kind = ATT_EV_GAP;
+		ev->value = (double)n;
+		att_event_set_text(ev, a);
+	} else if (!strcmp(a, "pacer off")) {
+		ev->kind = ATT_EV_PACER;
+	} else if (sscanf(a, "pacer %lf/min%n", &bpm, &end) == 1 && end && !a[end]) {
+		ev->kind = ATT_EV_PACER;
+		ev->value = bpm;
+	} else if (!strcmp(a, "reconnect")) {
+		ev->kind = ATT_EV_RECONNECT;
+	} else if (!strncmp(a, "reconnect: ", 11)) {
+		ev->kind = ATT_EV_RECONNECT;
+		att_event_set_text(ev, a + 11);
+	} else if (!strcmp(a, "marker")) {
+		ev->kind = ATT_EV_MARKER;
+	} else {
+		ev->kind = ATT_EV_NOTE;
+		att_event_set_text(ev, strcmp(a, "note") ? a : NULL);
+	}
+	return 1;
+}
+
+/* EDF+ patient name as attune writes it, "A_<label>,B_<label>" (EDF forbids spaces, so '_' stands
+ * for them; EDFlib hands the subfield back with underscores already turned into spaces): back to
+ * the labels; a plain "A"/"B" means no label was given. */
+static void labels_from_patient(const char *name, struct att_recording_meta *m)
+{
+	const char *comma = strchr(name, ',');
+	if (name[0] != 'A' || (name[1] != '_' && name[1] != ' ') || !comma || comma[1] != 'B' ||
+	    (comma[2] != '_' && comma[2] != ' '))
+		return;
+	snprintf(m->label_a, sizeof m->label_a, "%.*s", (int)(comma - name - 2), name + 2);
+	snprintf(m->label_b, sizeof m->label_b, "%s", comma + 3);
+	for (char *p = m->label_a; *p; p++)
+		if (*p == '_')
+			*p = ' ';
+	for (char *p = m->label_b; *p; p++)
+		if (*p == '_')
+			*p = ' ';
+	if (!strcmp(m->label_a, "A"))
+		m->label_a[0] = 0;
+	if (!strcmp(m->label_b, "B"))
+		m->label_b[0] = 0;
+}
+
+/* Start, participants, note and frames lost from the header and the gap annotations. */
+static void read_meta(const struct edf_hdr_struct *hdr, struct att_recording_meta *m)
+{
+	if (hdr->startdate_year >= 1985) {
+		struct tm tm;
+		memset(&tm, 0, sizeof tm);
+		tm.tm_year = hdr->startdate_year - 1900;
+		tm.tm_mon = hdr->startdate_month - 1;
+		tm.tm_mday = hdr->startdate_day;
+		tm.tm_hour = hdr->starttime_hour;
+		tm.tm_min = hdr->starttime_minute;
+		tm.tm_sec = hdr->starttime_second;
+		/* starttime_subsecond counts 100 ns units */
+		m->start_unix_ns = (int64_t)timegm(&tm) * 1000000000LL +
+		                   (int64_t)hdr->starttime_subsecond * 100LL;
+	}
+	labels_from_patient(hdr->patient_name, m);
+	snprintf(m->note, sizeof m->note, "%s", hdr->recording_additional);
+	/* trailing blanks of the fixed-width header field */
+	for (size_t l = strlen(m->note); l && m->note[l - 1] == ' '; l--)
+		m->note[l - 1] = 0;
+	m->frames_lost = 0;
+}
+
 int att_edf_read(const char *path, struct att_recording **out, char *why, size_t why_len)
 {
 	struct edf_hdr_struct *hdr;
@@ -411,7 +493,8 @@ int att_edf_read(const char *path, struct att_recording **out, char *why, size_t
 	hdr = calloc(1, sizeof *hdr);
 	if (!hdr)
 		return att_fail(why, why_len, ATT_ERR_NOMEM, "out of memory");
-	h = edfopen_file_readonly(path, hdr, EDFLIB_READ_ANNOTATIONS);
+	/* every annotation signal: attune spreads busy sessions over several */
+	h = edfopen_file_readonly(path, hdr, EDFLIB_READ_ALL_ANNOTATIONS);
 	if (h < 0) {
 		int code = hdr->filetype;
 		free(hdr);
@@ -497,17 +580,27 @@ int att_edf_read(const char *path, struct att_recording **out, char *why, size_t
 			done += got;
 		}
 	}
-	/* attune's "gap N samples" annotations (onset, duration) mark the samples it filled in */
+	if (!e)
+		read_meta(hdr, &rec->meta);
+	/* annotations are the session's events; attune's "gap N samples" ones (onset, duration)
+	 * also mark the samples it filled in */
 	for (long long i = 0; i < hdr->annotations_in_file && !e; i++) {
 		struct edf_annotation_struct an;
-		long long lost;
-		if (edf_get_annotation(h, (int)i, &an) == 0 &&
-		    sscanf(an.annotation, "gap %lld samples", &lost) == 1 && lost > 0 &&
-		    an.onset >= 0) {
-			double at = (double)an.onset / (double)EDFLIB_TIME_DIMENSION * rec->rate_hz;
-			if (att_recording_mark_filled(rec, (size_t)llround(at), (size_t)lost))
+		struct att_event ev;
+		double at;
+		if (edf_get_annotation(h, (int)i, &an) || an.onset < 0 ||
+		    !annotation_event(an.annotation, &ev))
+			continue;
+		ev.t = (double)an.onset / (double)EDFLIB_TIME_DIMENSION;
+		at = ev.t * rec->rate_hz;
+		ev.sample_index = (uint64_t)llround(at);
+		if (ev.kind == ATT_EV_GAP) {
+			rec->meta.frames_lost += (long long)ev.value;
+			if (att_recording_mark_filled(rec, (size_t)llround(at), (size_t)ev.value))
 				e = att_fail(why, why_len, ATT_ERR_NOMEM, "out of memory");
 		}
+		if (!e && att_recording_add_event(rec, &ev))
+			e = att_fail(why, why_len, ATT_ERR_NOMEM, "out of memory");
 	}
 out:
 	free(buf);

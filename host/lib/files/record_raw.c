@@ -149,9 +149,21 @@ static int need(struct att_raw_writer *w, size_t bytes)
 	return ATT_OK;
 }
 
+/* Bytes of s kept when at most max bytes may be: cut at a UTF-8 character boundary, so a text
+ * never reads back with half a character. */
+static size_t utf8_cut(const char *s, size_t n, size_t max)
+{
+	if (n <= max)
+		return n;
+	n = max;
+	while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+		n--;
+	return n;
+}
+
 static size_t put_str(uint8_t *p, const char *s, size_t max)
 {
-	size_t n = s ? strnlen(s, max - 1) : 0;
+	size_t n = s ? utf8_cut(s, strnlen(s, max), max - 1) : 0;
 	att_wire_put_u16(p, (uint16_t)n);
 	if (n)
 		memcpy(p + 2, s, n);
@@ -293,14 +305,13 @@ int att_raw_writer_samples(struct att_raw_writer *w, const struct att_sample *s,
 	return ATT_OK;
 }
 
-int att_raw_writer_event(struct att_raw_writer *w, uint8_t kind, int64_t host_ns, double value,
-                         const char *text)
+int att_raw_writer_event(struct att_raw_writer *w, const struct att_event *ev)
 {
 	uint8_t *r, *p;
 	size_t n;
 	int e;
 
-	if (!w || kind < ATT_EV_MARKER || kind > ATT_EV_NOTE)
+	if (!w || !ev || ev->kind < ATT_EV_MARKER || ev->kind > ATT_EV_NOTE)
 		return ATT_ERR_ARG;
 	close_samples(w);
 	if ((e = need(w, REC_HEAD + 25 + 2 + ATT_RAW_TEXT_MAX + REC_CRC)))
@@ -308,10 +319,10 @@ int att_raw_writer_event(struct att_raw_writer *w, uint8_t kind, int64_t host_ns
 	r = begin_record(w, REC_EVENT);
 	p = r + REC_HEAD;
 	put_u64(p, w->count);
-	put_u64(p + 8, (uint64_t)host_ns);
-	p[16] = kind;
-	put_u64(p + 17, f64_bits(value));
-	n = 25 + put_str(p + 25, text, ATT_RAW_TEXT_MAX);
+	put_u64(p + 8, (uint64_t)ev->host_ns);
+	p[16] = ev->kind;
+	put_u64(p + 17, f64_bits(ev->value));
+	n = 25 + put_str(p + 25, ev->text, ATT_RAW_TEXT_MAX);
 	seal(r, n);
 	w->len += REC_HEAD + n + REC_CRC;
 	return ATT_OK;
@@ -390,7 +401,7 @@ int att_raw_is_capture(const uint8_t *buf, size_t len)
 
 static void get_str(const uint8_t *p, size_t n, char *dst, size_t max)
 {
-	size_t k = n < max - 1 ? n : max - 1;
+	size_t k = utf8_cut((const char *)p, n, max - 1);
 	memcpy(dst, p, k);
 	dst[k] = '\0';
 }
@@ -515,7 +526,7 @@ static int apply(struct att_capture *s, int *have_info, int *have_meta, size_t *
 		return ATT_OK;
 	}
 	case REC_EVENT: {
-		struct att_raw_event ev;
+		struct att_event ev;
 		size_t off = 25;
 		if (len < 25)
 			return ATT_OK;
@@ -622,9 +633,11 @@ int att_raw_parse(const uint8_t *buf, size_t len, struct att_capture **out,
 		return ATT_ERR_FORMAT;
 	}
 	/* events must point inside what survived */
-	for (size_t i = 0; i < s->n_events; i++)
+	for (size_t i = 0; i < s->n_events; i++) {
 		if (s->events[i].sample_index > s->n_samples)
 			s->events[i].sample_index = s->n_samples;
+		s->events[i].t = (double)s->events[i].sample_index / s->info.rate_hz;
+	}
 	*out = s;
 	return ATT_OK;
 }
@@ -765,7 +778,7 @@ int att_grid_new(const struct att_capture *s, double max_gap_s, struct att_grid 
 			}
 			g->samples_filled += m;
 			if (m) {
-				struct att_raw_event *e = &g->events[g->n_events];
+				struct att_event *e = &g->events[g->n_events];
 				memset(e, 0, sizeof *e);
 				e->kind = ATT_EV_GAP;
 				e->sample_index = i;
@@ -790,9 +803,11 @@ int att_grid_new(const struct att_capture *s, double max_gap_s, struct att_grid 
 		g->event_at[g->n_events++] = pos[si];
 	}
 	free(pos);
+	for (size_t i = 0; i < g->n_events; i++)
+		g->events[i].t = (double)g->event_at[i] / rate;
 	/* keep events in time order: insertion sort, events are few and nearly sorted */
 	for (size_t i = 1; i < g->n_events; i++) {
-		struct att_raw_event e = g->events[i];
+		struct att_event e = g->events[i];
 		size_t at = g->event_at[i], j = i;
 		while (j > 0 && g->event_at[j - 1] > at) {
 			g->events[j] = g->events[j - 1];
@@ -816,4 +831,59 @@ void att_grid_free(struct att_grid *g)
 	free(g->events);
 	free(g->event_at);
 	free(g);
+}
+
+/* ---- as a recording ---- */
+
+int att_grid_to_recording(const struct att_capture *s, const struct att_grid *g,
+                          struct att_recording **out)
+{
+	struct att_recording *rec;
+	int e;
+
+	if (!out)
+		return ATT_ERR_ARG;
+	*out = NULL;
+	if (!s || !g)
+		return ATT_ERR_ARG;
+	if ((e = att_recording_new(g->rate_hz, g->n, 0xFu, &rec)))
+		return e;
+	for (unsigned c = 0; c < ATT_WIRE_CHANNELS; c++)
+		for (size_t k = 0; k < g->n; k++)
+			rec->ch[c][k] = (float)g->ch[c][k];
+	for (size_t k = 0; k < g->n && !e; k++)
+		if (g->filled[k])
+			e = att_recording_mark_filled(rec, k, 1);
+	for (size_t i = 0; i < g->n_events && !e; i++) {
+		struct att_event ev = g->events[i];
+		ev.sample_index = g->event_at[i];
+		ev.t = (double)g->event_at[i] / g->rate_hz;
+		e = att_recording_add_event(rec, &ev);
+	}
+	if (e) {
+		att_recording_free(rec);
+		return e;
+	}
+	rec->meta.start_unix_ns = s->meta.start_unix_ns;
+	snprintf(rec->meta.label_a, sizeof rec->meta.label_a, "%s", s->meta.label_a);
+	snprintf(rec->meta.label_b, sizeof rec->meta.label_b, "%s", s->meta.label_b);
+	snprintf(rec->meta.note, sizeof rec->meta.note, "%s", s->meta.note);
+	rec->meta.frames_lost = (long long)g->samples_filled;
+	*out = rec;
+	return ATT_OK;
+}
+
+int att_capture_to_recording(const struct att_capture *s, struct att_recording **out)
+{
+	struct att_grid *g;
+	int e;
+
+	if (!out)
+		return ATT_ERR_ARG;
+	*out = NULL;
+	if ((e = att_grid_new(s, ATT_GRID_MAX_GAP_S, &g)))
+		return e;
+	e = att_grid_to_recording(s, g, out);
+	att_grid_free(g);
+	return e;
 }

@@ -15,16 +15,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "attune/analysis.h"
-#include "attune/csv.h"
-#include "attune/json.h"
-#include "attune/record_csv.h"
-#include "attune/record_edf.h"
 #include "attune/ring.h"
 
-#define POLL_NS   5000000L /* 5 ms: the ring holds a minute, so latency here costs nothing */
-#define BATCH     256u
-#define MAX_GAP_S 3600.0 /* longer holes are cut to an hour (a bad clock, not a pause) */
+#define POLL_NS 5000000L /* 5 ms: the ring holds a minute, so latency here costs nothing */
+#define BATCH   256u
 
 enum item_type { IT_SAMPLE = 1, IT_EVENT = 2, IT_INFO = 3 };
 
@@ -32,12 +26,7 @@ struct item {
 	uint8_t type;
 	union {
 		struct att_sample s;
-		struct {
-			int64_t host_ns;
-			double value;
-			uint8_t kind;
-			char text[ATT_RAW_TEXT_MAX];
-		} ev;
+		struct att_event ev;
 		struct att_wire_info info;
 	} u;
 };
@@ -89,8 +78,7 @@ static int write_item(struct att_raw_writer *w, const struct item *it)
 	case IT_SAMPLE:
 		return att_raw_writer_samples(w, &it->u.s, 1);
 	case IT_EVENT:
-		return att_raw_writer_event(w, it->u.ev.kind, it->u.ev.host_ns, it->u.ev.value,
-		                            it->u.ev.text);
+		return att_raw_writer_event(w, &it->u.ev);
 	case IT_INFO:
 		return att_raw_writer_info(w, &it->u.info);
 	default:
@@ -246,24 +234,31 @@ int att_recorder_push(struct att_recorder *r, const struct att_sample *s, size_t
 	return ATT_OK;
 }
 
-int att_recorder_event(struct att_recorder *r, uint8_t kind, int64_t host_ns, double value,
-                       const char *text)
+int att_recorder_put_event(struct att_recorder *r, const struct att_event *ev)
 {
 	struct item it;
 	int e;
-	if (!r || kind < ATT_EV_MARKER || kind > ATT_EV_NOTE)
+	if (!r || !ev || ev->kind < ATT_EV_MARKER || ev->kind > ATT_EV_NOTE)
 		return ATT_ERR_ARG;
 	if ((e = atomic_load(&r->err)) || atomic_load(&r->stopped))
 		return e ? e : ATT_ERR_ARG;
 	memset(&it, 0, sizeof it);
 	it.type = IT_EVENT;
-	it.u.ev.kind = kind;
-	it.u.ev.host_ns = host_ns;
-	it.u.ev.value = value;
-	if (text)
-		snprintf(it.u.ev.text, sizeof it.u.ev.text, "%s", text);
+	it.u.ev = *ev;
 	queue(r, &it, 1);
 	return ATT_OK;
+}
+
+int att_recorder_event(struct att_recorder *r, uint8_t kind, int64_t host_ns, double value,
+                       const char *text)
+{
+	struct att_event ev;
+	memset(&ev, 0, sizeof ev);
+	ev.kind = kind;
+	ev.host_ns = host_ns;
+	ev.value = value;
+	att_event_set_text(&ev, text);
+	return att_recorder_put_event(r, &ev);
 }
 
 int att_recorder_info(struct att_recorder *r, const struct att_wire_info *info)
@@ -316,15 +311,10 @@ static int halt(struct att_recorder *r)
 	return atomic_load(&r->err);
 }
 
-int att_recorder_stop(struct att_recorder *r, int export, struct att_export_report *report,
-                      char *why, size_t why_len)
+int att_recorder_stop(struct att_recorder *r, char *why, size_t why_len)
 {
-	struct att_capture *s = NULL;
-	int e, e2;
-	char rwhy[256];
+	int e;
 
-	if (report)
-		memset(report, 0, sizeof *report);
 	if (!r)
 		return ATT_ERR_ARG;
 	if (atomic_load(&r->stopped))
@@ -333,26 +323,7 @@ int att_recorder_stop(struct att_recorder *r, int export, struct att_export_repo
 	if (e)
 		att_fail(why, why_len, e, "recording to %s stopped: %s", r->raw_path,
 		         file_sentence(e));
-	if (!export)
-		return e;
-	/* rebuild from what is on disk: the same path as `attune recover`, and a check of it */
-	e2 = att_raw_read(r->raw_path, &s, NULL, rwhy, sizeof rwhy);
-	if (e2) {
-		if (!e)
-			att_fail(why, why_len, e2, "%s: %s", r->raw_path, rwhy);
-		return e ? e : e2;
-	}
-	if (!s->n_samples) {
-		att_capture_free(s);
-		if (!e)
-			att_fail(why, why_len, ATT_ERR_NO_DATA,
-			         "no samples were recorded; %s holds only the session header",
-			         r->raw_path);
-		return e ? e : ATT_ERR_NO_DATA;
-	}
-	e2 = att_capture_export(s, r->base, report, e ? NULL : why, why_len);
-	att_capture_free(s);
-	return e ? e : e2;
+	return e;
 }
 
 void att_recorder_free(struct att_recorder *r)
@@ -365,328 +336,3 @@ void att_recorder_free(struct att_recorder *r)
 }
 
 /* ---- export ---- */
-
-/* The grid as a recording, its filled samples marked (analysis treats them as gaps). */
-static int grid_to_recording(const struct att_grid *g, struct att_recording **out)
-{
-	struct att_recording *rec;
-	int e;
-
-	if ((e = att_recording_new(g->rate_hz, g->n, 0xFu, &rec)))
-		return e;
-	for (unsigned c = 0; c < ATT_WIRE_CHANNELS; c++)
-		for (size_t k = 0; k < g->n; k++)
-			rec->ch[c][k] = (float)g->ch[c][k];
-	for (size_t k = 0; k < g->n && !e; k++)
-		if (g->filled[k])
-			e = att_recording_mark_filled(rec, k, 1);
-	if (e) {
-		att_recording_free(rec);
-		return e;
-	}
-	*out = rec;
-	return ATT_OK;
-}
-
-int att_capture_to_recording(const struct att_capture *s, struct att_recording **out)
-{
-	struct att_grid *g;
-	int e;
-
-	if (!out)
-		return ATT_ERR_ARG;
-	*out = NULL;
-	if ((e = att_grid_new(s, MAX_GAP_S, &g)))
-		return e;
-	e = grid_to_recording(g, out);
-	att_grid_free(g);
-	return e;
-}
-
-struct derived_job {
-	const struct att_analysis *an;
-	size_t n;
-	float *v[ATT_EDF_DERIVED_MAX];
-};
-
-/* Value of window field `f` for second k, NAN outside the windows' reach. */
-static double window_value(const struct att_analysis *an, double t, int f)
-{
-	const struct att_analysis_window *w = &an->timeline[att_record_window_at(an, t)];
-	if (fabs(w->t - t) > 0.5 * (an->step_s > 0 ? an->step_s : 1.0) + 1e-9)
-		return NAN;
-	switch (f) {
-	case 0:
-		return w->match;
-	case 1:
-		return w->plv;
-	case 2:
-		return w->plv_chance;
-	case 3:
-		return w->relative_phase_deg;
-	case 4:
-		return w->a_breath_rate_bpm;
-	case 5:
-		return w->b_breath_rate_bpm;
-	case 6:
-		return w->a_heart_rate_bpm;
-	default:
-		return w->b_heart_rate_bpm;
-	}
-}
-
-static void fill_derived(struct att_edf_derived *d, const struct att_analysis *an, size_t seconds,
-                         float *store)
-{
-	static const struct {
-		const char *label, *unit;
-		double lo, hi;
-	} spec[ATT_EDF_DERIVED_MAX] = {
-	        {"Match", "", 0, 1},
-	        {"PLV", "", 0, 1},
-	        {"PLV chance", "", 0, 1},
-	        {"Rel phase A-B", "deg", -180, 180},
-	        {"Breath rate A", "bpm", 0, 60},
-	        {"Breath rate B", "bpm", 0, 60},
-	        {"Heart rate A", "bpm", 0, 250},
-	        {"Heart rate B", "bpm", 0, 250},
-	};
-	memset(d, 0, sizeof *d);
-	d->n = seconds;
-	d->n_signals = ATT_EDF_DERIVED_MAX;
-	for (unsigned k = 0; k < ATT_EDF_DERIVED_MAX; k++) {
-		float *v = store + (size_t)k * seconds;
-		for (size_t i = 0; i < seconds; i++)
-			v[i] = (float)window_value(an, (double)i + 0.5, (int)k);
-		d->sig[k].label = spec[k].label;
-		d->sig[k].unit = spec[k].unit;
-		d->sig[k].lo = spec[k].lo;
-		d->sig[k].hi = spec[k].hi;
-		d->sig[k].v = v;
-	}
-}
-
-static int write_timeline(FILE *f, void *user)
-{
-	return att_analysis_write_timeline_csv(user, f);
-}
-
-/* NAME.json: the analysis in the `attune analyze --json` layout (nulls when the session is too
- * short to analyse) plus "session": when, who, the device, and what was lost or marked. */
-struct json_job {
-	const struct att_capture *s;
-	const struct att_grid *g;
-	const struct att_analysis *an; /* NULL when not analysed */
-	const struct att_export_report *rep;
-};
-
-static const char *event_kind(uint8_t kind)
-{
-	switch (kind) {
-	case ATT_EV_MARKER:
-		return "marker";
-	case ATT_EV_RECONNECT:
-		return "reconnect";
-	case ATT_EV_PACER:
-		return "pacer";
-	case ATT_EV_GAP:
-		return "gap";
-	default:
-		return "note";
-	}
-}
-
-static void json_text_or_null(struct att_json *js, const char *key, const char *text)
-{
-	if (text[0])
-		att_json_string(js, key, text);
-	else
-		att_json_null(js, key);
-}
-
-static void session_json(struct att_json *js, const struct json_job *job)
-{
-	const struct att_raw_meta *m = &job->s->meta;
-	const struct att_wire_info *info = &job->s->info;
-	char buf[64];
-
-	att_json_object_begin(js, "session");
-	if (m->start_unix_ns > 0) {
-		time_t sec = (time_t)(m->start_unix_ns / 1000000000);
-		struct tm tm;
-		strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&sec, &tm));
-		att_json_string(js, "start_time", buf);
-	} else {
-		att_json_null(js, "start_time");
-	}
-	att_json_object_begin(js, "participants");
-	json_text_or_null(js, "a", m->label_a);
-	json_text_or_null(js, "b", m->label_b);
-	att_json_object_end(js);
-	json_text_or_null(js, "note", m->note);
-	att_json_object_begin(js, "device");
-	if (info->board) {
-		snprintf(buf, sizeof buf, "%u.%u.%u", info->fw_major, info->fw_minor,
-		         info->fw_patch);
-		att_json_string(js, "firmware", buf);
-		att_json_uint(js, "board", info->board);
-	} else { /* a generated couple: no board, no firmware */
-		att_json_null(js, "firmware");
-		att_json_null(js, "board");
-	}
-	snprintf(buf, sizeof buf, "%.*s", (int)info->names_len, info->names);
-	json_text_or_null(js, "channels", buf);
-	att_json_uint(js, "rate_hz", info->rate_hz);
-	att_json_uint(js, "adc_bits", info->adc_bits);
-	att_json_uint(js, "vref_mv", info->vref_mv);
-	att_json_object_end(js);
-	att_json_uint(js, "samples", job->rep->samples);
-	att_json_uint(js, "frames_lost", job->rep->samples_filled);
-	att_json_uint(js, "gaps", job->rep->gaps);
-	att_json_array_begin(js, "events");
-	for (size_t i = 0; i < job->g->n_events; i++) {
-		const struct att_raw_event *ev = &job->g->events[i];
-		att_json_object_begin(js, NULL);
-		att_json_set_indent(js, 0);
-		att_json_number(js, "t", (double)job->g->event_at[i] / job->g->rate_hz);
-		att_json_string(js, "kind", event_kind(ev->kind));
-		att_json_number(js, "value", ev->value);
-		json_text_or_null(js, "text", ev->text);
-		att_json_object_end(js);
-		att_json_set_indent(js, 2);
-	}
-	att_json_array_end(js);
-	att_json_object_end(js);
-}
-
-static int write_json(FILE *f, void *user)
-{
-	const struct json_job *job = user;
-	struct att_json_cfg jc = {.out = f, .indent = 2, .digits = 6};
-	struct att_json *js;
-	int e;
-
-	if ((e = att_json_new(&jc, &js)))
-		return e;
-	att_json_object_begin(js, NULL);
-	att_analysis_json_members(job->an, job->rep->duration_s, job->g->rate_hz, js, 2);
-	session_json(js, job);
-	att_json_object_end(js);
-	e = att_json_end_line(js);
-	att_json_free(js);
-	return e;
-}
-
-int att_capture_export(const struct att_capture *s, const char *base,
-                       struct att_export_report *report, char *why, size_t why_len)
-{
-	struct att_export_report rep;
-	struct att_grid *g = NULL;
-	struct att_recording *rec = NULL;
-	struct att_analysis *an = NULL;
-	struct att_edf_derived der;
-	float *store = NULL;
-	char path[ATT_RECORDER_PATH_MAX + 32];
-	size_t seconds;
-	int e;
-
-	memset(&rep, 0, sizeof rep);
-	if (report)
-		*report = rep;
-	if (!s || !base)
-		return att_fail(why, why_len, ATT_ERR_ARG, "att_capture_export: missing argument");
-	if (strlen(base) >= ATT_RECORDER_PATH_MAX)
-		return att_fail(why, why_len, ATT_ERR_ARG, "session name too long");
-	e = att_grid_new(s, MAX_GAP_S, &g);
-	if (e == ATT_ERR_NO_DATA)
-		return att_fail(why, why_len, e, "the session holds no samples");
-	if (e)
-		return att_fail(why, why_len, e, "cannot lay out the session: %s", att_strerror(e));
-	rep.samples = s->n_samples;
-	rep.samples_filled = g->samples_filled;
-	for (size_t i = 0; i < g->n_events; i++)
-		rep.gaps += g->events[i].kind == ATT_EV_GAP;
-	rep.duration_s = (double)g->n / g->rate_hz;
-	seconds = (g->n + (size_t)g->rate_hz - 1) / (size_t)g->rate_hz;
-
-	if ((e = grid_to_recording(g, &rec))) {
-		att_fail(why, why_len, e, "out of memory");
-		goto out;
-	}
-	{
-		struct att_analysis_cfg ac;
-		memset(&ac, 0, sizeof ac);
-		if (att_analyze(&ac, rec, &an, rep.analysis_why, sizeof rep.analysis_why))
-			an = NULL;
-	}
-	if (an && an->n_timeline) {
-		store = malloc(ATT_EDF_DERIVED_MAX * (seconds ? seconds : 1) * sizeof *store);
-		if (!store) {
-			e = att_fail(why, why_len, ATT_ERR_NOMEM, "out of memory");
-			goto out;
-		}
-		fill_derived(&der, an, seconds, store);
-	}
-	rep.analysed = an != NULL;
-
-	snprintf(path, sizeof path, "%s.edf", base);
-	if ((e = att_edf_write(path, s, g, store ? &der : NULL, why, why_len)))
-		goto out;
-	snprintf(path, sizeof path, "%s.csv", base);
-	if ((e = att_csv_write(path, g, an, why, why_len)))
-		goto out;
-	snprintf(path, sizeof path, "%s.json", base);
-	{
-		struct json_job job = {s, g, an, &rep};
-		e = att_atomic_write(path, write_json, &job, why, why_len);
-	}
-	if (e)
-		goto out;
-	if (an) {
-		snprintf(path, sizeof path, "%s.timeline.csv", base);
-		e = att_atomic_write(path, write_timeline, an, why, why_len);
-	}
-out:
-	free(store);
-	att_analysis_free(an);
-	att_recording_free(rec);
-	att_grid_free(g);
-	if (report)
-		*report = rep;
-	return e;
-}
-
-int att_recording_read_any(const char *path, struct att_recording **out, char *why, size_t why_len)
-{
-	uint8_t head[8] = {0};
-	size_t got;
-	FILE *f;
-
-	if (!out)
-		return ATT_ERR_ARG;
-	*out = NULL;
-	if (!path)
-		return ATT_ERR_ARG;
-	f = fopen(path, "rb");
-	if (!f)
-		return att_fail(why, why_len, errno == EACCES ? ATT_ERR_PERMISSION : ATT_ERR_IO,
-		                "cannot open it: %s", strerror(errno));
-	got = fread(head, 1, sizeof head, f);
-	fclose(f);
-	if (att_raw_is_capture(head, got)) {
-		struct att_capture *s;
-		int e = att_raw_read(path, &s, NULL, why, why_len);
-		if (e)
-			return e;
-		e = att_capture_to_recording(s, out);
-		att_capture_free(s);
-		if (e == ATT_ERR_NO_DATA)
-			return att_fail(why, why_len, e, "the raw capture holds no samples");
-		if (e)
-			return att_fail(why, why_len, e, "%s", att_strerror(e));
-		return ATT_OK;
-	}
-	if (got == 8 && !memcmp(head, "0       ", 8))
-		return att_edf_read(path, out, why, why_len);
-	return att_csv_read(path, out, why, why_len);
-}

@@ -286,7 +286,9 @@ static void marks(cairo_t *cr, const struct plot *p, const struct att_report_inf
 	double row_end[3] = {-1e9, -1e9, -1e9};
 	for (size_t i = 0; i < info->n_marks; i++) {
 		double t = info->marks[i].t;
-		if (!(t >= p->t0 && t <= p->t1))
+		char text[ATT_EVENT_TEXT_MAX];
+		/* a gap shows as lost frames in the header, not as a moment */
+		if (info->marks[i].kind == ATT_EV_GAP || !(t >= p->t0 && t <= p->t1))
 			continue;
 		double x = px(p, t);
 		cairo_save(cr);
@@ -295,10 +297,11 @@ static void marks(cairo_t *cr, const struct plot *p, const struct att_report_inf
 		cairo_line_to(cr, x, p->y + p->h);
 		cairo_stroke(cr);
 		cairo_restore(cr);
-		if (!labels || !info->marks[i].text[0])
+		att_event_label(&info->marks[i], text, sizeof text);
+		if (!labels || !text[0])
 			continue;
 		font(cr, 6.2, 0);
-		double w = text_w(cr, info->marks[i].text);
+		double w = text_w(cr, text);
 		if (w > 110)
 			w = 110;
 		int row = 0;
@@ -310,7 +313,7 @@ static void marks(cairo_t *cr, const struct plot *p, const struct att_report_inf
 		cairo_rectangle(cr, lx - 1, ly - 6, w + 2, 7.5);
 		cairo_fill(cr);
 		cairo_set_source_rgb(cr, 0.2, 0.2, 0.2);
-		show(cr, lx, ly, info->marks[i].text, 110, 0);
+		show(cr, lx, ly, text, 110, 0);
 		row_end[row] = lx + w + 4;
 	}
 }

@@ -8,6 +8,7 @@
 #ifndef ATT_EVENT_H
 #define ATT_EVENT_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define ATT_EVENT_TEXT_MAX 128u /* bytes kept of an event's text, NUL included */
@@ -35,6 +36,10 @@ struct att_event {
 /* "marker", "reconnect", "pacer", "note", "gap", "phase", "join", "leave"; "event" for others.
  * Static string; any thread. */
 const char *att_event_kind_name(unsigned kind);
+
+/* Short words for ev as the report and replay label it: "pacer 6.0/min", "pacer off",
+ * "reconnect", else its text, else its kind's name. Any thread. */
+void att_event_label(const struct att_event *ev, char *buf, size_t len);
 
 /* Sets ev's text to text (NULL = empty), cut at a UTF-8 character boundary so it stays valid. */
 void att_event_set_text(struct att_event *ev, const char *text);

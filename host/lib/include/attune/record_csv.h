@@ -6,6 +6,7 @@
  * uniform grid (k / rate); the four channels are raw ADC counts; filled is 1 where a sample was
  * missing (gap) and holds the last value; the derived columns, present when an analysis is given,
  * repeat the value of the analysis window whose centre is nearest to t (empty: not computed).
+ * The grid with derived columns is written by att_csv_write() (export.h: it needs the analysis).
  *
  * Invariant: a file at `path` is always complete: written to path.tmp, fsynced, then renamed.
  * Threads: any thread; no global state. */
@@ -13,26 +14,18 @@
 #define ATT_RECORD_CSV_H
 
 #include <stddef.h>
+#include <stdio.h>
 
-#include "attune/analysis.h"
 #include "attune/err.h"
 #include "attune/record_raw.h"
 #include "attune/recording.h"
 
-/* Writes the grid (borrowed) and, when an is not NULL, its derived columns. On failure nothing is
- * left at path (nor path.tmp) and why (may be NULL) holds one line: ATT_ERR_ARG, ATT_ERR_IO,
- * ATT_ERR_PERMISSION, ATT_ERR_DISK_FULL. */
-int att_csv_write(const char *path, const struct att_grid *g, const struct att_analysis *an,
-                  char *why, size_t why_len);
-
 /* Writes a recording read from any file (borrowed) as CSV in the analyze contract: t (t0 + k /
- * rate) and the channels present, values as read (%.9g). Same failure rules as att_csv_write. */
+ * rate) and the channels present, values as read (%.9g). On failure nothing is left at path (nor
+ * path.tmp) and why (may be NULL) holds one line: ATT_ERR_ARG, ATT_ERR_IO, ATT_ERR_PERMISSION,
+ * ATT_ERR_DISK_FULL. */
 int att_csv_write_recording(const char *path, const struct att_recording *rec, char *why,
                             size_t why_len);
-
-/* Index of the timeline window whose centre is nearest to t (an->n_timeline > 0), for writers
- * that spread per-window values over samples or seconds. */
-size_t att_record_window_at(const struct att_analysis *an, double t);
 
 /* Writes the file at path atomically: calls write(f, user) on path.tmp, then fflush, fsync,
  * rename. Shared by the session writers (CSV, JSON, timeline). On failure nothing is left and why

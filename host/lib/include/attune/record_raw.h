@@ -33,6 +33,7 @@
 #include "attune/event.h"
 #include "attune/wire.h"
 #include "attune/err.h"
+#include "attune/recording.h"
 #include "attune/sample.h"
 
 #define ATT_RAW_VERSION     1u
@@ -40,7 +41,8 @@
 #define ATT_RAW_MAX_PAYLOAD (1u << 20)
 #define ATT_RAW_LABEL_MAX   64u  /* bytes kept of a participant label, NUL included */
 #define ATT_RAW_NOTE_MAX    256u /* bytes kept of the session note, NUL included */
-#define ATT_RAW_TEXT_MAX    128u /* bytes kept of an event's text, NUL included */
+/* bytes kept of an event's text, NUL included: the EVENT record holds a struct att_event's text */
+#define ATT_RAW_TEXT_MAX    ATT_EVENT_TEXT_MAX
 
 /* Session metadata, written once after the device info. */
 struct att_raw_meta {
@@ -51,22 +53,15 @@ struct att_raw_meta {
 	char note[ATT_RAW_NOTE_MAX]; /* free text from the therapist; may be empty */
 };
 
-
-struct att_raw_event {
-	uint64_t sample_index; /* samples recorded before the event: it sits just before that one */
-	int64_t host_ns;       /* CLOCK_MONOTONIC when it happened */
-	uint8_t kind;          /* enum att_event_kind */
-	double value;
-	char text[ATT_RAW_TEXT_MAX];
-};
-
 /* A whole raw capture read back into memory. */
 struct att_capture {
 	struct att_wire_info info; /* the first device info of the file */
 	struct att_raw_meta meta;
 	struct att_sample *samples; /* in recording order */
 	size_t n_samples;
-	struct att_raw_event *events; /* in recording order */
+	/* in recording order; sample_index counts the samples recorded before the event (gaps not
+	 * included), t = sample_index / rate */
+	struct att_event *events;
 	size_t n_events;
 	int clean_end; /* 1 when the file ends with an END record */
 };
@@ -103,10 +98,10 @@ int att_raw_writer_new(const struct att_raw_writer_cfg *cfg, struct att_raw_writ
  * file keeps only whole records. ATT_ERR_IO, ATT_ERR_DISK_FULL. */
 int att_raw_writer_samples(struct att_raw_writer *w, const struct att_sample *s, size_t n);
 
-/* Appends an event (kind ATT_EV_MARKER..ATT_EV_NOTE) placed after the samples appended so far;
- * text may be NULL and is cut to ATT_RAW_TEXT_MAX - 1 bytes. */
-int att_raw_writer_event(struct att_raw_writer *w, uint8_t kind, int64_t host_ns, double value,
-                         const char *text);
+/* Appends an event (kind ATT_EV_MARKER..ATT_EV_NOTE; gaps are not stored, readers find them)
+ * placed after the samples appended so far: its kind, host_ns, value and text are stored, its t
+ * and sample_index are the writer's. */
+int att_raw_writer_event(struct att_raw_writer *w, const struct att_event *ev);
 
 /* A new device info (after a reconnect). */
 int att_raw_writer_info(struct att_raw_writer *w, const struct att_wire_info *info);
@@ -153,7 +148,9 @@ struct att_grid {
 	size_t n;
 	uint16_t *ch[ATT_WIRE_CHANNELS]; /* ADC counts */
 	uint8_t *filled;                 /* 1 where the value was filled in, not measured */
-	struct att_raw_event *events;    /* the session's events plus one ATT_EV_GAP per gap */
+	/* the session's events plus one ATT_EV_GAP per gap (at the gap's first filled sample), in
+	 * time order; t = event_at / rate_hz (sample_index stays the capture's) */
+	struct att_event *events;
 	size_t n_events;
 	size_t *event_at; /* grid index of each event */
 	uint64_t samples_filled;
@@ -163,6 +160,21 @@ struct att_grid {
  * ATT_ERR_ARG (no rate), ATT_ERR_NO_DATA (no samples), ATT_ERR_NOMEM. */
 int att_grid_new(const struct att_capture *s, double max_gap_s, struct att_grid **out);
 void att_grid_free(struct att_grid *g);
+
+/* Longest hole the session files keep: longer ones are cut to an hour (a bad clock, not a
+ * pause). */
+#define ATT_GRID_MAX_GAP_S 3600.0
+
+/* The grid g of s as a recording (both borrowed): ADC counts as floats, filled samples flagged,
+ * the grid's events (sample_index = grid index, t = its time), the capture's start, labels and
+ * note, frames_lost = samples filled. *out is set to NULL first; caller frees with
+ * att_recording_free(). ATT_ERR_ARG, ATT_ERR_NOMEM. */
+int att_grid_to_recording(const struct att_capture *s, const struct att_grid *g,
+                          struct att_recording **out);
+
+/* The same on the grid att_grid_new(s, ATT_GRID_MAX_GAP_S) builds: the session exactly as its
+ * EDF and CSV hold it. Also ATT_ERR_NO_DATA (no samples). */
+int att_capture_to_recording(const struct att_capture *s, struct att_recording **out);
 
 /* CRC-32 (IEEE 802.3, as zlib's crc32) of len bytes, continuing from crc (0 to start). */
 uint32_t att_crc32(uint32_t crc, const uint8_t *p, size_t len);

@@ -1,11 +1,12 @@
 /* Session recorder: samples and events in from the acquisition side, a crash-safe raw capture on
- * disk while the session runs, and the finished session files when it stops.
+ * disk while the session runs.
  *
  * While running: NAME.attraw grows; a writer thread drains an SPSC ring (ring.h) fed by
  * att_recorder_push()/att_recorder_event() and flushes the capture to disk (write + fdatasync)
- * every flush interval (at most 1 s), so a crash loses at most that much. At stop: NAME.edf,
- * NAME.csv, NAME.json (and NAME.timeline.csv when the session is long enough to analyse) are
- * rebuilt from the capture by att_capture_export(), the same code `attune recover` runs.
+ * every flush interval (at most 1 s), so a crash loses at most that much. After stop, the caller
+ * rebuilds NAME.edf, NAME.csv, NAME.json (and NAME.timeline.csv) from the capture with
+ * att_export_capture() (export.h, offline), the same code `attune recover` runs: the recorder
+ * itself stays below offline analysis.
  *
  * Invariant: every file the recorder leaves is complete or absent (raw capture: whole records;
  * others: written to .tmp and renamed). A disk error mid-session stops the recorder (its
@@ -13,8 +14,7 @@
  *
  * Threads: att_recorder_push() and att_recorder_event() from one producer thread (never block,
  * never allocate, never lock); att_recorder_status() from any thread; new/stop/free from one
- * control thread. att_capture_export() uses EDFlib, so only one thread of a process may export at
- * a time. */
+ * control thread. */
 #ifndef ATT_RECORDER_H
 #define ATT_RECORDER_H
 
@@ -59,8 +59,11 @@ int att_recorder_new(const struct att_recorder_cfg *cfg, struct att_recorder **o
  * samples are then not recorded). Samples that do not fit the ring are counted as dropped. */
 int att_recorder_push(struct att_recorder *r, const struct att_sample *s, size_t n);
 
-/* Producer thread: queues an event (ATT_EV_MARKER, _RECONNECT, _PACER, _NOTE) placed after the
- * samples pushed so far; text (may be NULL) is copied, cut to ATT_RAW_TEXT_MAX - 1 bytes. */
+/* Producer thread: queues a copy of an event (ATT_EV_MARKER, _RECONNECT, _PACER, _NOTE) placed
+ * after the samples pushed so far (its t and sample_index are the capture's, not ev's). */
+int att_recorder_put_event(struct att_recorder *r, const struct att_event *ev);
+
+/* The same from its fields; text (may be NULL) is cut as att_event_set_text() does. */
 int att_recorder_event(struct att_recorder *r, uint8_t kind, int64_t host_ns, double value,
                        const char *text);
 
@@ -70,37 +73,13 @@ int att_recorder_info(struct att_recorder *r, const struct att_wire_info *info);
 /* Any thread. */
 void att_recorder_status(const struct att_recorder *r, struct att_recorder_status *out);
 
-/* What an export produced, for the user. */
-struct att_export_report {
-	uint64_t samples;        /* measured samples */
-	uint64_t samples_filled; /* missing samples filled in gaps */
-	uint64_t gaps;
-	double duration_s;      /* grid length / rate */
-	int analysed;           /* 1 when NAME.json holds an analysis */
-	char analysis_why[160]; /* why not, when analysed = 0 */
-};
+/* Control thread: stops the writer thread after it wrote everything queued and closes the
+ * capture with its END record. Returns the first error of the session with one line in why.
+ * Call once. The session files are a separate step: att_export_capture() (export.h) with the
+ * same base, also after an error (what reached the disk is worth keeping). */
+int att_recorder_stop(struct att_recorder *r, char *why, size_t why_len);
 
-/* Control thread: stops the writer thread after it wrote everything queued, closes the capture
- * with its END record, then (export != 0) writes the session files. Returns the first error of
- * the session or the export, with one line in why; report may be NULL. Call once. */
-int att_recorder_stop(struct att_recorder *r, int export, struct att_export_report *report,
-                      char *why, size_t why_len);
-
-/* Stops the thread if still running (without exporting) and frees; NULL is a no-op. */
+/* Stops the thread if still running and frees; NULL is a no-op. */
 void att_recorder_free(struct att_recorder *r);
-
-/* Writes base.edf, base.csv, base.json and (when analysable) base.timeline.csv from a session
- * (borrowed). Each file is complete or absent. Returns the first error with one line in why. */
-int att_capture_export(const struct att_capture *s, const char *base,
-                       struct att_export_report *report, char *why, size_t why_len);
-
-/* Reads any recording attune understands: raw capture (by its magic), EDF/EDF+ (by the EDF
- * header's "0       " version field), else CSV. The session's gaps are filled as in the EDF.
- * *out is set to NULL first; caller frees with att_recording_free(). One line in why on error,
- * without the path (callers prefix it). Usable as `attune analyze`'s reader for any format. */
-int att_recording_read_any(const char *path, struct att_recording **out, char *why, size_t why_len);
-
-/* The raw capture as a recording (grid values as floats). Same ownership as above. */
-int att_capture_to_recording(const struct att_capture *s, struct att_recording **out);
 
 #endif

@@ -20,19 +20,12 @@
 
 #include "attune/analysis.h"
 #include "attune/err.h"
+#include "attune/event.h"
 #include "attune/recording.h"
-
-#define ATT_REPORT_TEXT_MAX 128u
 
 enum att_report_format {
 	ATT_REPORT_PNG,
 	ATT_REPORT_PDF,
-};
-
-/* A moment worth a vertical line on the timeline: a therapist's marker, a pacer change, a note. */
-struct att_report_mark {
-	double t;                       /* seconds since the first sample */
-	char text[ATT_REPORT_TEXT_MAX]; /* short label; may be empty */
 };
 
 /* What the page says about the session beyond the signals. Every pointer is borrowed for the
@@ -44,7 +37,9 @@ struct att_report_info {
 	const char *label_b;
 	const char *note;
 	long long frames_lost; /* samples missing and filled in; < 0 unknown (e.g. a CSV) */
-	const struct att_report_mark *marks;
+	/* the session's events (usually rec->events): each but a gap is a vertical line on the
+	 * timeline, labelled with att_event_label() */
+	const struct att_event *marks;
 	size_t n_marks;
 	const char *version;   /* attune version for the footer */
 	const char *generated; /* when the report was made, already formatted */

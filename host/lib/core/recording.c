@@ -19,6 +19,7 @@ int att_recording_new(double rate_hz, size_t n, unsigned channel_mask, struct at
 		return ATT_ERR_NOMEM;
 	rec->rate_hz = rate_hz;
 	rec->n = n;
+	rec->meta.frames_lost = -1;
 	for (int c = 0; c < 4; c++) {
 		if (!(channel_mask & (1u << c)))
 			continue;
@@ -49,6 +50,22 @@ int att_recording_mark_filled(struct att_recording *rec, size_t from, size_t cou
 	return ATT_OK;
 }
 
+int att_recording_add_event(struct att_recording *rec, const struct att_event *ev)
+{
+	if (!rec || !ev)
+		return ATT_ERR_ARG;
+	/* capacity doubles whenever n reaches a power of two: no separate field to keep */
+	if (!(rec->n_events & (rec->n_events - 1))) {
+		size_t cap = rec->n_events ? 2 * rec->n_events : 1;
+		struct att_event *p = realloc(rec->events, cap * sizeof *p);
+		if (!p)
+			return ATT_ERR_NOMEM;
+		rec->events = p;
+	}
+	rec->events[rec->n_events++] = *ev;
+	return ATT_OK;
+}
+
 void att_recording_free(struct att_recording *rec)
 {
 	if (!rec)
@@ -56,5 +73,6 @@ void att_recording_free(struct att_recording *rec)
 	for (int c = 0; c < 4; c++)
 		free(rec->ch[c]);
 	free(rec->filled);
+	free(rec->events);
 	free(rec);
 }

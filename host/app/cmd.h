@@ -22,23 +22,10 @@ int att_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format
 int att_cmd_live(int argc, char **argv);
 int att_cmd_replay(int argc, char **argv);
 int att_cmd_analyze(int argc, char **argv);
-/* The live session shared by live and demo (demo = 1: the generated story by default). */
-int att_live_main(int argc, char **argv, int demo);
-/* attune demo's simulated board (cmd_demo.c): attune-simboard as a child on a private link
- * (/tmp/attune-demo-PID). start blocks until the board announced its link (at most 10 s); one
- * line in why on failure. stop ends and reaps it and removes the link; NULL is a no-op. Main
- * thread only. */
-struct att_demo_board;
-struct att_demo_board_cfg {
-	const char *script; /* generated couple (story, in-phase, ...); NULL = story */
-	const char *input;  /* a CSV recording played in a loop instead (borrowed for the call) */
-	unsigned seed;
-	double speed; /* simulated seconds per wall second; 0 = 1 (real time) */
-};
-int att_demo_board_start(const struct att_demo_board_cfg *cfg, struct att_demo_board **out,
-                         char *why, size_t why_len);
-const char *att_demo_board_link(const struct att_demo_board *b);
-void att_demo_board_stop(struct att_demo_board *b);
+/* Which command runs the live session. */
+enum att_live_mode { ATT_MODE_LIVE = 0, ATT_MODE_DEMO = 1, ATT_MODE_REPLAY = 2 };
+/* The live session shared by live, demo (the generated story by default) and replay. */
+int att_live_main(int argc, char **argv, enum att_live_mode mode);
 int att_cmd_recover(int argc, char **argv);
 int att_cmd_record(int argc, char **argv);
 int att_cmd_ports(int argc, char **argv);

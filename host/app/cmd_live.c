@@ -244,7 +244,7 @@ static int teardown(struct att_live *lv, int rc)
 }
 
 /* Refuses what cannot work, before anything opens. 0 to go on, else the exit code. */
-static int check_options(const struct att_live_opts *o, int mode)
+static int check_options(const struct att_live_opts *o, enum att_live_mode mode)
 {
 	const char *d = getenv("DISPLAY"), *w = getenv("WAYLAND_DISPLAY");
 	const char *v = getenv("SDL_VIDEODRIVER");
@@ -294,7 +294,7 @@ static int run(struct att_live *lv)
 	return rc;
 }
 
-int att_live_main(int argc, char **argv, int mode)
+int att_live_main(int argc, char **argv, enum att_live_mode mode)
 {
 	struct att_live_opts o;
 	struct att_live lv = {.o = &o};

@@ -45,4 +45,3 @@ int att_input_meta_from(const struct att_recording *rec, struct att_input_meta *
 	}
 	return ATT_OK;
 }
-

@@ -8,14 +8,13 @@
 #include "attune/pacer.h"
 #include "attune/session.h"
 #include "audio.h"
+#include "cmd.h"
 #include "live_feedback.h"
 #include "live_opts.h"
 #include "live_record.h"
 #include "live_source.h"
 #include "live_stats.h"
 #include "view.h"
-
-enum att_live_mode { ATT_MODE_LIVE = 0, ATT_MODE_DEMO = 1, ATT_MODE_REPLAY = 2 };
 
 struct att_live {
 	struct att_live_opts *o;

@@ -177,7 +177,7 @@ static int replay_key(struct att_live *lv, const SDL_Event *e)
 	long sec;
 	double to;
 
-	if (lv->o->demo != ATT_MODE_REPLAY || !lv->ls.file || e->type != SDL_KEYDOWN)
+	if (lv->o->mode != ATT_MODE_REPLAY || !lv->ls.file || e->type != SDL_KEYDOWN)
 		return 0;
 	switch (e->key.keysym.sym) {
 	case SDLK_SPACE:
@@ -213,7 +213,7 @@ static void fill_status(struct att_live *lv, struct att_view_model *m)
 	m->frames_lost = lv->ls.device ? st->samples_lost : snap ? snap->samples_lost : 0;
 	m->reconnecting = st->state == ATT_SOURCE_RECONNECTING;
 	m->ended = att_session_ended(lv->session);
-	m->replay = lv->o->demo == ATT_MODE_REPLAY && lv->ls.file;
+	m->replay = lv->o->mode == ATT_MODE_REPLAY && lv->ls.file;
 	m->recording = lv->ls.file ? -1 : att_live_record_on(lv->rec);
 	m->muted = lv->fb.sound.muted;
 	m->audio_ok = lv->audio && att_audio_device_ok(lv->audio);

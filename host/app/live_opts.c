@@ -17,15 +17,15 @@ const struct att_live_script att_live_scripts[ATT_LIVE_SCRIPTS] = {
         {"switch", ATT_COUPLE_SWITCH, "generated couple (switch)"},
 };
 
-void att_live_usage(FILE *to, int demo)
+void att_live_usage(FILE *to, enum att_live_mode mode)
 {
-	if (demo == 2)
+	if (mode == ATT_MODE_REPLAY)
 		fprintf(to,
 		        "usage: attune replay FILE [--speed X] [live options]\n"
 		        "  Plays a recording (CSV, EDF+ or raw capture) through the live view with\n"
 		        "  sound, at X times real time (default 1), with its markers.\n"
 		        "  Keys: space or k pause/resume, left/right seek 10 s back/forward.\n\n");
-	else if (demo)
+	else if (mode == ATT_MODE_DEMO)
 		fprintf(to,
 		        "usage: attune demo [--input CSV] [--screenshot PNG --after S] "
 		        "[--audio-wav WAV] [--no-audio] [live options]\n"
@@ -79,9 +79,9 @@ void att_live_usage(FILE *to, int demo)
 	        "      t therapist strip, f fullscreen, h or ? help, q or Esc quit\n");
 }
 
-int att_live_parse(int argc, char **argv, int demo, struct att_live_opts *o)
+int att_live_parse(int argc, char **argv, enum att_live_mode mode, struct att_live_opts *o)
 {
-	*o = (struct att_live_opts){.demo = demo,
+	*o = (struct att_live_opts){.mode = mode,
 	                            .speed = 1.0,
 	                            .rate = 250.0,
 	                            .pacer_bpm = 6.0,
@@ -104,8 +104,10 @@ int att_live_parse(int argc, char **argv, int demo, struct att_live_opts *o)
 		}                                                                                  \
 		i++;                                                                               \
 	} while (0)
-		int osc = att_osc_opts_take(demo == 2 ? "replay" : demo ? "demo" : "live", argc, argv,
-		                            &i, &o->osc);
+		int osc = att_osc_opts_take(mode == ATT_MODE_REPLAY ? "replay"
+		                            : mode == ATT_MODE_DEMO ? "demo"
+		                                                    : "live",
+		                            argc, argv, &i, &o->osc);
 		if (osc == 2)
 			return 2;
 		if (osc)
@@ -262,7 +264,7 @@ int att_live_parse(int argc, char **argv, int demo, struct att_live_opts *o)
 			NEEDS_VALUE;
 			if (att_arg_number(NULL, a, val, 0.0, 1.0, &o->volume))
 				return 2;
-		} else if (demo == 2 && a[0] != '-' && !o->input) {
+		} else if (mode == ATT_MODE_REPLAY && a[0] != '-' && !o->input) {
 			o->input = a; /* attune replay FILE */
 		} else {
 			fprintf(stderr, "attune: unknown option '%s'; see --help\n", a);
@@ -270,11 +272,11 @@ int att_live_parse(int argc, char **argv, int demo, struct att_live_opts *o)
 		}
 #undef NEEDS_VALUE
 	}
-	if (demo == 2 && !o->input) {
+	if (mode == ATT_MODE_REPLAY && !o->input) {
 		fprintf(stderr, "attune replay: which recording? attune replay FILE [--speed X]\n");
 		return 2;
 	}
-	if (o->demo == 1 && !o->input && !o->port && o->script < 0)
+	if (o->mode == ATT_MODE_DEMO && !o->input && !o->port && o->script < 0)
 		o->script = 0; /* the story */
 	if (!!o->input + !!o->port + (o->script >= 0) != 1) {
 		fprintf(stderr,

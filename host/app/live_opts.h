@@ -7,12 +7,13 @@
 #include <stdio.h>
 
 #include "attune/couple.h"
+#include "cmd.h"
 #include "osc_opts.h"
 
 #define ATT_LIVE_KEYS_AT_MAX 8
 
 struct att_live_opts {
-	int demo;
+	enum att_live_mode mode;
 	const char *input, *port, *snapshots, *screenshot, *wav, *stats, *press, *record;
 	const char *name_a, *name_b;
 	char names_buf[128];
@@ -38,9 +39,8 @@ struct att_live_script {
 #define ATT_LIVE_SCRIPTS 5
 extern const struct att_live_script att_live_scripts[ATT_LIVE_SCRIPTS];
 
-/* demo: 0 live, 1 demo, 2 replay. */
-void att_live_usage(FILE *to, int demo);
+void att_live_usage(FILE *to, enum att_live_mode mode);
 /* 0 ok, 2 usage error (said on stderr), 3 --help asked. */
-int att_live_parse(int argc, char **argv, int demo, struct att_live_opts *o);
+int att_live_parse(int argc, char **argv, enum att_live_mode mode, struct att_live_opts *o);
 
 #endif

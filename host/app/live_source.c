@@ -100,7 +100,7 @@ static int open_file(const struct att_live_opts *o, const char *note, struct att
 		                "%s has no a_resp or b_resp column; both chest belts are needed",
 		                o->input);
 	}
-	if (o->demo == 2)
+	if (o->mode == ATT_MODE_REPLAY)
 		keep_marks(rec, ls); /* before the source takes the recording */
 	snprintf(ls->name, sizeof ls->name, "%s%s", o->input, note);
 	rc = att_source_open_recording(rec, ls->name, 0.0, &ls->src);
@@ -118,7 +118,7 @@ int att_live_source_open(const struct att_live_opts *o, struct att_live_source *
 	int rc;
 
 	memset(ls, 0, sizeof *ls);
-	if (o->demo == 1 && !o->port && o->speed > 0.0 && o->speed <= BOARD_SPEED_MAX) {
+	if (o->mode == ATT_MODE_DEMO && !o->port && o->speed > 0.0 && o->speed <= BOARD_SPEED_MAX) {
 		if (open_board(o, ls, fallback, sizeof fallback) == ATT_OK)
 			return ATT_OK;
 		fprintf(stderr, "attune: no simulated board (%s); playing the %s in-process\n",

@@ -12,7 +12,7 @@
 #include "attune/couple.h"
 #include "attune/event.h"
 #include "attune/source.h"
-#include "cmd.h"
+#include "demo_board.h"
 #include "live_opts.h"
 
 struct att_live_source {

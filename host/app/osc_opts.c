@@ -50,8 +50,8 @@ static int post(void *ctx, uint8_t kind, int64_t host_ns, double value, const ch
 	return att_session_post(ctx, kind, host_ns, value, text);
 }
 
-int att_osc_opts_attach(const struct att_osc_opts *o, struct att_session *s,
-                        struct att_osc_in **in, const char *prefix)
+int att_osc_opts_attach(const struct att_osc_opts *o, struct att_session *s, struct att_osc_in **in,
+                        const char *prefix)
 {
 	char why[300];
 

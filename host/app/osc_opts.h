@@ -26,7 +26,7 @@ void att_osc_opts_usage(FILE *to);
 
 /* Adds the OSC sink and starts the listener (*in, freed by the caller with att_osc_in_free()
  * after the session). 0, or 1 after one line on stderr prefixed by prefix ("attune"). */
-int att_osc_opts_attach(const struct att_osc_opts *o, struct att_session *s,
-                        struct att_osc_in **in, const char *prefix);
+int att_osc_opts_attach(const struct att_osc_opts *o, struct att_session *s, struct att_osc_in **in,
+                        const char *prefix);
 
 #endif

@@ -2,6 +2,7 @@
 #include "live_opts.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -79,8 +80,244 @@ void att_live_usage(FILE *to, enum att_live_mode mode)
 	        "      t therapist strip, f fullscreen, h or ? help, q or Esc quit\n");
 }
 
+/* Options without a value. */
+static int take_flag(const char *a, struct att_live_opts *o)
+{
+	static const struct {
+		const char *name;
+		size_t off;
+	} flags[] = {
+	        {"--headless", offsetof(struct att_live_opts, headless)},
+	        {"--no-audio", offsetof(struct att_live_opts, no_audio)},
+	        {"--mute", offsetof(struct att_live_opts, muted)},
+	        {"--no-pacer", offsetof(struct att_live_opts, no_pacer)},
+	        {"--fullscreen", offsetof(struct att_live_opts, fullscreen)},
+	        {"--no-strip", offsetof(struct att_live_opts, no_strip)},
+	};
+	for (size_t k = 0; k < sizeof flags / sizeof flags[0]; k++)
+		if (!strcmp(a, flags[k].name)) {
+			*(int *)((char *)o + flags[k].off) = 1;
+			return 1;
+		}
+	return 0;
+}
+
+/* Options whose value is kept as given (paths, keys). */
+static int take_text(const char *a, const char *val, struct att_live_opts *o)
+{
+	static const struct {
+		const char *name;
+		size_t off;
+	} texts[] = {
+	        {"--input", offsetof(struct att_live_opts, input)},
+	        {"--port", offsetof(struct att_live_opts, port)},
+	        {"--record", offsetof(struct att_live_opts, record)},
+	        {"--snapshots", offsetof(struct att_live_opts, snapshots)},
+	        {"--screenshot", offsetof(struct att_live_opts, screenshot)},
+	        {"--audio-wav", offsetof(struct att_live_opts, wav)},
+	        {"--stats", offsetof(struct att_live_opts, stats)},
+	        {"--press", offsetof(struct att_live_opts, press)},
+	};
+	for (size_t k = 0; k < sizeof texts / sizeof texts[0]; k++)
+		if (!strcmp(a, texts[k].name)) {
+			if (!val)
+				return 3;
+			*(const char **)((char *)o + texts[k].off) = val;
+			return 1;
+		}
+	return 0;
+}
+
+/* Numbers within a range; 1 taken, 2 refused (said), 0 not one of these. */
+static int take_number(const char *a, const char *val, struct att_live_opts *o)
+{
+	static const struct {
+		const char *name;
+		double lo, hi;
+		size_t off;
+	} numbers[] = {
+	        {"--speed", 0.0, 1000.0, offsetof(struct att_live_opts, speed)},
+	        {"--after", 0.0, 86400.0, offsetof(struct att_live_opts, after)},
+	        {"--duration", 0.0, 7 * 86400.0, offsetof(struct att_live_opts, duration)},
+	        {"--rate", 25.0, 1000.0, offsetof(struct att_live_opts, rate)},
+	        {"--pacer", ATT_PACER_BPM_MIN, ATT_PACER_BPM_MAX,
+	         offsetof(struct att_live_opts, pacer_bpm)},
+	        {"--exhale-ratio", 1.0, 3.0, offsetof(struct att_live_opts, exhale_ratio)},
+	        {"--volume", 0.0, 1.0, offsetof(struct att_live_opts, volume)},
+	};
+	double d;
+
+	if (!strcmp(a, "--seed")) {
+		if (!val)
+			return 3;
+		if (att_arg_number(NULL, a, val, 0.0, 4294967295.0, &d))
+			return 2;
+		o->seed = (uint32_t)d;
+		return 1;
+	}
+	for (size_t k = 0; k < sizeof numbers / sizeof numbers[0]; k++)
+		if (!strcmp(a, numbers[k].name)) {
+			double *to = (double *)((char *)o + numbers[k].off);
+			if (!val)
+				return 3;
+			if (att_arg_number(NULL, a, val, numbers[k].lo, numbers[k].hi, to))
+				return 2;
+			o->rate_set |= !strcmp(a, "--rate");
+			if (!strcmp(a, "--pacer"))
+				*to = round(*to * 2.0) /
+				      2.0; /* the pacer moves in 0.5 /min steps */
+			return 1;
+		}
+	return 0;
+}
+
+static int take_keys_at(const char *val, struct att_live_opts *o)
+{
+	char buf[256], *tok, *save;
+
+	snprintf(buf, sizeof buf, "%s", val);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		double at;
+		char keys[8];
+		if (o->n_keys_at == ATT_LIVE_KEYS_AT_MAX ||
+		    sscanf(tok, "%lf:%7s", &at, keys) != 2 || !(at >= 0.0)) {
+			fprintf(stderr,
+			        "attune: --keys-at takes up to %d S:KEYS items, e.g. 20:r,40:r (got "
+			        "'%s')\n",
+			        ATT_LIVE_KEYS_AT_MAX, tok);
+			return 2;
+		}
+		o->keys_at_t[o->n_keys_at] = at;
+		memcpy(o->keys_at[o->n_keys_at++], keys, sizeof keys);
+	}
+	return 1;
+}
+
+static int take_names(const char *val, struct att_live_opts *o)
+{
+	char *comma;
+
+	snprintf(o->names_buf, sizeof o->names_buf, "%s", val);
+	comma = strchr(o->names_buf, ',');
+	if (!comma || comma == o->names_buf || !comma[1]) {
+		fprintf(stderr, "attune: --names needs two names, e.g. --names Anna,Ben\n");
+		return 2;
+	}
+	*comma = 0;
+	o->name_a = o->names_buf;
+	o->name_b = comma + 1;
+	return 1;
+}
+
+static int take_script(const char *val, struct att_live_opts *o)
+{
+	for (size_t k = 0; k < sizeof att_live_scripts / sizeof att_live_scripts[0]; k++)
+		if (!strcmp(val, att_live_scripts[k].name))
+			o->script = (int)k;
+	if (o->script >= 0)
+		return 1;
+	fprintf(stderr,
+	        "attune: unknown --synthetic script '%s'; use story, in-phase, anti-phase, "
+	        "independent or switch\n",
+	        val);
+	return 2;
+}
+
+static int take_sound(const char *val, struct att_live_opts *o)
+{
+	static const struct {
+		const char *name;
+		unsigned part;
+	} parts[] = {{"pacer", ATT_SOUND_PACER},
+	             {"drone", ATT_SOUND_DRONE},
+	             {"chime", ATT_SOUND_CHIME},
+	             {"alarm", ATT_SOUND_ALARM}};
+	char buf[128], *tok, *save;
+
+	snprintf(buf, sizeof buf, "%s", val);
+	o->parts = 0;
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		size_t k = 0;
+		while (k < sizeof parts / sizeof parts[0] && strcmp(tok, parts[k].name))
+			k++;
+		if (k < sizeof parts / sizeof parts[0])
+			o->parts |= parts[k].part;
+		else if (!strcmp(tok, "none"))
+			o->parts = 0;
+		else {
+			fprintf(stderr,
+			        "attune: --sound takes pacer,drone,chime,alarm (got '%s')\n", tok);
+			return 2;
+		}
+	}
+	return 1;
+}
+
+static int take_size(const char *val, struct att_live_opts *o)
+{
+	if (sscanf(val, "%dx%d", &o->width, &o->height) == 2 && o->width >= 320 &&
+	    o->height >= 240 && o->width <= 8192 && o->height <= 8192)
+		return 1;
+	fprintf(stderr, "attune: --size needs WxH, e.g. 1280x800 (at least 320x240)\n");
+	return 2;
+}
+
+/* An option with a value: 1 taken, 2 refused (said), 3 its value is missing, 0 not ours. */
+static int take_value(const char *a, const char *val, struct att_live_opts *o)
+{
+	static const struct {
+		const char *name;
+		int (*take)(const char *val, struct att_live_opts *o);
+	} special[] = {{"--keys-at", take_keys_at},
+	               {"--names", take_names},
+	               {"--synthetic", take_script},
+	               {"--sound", take_sound},
+	               {"--size", take_size}};
+	int r = take_text(a, val, o);
+
+	if (!r)
+		r = take_number(a, val, o);
+	for (size_t k = 0; !r && k < sizeof special / sizeof special[0]; k++)
+		if (!strcmp(a, special[k].name))
+			r = val ? special[k].take(val, o) : 3;
+	return r;
+}
+
+/* What the options mean together; 0, or 2 after one line. */
+static int check_combination(struct att_live_opts *o)
+{
+	const char *why = NULL;
+
+	if (o->mode == ATT_MODE_REPLAY && !o->input) {
+		fprintf(stderr, "attune replay: which recording? attune replay FILE [--speed X]\n");
+		return 2;
+	}
+	if (o->mode == ATT_MODE_DEMO && !o->input && !o->port && o->script < 0)
+		o->script = 0; /* the story */
+	if (!!o->input + !!o->port + (o->script >= 0) != 1)
+		why = "choose one source: --port PATH, --input CSV or --synthetic SCRIPT";
+	else if (o->screenshot && o->after < 0.0)
+		why = "--screenshot needs --after S (seconds of session to show)";
+	else if (o->after >= 0.0 && !o->screenshot)
+		why = "--after goes with --screenshot PNG";
+	else if (o->headless && o->screenshot)
+		why = "--screenshot needs the window; drop --headless";
+	else if (o->headless && !o->snapshots && !o->wav)
+		why = "--headless needs --snapshots FILE|- (or --audio-wav WAV)";
+	else if (o->headless && o->script >= 0 && o->speed == 0.0 && o->duration <= 0.0)
+		why = "a generated couple never ends; with --speed 0 give --duration S";
+	if (!why)
+		return 0;
+	fprintf(stderr, "attune: %s\n", why);
+	return 2;
+}
+
 int att_live_parse(int argc, char **argv, enum att_live_mode mode, struct att_live_opts *o)
 {
+	const char *cmd = mode == ATT_MODE_REPLAY ? "replay"
+	                  : mode == ATT_MODE_DEMO ? "demo"
+	                                          : "live";
+
 	*o = (struct att_live_opts){.mode = mode,
 	                            .speed = 1.0,
 	                            .rate = 250.0,
@@ -95,217 +332,30 @@ int att_live_parse(int argc, char **argv, enum att_live_mode mode, struct att_li
 	                            .name_b = "B"};
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
-		double d;
-#define NEEDS_VALUE                                                                                \
-	do {                                                                                       \
-		if (!val) {                                                                        \
-			fprintf(stderr, "attune: %s needs a value; see --help\n", a);              \
-			return 2;                                                                  \
-		}                                                                                  \
-		i++;                                                                               \
-	} while (0)
-		int osc = att_osc_opts_take(mode == ATT_MODE_REPLAY ? "replay"
-		                            : mode == ATT_MODE_DEMO ? "demo"
-		                                                    : "live",
-		                            argc, argv, &i, &o->osc);
-		if (osc == 2)
+		int r = att_osc_opts_take(cmd, argc, argv, &i, &o->osc);
+		if (r == 2)
 			return 2;
-		if (osc)
+		if (r || take_flag(a, o))
 			continue;
 		if (!strcmp(a, "--help") || !strcmp(a, "-h"))
 			return 3;
-		else if (!strcmp(a, "--headless"))
-			o->headless = 1;
-		else if (!strcmp(a, "--no-audio"))
-			o->no_audio = 1;
-		else if (!strcmp(a, "--mute"))
-			o->muted = 1;
-		else if (!strcmp(a, "--no-pacer"))
-			o->no_pacer = 1;
-		else if (!strcmp(a, "--fullscreen"))
-			o->fullscreen = 1;
-		else if (!strcmp(a, "--no-strip"))
-			o->no_strip = 1;
-		else if (!strcmp(a, "--input")) {
-			NEEDS_VALUE;
-			o->input = val;
-		} else if (!strcmp(a, "--port")) {
-			NEEDS_VALUE;
-			o->port = val;
-		} else if (!strcmp(a, "--record")) {
-			NEEDS_VALUE;
-			o->record = val;
-		} else if (!strcmp(a, "--snapshots")) {
-			NEEDS_VALUE;
-			o->snapshots = val;
-		} else if (!strcmp(a, "--screenshot")) {
-			NEEDS_VALUE;
-			o->screenshot = val;
-		} else if (!strcmp(a, "--audio-wav")) {
-			NEEDS_VALUE;
-			o->wav = val;
-		} else if (!strcmp(a, "--stats")) {
-			NEEDS_VALUE;
-			o->stats = val;
-		} else if (!strcmp(a, "--press")) {
-			NEEDS_VALUE;
-			o->press = val;
-		} else if (!strcmp(a, "--keys-at")) {
-			char buf[256], *tok, *save;
-			NEEDS_VALUE;
-			snprintf(buf, sizeof buf, "%s", val);
-			for (tok = strtok_r(buf, ",", &save); tok;
-			     tok = strtok_r(NULL, ",", &save)) {
-				double at;
-				char keys[8];
-				if (o->n_keys_at == ATT_LIVE_KEYS_AT_MAX ||
-				    sscanf(tok, "%lf:%7s", &at, keys) != 2 || !(at >= 0.0)) {
-					fprintf(stderr,
-					        "attune: --keys-at takes up to %d S:KEYS items, e.g. "
-					        "20:r,40:r (got '%s')\n",
-					        ATT_LIVE_KEYS_AT_MAX, tok);
-					return 2;
-				}
-				o->keys_at_t[o->n_keys_at] = at;
-				memcpy(o->keys_at[o->n_keys_at++], keys, sizeof keys);
-			}
-		} else if (!strcmp(a, "--names")) {
-			char *comma;
-			NEEDS_VALUE;
-			snprintf(o->names_buf, sizeof o->names_buf, "%s", val);
-			comma = strchr(o->names_buf, ',');
-			if (!comma || comma == o->names_buf || !comma[1]) {
-				fprintf(stderr,
-				        "attune: --names needs two names, e.g. --names Anna,Ben\n");
-				return 2;
-			}
-			*comma = 0;
-			o->name_a = o->names_buf;
-			o->name_b = comma + 1;
-		} else if (!strcmp(a, "--synthetic")) {
-			NEEDS_VALUE;
-			for (size_t k = 0; k < sizeof att_live_scripts / sizeof att_live_scripts[0];
-			     k++)
-				if (!strcmp(val, att_live_scripts[k].name))
-					o->script = (int)k;
-			if (o->script < 0) {
-				fprintf(stderr,
-				        "attune: unknown --synthetic script '%s'; use story, "
-				        "in-phase, anti-phase, independent or switch\n",
-				        val);
-				return 2;
-			}
-		} else if (!strcmp(a, "--sound")) {
-			char buf[128], *tok, *save;
-			NEEDS_VALUE;
-			snprintf(buf, sizeof buf, "%s", val);
-			o->parts = 0;
-			for (tok = strtok_r(buf, ",", &save); tok;
-			     tok = strtok_r(NULL, ",", &save)) {
-				if (!strcmp(tok, "pacer"))
-					o->parts |= ATT_SOUND_PACER;
-				else if (!strcmp(tok, "drone"))
-					o->parts |= ATT_SOUND_DRONE;
-				else if (!strcmp(tok, "chime"))
-					o->parts |= ATT_SOUND_CHIME;
-				else if (!strcmp(tok, "alarm"))
-					o->parts |= ATT_SOUND_ALARM;
-				else if (!strcmp(tok, "none"))
-					o->parts = 0;
-				else {
-					fprintf(stderr,
-					        "attune: --sound takes pacer,drone,chime,alarm "
-					        "(got '%s')\n",
-					        tok);
-					return 2;
-				}
-			}
-		} else if (!strcmp(a, "--size")) {
-			NEEDS_VALUE;
-			if (sscanf(val, "%dx%d", &o->width, &o->height) != 2 || o->width < 320 ||
-			    o->height < 240 || o->width > 8192 || o->height > 8192) {
-				fprintf(stderr,
-				        "attune: --size needs WxH, e.g. 1280x800 (at least 320x240)\n");
-				return 2;
-			}
-		} else if (!strcmp(a, "--speed")) {
-			NEEDS_VALUE;
-			if (att_arg_number(NULL, a, val, 0.0, 1000.0, &o->speed))
-				return 2;
-		} else if (!strcmp(a, "--after")) {
-			NEEDS_VALUE;
-			if (att_arg_number(NULL, a, val, 0.0, 86400.0, &o->after))
-				return 2;
-		} else if (!strcmp(a, "--duration")) {
-			NEEDS_VALUE;
-			if (att_arg_number(NULL, a, val, 0.0, 7 * 86400.0, &o->duration))
-				return 2;
-		} else if (!strcmp(a, "--rate")) {
-			NEEDS_VALUE;
-			if (att_arg_number(NULL, a, val, 25.0, 1000.0, &o->rate))
-				return 2;
-			o->rate_set = 1;
-		} else if (!strcmp(a, "--seed")) {
-			NEEDS_VALUE;
-			if (att_arg_number(NULL, a, val, 0.0, 4294967295.0, &d))
-				return 2;
-			o->seed = (uint32_t)d;
-		} else if (!strcmp(a, "--pacer")) {
-			NEEDS_VALUE;
-			if (att_arg_number(NULL, a, val, ATT_PACER_BPM_MIN, ATT_PACER_BPM_MAX,
-			                   &o->pacer_bpm))
-				return 2;
-			o->pacer_bpm = round(o->pacer_bpm * 2.0) / 2.0;
-		} else if (!strcmp(a, "--exhale-ratio")) {
-			NEEDS_VALUE;
-			if (att_arg_number(NULL, a, val, 1.0, 3.0, &o->exhale_ratio))
-				return 2;
-		} else if (!strcmp(a, "--volume")) {
-			NEEDS_VALUE;
-			if (att_arg_number(NULL, a, val, 0.0, 1.0, &o->volume))
-				return 2;
-		} else if (mode == ATT_MODE_REPLAY && a[0] != '-' && !o->input) {
-			o->input = a; /* attune replay FILE */
-		} else {
-			fprintf(stderr, "attune: unknown option '%s'; see --help\n", a);
+		r = take_value(a, val, o);
+		if (r == 1) {
+			i++;
+			continue;
+		}
+		if (r == 2)
+			return 2;
+		if (r == 3) {
+			fprintf(stderr, "attune: %s needs a value; see --help\n", a);
 			return 2;
 		}
-#undef NEEDS_VALUE
-	}
-	if (mode == ATT_MODE_REPLAY && !o->input) {
-		fprintf(stderr, "attune replay: which recording? attune replay FILE [--speed X]\n");
+		if (mode == ATT_MODE_REPLAY && a[0] != '-' && !o->input) {
+			o->input = a; /* attune replay FILE */
+			continue;
+		}
+		fprintf(stderr, "attune: unknown option '%s'; see --help\n", a);
 		return 2;
 	}
-	if (o->mode == ATT_MODE_DEMO && !o->input && !o->port && o->script < 0)
-		o->script = 0; /* the story */
-	if (!!o->input + !!o->port + (o->script >= 0) != 1) {
-		fprintf(stderr,
-		        "attune: choose one source: --port PATH, --input CSV or --synthetic "
-		        "SCRIPT\n");
-		return 2;
-	}
-	if (o->screenshot && o->after < 0.0) {
-		fprintf(stderr,
-		        "attune: --screenshot needs --after S (seconds of session to show)\n");
-		return 2;
-	}
-	if (o->after >= 0.0 && !o->screenshot) {
-		fprintf(stderr, "attune: --after goes with --screenshot PNG\n");
-		return 2;
-	}
-	if (o->headless && o->screenshot) {
-		fprintf(stderr, "attune: --screenshot needs the window; drop --headless\n");
-		return 2;
-	}
-	if (o->headless && !o->snapshots && !o->wav) {
-		fprintf(stderr,
-		        "attune: --headless needs --snapshots FILE|- (or --audio-wav WAV)\n");
-		return 2;
-	}
-	if (o->headless && o->script >= 0 && o->speed == 0.0 && o->duration <= 0.0) {
-		fprintf(stderr, "attune: a generated couple never ends; with --speed 0 give "
-		                "--duration S\n");
-		return 2;
-	}
-	return 0;
+	return check_combination(o);
 }

@@ -1,5 +1,5 @@
 /* The snapshot sink: each engine snapshot as one JSON line (attune live --snapshots FILE|-),
- * the keys README "Snapshots" lists.
+ * the keys the README lists under "Live view and sound".
  *
  * The main loop never writes or flushes: receive() copies the snapshot into a ring and a writer
  * thread formats, writes and (in real time) flushes each line, so a slow disk or a reader that

@@ -29,6 +29,7 @@ int att_live_main(int argc, char **argv, enum att_live_mode mode);
 int att_cmd_recover(int argc, char **argv);
 int att_cmd_record(int argc, char **argv);
 int att_cmd_ports(int argc, char **argv);
+int att_cmd_guides(int argc, char **argv);
 int att_cmd_export(int argc, char **argv);
 /* attune report (built with cairo only: ATT_HAVE_REPORT) */
 int att_cmd_report(int argc, char **argv);

@@ -18,6 +18,7 @@ static const struct att_cmd commands[] = {
         {"record", "headless recording from the board: NAME.csv, NAME.edf, NAME.json",
          att_cmd_record},
         {"ports", "list serial ports, marking attune boards", att_cmd_ports},
+        {"guides", "list the built-in guides (timed session plans)", att_cmd_guides},
 };
 
 static void usage(FILE *to)

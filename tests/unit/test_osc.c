@@ -51,6 +51,22 @@ struct rmsg {
 static struct rmsg rx[RMAX];
 static atomic_int n_rx;
 
+/* liblo's arguments sit at 4-byte offsets in the message while union lo_arg wants 8: read them
+ * by copying, not through the union (UBSan says so, rightly). */
+static float arg_f(const lo_arg *a)
+{
+	float f;
+	memcpy(&f, a, sizeof f);
+	return f;
+}
+
+static int32_t arg_i(const lo_arg *a)
+{
+	int32_t i;
+	memcpy(&i, a, sizeof i);
+	return i;
+}
+
 static int on_any(const char *path, const char *types, lo_arg **argv, int argc, lo_message m,
                   void *ud)
 {
@@ -66,30 +82,30 @@ static int on_any(const char *path, const char *types, lo_arg **argv, int argc, 
 		r->what = R_START;
 		r->bad_types = strcmp(types, "fs") != 0;
 		if (!r->bad_types) {
-			r->f[0] = argv[0]->f;
-			snprintf(r->s, sizeof r->s, "%s", &argv[1]->s);
+			r->f[0] = arg_f(argv[0]);
+			snprintf(r->s, sizeof r->s, "%s", (const char *)argv[1]);
 		}
 	} else if (strcmp(path, "/attune/sync") == 0) {
 		r->what = R_SYNC;
 		r->bad_types = strcmp(types, "fffff") != 0;
 		for (int k = 0; !r->bad_types && k < 5; k++)
-			r->f[k] = argv[k]->f;
+			r->f[k] = arg_f(argv[k]);
 	} else if (strcmp(path, "/attune/a") == 0 || strcmp(path, "/attune/b") == 0) {
 		r->what = path[8] == 'a' ? R_A : R_B;
 		r->bad_types = strcmp(types, "fffs") != 0;
 		if (!r->bad_types) {
 			for (int k = 0; k < 3; k++)
-				r->f[k] = argv[k]->f;
-			snprintf(r->s, sizeof r->s, "%s", &argv[3]->s);
+				r->f[k] = arg_f(argv[k]);
+			snprintf(r->s, sizeof r->s, "%s", (const char *)argv[3]);
 		}
 	} else if (strcmp(path, "/attune/event") == 0) {
 		r->what = R_EVENT;
 		r->bad_types = strcmp(types, "sfsf") != 0;
 		if (!r->bad_types) {
-			snprintf(r->s, sizeof r->s, "%s", &argv[0]->s);
-			r->f[0] = argv[1]->f;
-			snprintf(r->s2, sizeof r->s2, "%s", &argv[2]->s);
-			r->f[1] = argv[3]->f;
+			snprintf(r->s, sizeof r->s, "%s", (const char *)argv[0]);
+			r->f[0] = arg_f(argv[1]);
+			snprintf(r->s2, sizeof r->s2, "%s", (const char *)argv[2]);
+			r->f[1] = arg_f(argv[3]);
 		}
 	} else if (strcmp(path, "/attune/samples") == 0) {
 		r->what = R_SAMPLES;
@@ -98,10 +114,10 @@ static int on_any(const char *path, const char *types, lo_arg **argv, int argc, 
 		for (int k = 1; k < argc && !r->bad_types; k++)
 			r->bad_types = types[k] != 'f';
 		if (!r->bad_types) {
-			r->first = argv[0]->i;
+			r->first = arg_i(argv[0]);
 			r->nsamp = (argc - 1) / 4;
 			for (int k = 0; k < r->nsamp * 4; k++)
-				r->v[k / 4][k % 4] = argv[1 + k]->f;
+				r->v[k / 4][k % 4] = arg_f(argv[1 + k]);
 		}
 	} else if (strcmp(path, "/attune/end") == 0) {
 		r->what = R_END;
@@ -215,8 +231,7 @@ static void test_quality_words(void)
 	CHECK(strcmp(att_quality_word(ATT_Q_SETTLING), "settling") == 0);
 	CHECK(strcmp(att_quality_word(ATT_Q_SETTLING | ATT_Q_IMPLAUSIBLE), "implausible") == 0);
 	CHECK(strcmp(att_quality_word(ATT_Q_IMPLAUSIBLE | ATT_Q_SATURATED), "saturated") == 0);
-	CHECK(strcmp(att_quality_word(ATT_Q_SATURATED | ATT_Q_FLAT | ATT_Q_SETTLING), "flat") ==
-	      0);
+	CHECK(strcmp(att_quality_word(ATT_Q_SATURATED | ATT_Q_FLAT | ATT_Q_SETTLING), "flat") == 0);
 	CHECK(strcmp(att_quality_word(0x1f), "absent") == 0);
 }
 
@@ -344,8 +359,8 @@ static void test_out(void)
 					bad += !feq(m->f[0], pp[q]->phase_rad);
 					bad += !feq(m->f[1], pp[q]->breath_rate_bpm);
 					bad += !feq(m->f[2], pp[q]->heart_rate_bpm);
-					bad += strcmp(m->s, att_quality_word(
-					                            pp[q]->resp_quality)) != 0;
+					bad += strcmp(m->s,
+					              att_quality_word(pp[q]->resp_quality)) != 0;
 				}
 			}
 			snap++;

@@ -42,7 +42,6 @@
 #define IN_DGRAM_MAX      65536u
 #define BUNDLE_DEPTH_MAX  8
 
-
 int att_osc_parse_target(const char *text, struct att_osc_target *out, char *why, size_t why_len)
 {
 	if (!out)
@@ -547,7 +546,7 @@ static void handle_osc(struct att_osc_in *in, char *data, size_t n, int64_t ns, 
 	lo_arg **argv = lo_message_get_argv(m);
 	const char *text = NULL;
 	if (types && (strcmp(types, "s") == 0 || strcmp(types, "S") == 0))
-		text = &argv[0]->s;
+		text = (const char *)argv[0]; /* not through union lo_arg: 4-byte aligned */
 	else if (kind == ATT_EV_MARKER && (!types || !*types))
 		text = "";
 	if (text)

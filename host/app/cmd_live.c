@@ -12,6 +12,7 @@
 #include "attune/clock.h"
 #include "attune/snapshots.h"
 #include "cmd.h"
+#include "guides.h"
 #include "live_app.h"
 
 /* The session's log: stderr (a headless run's log) and the status line. */
@@ -103,10 +104,37 @@ static int open_parts(struct att_live *lv)
 	if (att_pacer_new(
 	            &(struct att_pacer_cfg){.bpm = o->pacer_bpm, .exhale_ratio = o->exhale_ratio},
 	            0.0, &lv->pacer) != ATT_OK) {
-		fprintf(stderr, "attune: pacer rate must be 4-10 /min and exhale ratio 1-3\n");
+		fprintf(stderr, "attune: pacer rate must be 3-10 /min and exhale ratio 1-3\n");
 		return 2;
 	}
 	lv->pacer_on = !o->no_pacer;
+	return 0;
+}
+
+/* --guide: read (or refused: exit 2) before anything opens. */
+static int open_guide(struct att_live *lv)
+{
+	const struct att_live_opts *o = lv->o;
+	char why[400];
+	double len;
+
+	if (!o->guide)
+		return 0;
+	lv->guide = calloc(1, sizeof *lv->guide);
+	if (!lv->guide) {
+		fprintf(stderr, "attune: out of memory\n");
+		return 1;
+	}
+	if (att_guides_find(o->guide, lv->guide, why, sizeof why) != ATT_OK) {
+		fprintf(stderr, "attune: %s\n", why);
+		return 2;
+	}
+	len = att_guide_length(lv->guide);
+	if (o->duration > 0.0 && len > o->duration)
+		fprintf(stderr,
+		        "attune: the guide '%s' lasts %.0f:%02.0f, longer than --duration %g s: the "
+		        "session ends before the guide does\n",
+		        lv->guide->name, floor(len / 60.0), fmod(len, 60.0), o->duration);
 	return 0;
 }
 
@@ -144,6 +172,8 @@ static int start(struct att_live *lv)
 	}
 	if (att_session_start(lv->session) != ATT_OK)
 		return 1;
+	if (lv->guide)
+		att_guide_player_start(&lv->player, lv->guide, 0.0);
 	if (lv->o->record && att_live_record_start(lv->rec, lv->session,
 	                                           lv->pacer_on ? att_pacer_bpm(lv->pacer) : 0.0,
 	                                           why, sizeof why) != ATT_OK) {
@@ -240,6 +270,7 @@ static int teardown(struct att_live *lv, int rc)
 	free(lv->stats);
 	free(lv->trace_a);
 	free(lv->trace_b);
+	free(lv->guide);
 	return rc;
 }
 
@@ -275,6 +306,8 @@ static int run(struct att_live *lv)
 	int rc;
 	int64_t t0;
 
+	if ((rc = open_guide(lv)))
+		return rc;
 	if (att_live_source_open(o, &lv->ls, why, sizeof why) != ATT_OK) {
 		fprintf(stderr, "attune: %s\n", why);
 		return 1;

@@ -5,6 +5,7 @@
 #ifndef ATT_LIVE_APP_H
 #define ATT_LIVE_APP_H
 
+#include "attune/guide.h"
 #include "attune/pacer.h"
 #include "attune/session.h"
 #include "audio.h"
@@ -31,6 +32,11 @@ struct att_live {
 	int io_failed;  /* the WAV could not be written */
 	int fast;       /* fast-forward: signal time steps 1/60 s per frame, no sleeping */
 	struct att_osc_in *osc_in; /* markers from other programs; posts to the session */
+	/* --guide: the plan and where the session is in it */
+	struct att_guide *guide;
+	struct att_guide_player player;
+	struct att_guide_state guide_at;
+	int feedback_hidden;
 	float *trace_a, *trace_b;
 	size_t trace_cap;
 };

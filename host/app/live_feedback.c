@@ -125,7 +125,8 @@ static int cues_receive(void *ctx, const struct att_packet *p, char *why, size_t
 		return ATT_OK;
 	if (isfinite(s->match)) {
 		int z = zone_of(s->match, f->zone);
-		if (f->zone >= 0 && z != f->zone && p->t - f->last_chime >= CHIME_GAP_S) {
+		if (f->zone >= 0 && z != f->zone && p->t - f->last_chime >= CHIME_GAP_S &&
+		    !f->cues_hidden) {
 			f->sound.chime_seq++;
 			f->sound.chime_up = z > f->zone;
 			f->last_chime = p->t;

@@ -26,6 +26,7 @@ struct att_live_feedback {
 	int zone; /* match zone for chimes: -1 unknown, 0 apart, 1 closer, 2 matched */
 	double last_chime, last_alarm;
 	unsigned bad_bits;
+	int cues_hidden; /* a guide's phase hides the feedback: no match chimes (alarms stay) */
 	double match_smooth, together_s; /* the picture's eased match, time matched */
 	const char *notice;              /* the transient line of the status bar, or NULL */
 	double notice_until;

@@ -48,7 +48,8 @@ static void update_sound(struct att_live *lv)
 	att_pacer_at(lv->pacer, now_t(lv), &ps);
 	p->pacer_on = lv->pacer_on;
 	p->pacer_level = (float)ps.level;
-	p->match = snap ? (float)snap->match : NAN;
+	/* a phase without feedback: the drone rests (NAN), the pacer's tone goes on */
+	p->match = snap && !lv->feedback_hidden ? (float)snap->match : NAN;
 	if (!lv->audio)
 		return;
 	if (!att_audio_device_ok(lv->audio) && !lv->sound_lost && att_audio_losses(lv->audio)) {
@@ -69,6 +70,76 @@ static void update_sound(struct att_live *lv)
 	}
 }
 
+static void pacer_event(struct att_live *lv, double bpm);
+
+/* A new phase of the guide: said to every sink (phase event, pacer change), the pacer set
+ * (it glides to the new rate: the disc never jumps), the feedback shown or hidden, a soft
+ * chime. */
+static void enter_phase(struct att_live *lv, const struct att_guide_state *gs)
+{
+	const struct att_guide_phase *ph = &lv->guide->phase[gs->phase];
+	double t = now_t(lv);
+	char buf[160];
+
+	att_session_event(lv->session, ATT_EV_PHASE, (double)gs->phase, ph->name);
+	lv->pacer_on = ph->pacer_bpm > 0.0;
+	if (lv->pacer_on) {
+		att_pacer_set_bpm(lv->pacer, t, ph->pacer_bpm);
+		att_pacer_set_exhale_ratio(lv->pacer, t, ph->exhale_ratio);
+	}
+	pacer_event(lv, lv->pacer_on ? ph->pacer_bpm : 0.0);
+	lv->feedback_hidden = !ph->feedback;
+	lv->fb.cues_hidden = !ph->feedback;
+	lv->fb.sound.chime_seq++;
+	lv->fb.sound.chime_up = 1;
+	snprintf(buf, sizeof buf, "%.60s", ph->name);
+	att_live_say(&lv->fb, t, buf);
+}
+
+/* Follows the guide to the session's time; 1 once it is over. */
+static int guide_step(struct att_live *lv)
+{
+	struct att_guide_state *gs = &lv->guide_at;
+
+	if (!lv->guide)
+		return 0;
+	if (att_guide_player_at(&lv->player, now_t(lv), gs)) {
+		if (!gs->done) {
+			enter_phase(lv, gs);
+		} else {
+			att_session_event(lv->session, ATT_EV_NOTE, 0.0, "guide finished");
+			lv->feedback_hidden = lv->fb.cues_hidden = 0;
+			att_live_say(&lv->fb, now_t(lv), "the guide is finished");
+		}
+	}
+	return gs->done;
+}
+
+/* Moves the session on: to signal time `to` (fast-forward), or where the clock says (to < 0),
+ * never past limit. A guide's phase boundary on the way is stopped at exactly, so its events
+ * and pacer change fall on the phase's first sample, not on the next frame. */
+static void advance(struct att_live *lv, double to, double limit)
+{
+	double boundary = lv->guide ? att_guide_player_next(&lv->player) : INFINITY;
+
+	if (boundary <= now_t(lv)) { /* the first phase, before any sample */
+		guide_step(lv);
+		boundary = att_guide_player_next(&lv->player);
+	}
+	if (boundary <= limit && boundary > now_t(lv) && (to < 0.0 || boundary <= to)) {
+		if (to < 0.0)
+			att_session_tick_until(lv->session, boundary);
+		else
+			att_session_advance_to(lv->session, boundary);
+		if (now_t(lv) >= boundary)
+			guide_step(lv);
+	}
+	if (to < 0.0)
+		att_session_tick_until(lv->session, limit);
+	else
+		att_session_advance_to(lv->session, fmin(to, limit));
+}
+
 /* After the session moved on by dt: the picture, a recording that stopped by itself, sound. */
 static void after_drain(struct att_live *lv, double dt)
 {
@@ -78,6 +149,7 @@ static void after_drain(struct att_live *lv, double dt)
 		fprintf(stderr, "attune: %s\n", problem);
 		say(lv, problem);
 	}
+	guide_step(lv);
 	att_live_feedback_ease(&lv->fb, att_session_snapshot(lv->session), now_t(lv), dt);
 	update_sound(lv);
 }
@@ -106,7 +178,7 @@ static void act_pacer(struct att_live *lv, enum att_view_action a)
 			pacer_event(lv, bpm);
 	} else {
 		snprintf(buf, sizeof buf,
-		         "pacer stays at %.1f (range 4\xe2\x80\x93"
+		         "pacer stays at %.1f (range 3\xe2\x80\x93"
 		         "10 /min)",
 		         att_pacer_bpm(lv->pacer));
 	}
@@ -137,6 +209,23 @@ static void act_record(struct att_live *lv)
 	}
 }
 
+static void act_guide(struct att_live *lv, enum att_view_action a)
+{
+	if (!lv->guide) {
+		say(lv, "no guide in this session (--guide NAME)");
+		return;
+	}
+	if (a == ATT_VIEW_GUIDE_PAUSE) {
+		att_guide_player_pause(&lv->player, now_t(lv), !lv->guide_at.paused);
+		lv->guide_at.paused = !lv->guide_at.paused;
+		say(lv, lv->guide_at.paused ? "guide paused (g resumes)" : "guide goes on");
+	} else if (a == ATT_VIEW_GUIDE_SKIP) {
+		att_guide_player_skip(&lv->player, now_t(lv));
+	} else {
+		att_guide_player_back(&lv->player, now_t(lv));
+	}
+}
+
 static void act(struct att_live *lv, enum att_view_action a, int *quit)
 {
 	switch (a) {
@@ -160,6 +249,11 @@ static void act(struct att_live *lv, enum att_view_action a, int *quit)
 	}
 	case ATT_VIEW_RECORD:
 		act_record(lv);
+		break;
+	case ATT_VIEW_GUIDE_PAUSE:
+	case ATT_VIEW_GUIDE_SKIP:
+	case ATT_VIEW_GUIDE_BACK:
+		act_guide(lv, a);
 		break;
 	case ATT_VIEW_MUTE:
 		lv->fb.sound.muted = !lv->fb.sound.muted;
@@ -223,6 +317,23 @@ static void fill_status(struct att_live *lv, struct att_view_model *m)
 	m->notice = lv->fb.notice;
 }
 
+static void fill_guide(const struct att_live *lv, struct att_view_model *m)
+{
+	const struct att_guide_state *gs = &lv->guide_at;
+
+	m->feedback_hidden = lv->feedback_hidden;
+	if (!lv->guide)
+		return;
+	m->guide_name = lv->guide->name;
+	m->guide_n = lv->guide->n;
+	m->guide_index = gs->phase;
+	m->guide_phase = gs->done ? "" : lv->guide->phase[gs->phase].name;
+	m->guide_say = gs->done ? NULL : lv->guide->phase[gs->phase].say;
+	m->guide_phase_left = gs->phase_left;
+	m->guide_left = gs->left;
+	m->guide_paused = gs->paused;
+}
+
 static void fill_model(struct att_live *lv, struct att_view_model *m)
 {
 	const struct att_snapshot *snap = att_session_snapshot(lv->session);
@@ -253,6 +364,7 @@ static void fill_model(struct att_live *lv, struct att_view_model *m)
 	m->hist_dt = ATT_FEEDBACK_HIST_DT;
 	m->markers = lv->fb.markers;
 	m->n_markers = lv->fb.n_markers;
+	fill_guide(lv, m);
 }
 
 static void push_keys(const char *keys)
@@ -299,10 +411,7 @@ static int64_t step(struct att_live *lv, int *quit)
 			act(lv, att_view_event(lv->view, &e), quit);
 	att_live_record_poll(lv->rec, 0);
 	drain_ns = att_clock_ns();
-	if (lv->fast)
-		att_session_advance_to(lv->session, prev + STEP_S);
-	else
-		att_session_tick(lv->session);
+	advance(lv, lv->fast ? prev + STEP_S : -1.0, INFINITY);
 	after_drain(lv, now_t(lv) - prev);
 	return drain_ns;
 }
@@ -391,16 +500,14 @@ int att_live_run_headless(struct att_live *lv)
 	while (!stop_requested && !att_session_ended(lv->session) && !lv->io_failed &&
 	       !att_session_failed_sinks(lv->session)) {
 		double prev = now_t(lv), limit = o->duration > 0.0 ? o->duration : INFINITY;
-		if (lv->fast) {
-			att_session_advance_to(lv->session, fmin(prev + STEP_S, limit));
-		} else {
-			att_clock_sleep_until(att_clock_ns() +
-			                      10000000); /* snapshots come at 10 Hz */
-			att_session_tick_until(lv->session, limit);
-		}
+		if (!lv->fast) /* snapshots come at 10 Hz */
+			att_clock_sleep_until(att_clock_ns() + 10000000);
+		advance(lv, lv->fast ? fmin(prev + STEP_S, limit) : -1.0, limit);
 		after_drain(lv, now_t(lv) - prev);
 		if (o->duration > 0.0 && now_t(lv) >= o->duration)
 			break;
+		if (lv->guide && o->duration <= 0.0 && lv->guide_at.done)
+			break; /* a guided session without --duration ends with its guide */
 	}
 	return lv->io_failed || att_session_failed_sinks(lv->session) ? 1 : 0;
 }

@@ -53,9 +53,11 @@ void att_live_usage(FILE *to, enum att_live_mode mode)
 	        "                       to attune-YYYYmmdd-HHMMSS in the current directory\n"
 	        "view:\n"
 	        "  --names A,B          partner names (default A,B)\n"
-	        "  --pacer BPM          pacer rate, 4-10 in 0.5 steps (default 6)\n"
+	        "  --pacer BPM          pacer rate, 3-10 in 0.5 steps (default 6)\n"
 	        "  --exhale-ratio R     exhale R times as long as the inhale, 1-3 (default 1)\n"
 	        "  --no-pacer           start with the pacer hidden\n"
+	        "  --guide NAME|FILE    follow a guide's timed phases (attune guides lists them);\n"
+	        "                       keys g pause, n next phase, b this phase again\n"
 	        "  --fullscreen, --no-strip, --size WxH\n"
 	        "  --screenshot PNG --after S   run S seconds of session, save the window as PNG\n"
 	        "                       and exit (files and generated couples as fast as possible;\n"
@@ -117,6 +119,7 @@ static int take_text(const char *a, const char *val, struct att_live_opts *o)
 	        {"--audio-wav", offsetof(struct att_live_opts, wav)},
 	        {"--stats", offsetof(struct att_live_opts, stats)},
 	        {"--press", offsetof(struct att_live_opts, press)},
+	        {"--guide", offsetof(struct att_live_opts, guide)},
 	};
 	for (size_t k = 0; k < sizeof texts / sizeof texts[0]; k++)
 		if (!strcmp(a, texts[k].name)) {
@@ -304,8 +307,9 @@ static int check_combination(struct att_live_opts *o)
 		why = "--screenshot needs the window; drop --headless";
 	else if (o->headless && !o->snapshots && !o->wav)
 		why = "--headless needs --snapshots FILE|- (or --audio-wav WAV)";
-	else if (o->headless && o->script >= 0 && o->speed == 0.0 && o->duration <= 0.0)
-		why = "a generated couple never ends; with --speed 0 give --duration S";
+	else if (o->headless && o->script >= 0 && o->speed == 0.0 && o->duration <= 0.0 &&
+	         !o->guide)
+		why = "a generated couple never ends; with --speed 0 give --duration S (or --guide)";
 	if (!why)
 		return 0;
 	fprintf(stderr, "attune: %s\n", why);

@@ -15,6 +15,7 @@
 struct att_live_opts {
 	enum att_live_mode mode;
 	const char *input, *port, *snapshots, *screenshot, *wav, *stats, *press, *record;
+	const char *guide; /* --guide NAME|FILE */
 	const char *name_a, *name_b;
 	char names_buf[128];
 	int script;

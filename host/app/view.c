@@ -165,6 +165,14 @@ enum att_view_action att_view_event(struct att_view *v, const SDL_Event *e)
 		return ATT_VIEW_RECORD;
 	case SDLK_m:
 		return ATT_VIEW_MUTE;
+	case SDLK_g:
+		return ATT_VIEW_GUIDE_PAUSE;
+	case SDLK_n:
+	case SDLK_PAGEDOWN:
+		return ATT_VIEW_GUIDE_SKIP;
+	case SDLK_b:
+	case SDLK_PAGEUP:
+		return ATT_VIEW_GUIDE_BACK;
 	case SDLK_t:
 		v->show_strip = !v->show_strip;
 		return ATT_VIEW_HANDLED;

@@ -68,6 +68,13 @@ struct att_view_model {
 	double hist_dt;        /* seconds between history values */
 	const double *markers; /* marker times, seconds */
 	size_t n_markers;
+	/* a guide (--guide): guide_phase NULL when the session follows none */
+	const char *guide_name, *guide_phase, *guide_say;
+	size_t guide_index, guide_n;
+	double guide_phase_left, guide_left;
+	int guide_paused;
+	int feedback_hidden; /* this phase hides the partners' rings, the glow and the match words
+	                        from the couple; the therapist strip keeps everything */
 };
 
 enum att_view_action {
@@ -80,7 +87,10 @@ enum att_view_action {
 	ATT_VIEW_RECORD,
 	ATT_VIEW_MUTE,
 	ATT_VIEW_EXHALE_TOGGLE,
-	ATT_VIEW_HANDLED, /* the view handled it itself (help, strip, fullscreen, resize) */
+	ATT_VIEW_GUIDE_PAUSE, /* g: pause / resume the guide */
+	ATT_VIEW_GUIDE_SKIP,  /* n, Page Down: the next phase */
+	ATT_VIEW_GUIDE_BACK,  /* b, Page Up: this phase again (the one before, early in it) */
+	ATT_VIEW_HANDLED,     /* the view handled it itself (help, strip, fullscreen, resize) */
 };
 
 /* Opens the window and renderer and loads the font. SDL video must be initialised and TTF_Init()

@@ -152,7 +152,7 @@ static void draw_rings(struct att_view *v, const struct att_view_model *m, const
 		att_draw_ring(v, c->cx, c->cy, c->rmin, 2.0, att_draw_alpha(C_GREY, 0.4), 0);
 		att_draw_ring(v, c->cx, c->cy, c->rmax, 2.0, att_draw_alpha(C_GREY, 0.4), 0);
 	}
-	if (m->have_snapshot) {
+	if (m->have_snapshot && !m->feedback_hidden) {
 		if (isfinite(m->snap.a.breath))
 			att_draw_ring(v, c->cx, c->cy,
 			              breath_radius(m->snap.a.breath, c->rmin, c->rmax), th, C_A,
@@ -170,7 +170,7 @@ static void draw_words(struct att_view *v, const struct att_view_model *m, const
 {
 	char buf[96];
 
-	if (m->notice) /* a notice takes this place for its few seconds */
+	if (m->notice || m->feedback_hidden) /* a notice takes this place for its few seconds */
 		return;
 	if (!m->have_snapshot || !isfinite(m->snap.match))
 		snprintf(buf, sizeof buf, "listening to your breathing\xe2\x80\xa6");
@@ -194,8 +194,10 @@ void att_view_draw_centre(struct att_view *v, const struct att_view_model *m, in
 {
 	struct centre c = centre_of(w, top, h);
 
-	draw_glow(v, m, &c);
-	draw_leaves(v, m->together_s, &c);
+	if (!m->feedback_hidden) {
+		draw_glow(v, m, &c);
+		draw_leaves(v, m->together_s, &c);
+	}
 	draw_rings(v, m, &c);
 	draw_person_label(v, m, 0, w * 0.13, c.cy);
 	draw_person_label(v, m, 1, w * 0.87, c.cy);
@@ -209,6 +211,7 @@ void att_view_draw_centre(struct att_view *v, const struct att_view_model *m, in
 		att_draw_text(v, F_CUE, C_DIM, c.cx, top + h * 0.02, CENTRE,
 		              "breathe at your own pace");
 	draw_words(v, m, &c);
+	att_view_draw_guide(v, m, w, top + h * 0.02, c.words_y);
 	if (m->stage) {
 		char st[96];
 		snprintf(st, sizeof st, "generated couple: %s", m->stage);

@@ -97,6 +97,8 @@ void att_view_draw_centre(struct att_view *v, const struct att_view_model *m, in
 /* Top of the line of words under the picture, where a notice takes their place. */
 double att_view_centre_words_y(int w, int top, int h);
 /* view_overlay.c */
+void att_view_draw_guide(struct att_view *v, const struct att_view_model *m, int w, double cue_y,
+                         double words_y);
 void att_view_draw_notice(struct att_view *v, const struct att_view_model *m, int w, int top,
                           int h);
 /* view_strip.c: the therapist strip, y0 to y0 + h. */

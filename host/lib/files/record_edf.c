@@ -139,6 +139,9 @@ static void event_text(const struct att_event *e, char *buf, size_t len)
 	case ATT_EV_GAP:
 		snprintf(buf, len, "gap %.0f samples", e->value);
 		break;
+	case ATT_EV_PHASE:
+		snprintf(buf, len, "phase %s", e->text);
+		break;
 	default:
 		snprintf(buf, len, "%s", e->text[0] ? e->text : "note");
 		break;
@@ -414,6 +417,9 @@ static int annotation_event(const char *a, struct att_event *ev)
 		att_event_set_text(ev, a + 11);
 	} else if (!strcmp(a, "marker")) {
 		ev->kind = ATT_EV_MARKER;
+	} else if (!strncmp(a, "phase ", 6) && a[6]) {
+		ev->kind = ATT_EV_PHASE; /* value (its index) is the caller's: the order they come in */
+		att_event_set_text(ev, a + 6);
 	} else {
 		ev->kind = ATT_EV_NOTE;
 		att_event_set_text(ev, strcmp(a, "note") ? a : NULL);
@@ -584,7 +590,7 @@ int att_edf_read(const char *path, struct att_recording **out, char *why, size_t
 		read_meta(hdr, &rec->meta);
 	/* annotations are the session's events; attune's "gap N samples" ones (onset, duration)
 	 * also mark the samples it filled in */
-	for (long long i = 0; i < hdr->annotations_in_file && !e; i++) {
+	for (long long i = 0, phases = 0; i < hdr->annotations_in_file && !e; i++) {
 		struct edf_annotation_struct an;
 		struct att_event ev;
 		double at;
@@ -594,6 +600,8 @@ int att_edf_read(const char *path, struct att_recording **out, char *why, size_t
 		ev.t = (double)an.onset / (double)EDFLIB_TIME_DIMENSION;
 		at = ev.t * rec->rate_hz;
 		ev.sample_index = (uint64_t)llround(at);
+		if (ev.kind == ATT_EV_PHASE)
+			ev.value = (double)phases++;
 		if (ev.kind == ATT_EV_GAP) {
 			rec->meta.frames_lost += (long long)ev.value;
 			if (att_recording_mark_filled(rec, (size_t)llround(at), (size_t)ev.value))

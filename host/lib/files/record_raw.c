@@ -311,7 +311,8 @@ int att_raw_writer_event(struct att_raw_writer *w, const struct att_event *ev)
 	size_t n;
 	int e;
 
-	if (!w || !ev || ev->kind < ATT_EV_MARKER || ev->kind > ATT_EV_NOTE)
+	/* gaps are what readers find in the counters, never written */
+	if (!w || !ev || ev->kind < ATT_EV_MARKER || ev->kind > ATT_EV_LEAVE || ev->kind == ATT_EV_GAP)
 		return ATT_ERR_ARG;
 	close_samples(w);
 	if ((e = need(w, REC_HEAD + 25 + 2 + ATT_RAW_TEXT_MAX + REC_CRC)))

@@ -274,3 +274,14 @@ void att_guide_player_back(struct att_guide_player *p, double t)
 		to = st.phase_t < BACK_GRACE_S && st.phase > 0 ? st.phase - 1 : st.phase;
 	jump(p, t, phase_start(p->g, to));
 }
+
+double att_guide_player_next(const struct att_guide_player *p)
+{
+	if (!p->started || p->paused_at >= 0.0)
+		return INFINITY;
+	if (p->last_phase == (size_t)-1)
+		return p->origin; /* the first phase has not been reported yet */
+	if (p->last_phase >= p->g->n)
+		return INFINITY;
+	return p->origin + phase_start(p->g, p->last_phase + 1);
+}

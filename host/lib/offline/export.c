@@ -169,22 +169,6 @@ struct json_job {
 	const struct att_export_report *rep;
 };
 
-static const char *event_kind(uint8_t kind)
-{
-	switch (kind) {
-	case ATT_EV_MARKER:
-		return "marker";
-	case ATT_EV_RECONNECT:
-		return "reconnect";
-	case ATT_EV_PACER:
-		return "pacer";
-	case ATT_EV_GAP:
-		return "gap";
-	default:
-		return "note";
-	}
-}
-
 static void json_text_or_null(struct att_json *js, const char *key, const char *text)
 {
 	if (text[0])
@@ -238,7 +222,7 @@ static void session_json(struct att_json *js, const struct json_job *job)
 		att_json_object_begin(js, NULL);
 		att_json_set_indent(js, 0);
 		att_json_number(js, "t", (double)job->g->event_at[i] / job->g->rate_hz);
-		att_json_string(js, "kind", event_kind(ev->kind));
+		att_json_string(js, "kind", att_event_kind_name(ev->kind));
 		att_json_number(js, "value", ev->value);
 		json_text_or_null(js, "text", ev->text);
 		att_json_object_end(js);

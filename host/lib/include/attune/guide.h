@@ -76,6 +76,9 @@ void att_guide_player_start(struct att_guide_player *p, const struct att_guide *
 /* The state at signal time t (never before the last call's t). Returns 1 when the phase differs
  * from the one the previous call reported (the first call reports phase 0 as a change). */
 int att_guide_player_at(struct att_guide_player *p, double t, struct att_guide_state *out);
+/* The signal time the next phase starts (or the guide ends); INFINITY while paused or over. The
+ * loop advances the session to exactly there first, so a phase begins on its sample. */
+double att_guide_player_next(const struct att_guide_player *p);
 void att_guide_player_pause(struct att_guide_player *p, double t, int paused);
 /* Jumps to the start of the next phase (or the end), or back to the start of the current phase
  * (or the previous one within its first 3 s, as music players do). */

@@ -15,7 +15,7 @@
 
 #include "attune/err.h"
 
-#define ATT_PACER_BPM_MIN     4.0
+#define ATT_PACER_BPM_MIN     3.0
 #define ATT_PACER_BPM_MAX     10.0
 #define ATT_PACER_BPM_STEP    0.5
 #define ATT_PACER_BPM_DEFAULT 6.0
@@ -41,7 +41,7 @@ int att_pacer_new(const struct att_pacer_cfg *cfg, double t0, struct att_pacer *
 /* NULL is a no-op. */
 void att_pacer_free(struct att_pacer *pacer);
 
-/* Changes the rate from time t on, keeping the phase at t. ATT_ERR_RANGE outside 4..10 /min
+/* Changes the rate from time t on, keeping the phase at t. ATT_ERR_RANGE outside 3..10 /min
  * (the rate is left unchanged). */
 int att_pacer_set_bpm(struct att_pacer *pacer, double t, double bpm);
 /* Changes the exhale:inhale ratio from time t on, keeping the position in the cycle at t.

@@ -174,9 +174,10 @@ static int start(struct att_live *lv)
 		return 1;
 	if (lv->guide)
 		att_guide_player_start(&lv->player, lv->guide, 0.0);
-	if (lv->o->record && att_live_record_start(lv->rec, lv->session,
-	                                           lv->pacer_on ? att_pacer_bpm(lv->pacer) : 0.0,
-	                                           why, sizeof why) != ATT_OK) {
+	/* with a guide, its first phase says the pacer's state as it begins */
+	double pacer_bpm = lv->guide ? -1.0 : lv->pacer_on ? att_pacer_bpm(lv->pacer) : 0.0;
+	if (lv->o->record &&
+	    att_live_record_start(lv->rec, lv->session, pacer_bpm, why, sizeof why) != ATT_OK) {
 		fprintf(stderr, "attune: %s\n", why);
 		return 1;
 	}
@@ -280,13 +281,6 @@ static int check_options(const struct att_live_opts *o, enum att_live_mode mode)
 	const char *d = getenv("DISPLAY"), *w = getenv("WAYLAND_DISPLAY");
 	const char *v = getenv("SDL_VIDEODRIVER");
 
-	if (o->record && o->input) {
-		fprintf(stderr,
-		        "attune: --record works with --port or --synthetic; %s already is a "
-		        "recording\n",
-		        o->input);
-		return 2;
-	}
 	if (!o->headless && !((d && *d) || (w && *w) || (v && *v))) {
 		fprintf(stderr,
 		        "attune: no display (DISPLAY is not set); use --headless --snapshots - "

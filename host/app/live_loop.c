@@ -107,7 +107,7 @@ static int guide_step(struct att_live *lv)
 		if (!gs->done) {
 			enter_phase(lv, gs);
 		} else {
-			att_session_event(lv->session, ATT_EV_NOTE, 0.0, "guide finished");
+			att_session_event(lv->session, ATT_EV_NOTE, 0.0, ATT_GUIDE_END_NOTE);
 			lv->feedback_hidden = lv->fb.cues_hidden = 0;
 			att_live_say(&lv->fb, now_t(lv), "the guide is finished");
 		}

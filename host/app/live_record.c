@@ -74,14 +74,16 @@ static void take_start(struct att_live_record *r, const struct att_session_info 
 	r->started = 1;
 	r->device = in->device;
 	r->rate_hz = in->rate_hz;
-	r->file = !in->device && st->adc_max <= 0.0;
+	/* a file that holds the board's counts is recorded again as it was captured */
+	r->file = !in->device && st->adc_max <= 0.0 && !st->info.adc_bits;
 	r->info = st->info;
-	if (!in->device) {
+	if (!in->device && !st->info.adc_bits) {
 		r->info = (struct att_wire_info){.channels = ATT_WIRE_CHANNELS,
 		                                 .adc_bits = COUPLE_ADC_BITS,
-		                                 .rate_hz = (uint16_t)lrint(in->rate_hz),
 		                                 .vref_mv = COUPLE_VREF_MV};
 	}
+	if (!in->device)
+		r->info.rate_hz = (uint16_t)lrint(in->rate_hz);
 }
 
 static int record_receive(void *ctx, const struct att_packet *p, char *why, size_t why_len)
@@ -143,8 +145,10 @@ int att_live_record_start(struct att_live_record *r, struct att_session *s, doub
 	if (r->rec)
 		return ATT_OK;
 	if (!r->started || r->file)
-		return att_fail(why, why_len, ATT_ERR_UNSUPPORTED,
-		                "this session plays a file that is already a recording");
+		return att_fail(
+		        why, why_len, ATT_ERR_UNSUPPORTED,
+		        "this recording holds values, not a board's counts: only attune's own "
+		        "recordings (NAME.csv, NAME.attraw) are recorded again");
 	next_base(r);
 	cfg.base = r->base;
 	cfg.info = r->info;

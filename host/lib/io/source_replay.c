@@ -1,5 +1,7 @@
 /* A recording played back as a source, at any speed. Values are quantised to 16 bits over each
- * channel's range in the file (resolution range / 65535, far below any sensor's noise). */
+ * channel's range in the file (resolution range / 65535, far below any sensor's noise), except
+ * attune's own recordings, whose values are the board's 10-bit counts: those pass unchanged and
+ * the status carries the board's format, so a replay can be recorded again sample for sample. */
 #include "source_impl.h"
 
 #include <math.h>
@@ -12,6 +14,26 @@ struct replay {
 };
 
 #include "attune/clock.h"
+
+/* The board's format, the one attune's recordings (CSV, raw capture) keep. */
+#define COUNT_BITS    10
+#define COUNT_VREF_MV 5000
+
+/* 1 when every value is a whole count of a COUNT_BITS converter (and the rate a whole number). */
+static int holds_counts(const struct att_recording *rec)
+{
+	const float top = (float)((1u << COUNT_BITS) - 1u);
+
+	if (rec->rate_hz != floor(rec->rate_hz) || rec->rate_hz > 65535.0)
+		return 0; /* the capture's info keeps a whole rate */
+	for (unsigned c = 0; c < ATT_WIRE_CHANNELS; c++)
+		for (size_t i = 0; rec->ch[c] && i < rec->n; i++) {
+			float v = rec->ch[c][i];
+			if (isfinite(v) && (v < 0.0f || v > top || v != floorf(v)))
+				return 0;
+		}
+	return 1;
+}
 
 static int replay_start(struct att_source *src)
 {
@@ -105,6 +127,11 @@ int att_source_open_recording(struct att_recording *rec, const char *name, doubl
 	(*out)->speed = speed;
 	snprintf(st->name, sizeof st->name, "%s", name ? name : "recording");
 	st->rate_hz = rec->rate_hz;
+	if (holds_counts(rec))
+		/* the counts' format; no rate: only a device sends an info frame with one */
+		st->info = (struct att_wire_info){.channels = ATT_WIRE_CHANNELS,
+		                                  .adc_bits = COUNT_BITS,
+		                                  .vref_mv = COUNT_VREF_MV};
 	for (unsigned c = 0; c < ATT_WIRE_CHANNELS; c++) {
 		float lo = INFINITY, hi = -INFINITY;
 		st->gain[c] = 1.0;
@@ -119,6 +146,8 @@ int att_source_open_recording(struct att_recording *rec, const char *name, doubl
 		if (!(lo <= hi))
 			continue; /* no finite value: the channel is absent in effect */
 		st->channel_mask |= 1u << c;
+		if (st->info.adc_bits)
+			continue; /* counts: offset 0, gain 1 */
 		st->offset[c] = lo;
 		st->gain[c] = hi > lo ? ((double)hi - lo) / 65535.0 : 1.0;
 	}

@@ -1,6 +1,7 @@
 /* Offline analysis of a session; method and choices in analysis.h. This file only wires the dsp
  * (filter, breath, pulse, quality) and sync (phase, sync) modules together and summarises. */
 #include "attune/analysis.h"
+#include "attune/phases.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -811,6 +812,7 @@ void att_analysis_free(struct att_analysis *an)
 	if (!an)
 		return;
 	free(an->timeline);
+	att_phases_free(an->phases);
 	free(an);
 }
 
@@ -905,6 +907,7 @@ static int json_members(const struct att_analysis *an, int analysed, struct att_
 		att_json_set_indent(j, indent);
 	}
 	att_json_array_end(j);
+	att_phases_json_members(analysed ? an->phases : NULL, j);
 	return att_json_error(j);
 }
 
@@ -978,8 +981,9 @@ int att_analysis_write_timeline_csv(const struct att_analysis *an, FILE *out)
 
 /* Samples a recorder filled in a gap (held values, not signal) become NAN runs here, so they are
  * treated as gaps: short ones bridged, long ones leave the windows around them blank. */
-int att_analyze(const struct att_analysis_cfg *cfg, const struct att_recording *rec,
-                struct att_analysis **out, char *why, size_t why_len)
+static int analyze_filled_as_gaps(const struct att_analysis_cfg *cfg,
+                                  const struct att_recording *rec, struct att_analysis **out,
+                                  char *why, size_t why_len)
 {
 	struct att_recording holed;
 	float *own[4] = {NULL, NULL, NULL, NULL};
@@ -1006,5 +1010,18 @@ int att_analyze(const struct att_analysis_cfg *cfg, const struct att_recording *
 	err = analyze(cfg, &holed, out, why, why_len);
 	for (int c = 0; c < 4; c++)
 		free(own[c]);
+	return err;
+}
+
+int att_analyze(const struct att_analysis_cfg *cfg, const struct att_recording *rec,
+                struct att_analysis **out, char *why, size_t why_len)
+{
+	int err = analyze_filled_as_gaps(cfg, rec, out, why, why_len);
+
+	/* a phase's own analysis sees no phase events: this does not recurse further */
+	if (!err && (err = att_phases_analyze(rec, &(*out)->phases, why, why_len))) {
+		att_analysis_free(*out);
+		*out = NULL;
+	}
 	return err;
 }

@@ -81,9 +81,11 @@ struct att_analysis {
 	struct att_analysis_sync sync;
 	size_t n_timeline;
 	struct att_analysis_window *timeline; /* owned by the result */
+	struct att_phases *phases; /* a guided session's phases (phases.h); NULL without; owned */
 };
 
-/* Analyses a recording (borrowed for the call; needs both respiration channels, PPG optional).
+/* Analyses a recording (borrowed for the call; needs both respiration channels, PPG optional),
+ * and its phases when it holds a guide's phase events (phases.h).
  * *out is set to NULL first; caller frees with att_analysis_free(). On failure writes one line
  * into why (may be NULL): ATT_ERR_ARG (bad cfg), ATT_ERR_NO_DATA (no respiration channel, or
  * shorter than ATT_ANALYSIS_MIN_S), ATT_ERR_NOMEM. */
@@ -93,7 +95,7 @@ int att_analyze(const struct att_analysis_cfg *cfg, const struct att_recording *
 void att_analysis_free(struct att_analysis *an);
 
 /* Writes the result as one JSON object in the layout of the README, section Contracts kept stable
- * (duration_s, rate_hz, window_s, step_s, a, b, sync, timeline), followed by a newline; indent 0
+ * (duration_s, rate_hz, window_s, step_s, a, b, sync, timeline, phases, resonance), followed by a newline; indent 0
  * gives one line. The stream is borrowed. ATT_ERR_IO when writing failed. */
 int att_analysis_write_json(const struct att_analysis *an, FILE *out, int indent);
 

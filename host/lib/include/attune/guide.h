@@ -26,6 +26,8 @@
 #define ATT_GUIDE_TEXT_MAX   256u /* bytes of say / about, NUL included */
 #define ATT_GUIDE_BPM_MIN    3.0
 #define ATT_GUIDE_BPM_MAX    10.0
+/* The note a session gets when its guide is over: the last phase ends there (phases.h). */
+#define ATT_GUIDE_END_NOTE   "guide finished"
 
 struct att_guide_phase {
 	char name[ATT_GUIDE_NAME_MAX];

@@ -123,5 +123,4 @@ int att_osc_in_address(const struct att_osc_in *in, char *addr, size_t addr_len,
 /* Any thread. */
 void att_osc_in_stats(const struct att_osc_in *in, struct att_osc_in_stats *out);
 
-
 #endif

@@ -41,7 +41,8 @@ struct att_source_status {
 	double offset[ATT_WIRE_CHANNELS];
 	double adc_max;            /* full-scale count of a device (1023), 0 for files/generated */
 	const char *unit;          /* physical unit of the values ("mV", "" when unknown) */
-	struct att_wire_info info; /* the device's info frame (devices only; zeroed otherwise) */
+	struct att_wire_info info; /* the device's info frame; a recording of board counts: their
+	                            * format, rate 0 (not a device); zeroed otherwise */
 	uint64_t samples;          /* samples delivered */
 	uint64_t samples_lost; /* samples known missing (sequence gaps, overflows, disconnects) */
 	uint64_t frames_bad;   /* damaged frames dropped (CRC, framing) */

@@ -36,6 +36,7 @@ struct att_live {
 	struct att_guide *guide;
 	struct att_guide_player player;
 	struct att_guide_state guide_at;
+	double guide_boundary_t; /* the last phase boundary stopped at, half a sample before it */
 	int feedback_hidden;
 	float *trace_a, *trace_b;
 	size_t trace_cap;

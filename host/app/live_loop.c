@@ -96,14 +96,14 @@ static void enter_phase(struct att_live *lv, const struct att_guide_state *gs)
 	att_live_say(&lv->fb, t, buf);
 }
 
-/* Follows the guide to the session's time; 1 once it is over. */
-static int guide_step(struct att_live *lv)
+/* Follows the guide to signal time t; 1 once it is over. */
+static int guide_step_at(struct att_live *lv, double t)
 {
 	struct att_guide_state *gs = &lv->guide_at;
 
 	if (!lv->guide)
 		return 0;
-	if (att_guide_player_at(&lv->player, now_t(lv), gs)) {
+	if (att_guide_player_at(&lv->player, t, gs)) {
 		if (!gs->done) {
 			enter_phase(lv, gs);
 		} else {
@@ -115,24 +115,39 @@ static int guide_step(struct att_live *lv)
 	return gs->done;
 }
 
+/* Within half a sample before a boundary already entered, the guide stays in the new phase. */
+static int guide_step(struct att_live *lv)
+{
+	double t = now_t(lv), half = 0.5 / att_session_source(lv->session)->rate_hz;
+
+	return guide_step_at(lv, t < lv->guide_boundary_t && t >= lv->guide_boundary_t - half
+	                                 ? lv->guide_boundary_t
+	                                 : t);
+}
+
 /* Moves the session on: to signal time `to` (fast-forward), or where the clock says (to < 0),
  * never past limit. A guide's phase boundary on the way is stopped at exactly, so its events
- * and pacer change fall on the phase's first sample, not on the next frame. */
+ * and pacer change fall just before the phase's first sample (due at the boundary itself), not
+ * on the next frame. */
 static void advance(struct att_live *lv, double to, double limit)
 {
 	double boundary = lv->guide ? att_guide_player_next(&lv->player) : INFINITY;
+	double edge = boundary - 0.5 / att_session_source(lv->session)->rate_hz;
 
 	if (boundary <= now_t(lv)) { /* the first phase, before any sample */
 		guide_step(lv);
 		boundary = att_guide_player_next(&lv->player);
+		edge = boundary - 0.5 / att_session_source(lv->session)->rate_hz;
 	}
-	if (boundary <= limit && boundary > now_t(lv) && (to < 0.0 || boundary <= to)) {
-		if (to < 0.0)
-			att_session_tick_until(lv->session, boundary);
-		else
-			att_session_advance_to(lv->session, boundary);
-		if (now_t(lv) >= boundary)
+	if (boundary <= limit && (to < 0.0 || edge <= to)) {
+		if (to < 0.0 && edge > now_t(lv))
+			att_session_tick_until(lv->session, edge);
+		else if (edge > now_t(lv))
+			att_session_advance_to(lv->session, edge);
+		if (now_t(lv) >= edge) {
+			lv->guide_boundary_t = boundary;
 			guide_step(lv);
+		}
 	}
 	if (to < 0.0)
 		att_session_tick_until(lv->session, limit);

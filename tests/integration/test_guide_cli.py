@@ -6,7 +6,8 @@
   ends with the guide, and NAME.json holds the phases with their pacer rates.
 - The recording's CSV played with the same guide (--input CSV --speed 0 --record) gives the same
   samples and the same per-phase results as the first run.
-- analyze gives the phases from the EDF+ and from the raw capture too.
+- analyze gives the phases from the EDF+ and from the raw capture too; the report gets a second
+  page with the phases, and after the 'resonance' guide the resonance check.
 - A malformed guide (missing key, wrong type, 0 seconds, bpm 30, not JSON, no such guide) gets
   one line naming the problem and exit 2; a guide longer than --duration says so.
 usage: test_guide_cli.py ATTUNE
@@ -106,7 +107,31 @@ for ext in (".edf", ".attraw", ".csv"):
         check(all(abs(p["start_s"] - q["start_s"]) < 0.005 for p, q in zip(got, ph)),
               f"analyze {ext}: phase starts {[p['start_s'] for p in got]}")
 
-# 4. malformed guides: one line, exit 2
+# 4. the report: phases shaded on page 1, a second page with the phases (and the resonance check
+# after the built-in 'resonance' guide)
+res = os.path.join(tmp, "res")
+r = run(["live", "--synthetic", "in-phase", "--headless", "--speed", "0", "--record", res,
+         "--guide", "resonance", "--snapshots", os.devnull])
+check(r.returncode == 0, f"resonance guide run: exit {r.returncode}: {r.stderr}")
+steps = (json.load(open(res + ".json")).get("resonance") or {}).get("steps", [])
+check([s["pacer_bpm"] for s in steps] == [6.5, 6.0, 5.5, 5.0, 4.5],
+      f"the resonance check's steps in NAME.json: {steps}")
+for base, words in ((first, names), (res, ["Resonance check", "Heart-rate swing"])):
+    pdf, png = base + "-report.pdf", base + "-report.png"
+    r1, r2 = run(["report", base + ".edf", "-o", pdf]), run(["report", base + ".edf", "-o", png])
+    check(r1.returncode == 0 and r2.returncode == 0, f"report: {r1.stderr} {r2.stderr}")
+    if r1.returncode or r2.returncode:
+        continue
+    from PIL import Image
+    w, h = Image.open(png).size
+    check(abs(h / w - 2 * 841.89 / 595.276) < 0.01, f"a guided report's PNG holds two pages: {w}x{h}")
+    if shutil.which("pdftotext"):
+        page2 = subprocess.run(["pdftotext", "-f", "2", "-l", "2", "-layout", pdf, "-"],
+                               capture_output=True, text=True).stdout
+        check("Phases of the guided session" in page2 and all(x in page2 for x in words),
+              f"page 2 of {pdf} lists the phases: {page2[:600]!r}")
+
+# 5. malformed guides: one line, exit 2
 bad = {
     "missing name": ({"phases": guide["phases"]}, "name"),
     "wrong type": ({"name": "x", "phases": [{"name": "a", "seconds": "60", "pacer": None,
@@ -131,7 +156,7 @@ r = run(["demo", "--headless", "--guide", "no-such-guide", "--snapshots", os.dev
 check(r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1 and
       "no-such-guide" in r.stderr, f"an unknown guide: exit {r.returncode}, {r.stderr!r}")
 
-# 5. a guide longer than --duration says so, and the session still runs
+# 6. a guide longer than --duration says so, and the session still runs
 r = run(["live", "--synthetic", "in-phase", "--headless", "--speed", "0", "--duration", "30",
          "--guide", guide_path, "--snapshots", os.devnull])
 check(r.returncode == 0 and "longer than --duration" in r.stderr,

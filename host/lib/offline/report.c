@@ -17,6 +17,8 @@
 
 #include "attune/wire.h"
 #include "attune/filter.h"
+#include "attune/phases.h"
+#include "attune/pulse.h"
 #include "attune/quality.h"
 #include "attune/sync.h"
 
@@ -206,9 +208,9 @@ static double py(const struct plot *p, double v)
 	return p->y + p->h - u * p->h;
 }
 
-/* Frame, horizontal grid lines at the given values with labels, time ticks below. */
-static void axes(cairo_t *cr, const struct plot *p, const double *grid, size_t n_grid,
-                 const char *vfmt)
+/* Horizontal grid lines at the given values with labels, and the frame. */
+static void axes_values(cairo_t *cr, const struct plot *p, const double *grid, size_t n_grid,
+                        const char *vfmt)
 {
 	char buf[32];
 	cairo_save(cr);
@@ -226,6 +228,21 @@ static void axes(cairo_t *cr, const struct plot *p, const double *grid, size_t n
 		snprintf(buf, sizeof buf, vfmt, grid[i]);
 		show(cr, p->x - 3, py(p, grid[i]) + 2.3, buf, 0, 1);
 	}
+	cairo_set_source_rgb(cr, 0.55, 0.55, 0.55);
+	cairo_rectangle(cr, p->x, p->y, p->w, p->h);
+	cairo_stroke(cr);
+	cairo_restore(cr);
+}
+
+/* The value grid and frame, time ticks below. */
+static void axes(cairo_t *cr, const struct plot *p, const double *grid, size_t n_grid,
+                 const char *vfmt)
+{
+	char buf[32];
+	axes_values(cr, p, grid, n_grid, vfmt);
+	cairo_save(cr);
+	font(cr, 6.5, 0);
+	set_rgb(cr, col_soft);
 	/* a tick step that gives at most about 8 labels */
 	static const double steps[] = {5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200};
 	double span = p->t1 - p->t0, step = steps[0];
@@ -245,9 +262,6 @@ static void axes(cairo_t *cr, const struct plot *p, const double *grid, size_t n
 	}
 	/* the unit ends left of the first tick label ("0:00", centred on the plot's edge) */
 	show(cr, p->x - 10, p->y + p->h + 9.5, p->t1 >= 3600 ? "h:min:s" : "min:s", 0, 1);
-	cairo_set_source_rgb(cr, 0.55, 0.55, 0.55);
-	cairo_rectangle(cr, p->x, p->y, p->w, p->h);
-	cairo_stroke(cr);
 	cairo_restore(cr);
 }
 
@@ -255,6 +269,25 @@ static void clip_to(cairo_t *cr, const struct plot *p)
 {
 	cairo_rectangle(cr, p->x, p->y - 1, p->w, p->h + 2);
 	cairo_clip(cr);
+}
+
+/* Phases on a time axis: every other phase lightly shaded, so a guided session's steps show on
+ * every plot (their names label the synchrony plot's lines). */
+static void phase_bands(cairo_t *cr, const struct plot *p, const struct att_analysis *an)
+{
+	const struct att_phases *ph = an->phases;
+
+	if (!ph)
+		return;
+	cairo_save(cr);
+	clip_to(cr, p);
+	cairo_set_source_rgba(cr, 0.0, 0.0, 0.0, 0.06);
+	for (size_t i = 1; i < ph->n; i += 2) {
+		double x0 = px(p, ph->phase[i].start_s), x1 = px(p, ph->phase[i].end_s);
+		cairo_rectangle(cr, x0, p->y, fmax(x1 - x0, 0.5), p->h);
+	}
+	cairo_fill(cr);
+	cairo_restore(cr);
 }
 
 /* A polyline through (t[i], v[i]) broken wherever v is not finite. */
@@ -437,11 +470,13 @@ static int cmp_double(const void *a, const void *b)
 /* Cleans a belt like the analysis does (same band, ~25 Hz), bridging missing samples linearly,
  * and scales it by its 95th percentile of |x| so both people's breaths look alike in size
  * whatever their belts' gain. */
-static int make_trace(const float *raw, size_t n, double rate, struct trace *tr)
+/* raw as doubles with its gaps (NAN runs) bridged linearly, ends held; rate left 0. */
+static int make_filled(const float *raw, size_t n, struct trace *tr)
 {
 	tr->x = NULL;
 	tr->n = 0;
-	double *x = malloc(n * sizeof *x);
+	tr->rate = 0.0;
+	double *x = malloc((n ? n : 1) * sizeof *x);
 	if (!x)
 		return ATT_ERR_NOMEM;
 	size_t last = (size_t)-1;
@@ -466,6 +501,18 @@ static int make_trace(const float *raw, size_t n, double rate, struct trace *tr)
 	}
 	for (size_t k = last + 1; k < n; k++)
 		x[k] = raw[last];
+	tr->x = x;
+	tr->n = n;
+	return ATT_OK;
+}
+
+static int make_trace(const float *raw, size_t n, double rate, struct trace *tr)
+{
+	struct trace filled;
+	int err = make_filled(raw, n, &filled);
+	if (err)
+		return err;
+	double *x = filled.x;
 	struct att_clean_cfg cc = {.kind = ATT_CLEAN_RESP, .rate_hz = rate};
 	size_t m = att_clean_len(&cc, n);
 	double *y = malloc((m ? m : 1) * sizeof *y);
@@ -476,7 +523,7 @@ static int make_trace(const float *raw, size_t n, double rate, struct trace *tr)
 		free(sorted);
 		return ATT_ERR_NOMEM;
 	}
-	int err = att_clean_batch(&cc, x, n, y, &tr->rate);
+	err = att_clean_batch(&cc, x, n, y, &tr->rate);
 	free(x);
 	if (err) {
 		free(y);
@@ -910,6 +957,7 @@ static void draw_page(cairo_t *cr, const struct att_recording *rec, const struct
 	legend(cr, fmax(lx, PAGE_W - MARGIN - 70), y, ST_B,
 	       who_name(info, 1) ? who_name(info, 1) : "B");
 	struct plot p = {PLOT_X, y + 6, PLOT_W, 88, ex0, ex1, -1.4, 1.4};
+	phase_bands(cr, &p, an);
 	excerpt_panel(cr, &p, tr);
 	y = p.y + p.h + 12;
 
@@ -917,6 +965,7 @@ static void draw_page(cairo_t *cr, const struct att_recording *rec, const struct
 	y += 14;
 	panel_title(cr, y, "Breathing, whole session (the shaded minute is shown above)");
 	struct plot o = {PLOT_X, y + 6, PLOT_W, 52, 0, dur, 0, 1};
+	phase_bands(cr, &o, an);
 	overview_panel(cr, &o, tr, ex0, ex1, info);
 	y = o.y + o.h + 12;
 
@@ -929,6 +978,7 @@ static void draw_page(cairo_t *cr, const struct att_recording *rec, const struct
 	lx = legend(cr, lx, y, ST_PLV, "locking (PLV)");
 	legend(cr, lx, y, ST_CHANCE, "chance level");
 	struct plot sp = {PLOT_X, y + 6, PLOT_W, 112, 0, dur, 0, 1};
+	phase_bands(cr, &sp, an);
 	sync_panel(cr, &sp, an, info);
 	y = sp.y + sp.h + 12;
 
@@ -936,6 +986,7 @@ static void draw_page(cairo_t *cr, const struct att_recording *rec, const struct
 	y += 14;
 	panel_title(cr, y, "Breathing rate (breaths/min)");
 	struct plot rp = {PLOT_X, y + 6, PLOT_W, 62, 0, dur, 0, 1};
+	phase_bands(cr, &rp, an);
 	rates_panel(cr, &rp, an, info, offsetof(struct att_analysis_window, a_breath_rate_bpm),
 	            offsetof(struct att_analysis_window, b_breath_rate_bpm), 4,
 	            "no breathing rate could be computed");
@@ -943,9 +994,267 @@ static void draw_page(cairo_t *cr, const struct att_recording *rec, const struct
 	y += 14;
 	panel_title(cr, y, "Heart rate (beats/min)");
 	struct plot hp = {PLOT_X, y + 6, PLOT_W, 62, 0, dur, 0, 1};
+	phase_bands(cr, &hp, an);
 	rates_panel(cr, &hp, an, info, offsetof(struct att_analysis_window, a_heart_rate_bpm),
 	            offsetof(struct att_analysis_window, b_heart_rate_bpm), 10,
 	            "no pulse sensor data");
+	footer(cr, info);
+}
+
+/* One table cell: a number with fmt, or a dash when it cannot be computed. */
+static void cell(cairo_t *cr, double x, double y, double v, const char *fmt)
+{
+	char buf[32];
+
+	fmt_val(buf, sizeof buf, v, fmt);
+	show(cr, x, y, buf, 0, 1);
+}
+
+#define TABLE_ROW  12.0
+#define TABLE_ROWS 24 /* phases listed; a longer guide says how many more */
+
+/* The table of per-phase results; returns the y below it. */
+static double phase_table(cairo_t *cr, const struct att_phases *ph,
+                          const struct att_report_info *info, double y)
+{
+	static const double col[] = {150, 182, 215, 255, 285, 335, 365, 400, 450, 480, 515};
+	char buf[96], who[2][40];
+
+	for (int w = 0; w < 2; w++)
+		snprintf(who[w], sizeof who[w], "%.30s",
+		         who_name(info, w) ? who_name(info, w)
+		         : w               ? "B"
+		                           : "A");
+	panel_title(cr, y, "Phases");
+	y += 16;
+	font(cr, 6.8, 1);
+	set_rgb(cr, col_soft);
+	show(cr, MARGIN, y, "phase", 0, 0);
+	const char *head[] = {"time", "pacer", "match", "matched", "PLV"};
+	for (int k = 0; k < 5; k++)
+		show(cr, MARGIN + col[k], y, head[k], 0, 1);
+	for (int w = 0; w < 2; w++) {
+		show(cr, MARGIN + col[5 + 3 * w] - 28, y - 9, who[w], 90, 0);
+		show(cr, MARGIN + col[5 + 3 * w], y, "breaths", 0, 1);
+		show(cr, MARGIN + col[6 + 3 * w], y, "heart", 0, 1);
+		show(cr, MARGIN + col[7 + 3 * w], y, "swing", 0, 1);
+	}
+	font(cr, 6.8, 0);
+	set_rgb(cr, col_text);
+	for (size_t i = 0; i < ph->n && i < TABLE_ROWS; i++) {
+		const struct att_phase_result *r = &ph->phase[i];
+		char c0[16];
+		y += TABLE_ROW;
+		show(cr, MARGIN, y, r->name, col[0] - 40, 0);
+		fmt_clock(c0, sizeof c0, r->start_s);
+		show(cr, MARGIN + col[0], y, c0, 0, 1);
+		cell(cr, MARGIN + col[1], y, r->pacer_bpm, "%.1f");
+		cell(cr, MARGIN + col[2], y, r->match, "%.2f");
+		cell(cr, MARGIN + col[3], y, r->matched_fraction * 100.0, "%.0f %%");
+		cell(cr, MARGIN + col[4], y, r->plv, "%.2f");
+		for (int w = 0; w < 2; w++) {
+			const struct att_phase_person *p = w ? &r->b : &r->a;
+			cell(cr, MARGIN + col[5 + 3 * w], y, p->breath_rate_bpm, "%.1f");
+			cell(cr, MARGIN + col[6 + 3 * w], y, p->heart_rate_bpm, "%.0f");
+			cell(cr, MARGIN + col[7 + 3 * w], y, p->hr_swing_bpm, "%.1f");
+		}
+	}
+	if (ph->n > TABLE_ROWS) {
+		y += TABLE_ROW;
+		snprintf(buf, sizeof buf, "and %zu more phases (all in attune analyze --json)",
+		         ph->n - TABLE_ROWS);
+		set_rgb(cr, col_soft);
+		show(cr, MARGIN, y, buf, 0, 0);
+	}
+	set_rgb(cr, col_soft);
+	show(cr, MARGIN, y + TABLE_ROW,
+	     "time: the phase's start; pacer and breaths per minute; heart in beats/min; swing: the "
+	     "heart rate's rise and fall within a breath (beats/min)",
+	     PAGE_W - 2 * MARGIN, 0);
+	return y + TABLE_ROW;
+}
+
+/* Bars per resonance step, A filled, B outlined and dashed (so it reads in black and white),
+ * the chosen step of each marked with its letter. field: 0 HR swing, 1 LF power. */
+static void step_bars(cairo_t *cr, const struct att_phases *ph, int field, double y, double h,
+                      const char *title)
+{
+	static const double dash[] = {3.0, 1.5};
+	double top = 0.0, slot = PLOT_W / (double)ph->n_steps;
+	char buf[48];
+
+	panel_title(cr, y, title);
+	for (size_t k = 0; k < ph->n_steps; k++) {
+		const struct att_resonance_step *s = &ph->step[k];
+		double v[2] = {field ? s->a_lf_power_ms2 : s->a_hr_swing_bpm,
+		               field ? s->b_lf_power_ms2 : s->b_hr_swing_bpm};
+		for (int w = 0; w < 2; w++)
+			if (isfinite(v[w]))
+				top = fmax(top, v[w]);
+	}
+	if (!(top > 0.0))
+		top = 1.0;
+	struct plot p = {PLOT_X, y + 8, PLOT_W, h, 0, 1, 0, top * 1.2};
+	double grid[3] = {0, top * 0.5, top};
+	axes_values(cr, &p, grid, 3, field ? "%.0f" : "%.1f");
+	for (size_t k = 0; k < ph->n_steps; k++) {
+		const struct att_resonance_step *s = &ph->step[k];
+		double v[2] = {field ? s->a_lf_power_ms2 : s->a_hr_swing_bpm,
+		               field ? s->b_lf_power_ms2 : s->b_hr_swing_bpm};
+		double best[2] = {ph->a_bpm, ph->b_bpm};
+		for (int w = 0; w < 2; w++) {
+			double x = p.x + slot * ((double)k + 0.2 + 0.3 * w), bw = slot * 0.28;
+			if (!isfinite(v[w]))
+				continue;
+			cairo_save(cr);
+			cairo_rectangle(cr, x, py(&p, v[w]), bw, py(&p, 0) - py(&p, v[w]));
+			set_rgb(cr, w ? col_b : col_a);
+			if (w) {
+				cairo_set_line_width(cr, 1.0);
+				cairo_set_dash(cr, dash, 2, 0);
+				cairo_stroke(cr);
+			} else {
+				cairo_fill(cr);
+			}
+			cairo_restore(cr);
+			if (fabs(s->pacer_bpm - best[w]) < 0.01) {
+				font(cr, 7, 1);
+				set_rgb(cr, w ? col_b : col_a);
+				show(cr, x + bw / 2, py(&p, v[w]) - 3, w ? "B" : "A", 0, 0.5);
+			}
+		}
+		font(cr, 6.8, 0);
+		set_rgb(cr, col_text);
+		snprintf(buf, sizeof buf, "%.1f /min", s->pacer_bpm);
+		show(cr, p.x + slot * ((double)k + 0.5), p.y + p.h + 9.5, buf, 0, 0.5);
+	}
+}
+
+/* The heart rate (60 / IBI at each beat) of one person over [t0, t1), or 0 points. */
+static size_t heart_points(const struct att_recording *rec, int who, double t0, double t1,
+                           double *t, double *v, size_t cap)
+{
+	const float *x = rec->ch[who ? ATT_CH_B_PPG : ATT_CH_A_PPG];
+	size_t i0 = (size_t)fmax(0.0, t0 * rec->rate_hz), i1 = (size_t)(t1 * rec->rate_hz), m = 0;
+	struct att_pulse_cfg pc = {.rate_hz = rec->rate_hz};
+	struct att_pulse_result r;
+	struct trace tr;
+
+	i1 = i1 < rec->n ? i1 : rec->n;
+	if (!x || i1 <= i0 + 2 || make_filled(x + i0, i1 - i0, &tr) != ATT_OK)
+		return 0;
+	if (att_pulse_detect(&pc, tr.x, tr.n, &r) == ATT_OK) {
+		for (size_t k = 0; k < r.n_beats && m < cap; k++)
+			if (r.ibi_ok[k] && r.ibi_s[k] > 0.0) {
+				t[m] = t0 + r.position[k] / rec->rate_hz;
+				v[m++] = 60.0 / r.ibi_s[k];
+			}
+		att_pulse_result_free(&r);
+	}
+	free_trace(&tr);
+	return m;
+}
+
+/* A minute of the couple's resonance step: each person's breath (grey) and heart rate (their
+ * colour) on one time axis, so the heart rising and falling with the breath can be seen. */
+static void step_traces(cairo_t *cr, const struct att_recording *rec, const struct att_phases *ph,
+                        const struct trace tr[2], const struct att_report_info *info, double y)
+{
+	const struct att_phase_result *best = NULL;
+	double t[400], v[400], lo = INFINITY, hi = -INFINITY;
+	char buf[160];
+
+	for (size_t i = 0; i < ph->n && !best; i++)
+		if (fabs(ph->phase[i].pacer_bpm - ph->couple_bpm) < 0.01)
+			best = &ph->phase[i];
+	if (!best)
+		return;
+	double mid = (best->start_s + best->end_s) / 2.0;
+	double t0 = fmax(best->start_s, mid - EXCERPT_S / 2.0),
+	       t1 = fmin(best->end_s, t0 + EXCERPT_S);
+	snprintf(buf, sizeof buf, "Heart rate over the breath at %.1f breaths/min", ph->couple_bpm);
+	panel_title(cr, y, buf);
+	for (int w = 0; w < 2; w++) {
+		struct plot p = {PLOT_X, y + 8 + 74.0 * w, PLOT_W, 56, t0, t1, -1.4, 1.4};
+		size_t n = heart_points(rec, w, t0, t1, t, v, 400);
+		static const double grid[] = {-1, 0, 1};
+		axes(cr, &p, grid, 0, "%.0f");
+		cairo_save(cr);
+		clip_to(cr, &p);
+		cairo_set_source_rgb(cr, 0.6, 0.6, 0.6);
+		cairo_set_line_width(cr, 0.9);
+		const struct trace *b = &tr[w];
+		for (size_t i = (size_t)fmax(0, t0 * b->rate); i < b->n && i < t1 * b->rate; i++) {
+			double x = px(&p, (double)i / b->rate), yy = py(&p, b->x[i]);
+			if (i == (size_t)fmax(0, t0 * b->rate))
+				cairo_move_to(cr, x, yy);
+			else
+				cairo_line_to(cr, x, yy);
+		}
+		cairo_stroke(cr);
+		cairo_restore(cr);
+		for (size_t k = 0; k < n; k++)
+			lo = fmin(lo, v[k]), hi = fmax(hi, v[k]);
+		if (n >= 2) {
+			struct plot hp = p;
+			hp.v0 = lo - 1.0, hp.v1 = hi + 1.0;
+			polyline(cr, &hp, t, v, n, w ? ST_B : ST_A);
+			font(cr, 6.5, 0);
+			set_rgb(cr, col_soft);
+			snprintf(buf, sizeof buf, "%.0f\xE2\x80\x93%.0f beats/min", lo, hi);
+			show(cr, p.x + p.w, p.y - 2, buf, 0, 1);
+		}
+		font(cr, 7, 1);
+		set_rgb(cr, col_text);
+		show(cr, p.x - 3, p.y + p.h / 2 + 2.5,
+		     who_name(info, w) ? who_name(info, w)
+		     : w               ? "B"
+		                       : "A",
+		     30, 1);
+		lo = INFINITY, hi = -INFINITY;
+	}
+	font(cr, 6.8, 0);
+	set_rgb(cr, col_soft);
+	show(cr, MARGIN, y + 8 + 148 + 16,
+	     "grey: breathing (up = breathing in); colour: heart rate, rising and falling with each "
+	     "breath when heart and breath are coupled",
+	     PAGE_W - 2 * MARGIN, 0);
+}
+
+/* The second page of a guided session: its phases and, when it held one, the resonance check. */
+static void draw_phases_page(cairo_t *cr, const struct att_recording *rec,
+                             const struct att_analysis *an, const struct att_report_info *info,
+                             const struct trace tr[2])
+{
+	const struct att_phases *ph = an->phases;
+	char buf[200], a[16], b[16], c[16];
+
+	cairo_set_source_rgb(cr, 1, 1, 1);
+	cairo_rectangle(cr, 0, 0, PAGE_W, PAGE_H); /* below page 1 in a PNG: not paint */
+	cairo_fill(cr);
+	font(cr, 14, 1);
+	set_rgb(cr, col_text);
+	show(cr, MARGIN, MARGIN + 8, "Phases of the guided session", 0, 0);
+	double y = phase_table(cr, ph, info, MARGIN + 36);
+	if (ph->have_resonance) {
+		y += 26;
+		fmt_val(a, sizeof a, ph->a_bpm, "%.1f /min");
+		fmt_val(b, sizeof b, ph->b_bpm, "%.1f /min");
+		fmt_val(c, sizeof c, ph->couple_bpm, "%.1f /min");
+		panel_title(cr, y, "Resonance check");
+		font(cr, 8.5, 0);
+		set_rgb(cr, col_text);
+		snprintf(buf, sizeof buf, "Resonance rate: %.30s %s, %.30s %s; together %s",
+		         who_name(info, 0) ? who_name(info, 0) : "A", a,
+		         who_name(info, 1) ? who_name(info, 1) : "B", b, c);
+		show(cr, MARGIN, y + 14, buf, PAGE_W - 2 * MARGIN, 0);
+		y += 30;
+		step_bars(cr, ph, 0, y, 70, "Heart-rate swing per breath (beats/min)");
+		y += 104;
+		step_bars(cr, ph, 1, y, 60, "LF power of the beat intervals (ms\xC2\xB2)");
+		y += 94;
+		step_traces(cr, rec, ph, tr, info, y);
+	}
 	footer(cr, info);
 }
 
@@ -996,7 +1305,7 @@ int att_report_write(const struct att_report_cfg *cfg, const struct att_recordin
 	close(fd);
 	fd = -1;
 
-	int err = ATT_OK;
+	int err = ATT_OK, pages = an->phases ? 2 : 1;
 	cairo_surface_t *surf;
 	if (cfg->format == ATT_REPORT_PDF) {
 		surf = cairo_pdf_surface_create(tmp, PAGE_W, PAGE_H);
@@ -1006,12 +1315,19 @@ int att_report_write(const struct att_report_cfg *cfg, const struct att_recordin
 	} else {
 		int w, h;
 		att_report_png_size(dpi, &w, &h);
-		surf = cairo_image_surface_create(CAIRO_FORMAT_RGB24, w, h);
+		surf = cairo_image_surface_create(CAIRO_FORMAT_RGB24, w, h * pages);
 	}
 	cairo_t *cr = cairo_create(surf);
 	if (cfg->format == ATT_REPORT_PNG)
 		cairo_scale(cr, dpi / 72.0, dpi / 72.0);
 	draw_page(cr, rec, an, info, tr);
+	if (pages == 2) { /* the PNG has the pages one below the other */
+		if (cfg->format == ATT_REPORT_PDF)
+			cairo_show_page(cr);
+		else
+			cairo_translate(cr, 0, PAGE_H);
+		draw_phases_page(cr, rec, an, info, tr);
+	}
 	cairo_show_page(cr);
 	cairo_status_t st = cairo_status(cr);
 	cairo_destroy(cr);

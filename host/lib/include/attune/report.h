@@ -50,7 +50,9 @@ struct att_report_cfg {
 	double dpi; /* PNG only; 0 = 150 (A4 is then 1240 x 1754 pixels) */
 };
 
-/* Pixel size of an A4 PNG at dpi (0 = 150): what att_report_write() produces. */
+/* Pixel size of an A4 PNG at dpi (0 = 150): what att_report_write() produces (a guided
+ * session's report has a second page, its phases and resonance check: the PNG is then twice as
+ * tall, the pages one below the other; the PDF has two pages). */
 void att_report_png_size(double dpi, int *width, int *height);
 
 /* Draws the page of rec (its respiration channels are re-cleaned for the traces) and an (its

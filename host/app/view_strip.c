@@ -248,9 +248,10 @@ static void lead_words(const struct att_view *v, const struct att_view_model *m,
 	}
 }
 
-/* Rates, pacer and sensors, one line each, from ty down. */
+/* Rates, pacer and sensors, one line each, from ty down; the heart's swing when there is room
+ * for it above bottom. */
 static void draw_rates(struct att_view *v, const struct att_view_model *m, double x, double ty,
-                       double lh)
+                       double lh, double bottom)
 {
 	const struct att_snapshot *s = &m->snap;
 	char buf[160], n1[32], n2[32];
@@ -270,6 +271,18 @@ static void draw_rates(struct att_view *v, const struct att_view_model *m, doubl
 		snprintf(buf, sizeof buf, "heart bpm  \xe2\x80\x94");
 	att_draw_text(v, F_SMALL, C_TEXT, x, ty, LEFT, buf);
 	ty += lh * 1.2;
+	/* how far each heart rate rises and falls with the breath (README "Guides") */
+	if (ty + lh * 1.2 * 3.0 <= bottom) { /* a small window keeps the pacer and sensor lines */
+		if (m->have_snapshot &&
+		    (isfinite(s->a.hr_swing_bpm) || isfinite(s->b.hr_swing_bpm)))
+			snprintf(buf, sizeof buf, "heart swing  %s %s  %s %s", v->name_a,
+			         num(n1, sizeof n1, "%.1f", s->a.hr_swing_bpm), v->name_b,
+			         num(n2, sizeof n2, "%.1f", s->b.hr_swing_bpm));
+		else
+			snprintf(buf, sizeof buf, "heart swing  \xe2\x80\x94");
+		att_draw_text(v, F_SMALL, C_TEXT, x, ty, LEFT, buf);
+		ty += lh * 1.2;
+	}
 	if (m->pacer_on)
 		snprintf(buf, sizeof buf, "pacer %.1f /min, in:out 1:%.0f", m->pacer_bpm,
 		         m->exhale_ratio);
@@ -287,7 +300,8 @@ static void draw_rates(struct att_view *v, const struct att_view_model *m, doubl
 }
 
 /* The numbers a therapist reads, in the right-hand column. */
-static void draw_numbers(struct att_view *v, const struct att_view_model *m, const struct strip *s)
+static void draw_numbers(struct att_view *v, const struct att_view_model *m, const struct strip *s,
+                         double bottom)
 {
 	const struct att_snapshot *snap = &m->snap;
 	double ty = s->y0 + s->pad * 0.5;
@@ -309,7 +323,7 @@ static void draw_numbers(struct att_view *v, const struct att_view_model *m, con
 	lead_words(v, m, buf, sizeof buf);
 	att_draw_text(v, F_SMALL, C_TEXT, s->x3, ty, LEFT, buf);
 	ty += s->lh * 1.2;
-	draw_rates(v, m, s->x3, ty, s->lh);
+	draw_rates(v, m, s->x3, ty, s->lh, bottom);
 }
 
 void att_view_draw_strip(struct att_view *v, const struct att_view_model *m, int w, int y0, int h)
@@ -320,5 +334,5 @@ void att_view_draw_strip(struct att_view *v, const struct att_view_model *m, int
 	att_draw_rect(v, 0, y0, w, 1.0, att_draw_alpha(C_GREY, 0.4));
 	draw_traces(v, m, &s);
 	draw_history(v, m, &s);
-	draw_numbers(v, m, &s);
+	draw_numbers(v, m, &s, y0 + h);
 }

@@ -7,6 +7,7 @@
 
 #include "check.h"
 #include "attune/analysis.h"
+#include "attune/engine.h"
 #include "attune/guide.h"
 #include "attune/phases.h"
 #include "attune/wire.h"
@@ -182,10 +183,39 @@ static void phases_need_phase_events_and_end_at_the_guides_end(void)
 	att_recording_free(r);
 }
 
+/* The live engine reports the same swing as it happens: the mean of the last breaths. */
+static void the_live_engine_reports_the_swing(void)
+{
+	struct plan p[1] = {{"paced", 120.0, 6.0, 1, {6.0, 2.0}, {0, 0}, 0}};
+	struct att_recording *r = generate(p, 1, 4);
+	struct att_engine *e = NULL;
+	struct att_snapshot snap;
+	float v[4];
+
+	if (!r || att_engine_new(&(struct att_engine_cfg){.rate_hz = RATE}, &e) != ATT_OK) {
+		CHECK(!"engine");
+		att_recording_free(r);
+		return;
+	}
+	for (size_t i = 0; i < r->n; i++) {
+		for (int c = 0; c < 4; c++)
+			v[c] = r->ch[c][i];
+		att_engine_push(e, (uint32_t)i, v);
+	}
+	att_engine_snapshot(e, &snap);
+	printf("live swing: A %.2f (6), B %.2f (2) bpm\n", snap.a.hr_swing_bpm,
+	       snap.b.hr_swing_bpm);
+	CHECK_NEAR(snap.a.hr_swing_bpm, 6.0, 0.9);
+	CHECK_NEAR(snap.b.hr_swing_bpm, 2.0, 0.6);
+	att_engine_free(e);
+	att_recording_free(r);
+}
+
 int main(void)
 {
 	the_resonance_check_finds_each_peak_and_the_couples_step();
 	per_phase_match_separates_together_from_opposite();
 	phases_need_phase_events_and_end_at_the_guides_end();
+	the_live_engine_reports_the_swing();
 	return att_check_done("phases");
 }

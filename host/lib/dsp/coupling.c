@@ -4,6 +4,7 @@
 #include <complex.h>
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <kiss_fftr.h>
 
@@ -44,27 +45,70 @@ static size_t resample(const double *t, const double *v, size_t m, double *out, 
 	return n;
 }
 
+void att_swing_reset(struct att_swing *s)
+{
+	memset(s, 0, sizeof *s);
+	s->trough_t = NAN;
+}
+
+void att_swing_beat(struct att_swing *s, double t, double hr_bpm)
+{
+	s->beat_t[s->head] = t;
+	s->beat_hr[s->head] = hr_bpm;
+	s->head = (s->head + 1) % ATT_SWING_BEATS;
+	if (s->count < ATT_SWING_BEATS)
+		s->count++;
+}
+
+double att_swing_trough(struct att_swing *s, double t)
+{
+	double lo = INFINITY, hi = -INFINITY, a = s->trough_t;
+	unsigned inside = 0;
+
+	s->trough_t = t;
+	if (!(t - a >= BREATH_MIN_S && t - a <= BREATH_MAX_S))
+		return NAN;
+	for (unsigned k = 0; k < s->count; k++) {
+		unsigned i = (s->head + ATT_SWING_BEATS - 1 - k) % ATT_SWING_BEATS;
+		if (s->beat_t[i] < a || s->beat_t[i] >= t)
+			continue;
+		lo = fmin(lo, s->beat_hr[i]);
+		hi = fmax(hi, s->beat_hr[i]);
+		inside++;
+	}
+	if (inside < 2)
+		return NAN;
+	s->recent[s->recent_head] = hi - lo;
+	s->recent_head = (s->recent_head + 1) % ATT_SWING_BREATHS;
+	if (s->recent_n < ATT_SWING_BREATHS)
+		s->recent_n++;
+	return hi - lo;
+}
+
+double att_swing_bpm(const struct att_swing *s)
+{
+	double sum = 0.0;
+
+	for (unsigned k = 0; k < s->recent_n; k++)
+		sum += s->recent[k];
+	return s->recent_n ? sum / (double)s->recent_n : NAN;
+}
+
 /* Mean over breaths of the heart rate's range among the beats inside each breath. */
 static double hr_swing(const struct att_coupling_in *in, const double *t, const double *hr,
                        size_t m, size_t *breaths)
 {
+	struct att_swing sw;
 	double sum = 0.0;
 	size_t used = 0, k = 0;
 
-	for (size_t j = 0; j + 1 < in->n_troughs; j++) {
-		double a = in->trough_t[j], b = in->trough_t[j + 1];
-		double lo = INFINITY, hi = -INFINITY;
-		size_t inside = 0;
-		if (b - a < BREATH_MIN_S || b - a > BREATH_MAX_S)
-			continue;
-		while (k < m && t[k] < a)
-			k++;
-		for (size_t i = k; i < m && t[i] < b; i++, inside++) {
-			lo = fmin(lo, hr[i]);
-			hi = fmax(hi, hr[i]);
-		}
-		if (inside >= 2) {
-			sum += hi - lo;
+	att_swing_reset(&sw);
+	for (size_t j = 0; j < in->n_troughs; j++) {
+		for (; k < m && t[k] < in->trough_t[j]; k++)
+			att_swing_beat(&sw, t[k], hr[k]);
+		double v = att_swing_trough(&sw, in->trough_t[j]);
+		if (isfinite(v)) {
+			sum += v;
 			used++;
 		}
 	}

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "attune/breath.h"
+#include "attune/coupling.h"
 #include "attune/filter.h"
 #include "attune/phase.h"
 #include "attune/pulse.h"
@@ -40,6 +41,7 @@ struct person {
 	double norm;         /* latest normalised breath */
 	struct att_phase_est est;
 	uint32_t breaths_before; /* breaths counted before the last reset */
+	struct att_swing swing;  /* the heart rate's swing per breath */
 	float *trace;            /* ring of trace_cap normalised breaths */
 };
 
@@ -77,6 +79,7 @@ static int person_new(const struct att_engine_cfg *cfg, struct person *p, size_t
                       double *clean_rate)
 {
 	struct att_clean_cfg cc = {.kind = ATT_CLEAN_RESP, .rate_hz = cfg->rate_hz};
+	att_swing_reset(&p->swing);
 	int err = att_clean_new(&cc, &p->clean);
 	if (err)
 		return err;
@@ -200,6 +203,7 @@ static void gap(struct att_engine *e, uint64_t lost)
 		att_pulse_reset(p->pulse);
 		att_quality_reset(p->q_resp);
 		att_quality_reset(p->q_ppg);
+		att_swing_reset(&p->swing);
 		p->have_resp = 0;
 		p->est.phase_rad = p->est.freq_hz = p->est.amp = NAN;
 		p->norm = NAN;
@@ -216,12 +220,21 @@ static void gap(struct att_engine *e, uint64_t lost)
 /* Feeds one person's raw sample pair; returns 1 when the cleaner produced a decimated sample. */
 static int person_push(struct att_engine *e, struct person *p, float resp, float ppg)
 {
+	double now = (double)(e->pos - 1) / e->cfg.rate_hz;
+
 	att_quality_push(p->q_resp, resp);
 	att_quality_push(p->q_ppg, ppg);
 	if (isfinite(ppg)) {
 		struct att_beat beat;
-		if (att_pulse_push(p->pulse, ppg, &beat))
+		if (att_pulse_push(p->pulse, ppg, &beat)) {
 			att_quality_event(p->q_ppg, beat.hr_bpm);
+			/* placed where the peak was, not where the detector confirmed it */
+			if (beat.ibi_ok && beat.ibi_s > 0.0)
+				att_swing_beat(&p->swing,
+				               now - ((double)beat.confirmed - beat.position) /
+				                             e->cfg.rate_hz,
+				               60.0 / beat.ibi_s);
+		}
 	}
 	if (isfinite(resp)) {
 		p->last_resp = resp;
@@ -233,8 +246,11 @@ static int person_push(struct att_engine *e, struct person *p, float resp, float
 	if (!att_clean_push(p->clean, p->last_resp, &y))
 		return 0;
 	struct att_breath_event ev;
-	if (att_breath_push(p->breath, y, &ev) && ev.kind == ATT_BREATH_TROUGH)
+	if (att_breath_push(p->breath, y, &ev) && ev.kind == ATT_BREATH_TROUGH) {
 		att_quality_event(p->q_resp, att_breath_rate(p->breath));
+		att_swing_trough(&p->swing,
+		                 now - (double)(ev.confirmed - ev.index) / e->clean_rate);
+	}
 	att_phase_push(p->phase, (float)y, &p->est);
 	p->power += e->norm_alpha * (y * y - p->power);
 	/* Dividing by the weight gathered so far makes the mean unbiased from the first sample; until
@@ -263,6 +279,7 @@ static void fill_person(const struct person *p, struct att_person *ap)
 		ap->breath_rate_bpm = 60 * p->est.freq_hz;
 	ap->heart_rate_bpm = att_pulse_hr(p->pulse);
 	ap->rmssd_ms = att_pulse_rmssd(p->pulse);
+	ap->hr_swing_bpm = att_swing_bpm(&p->swing);
 	ap->breaths = p->breaths_before + att_breath_count(p->breath);
 	ap->resp_quality = att_quality_flags(p->q_resp);
 	ap->ppg_quality = att_quality_flags(p->q_ppg);

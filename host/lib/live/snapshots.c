@@ -70,6 +70,8 @@ static int write_line(struct att_json *j, const struct item *it)
 		write_person(j, "b", &p->b, part);
 	}
 	att_json_uint(j, "frames_lost", p->samples_lost);
+	att_json_number(j, "a_hr_swing_bpm", p->a.hr_swing_bpm);
+	att_json_number(j, "b_hr_swing_bpm", p->b.hr_swing_bpm);
 	if (it->stage[0])
 		att_json_string(j, "stage", it->stage);
 	att_json_object_end(j);

@@ -45,4 +45,25 @@ struct att_coupling {
 /* Fills *out (NAN figures when not computable). ATT_ERR_ARG (NULL), ATT_ERR_NOMEM. */
 int att_coupling_compute(const struct att_coupling_in *in, struct att_coupling *out);
 
+/* The swing per breath as it happens (the live engine; the offline figure goes through it too):
+ * beats and breath troughs are fed in time order; each trough closes the breath since the one
+ * before. Fixed size, never allocates. */
+#define ATT_SWING_BEATS   64 /* beats held: a 20 s breath at 190 bpm */
+#define ATT_SWING_BREATHS 4  /* the live figure is the mean over the last breaths */
+struct att_swing {
+	double beat_t[ATT_SWING_BEATS], beat_hr[ATT_SWING_BEATS];
+	unsigned head, count;
+	double trough_t; /* the open breath's start; NAN before the first trough */
+	double recent[ATT_SWING_BREATHS];
+	unsigned recent_n, recent_head;
+};
+void att_swing_reset(struct att_swing *s);
+/* An accepted beat at t seconds with heart rate 60 / IBI. */
+void att_swing_beat(struct att_swing *s, double t, double hr_bpm);
+/* A trough at t: returns the swing of the breath it closes, NAN when that was no breath (too
+ * short or long, fewer than two beats, or the first trough). */
+double att_swing_trough(struct att_swing *s, double t);
+/* Mean swing of the last ATT_SWING_BREATHS breaths; NAN before the first. */
+double att_swing_bpm(const struct att_swing *s);
+
 #endif

@@ -37,6 +37,8 @@ struct att_person {
 	double breath_rate_bpm; /* smoothed breathing rate; NAN until known */
 	double heart_rate_bpm;  /* NAN without PPG or until known */
 	double rmssd_ms;        /* NAN without PPG or until known */
+	double hr_swing_bpm;    /* the heart rate's rise and fall per breath, mean of the last 4
+	                           breaths (coupling.h); NAN without PPG or until known */
 	uint32_t breaths;       /* breaths detected so far */
 	unsigned resp_quality;  /* enum att_quality bits of the chest belt */
 	unsigned ppg_quality;   /* enum att_quality bits of the pulse sensor */

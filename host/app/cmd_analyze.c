@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "attune/analysis.h"
+#include "attune/outputs.h"
 #include "attune/clock.h"
 #include "cmd.h"
 #include "attune/read_any.h"
@@ -19,6 +20,7 @@ static void usage(FILE *to)
 {
 	fprintf(to,
 	        "usage: attune analyze FILE [--json] [--window S] [--step S] [--timeline-csv OUT]\n"
+	        "                      [--force]\n"
 	        "\n"
 	        "Offline analysis of a recorded session: breathing rates, heart rates, breathing\n"
 	        "synchrony. FILE is a CSV (columns t,a_resp,b_resp, optionally a_ppg,b_ppg), an\n"
@@ -27,7 +29,9 @@ static void usage(FILE *to)
 	        "  --json              print exactly one JSON object on stdout\n"
 	        "  --window S          sliding window in seconds, 5-600 (default 30)\n"
 	        "  --step S            window step in seconds, up to the window (default 1)\n"
-	        "  --timeline-csv OUT  also write the per-window timeline as CSV to OUT\n"
+	        "  --timeline-csv OUT  also write the per-window timeline as CSV to OUT (never over\n"
+	        "                      FILE; an existing OUT is kept unless --force)\n"
+	        "  --force             replace an existing OUT\n"
 	        "  --help              this text\n"
 	        "\n"
 	        "Exit status: 0 done, 1 bad input file, 2 bad usage.\n");
@@ -145,7 +149,7 @@ static int write_timeline(const struct att_analysis *an, const char *out)
 
 struct args {
 	const char *path, *timeline;
-	int json;
+	int json, force;
 	struct att_analysis_cfg cfg;
 };
 
@@ -153,7 +157,7 @@ struct args {
 static int parse_args(int argc, char **argv, struct args *o)
 {
 	const char *path = NULL, *timeline = NULL;
-	int json = 0;
+	int json = 0, force = 0;
 	struct att_analysis_cfg cfg = {0};
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -164,6 +168,10 @@ static int parse_args(int argc, char **argv, struct args *o)
 		}
 		if (!strcmp(a, "--json")) {
 			json = 1;
+			continue;
+		}
+		if (!strcmp(a, "--force")) {
+			force = 1;
 			continue;
 		}
 		const char *eq = strchr(a, '=');
@@ -207,7 +215,7 @@ static int parse_args(int argc, char **argv, struct args *o)
 		return att_usage_error("analyze", "--step must not exceed --window");
 	if (!cfg.window_s && cfg.step_s > 30)
 		return att_usage_error("analyze", "--step must not exceed the window (30 s)");
-	*o = (struct args){path, timeline, json, cfg};
+	*o = (struct args){path, timeline, json, force, cfg};
 	return -1;
 }
 
@@ -223,6 +231,10 @@ int att_cmd_analyze(int argc, char **argv)
 
 	char why[512] = "";
 	struct att_recording *rec = NULL;
+	if (timeline && att_output_check(timeline, &path, 1, args.force, why, sizeof why)) {
+		fprintf(stderr, "attune analyze: %s\n", why);
+		return 1;
+	}
 	/* input.h: the dispatch by extension, else by first bytes, shared with attune report */
 	int err = att_recording_read_any(path, &rec, why, sizeof why);
 	if (err) {

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "attune/analysis.h"
+#include "attune/outputs.h"
 #include "cmd.h"
 #include "attune/export.h"
 #include "attune/record_csv.h"
@@ -17,9 +18,10 @@
 static void usage(FILE *to)
 {
 	fprintf(to,
-	        "usage: attune export FILE --csv OUT [--edf OUT]\n"
+	        "usage: attune export FILE --csv OUT [--edf OUT] [--force]\n"
 	        "\n"
 	        "Converts a recording (EDF/EDF+, raw capture .attraw, or CSV).\n"
+	        "  --force    replace existing output files (never FILE itself)\n"
 	        "  --csv OUT  CSV with columns t,a_resp,a_ppg,b_resp,b_ppg (raw ADC counts for attune\n"
 	        "             recordings), plus derived columns for a raw capture\n"
 	        "  --edf OUT  EDF+ (only from a raw capture)\n");
@@ -67,6 +69,7 @@ static int export_raw(const char *in, const char *csv, const char *edf)
 int att_cmd_export(int argc, char **argv)
 {
 	const char *in = NULL, *csv = NULL, *edf = NULL;
+	int force = 0;
 	struct att_recording *rec = NULL;
 	char why[512];
 	uint8_t head[8] = {0};
@@ -78,6 +81,8 @@ int att_cmd_export(int argc, char **argv)
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			usage(stdout);
 			return 0;
+		} else if (!strcmp(argv[i], "--force")) {
+			force = 1;
 		} else if (!strcmp(argv[i], "--csv") || !strcmp(argv[i], "--edf")) {
 			if (i + 1 >= argc) {
 				fprintf(stderr, "attune export: %s needs an output file\n",
@@ -103,6 +108,17 @@ int att_cmd_export(int argc, char **argv)
 	}
 	if (!in || (!csv && !edf)) {
 		usage(stderr);
+		return 2;
+	}
+	for (int k = 0; k < 2; k++) {
+		const char *out = k ? edf : csv;
+		if (out && att_output_check(out, &in, 1, force, why, sizeof why)) {
+			fprintf(stderr, "attune export: %s\n", why);
+			return 1;
+		}
+	}
+	if (csv && edf && !strcmp(csv, edf)) {
+		fprintf(stderr, "attune export: --csv and --edf name the same file\n");
 		return 2;
 	}
 	f = fopen(in, "rb");

@@ -10,6 +10,7 @@
 #include <SDL_ttf.h>
 
 #include "attune/clock.h"
+#include "attune/outputs.h"
 #include "attune/snapshots.h"
 #include "cmd.h"
 #include "guides.h"
@@ -93,6 +94,7 @@ static int open_parts(struct att_live *lv)
 	if (att_live_feedback_init(&lv->fb, &sound) != ATT_OK ||
 	    !(lv->stats = calloc(1, sizeof *lv->stats)) ||
 	    att_live_record_new(&(struct att_live_record_cfg){.base = o->record,
+	                                                      .force = o->force,
 	                                                      .name_a = o->name_a,
 	                                                      .name_b = o->name_b,
 	                                                      .on_saved = on_saved,
@@ -281,6 +283,14 @@ static int check_options(const struct att_live_opts *o, enum att_live_mode mode)
 	const char *d = getenv("DISPLAY"), *w = getenv("WAYLAND_DISPLAY");
 	const char *v = getenv("SDL_VIDEODRIVER");
 
+	char taken[600];
+	if (o->record && !o->force && att_session_taken(o->record, taken, sizeof taken)) {
+		fprintf(stderr,
+		        "attune: %s exists: that session is kept; choose another --record name, or "
+		        "add --force to replace it\n",
+		        taken);
+		return 1;
+	}
 	if (!o->headless && !((d && *d) || (w && *w) || (v && *v))) {
 		fprintf(stderr,
 		        "attune: no display (DISPLAY is not set); use --headless --snapshots - "

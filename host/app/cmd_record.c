@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "attune/clock.h"
+#include "attune/outputs.h"
 #include "attune/session.h"
 #include "attune/snapshots.h"
 #include "cmd.h"
@@ -30,6 +31,7 @@ static void on_signal(int sig)
 
 struct record_opts {
 	const char *port, *output, *snapshots;
+	int force; /* replace an existing session of that name */
 	double duration, rate;
 	struct att_osc_opts osc;
 };
@@ -49,11 +51,13 @@ static void usage(FILE *to)
 	        "\n"
 	        "Records a session from the attune board (or the simulated board's pty) without a\n"
 	        "window: DIR/NAME.csv (t,a_resp,a_ppg,b_resp,b_ppg in ADC counts, filled), NAME.edf,\n"
-	        "NAME.json, and NAME.attraw while it runs (attune recover rebuilds the files from it\n"
+	        "NAME.json, and the raw capture NAME.attraw (kept; attune recover rebuilds the files from it\n"
 	        "after a crash). Ctrl-C stops early and keeps the files.\n"
 	        "  --port PATH     serial port, e.g. /dev/ttyACM0, or /tmp/attune-sim (attune ports lists them)\n"
 	        "  --duration S    seconds to record (signal time), > 0\n"
-	        "  --output BASE   DIR/NAME of the session files (the directory must exist)\n"
+	        "  --output BASE   DIR/NAME of the session files (the directory must exist; an\n"
+	        "                  existing session of that name is kept: attune refuses)\n"
+	        "  --force         replace an existing session of that name\n"
 	        "  --rate HZ       sample rate to set on the board, %u..%u (default: the board's, %u)\n"
 	        "  --snapshots FILE|-  the live engine's snapshots as JSON lines, as attune live writes\n",
 	        ATT_WIRE_RATE_MIN, ATT_WIRE_RATE_MAX, ATT_WIRE_RATE_DEFAULT);
@@ -75,6 +79,10 @@ static int parse(int argc, char **argv, struct record_opts *o)
 			continue;
 		if (!strcmp(a, "--help") || !strcmp(a, "-h"))
 			return 3;
+		if (!strcmp(a, "--force")) {
+			o->force = 1;
+			continue;
+		}
 		if (strcmp(a, "--port") && strcmp(a, "--duration") && strcmp(a, "--output") &&
 		    strcmp(a, "-o") && strcmp(a, "--rate") && strcmp(a, "--snapshots"))
 			return att_usage_error("record", "unknown option '%s'", a);
@@ -99,6 +107,14 @@ static int parse(int argc, char **argv, struct record_opts *o)
 		        "attune record: needs --port PATH, --duration S and --output DIR/NAME "
 		        "(attune ports lists the ports)\n");
 		return 2;
+	}
+	char taken[600];
+	if (!o->force && att_session_taken(o->output, taken, sizeof taken)) {
+		fprintf(stderr,
+		        "attune record: %s exists: that session is kept; choose another --output "
+		        "name, or add --force to replace it\n",
+		        taken);
+		return 1;
 	}
 	return 0;
 }
@@ -255,6 +271,7 @@ int att_cmd_record(int argc, char **argv)
 		return rc ? rc : 1;
 	st = *att_session_source(s);
 	if (att_live_record_new(&(struct att_live_record_cfg){.base = o.output,
+	                                                      .force = o.force,
 	                                                      .name_a = "",
 	                                                      .name_b = "",
 	                                                      .on_saved = on_saved,

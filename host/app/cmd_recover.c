@@ -3,21 +3,25 @@
  * same files) and on one still being written (it reads what is on disk now). */
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cmd.h"
 #include "attune/export.h"
 #include "attune/record_raw.h"
+#include "attune/outputs.h"
 #include "attune/recorder.h"
 
 static void usage(FILE *to)
 {
 	fprintf(to,
-	        "usage: attune recover RAW [--output DIR/NAME]\n"
+	        "usage: attune recover RAW [--output DIR/NAME] [--force]\n"
 	        "\n"
 	        "Rebuilds NAME.edf, NAME.csv, NAME.json (and NAME.timeline.csv) from the raw capture\n"
 	        "NAME.attraw that attune writes while recording, e.g. after a crash or power cut.\n"
 	        "Damaged or incomplete records at the end are detected and left out.\n"
-	        "  --output DIR/NAME  where to write (default: beside RAW, same name)\n");
+	        "  --output DIR/NAME  where to write (default: beside RAW, same name)\n"
+	        "  --force            replace session files that already exist (without it they\n"
+	        "                     are kept and nothing is written)\n");
 }
 
 /* "DIR/NAME.attraw" -> "DIR/NAME" */
@@ -36,9 +40,39 @@ static void base_of(const char *raw, char *out, size_t len)
 	}
 }
 
+/* The session files recover would write are all free (or may be replaced with force): a
+ * finished session beside the capture, or another session named by --output, is kept. */
+static int outputs_free(const char *raw, const char *base, int force)
+{
+	char path[ATT_RECORDER_PATH_MAX + 16], why[512];
+
+	for (size_t k = 0; att_session_exts[k]; k++) {
+		snprintf(path, sizeof path, "%s%s", base, att_session_exts[k]);
+		if (!strcmp(att_session_exts[k], ".attraw")) {
+			struct stat st;
+			/* another session's capture under that name (not RAW itself): taken */
+			if (!force && lstat(path, &st) == 0 &&
+			    att_output_check(path, &raw, 1, 1, NULL, 0) == ATT_OK) {
+				fprintf(stderr,
+				        "attune recover: %s is another session's capture; choose "
+				        "another --output, or add --force\n",
+				        path);
+				return 1;
+			}
+			continue;
+		}
+		if (att_output_check(path, &raw, 1, force, why, sizeof why) != ATT_OK) {
+			fprintf(stderr, "attune recover: %s\n", why);
+			return 1;
+		}
+	}
+	return 0;
+}
+
 int att_cmd_recover(int argc, char **argv)
 {
 	const char *raw = NULL, *output = NULL;
+	int force = 0;
 	char base[ATT_RECORDER_PATH_MAX], why[512];
 	struct att_capture *s = NULL;
 	struct att_raw_stats st;
@@ -49,6 +83,8 @@ int att_cmd_recover(int argc, char **argv)
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			usage(stdout);
 			return 0;
+		} else if (!strcmp(argv[i], "--force")) {
+			force = 1;
 		} else if (!strcmp(argv[i], "--output") || !strcmp(argv[i], "-o")) {
 			if (++i >= argc) {
 				fprintf(stderr, "attune recover: --output needs a DIR/NAME\n");
@@ -84,6 +120,8 @@ int att_cmd_recover(int argc, char **argv)
 		        raw);
 		return 2;
 	}
+	if (outputs_free(raw, base, force))
+		return 1;
 	e = att_raw_read(raw, &s, &st, why, sizeof why);
 	if (e) {
 		fprintf(stderr, "attune recover: %s: %s\n", raw, why);

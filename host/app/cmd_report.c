@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "attune/analysis.h"
+#include "attune/outputs.h"
 #include "cmd.h"
 #include "input.h"
 #include "attune/report.h"
@@ -21,13 +22,14 @@
 static void usage(FILE *to)
 {
 	fprintf(to,
-	        "usage: attune report FILE -o OUT.png|OUT.pdf [--dpi N] [--window S]\n"
+	        "usage: attune report FILE -o OUT.png|OUT.pdf [--dpi N] [--window S] [--force]\n"
 	        "\n"
 	        "One A4 page a therapist can print or attach to notes: who breathed how fast,\n"
 	        "heart rates, how well the two breathed together over the session, with markers.\n"
 	        "FILE is anything 'attune analyze' reads: CSV, EDF+ or a raw capture (.attraw).\n"
 	        "\n"
 	        "  -o, --output OUT    the page; .png (raster) or .pdf (vector), by extension\n"
+	        "  --force             replace an existing OUT (never FILE itself)\n"
 	        "  --dpi N             PNG resolution, 30-600 (default 150: 1240 x 1754 pixels)\n"
 	        "  --window S          analysis window in seconds, 5-600 (default 30)\n"
 	        "  --help              this text\n"
@@ -45,6 +47,7 @@ static const char *base_name(const char *path)
 int att_cmd_report(int argc, char **argv)
 {
 	const char *path = NULL, *out = NULL;
+	int force = 0;
 	double dpi = 150;
 	struct att_analysis_cfg acfg = {0};
 	for (int i = 1; i < argc; i++) {
@@ -52,6 +55,10 @@ int att_cmd_report(int argc, char **argv)
 		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
 			usage(stdout);
 			return 0;
+		}
+		if (!strcmp(a, "--force")) {
+			force = 1;
+			continue;
 		}
 		const char *eq = !strncmp(a, "--", 2) ? strchr(a, '=') : NULL;
 		size_t nl = eq ? (size_t)(eq - a) : strlen(a);
@@ -102,6 +109,10 @@ int att_cmd_report(int argc, char **argv)
 
 	char why[512] = "";
 	struct att_recording *rec = NULL;
+	if (att_output_check(out, &path, 1, force, why, sizeof why)) {
+		fprintf(stderr, "attune report: %s\n", why);
+		return 1;
+	}
 	int err = att_recording_read_any(path, &rec, why, sizeof why);
 	if (err) {
 		fprintf(stderr, "attune report: %s: %s\n", path, why[0] ? why : att_strerror(err));

@@ -50,7 +50,9 @@ void att_live_usage(FILE *to, enum att_live_mode mode)
 	        "  --duration S         stop after S seconds of session\n"
 	        "  --record DIR/NAME    record the session (NAME.csv, .edf, .json; key r starts and\n"
 	        "                       stops further recordings NAME-2, ...); without it, r records\n"
-	        "                       to attune-YYYYmmdd-HHMMSS in the current directory\n"
+	        "                       to attune-YYYYmmdd-HHMMSS in the current directory; a\n"
+	        "                       session is never replaced (names in use are skipped)\n"
+	        "  --force              --record NAME replaces an existing session of that name\n"
 	        "view:\n"
 	        "  --names A,B          partner names (default A,B)\n"
 	        "  --pacer BPM          pacer rate, 3-10 in 0.5 steps (default 6)\n"
@@ -95,6 +97,7 @@ static int take_flag(const char *a, struct att_live_opts *o)
 	        {"--no-pacer", offsetof(struct att_live_opts, no_pacer)},
 	        {"--fullscreen", offsetof(struct att_live_opts, fullscreen)},
 	        {"--no-strip", offsetof(struct att_live_opts, no_strip)},
+	        {"--force", offsetof(struct att_live_opts, force)},
 	};
 	for (size_t k = 0; k < sizeof flags / sizeof flags[0]; k++)
 		if (!strcmp(a, flags[k].name)) {

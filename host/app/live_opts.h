@@ -22,6 +22,7 @@ struct att_live_opts {
 	double speed, after, duration, rate, pacer_bpm, exhale_ratio, volume;
 	uint32_t seed;
 	int headless, no_audio, muted, no_pacer, fullscreen, no_strip, rate_set;
+	int force; /* --record may replace an existing session */
 	unsigned parts;
 	int width, height;
 	/* --keys-at (tests): keys pressed at given session times, e.g. r during a run */

@@ -11,6 +11,7 @@
 
 #include "attune/clock.h"
 #include "attune/export.h"
+#include "attune/outputs.h"
 
 /* The generated couple is recorded as the board would see it: 10-bit counts of 0-5 V. */
 #define COUPLE_ADC_BITS 10
@@ -122,18 +123,28 @@ int att_live_record_new(const struct att_live_record_cfg *cfg, struct att_live_r
 	return ATT_OK;
 }
 
-static void next_base(struct att_live_record *r)
+/* The next recording's name: --record's NAME (refused when that session exists, replaced with
+ * --force), then the first free NAME-2, NAME-3, ... for the r key; attune-DATE-TIME without one. */
+static int next_base(struct att_live_record *r, char *why, size_t why_len)
 {
-	if (r->cfg.base && r->serial == 0)
+	char want[600];
+
+	if (r->cfg.base && r->serial == 0) {
 		snprintf(r->base, sizeof r->base, "%s", r->cfg.base);
-	else if (r->cfg.base)
-		snprintf(r->base, sizeof r->base, "%s-%d", r->cfg.base, r->serial + 1);
-	else {
+		return att_session_claim(r->base, r->cfg.force, why, why_len);
+	}
+	if (r->cfg.base) {
+		snprintf(want, sizeof want, "%s-%d", r->cfg.base, r->serial + 1);
+	} else {
 		time_t now = time(NULL);
 		struct tm tm;
 		localtime_r(&now, &tm);
-		strftime(r->base, sizeof r->base, "attune-%Y%m%d-%H%M%S", &tm);
+		strftime(want, sizeof want, "attune-%Y%m%d-%H%M%S", &tm);
 	}
+	if (att_session_free_name(want, r->base, sizeof r->base) != ATT_OK)
+		return att_fail(why, why_len, ATT_ERR_EXISTS, "no free session name after %.300s",
+		                want);
+	return ATT_OK;
 }
 
 int att_live_record_start(struct att_live_record *r, struct att_session *s, double pacer_bpm,
@@ -149,7 +160,8 @@ int att_live_record_start(struct att_live_record *r, struct att_session *s, doub
 		        why, why_len, ATT_ERR_UNSUPPORTED,
 		        "this recording holds values, not a board's counts: only attune's own "
 		        "recordings (NAME.csv, NAME.attraw) are recorded again");
-	next_base(r);
+	if ((rc = next_base(r, why, why_len)))
+		return rc;
 	cfg.base = r->base;
 	cfg.info = r->info;
 	cfg.meta.start_host_ns = att_clock_ns();

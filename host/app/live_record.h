@@ -20,6 +20,7 @@ struct att_live_record;
 
 struct att_live_record_cfg {
 	const char *base;            /* DIR/NAME of the first recording; NULL = attune-DATE-TIME */
+	int force;                   /* replace an existing session of that name (--force) */
 	const char *name_a, *name_b; /* participant labels (borrowed for the recorder's life) */
 	/* each finished save: ok = the files were written; line says what (saved ... / why not) */
 	void (*on_saved)(void *ctx, int ok, const char *base, const char *line);

@@ -159,7 +159,7 @@ def main():
         if p.returncode == 0:
             with open(out) as f, open(base + ".csv") as g:
                 check(f.read() == g.read(), "export of the capture = the session CSV")
-        p = run([attune, "export", base + ".edf", "--csv", out])
+        p = run([attune, "export", base + ".edf", "--csv", out, "--force"])
         check(p.returncode == 0, f"export EDF: {p.stderr.strip()}")
         if p.returncode == 0:
             e = np.loadtxt(out, delimiter=",", skiprows=1)
@@ -211,7 +211,8 @@ def main():
         trunc = os.path.join(d, "trunc.edf")
         with open(base + ".edf", "rb") as f, open(trunc, "wb") as g:
             g.write(f.read()[: os.path.getsize(base + ".edf") // 2])
-        bad([attune, "export", trunc, "--csv", out], "export truncated EDF")
+        bad([attune, "export", trunc, "--csv", os.path.join(d, "trunc.csv")],
+            "export truncated EDF")
         bad([attune, "analyze", trunc], "analyze truncated EDF")
         cut = os.path.join(d, "cut.attraw")
         with open(base + ".attraw", "rb") as f, open(cut, "wb") as g:

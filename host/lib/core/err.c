@@ -46,6 +46,8 @@ const char *att_strerror(int err)
 		return "value out of range";
 	case ATT_ERR_DEVICE:
 		return "the device refused the command";
+	case ATT_ERR_EXISTS:
+		return "the file already exists; choose another name, or --force to replace it";
 	}
 	return "unknown error";
 }

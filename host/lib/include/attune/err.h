@@ -24,6 +24,7 @@ enum att_err {
 	ATT_ERR_NO_DATA = -14,      /* not enough data to compute the result */
 	ATT_ERR_RANGE = -15,        /* a value is outside its allowed range */
 	ATT_ERR_DEVICE = -16,       /* the device answered a command with an error */
+	ATT_ERR_EXISTS = -17,       /* writing would replace a file that already exists */
 };
 
 /* A sentence a user can act on, for any value (unknown codes get a generic sentence).

@@ -11,6 +11,7 @@
 
 #include "attune/analysis.h"
 #include "attune/outputs.h"
+#include "attune/record_csv.h"
 #include "attune/clock.h"
 #include "cmd.h"
 #include "attune/read_any.h"
@@ -117,34 +118,20 @@ static void print_summary(const char *path, const struct att_analysis *an)
 		printf("\n");
 }
 
-/* Writes the timeline next to OUT first and renames it, so a failed run never leaves a partial
- * file that looks complete. */
+static int timeline_rows(FILE *f, void *an)
+{
+	return att_analysis_write_timeline_csv(an, f);
+}
+
+/* Written as the session files are: complete or absent, private. */
 static int write_timeline(const struct att_analysis *an, const char *out)
 {
-	size_t len = strlen(out) + 16;
-	char *tmp = malloc(len);
-	if (!tmp) {
-		fprintf(stderr, "attune analyze: out of memory\n");
-		return 1;
-	}
-	snprintf(tmp, len, "%s.part", out);
-	FILE *f = fopen(tmp, "w");
-	if (!f) {
-		fprintf(stderr, "attune analyze: cannot write %s: %s\n", out, strerror(errno));
-		free(tmp);
-		return 1;
-	}
-	int err = att_analysis_write_timeline_csv(an, f);
-	if (fclose(f) && !err)
-		err = ATT_ERR_IO;
-	if (!err && rename(tmp, out))
-		err = ATT_ERR_IO;
-	if (err) {
-		fprintf(stderr, "attune analyze: cannot write %s: %s\n", out, strerror(errno));
-		remove(tmp);
-	}
-	free(tmp);
-	return err ? 1 : 0;
+	char why[400];
+
+	if (att_atomic_write(out, timeline_rows, (void *)an, why, sizeof why) == ATT_OK)
+		return 0;
+	fprintf(stderr, "attune analyze: %s\n", why);
+	return 1;
 }
 
 struct args {

@@ -4,7 +4,9 @@
 Each case that replaced files before: live --record and record over an existing session, recover
 over a finished session and over another session's name, analyze --timeline-csv over its own
 input, export and report over another file. Each is refused with one line naming the file, exit 1,
-and the file is byte for byte what it was; --force replaces (never the input itself). (The r
+and the file is byte for byte what it was; --force replaces (never the input itself). Every file
+attune writes is 0600 under umask 022, and a symlink planted under the old temporary names is not
+followed. (The r
 key's names that skip sessions in use: test 'outputs'.)
 usage: test_never_clobber.py ATTUNE
 """
@@ -47,13 +49,35 @@ def refused(args, kept, what):
     print(f"{what}: {r.stderr.strip()}")
 
 
+os.umask(0o022)  # the usual umask: session files must still be private
 tmp = tempfile.mkdtemp(prefix="attune-clobber-")
+# a temporary name planted where the old code wrote (NAME.edf.tmp), pointing at another file
+victim = os.path.join(tmp, "victim.txt")
+with open(victim, "w") as f:
+    f.write("someone else's file\n")
+for ext in (".edf.tmp", ".csv.tmp", ".json.tmp"):
+    os.symlink(victim, os.path.join(tmp, "a" + ext))
 a, b = os.path.join(tmp, "a"), os.path.join(tmp, "b")
 gen = ["--synthetic", "in-phase", "--headless", "--speed", "0", "--snapshots", os.devnull]
 for base in (a, b):
     r = run("live", *gen, "--duration", "20", "--record", base)
     check(r.returncode == 0, f"recording {base}: {r.stderr}")
 files_a = [a + e for e in (".attraw", ".csv", ".edf", ".json")]
+check(open(victim).read() == "someone else's file\n", "a planted temporary name was followed")
+snap = os.path.join(tmp, "snap.jsonl")
+r = run("live", *gen, "--duration", "12", "--snapshots", snap)
+extra = [snap]
+for args, out in ((["analyze", a + ".csv", "--timeline-csv"], "tl.csv"),
+                  (["export", a + ".attraw", "--csv"], "exp.csv"),
+                  (["export", a + ".attraw", "--edf"], "exp.edf"),
+                  (["report", a + ".edf", "-o"], "page.pdf"),
+                  (["recover", a + ".attraw", "--output"], "rec")):
+    r = run(*args, os.path.join(tmp, out))
+    check(r.returncode == 0, f"{args[0]}: {r.stderr}")
+    extra += [os.path.join(tmp, out + e) for e in (("",) if "." in out else (".csv", ".edf"))]
+for p in files_a + [a + ".timeline.csv"] + extra:
+    mode = os.stat(p).st_mode & 0o777
+    check(mode == 0o600, f"{os.path.basename(p)} is {oct(mode)} under umask 022, want 0o600")
 files_b = [b + e for e in (".attraw", ".csv", ".edf", ".json")]
 
 # live --record and record over a session that exists (even with only its CSV left)

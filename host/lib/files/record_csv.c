@@ -10,26 +10,29 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "attune/private_file.h"
+
 int att_atomic_write(const char *path, int (*write)(FILE *f, void *user), void *user, char *why,
                      size_t why_len)
 {
-	char tmp[4096];
+	char tmp[4200];
 	FILE *f;
-	int e;
+	int e, fd;
 
 	if (!path || !write)
 		return att_fail(why, why_len, ATT_ERR_ARG, "att_atomic_write: missing argument");
-	if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp)
-		return att_fail(why, why_len, ATT_ERR_ARG, "path too long: %s", path);
-	f = fopen(tmp, "w");
-	if (!f)
-		return att_fail(why, why_len, att_err_from_errno(errno), "cannot write %s: %s", tmp,
-		                strerror(errno));
+	if ((fd = att_private_temp(path, tmp, sizeof tmp, why, why_len)) < 0)
+		return fd;
+	f = fdopen(fd, "w");
+	if (!f) {
+		e = att_err_from_errno(errno);
+		close(fd);
+		unlink(tmp);
+		return att_fail(why, why_len, e, "cannot write %s: %s", tmp, strerror(errno));
+	}
 	errno = 0;
 	e = write(f, user);
 	if (!e && (fflush(f) != 0 || ferror(f)))
-		e = att_err_from_errno(errno);
-	if (!e && fsync(fileno(f)) != 0)
 		e = att_err_from_errno(errno);
 	if (fclose(f) != 0 && !e)
 		e = att_err_from_errno(errno);
@@ -38,17 +41,11 @@ int att_atomic_write(const char *path, int (*write)(FILE *f, void *user), void *
 		unlink(tmp);
 		if (e == ATT_ERR_DISK_FULL)
 			return att_fail(why, why_len, e,
-			                "writing %s failed: no space left on the disk", tmp);
-		return att_fail(why, why_len, e, "writing %s failed: %s", tmp,
+			                "writing %s failed: no space left on the disk", path);
+		return att_fail(why, why_len, e, "writing %s failed: %s", path,
 		                saved ? strerror(saved) : att_strerror(e));
 	}
-	if (rename(tmp, path) != 0) {
-		e = att_err_from_errno(errno);
-		att_fail(why, why_len, e, "cannot rename %s to %s: %s", tmp, path, strerror(errno));
-		unlink(tmp);
-		return e;
-	}
-	return ATT_OK;
+	return att_private_commit(tmp, path, why, why_len);
 }
 
 static int write_rec(FILE *f, void *user)

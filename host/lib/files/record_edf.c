@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "attune/private_file.h"
 #include "attune/wire.h"
 
 static const char *const raw_labels[ATT_WIRE_CHANNELS] = {"Resp A", "PPG A", "Resp B", "PPG B"};
@@ -189,18 +190,15 @@ int att_edf_write(const char *path, const struct att_capture *s, const struct at
 		return att_fail(why, why_len, ATT_ERR_ARG, "too many derived channels");
 	if (s->info.adc_bits < 1 || s->info.adc_bits > 16 || s->info.rate_hz < 1)
 		return att_fail(why, why_len, ATT_ERR_ARG, "%s: implausible device info", path);
-	if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp)
-		return att_fail(why, why_len, ATT_ERR_ARG, "path too long: %s", path);
 	nsig_der = derived ? derived->n_signals : 0;
 	rate = s->info.rate_hz;
 	records = (g->n + rate - 1) / rate;
 	pad = records * rate - g->n;
 
-	/* EDFlib reports only "cannot open"; find out why with open(2) so the user learns it */
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return att_fail(why, why_len, att_err_from_errno(errno), "cannot write %s: %s", tmp,
-		                strerror(errno));
+	/* our own private temporary (EDFlib reports only "cannot open": this says why), which
+	 * EDFlib then reopens by name */
+	if ((fd = att_private_temp(path, tmp, sizeof tmp, why, why_len)) < 0)
+		return fd;
 	close(fd);
 
 	h = edfopen_file_writeonly(tmp, EDFLIB_FILETYPE_EDFPLUS,
@@ -301,17 +299,8 @@ out:
 			edfclose_file(hc);
 		free(chk);
 	}
-	if (!e) {
-		fd = open(tmp, O_RDONLY | O_CLOEXEC);
-		if (fd < 0 || fsync(fd) != 0)
-			e = att_fail(why, why_len, att_err_from_errno(errno), "cannot sync %s: %s",
-			             tmp, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-	}
-	if (!e && rename(tmp, path) != 0)
-		e = att_fail(why, why_len, att_err_from_errno(errno), "cannot rename %s to %s: %s",
-		             tmp, path, strerror(errno));
+	if (!e)
+		e = att_private_commit(tmp, path, why, why_len);
 	if (e) {
 		unlink(tmp);
 		return e;
@@ -418,7 +407,8 @@ static int annotation_event(const char *a, struct att_event *ev)
 	} else if (!strcmp(a, "marker")) {
 		ev->kind = ATT_EV_MARKER;
 	} else if (!strncmp(a, "phase ", 6) && a[6]) {
-		ev->kind = ATT_EV_PHASE; /* value (its index) is the caller's: the order they come in */
+		ev->kind =
+		        ATT_EV_PHASE; /* value (its index) is the caller's: the order they come in */
 		att_event_set_text(ev, a + 6);
 	} else {
 		ev->kind = ATT_EV_NOTE;

@@ -241,7 +241,8 @@ int att_raw_writer_new(const struct att_raw_writer_cfg *cfg, struct att_raw_writ
 		return ATT_ERR_NOMEM;
 	}
 	w->open_at = SIZE_MAX;
-	w->fd = open(cfg->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	/* health data: private (a umask only takes bits away) */
+	w->fd = open(cfg->path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (w->fd < 0) {
 		int saved = errno;
 		e = att_err_from_errno(saved);
@@ -312,7 +313,8 @@ int att_raw_writer_event(struct att_raw_writer *w, const struct att_event *ev)
 	int e;
 
 	/* gaps are what readers find in the counters, never written */
-	if (!w || !ev || ev->kind < ATT_EV_MARKER || ev->kind > ATT_EV_LEAVE || ev->kind == ATT_EV_GAP)
+	if (!w || !ev || ev->kind < ATT_EV_MARKER || ev->kind > ATT_EV_LEAVE ||
+	    ev->kind == ATT_EV_GAP)
 		return ATT_ERR_ARG;
 	close_samples(w);
 	if ((e = need(w, REC_HEAD + 25 + 2 + ATT_RAW_TEXT_MAX + REC_CRC)))

@@ -2,12 +2,14 @@
 #include "attune/snapshots.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <semaphore.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "attune/clock.h"
 #include "attune/json.h"
@@ -190,7 +192,14 @@ int att_snapshots_new(const struct att_snapshots_cfg *cfg, void **ctx_out, char 
 	}
 	w->cfg = *cfg;
 	w->own_out = strcmp(cfg->path, "-") != 0;
-	w->out = w->own_out ? fopen(cfg->path, "w") : stdout;
+	if (w->own_out) { /* heart and breathing figures: private, like the session files */
+		int fd = open(cfg->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		w->out = fd >= 0 ? fdopen(fd, "w") : NULL;
+		if (fd >= 0 && !w->out)
+			close(fd);
+	} else {
+		w->out = stdout;
+	}
 	if (!w->out) {
 		int e = errno;
 		snapshots_cleanup(w);

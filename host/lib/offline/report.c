@@ -18,6 +18,7 @@
 #include "attune/wire.h"
 #include "attune/filter.h"
 #include "attune/phases.h"
+#include "attune/private_file.h"
 #include "attune/pulse.h"
 #include "attune/quality.h"
 #include "attune/sync.h"
@@ -1284,23 +1285,14 @@ int att_report_write(const struct att_report_cfg *cfg, const struct att_recordin
 		}
 	}
 
-	size_t plen = strlen(path) + 8;
-	char *tmp = malloc(plen);
-	if (!tmp) {
-		free_trace(&tr[0]);
-		free_trace(&tr[1]);
-		return att_fail(why, why_len, ATT_ERR_NOMEM, "out of memory");
-	}
-	snprintf(tmp, plen, "%s.part", path);
-	/* cairo says only "write error": open the file ourselves first to learn why */
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	char tmp[4200];
+	/* our own private temporary (cairo says only "write error": this says why); cairo
+	 * reopens it by name */
+	int fd = att_private_temp(path, tmp, sizeof tmp, why, why_len);
 	if (fd < 0) {
-		int e = errno;
 		free_trace(&tr[0]);
 		free_trace(&tr[1]);
-		free(tmp);
-		return att_fail(why, why_len, att_err_from_errno(e), "cannot write %s: %s", path,
-		                strerror(e));
+		return fd;
 	}
 	close(fd);
 	fd = -1;
@@ -1343,17 +1335,9 @@ int att_report_write(const struct att_report_cfg *cfg, const struct att_recordin
 		err = st == CAIRO_STATUS_NO_MEMORY ? ATT_ERR_NOMEM : ATT_ERR_IO;
 		att_fail(why, why_len, err, "cannot write %s: %s", path,
 		         cairo_status_to_string(st));
-	} else if ((fd = open(tmp, O_RDONLY | O_CLOEXEC)) < 0 || fsync(fd)) {
-		err = att_fail(why, why_len, att_err_from_errno(errno), "cannot write %s: %s", path,
-		               strerror(errno));
 	}
-	if (fd >= 0)
-		close(fd);
-	if (!err && rename(tmp, path))
-		err = att_fail(why, why_len, att_err_from_errno(errno), "cannot write %s: %s", path,
-		               strerror(errno));
-	if (err)
-		unlink(tmp);
-	free(tmp);
+	if (!err)
+		return att_private_commit(tmp, path, why, why_len);
+	unlink(tmp);
 	return err;
 }

@@ -22,13 +22,13 @@
 
 /* Writes a recording read from any file (borrowed) as CSV in the analyze contract: t (t0 + k /
  * rate) and the channels present, values as read (%.9g). On failure nothing is left at path (nor
- * path.tmp) and why (may be NULL) holds one line: ATT_ERR_ARG, ATT_ERR_IO, ATT_ERR_PERMISSION,
+ * its temporary) and why (may be NULL) holds one line: ATT_ERR_ARG, ATT_ERR_IO, ATT_ERR_PERMISSION,
  * ATT_ERR_DISK_FULL. */
 int att_csv_write_recording(const char *path, const struct att_recording *rec, char *why,
                             size_t why_len);
 
-/* Writes the file at path atomically: calls write(f, user) on path.tmp, then fflush, fsync,
- * rename. Shared by the session writers (CSV, JSON, timeline). On failure nothing is left and why
+/* Writes the file at path atomically and privately: calls write(f, user) on a fresh 0600
+ * temporary beside it (private_file.h), then fflush, fsync, rename. Shared by the session writers (CSV, JSON, timeline). On failure nothing is left and why
  * holds one line. write returns ATT_OK or an error (its why is this function's). */
 int att_atomic_write(const char *path, int (*write)(FILE *f, void *user), void *user, char *why,
                      size_t why_len);

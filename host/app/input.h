@@ -16,7 +16,7 @@
 
 struct att_input_meta {
 	char start[64]; /* "YYYY-MM-DD HH:MM UTC"; "" when unknown */
-	char label_a[64], label_b[64];
+	char label_a[ATT_RECORDING_LABEL_MAX], label_b[ATT_RECORDING_LABEL_MAX];
 	char note[256];
 	long long frames_lost; /* samples filled in gaps; -1 when the format cannot tell (CSV) */
 	/* owned; att_input_meta_clear() frees: the recording's events but its gaps, each text set

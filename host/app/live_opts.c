@@ -9,6 +9,7 @@
 #include "cmd.h"
 #include "attune/pacer.h"
 #include "attune/sonify.h"
+#include "attune/utf8.h"
 
 const struct att_live_script att_live_scripts[ATT_LIVE_SCRIPTS] = {
         {"story", ATT_COUPLE_STORY, "generated couple (story)"},
@@ -199,19 +200,37 @@ static int take_keys_at(const char *val, struct att_live_opts *o)
 	return 1;
 }
 
+/* Two names, each whole UTF-8 of at most NAME_MAX_BYTES: refused with one line, never cut. */
+#define NAME_MAX_BYTES (ATT_RAW_LABEL_MAX - 1)
 static int take_names(const char *val, struct att_live_opts *o)
 {
-	char *comma;
+	const char *comma = strchr(val, ',');
+	size_t la = comma ? (size_t)(comma - val) : 0, lb = comma ? strlen(comma + 1) : 0;
 
-	snprintf(o->names_buf, sizeof o->names_buf, "%s", val);
-	comma = strchr(o->names_buf, ',');
-	if (!comma || comma == o->names_buf || !comma[1]) {
-		fprintf(stderr, "attune: --names needs two names, e.g. --names Anna,Ben\n");
+	if (!comma || strchr(comma + 1, ',') || !la || !lb) {
+		fprintf(stderr, "attune: --names needs exactly two names with one comma between "
+		                "them, e.g. --names Anna,Ben (a name cannot hold a comma)\n");
 		return 2;
 	}
-	*comma = 0;
+	if (!att_utf8_valid(val)) {
+		fprintf(stderr, "attune: --names is not valid UTF-8 text; check the terminal's "
+		                "character encoding\n");
+		return 2;
+	}
+	if (la > NAME_MAX_BYTES || lb > NAME_MAX_BYTES) {
+		fprintf(stderr,
+		        "attune: --names: a name can be up to %u bytes of UTF-8 (%u Latin letters, "
+		        "%u Cyrillic, %u Chinese characters); '%.*s...' has %zu\n",
+		        (unsigned)NAME_MAX_BYTES, (unsigned)NAME_MAX_BYTES,
+		        (unsigned)NAME_MAX_BYTES / 2, (unsigned)NAME_MAX_BYTES / 3,
+		        (int)att_utf8_fit(la > NAME_MAX_BYTES ? val : comma + 1, 25),
+		        la > NAME_MAX_BYTES ? val : comma + 1, la > NAME_MAX_BYTES ? la : lb);
+		return 2;
+	}
+	snprintf(o->names_buf, sizeof o->names_buf, "%s", val);
+	o->names_buf[la] = 0;
 	o->name_a = o->names_buf;
-	o->name_b = comma + 1;
+	o->name_b = o->names_buf + la + 1;
 	return 1;
 }
 

@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "attune/couple.h"
+#include "attune/record_raw.h"
 #include "cmd.h"
 #include "osc_opts.h"
 
@@ -17,7 +18,7 @@ struct att_live_opts {
 	const char *input, *port, *snapshots, *screenshot, *wav, *stats, *press, *record;
 	const char *guide; /* --guide NAME|FILE */
 	const char *name_a, *name_b;
-	char names_buf[128];
+	char names_buf[2 * ATT_RAW_LABEL_MAX];
 	int script;
 	double speed, after, duration, rate, pacer_bpm, exhale_ratio, volume;
 	uint32_t seed;

@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "attune/utf8.h"
+
 const char *att_event_kind_name(unsigned kind)
 {
 	static const char *const names[] = {
@@ -31,14 +33,7 @@ void att_event_label(const struct att_event *ev, char *buf, size_t len)
 
 void att_event_set_text(struct att_event *ev, const char *text)
 {
-	size_t n = text ? strlen(text) : 0;
-
-	if (n >= sizeof ev->text) {
-		n = sizeof ev->text - 1;
-		/* back off over UTF-8 continuation bytes so no character is cut in half */
-		while (n > 0 && ((unsigned char)text[n] & 0xC0) == 0x80)
-			n--;
-	}
+	size_t n = att_utf8_fit(text, sizeof ev->text); /* no character cut in half */
 	if (n)
 		memcpy(ev->text, text, n);
 	ev->text[n] = 0;

@@ -5,6 +5,9 @@
 #include <inttypes.h>
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
+
+#include "attune/utf8.h"
 
 enum { FRAME_OBJECT = 1, FRAME_ARRAY = 2 };
 
@@ -101,8 +104,16 @@ static void put_escaped(struct att_json *j, const char *s)
 			if (*p < 0x20) {
 				snprintf(esc, sizeof esc, "\\u%04x", *p);
 				put(j, esc);
-			} else {
+			} else if (*p < 0x80) {
 				putch(j, *p);
+			} else { /* whole characters only; a byte that is none is U+FFFD */
+				size_t l =
+				        att_utf8_char((const char *)p, strnlen((const char *)p, 4));
+				if (!l)
+					put(j, "\\ufffd");
+				for (size_t k = 0; k < l; k++)
+					putch(j, p[k]);
+				p += l ? l - 1 : 0;
 			}
 		}
 	}

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "attune/private_file.h"
+#include "attune/utf8.h"
 #include "attune/wire.h"
 
 static const char *const raw_labels[ATT_WIRE_CHANNELS] = {"Resp A", "PPG A", "Resp B", "PPG B"};
@@ -54,14 +55,6 @@ static short derived_code(const struct att_edf_derived_signal *d, float v)
 }
 
 /* "Anna Berg" -> "Anna_Berg": EDF+ subfields are separated by spaces. */
-static void no_spaces(char *dst, size_t len, const char *src)
-{
-	size_t i;
-	for (i = 0; src[i] && i + 1 < len; i++)
-		dst[i] = (src[i] == ' ' || (unsigned char)src[i] < 32) ? '_' : src[i];
-	dst[i] = '\0';
-}
-
 static int set_header(int h, const struct att_capture *s, const struct att_edf_derived *d)
 {
 	char a[ATT_RAW_LABEL_MAX], b[ATT_RAW_LABEL_MAX], name[2 * ATT_RAW_LABEL_MAX + 8];
@@ -110,12 +103,17 @@ static int set_header(int h, const struct att_capture *s, const struct att_edf_d
 			ok |= edf_set_subsecond_starttime(h, (int)(sub / 1000 * 1000));
 		}
 	}
-	no_spaces(a, sizeof a, s->meta.label_a[0] ? s->meta.label_a : "A");
-	no_spaces(b, sizeof b, s->meta.label_b[0] ? s->meta.label_b : "B");
+	/* EDF headers are ASCII: an honest plain form (Björn -> Bjorn, else '?'); the full names
+	 * stay in NAME.json and the raw capture */
+	att_utf8_to_ascii(s->meta.label_a[0] ? s->meta.label_a : "A", '_', a, sizeof a);
+	att_utf8_to_ascii(s->meta.label_b[0] ? s->meta.label_b : "B", '_', b, sizeof b);
 	snprintf(name, sizeof name, "A_%s,B_%s", a, b);
 	ok |= edf_set_patientname(h, name);
-	if (s->meta.note[0])
-		ok |= edf_set_recording_additional(h, s->meta.note);
+	if (s->meta.note[0]) {
+		char note[ATT_RAW_NOTE_MAX];
+		att_utf8_to_ascii(s->meta.note, ' ', note, sizeof note);
+		ok |= edf_set_recording_additional(h, note);
+	}
 	snprintf(equip, sizeof equip, "attune fw%u.%u.%u", in->fw_major, in->fw_minor,
 	         in->fw_patch);
 	ok |= edf_set_equipment(h, equip);

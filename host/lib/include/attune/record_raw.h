@@ -39,7 +39,7 @@
 #define ATT_RAW_VERSION     1u
 #define ATT_RAW_HEADER_SIZE 32u
 #define ATT_RAW_MAX_PAYLOAD (1u << 20)
-#define ATT_RAW_LABEL_MAX   64u  /* bytes kept of a participant label, NUL included */
+#define ATT_RAW_LABEL_MAX   256u /* bytes kept of a participant label, NUL included */
 #define ATT_RAW_NOTE_MAX    256u /* bytes kept of the session note, NUL included */
 /* bytes kept of an event's text, NUL included: the EVENT record holds a struct att_event's text */
 #define ATT_RAW_TEXT_MAX    ATT_EVENT_TEXT_MAX

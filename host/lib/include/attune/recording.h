@@ -9,7 +9,7 @@
 #include "attune/err.h"
 #include "attune/event.h"
 
-#define ATT_RECORDING_LABEL_MAX 64u  /* bytes of a participant label, NUL included */
+#define ATT_RECORDING_LABEL_MAX 256u /* bytes of a participant label, NUL included */
 #define ATT_RECORDING_NOTE_MAX  256u /* bytes of the session note, NUL included */
 
 /* What a file tells about its session beyond the signals. Best effort: what a format cannot say

@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cmd.h"
 
@@ -13,9 +14,11 @@ int att_arg_number(const char *cmd, const char *opt, const char *value, double l
 	char *end;
 	double v;
 
+	/* decimal only: strtod would also take "0x10" (16), "inf" or "1e3" spelled oddly */
+	int decimal = value && value[0] && strspn(value, "0123456789.+-eE") == strlen(value);
 	errno = 0;
-	v = strtod(value ? value : "", &end);
-	if (!value || end == value || *end || errno || !isfinite(v) || v < lo || v > hi) {
+	v = decimal ? strtod(value, &end) : 0.0;
+	if (!decimal || end == value || *end || errno || !isfinite(v) || v < lo || v > hi) {
 		fprintf(stderr, "attune%s%s: %s needs a number from %g to %g, not '%s'\n",
 		        cmd ? " " : "", cmd ? cmd : "", opt, lo, hi, value ? value : "");
 		return -1;

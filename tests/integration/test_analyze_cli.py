@@ -89,6 +89,8 @@ def synthetic(tmp):
     for args, what in (((), "no FILE"), (("--bogus", "x.csv"), "unknown option"),
                        (("x.csv", "--window"), "--window without value"),
                        (("x.csv", "--window", "abc"), "--window not a number"),
+                       (("x.csv", "--window", "0x10"), "--window in hexadecimal"),
+                       (("x.csv", "--step", "inf"), "--step infinite"),
                        (("x.csv", "--window", "2"), "--window too small"),
                        (("x.csv", "--window", "20", "--step", "30"), "--step over window"),
                        (("a.csv", "b.csv"), "two files")):
@@ -107,6 +109,17 @@ def synthetic(tmp):
         "gap.csv": ("t,a_resp,b_resp\n0,1,2\n0.01,1,2\n0.02,1,2\n0.05,1,2\n", "line 5: time is not uniform"),
         "short.csv": ("t,a_resp,b_resp\n0,1,2\n", "too short"),
     }
+    # what is wrong with a file that is no recording, in words (not "read error")
+    os.makedirs(os.path.join(tmp, "folder.edf"))
+    with open(os.path.join(tmp, "head.edf"), "w") as f:
+        f.write("0       X X X A_Anna,B_Ben")
+    for name, want in (("folder.edf", "folder"), ("head.edf", "EDF header is cut short")):
+        rc, out, err = run(os.path.join(tmp, name))
+        check(rc == 1 and one_line(err) and want in err, f"{name}: {rc} {err!r}")
+    for name in ("nothing.edf", "nothing.attraw", "nothing.csv"):
+        open(os.path.join(tmp, name), "w").close()
+        rc, out, err = run(os.path.join(tmp, name))
+        check(rc == 1 and one_line(err) and "empty (0 bytes)" in err, f"{name}: {rc} {err!r}")
     for name, (text, want) in cases.items():
         p = os.path.join(tmp, name)
         with open(p, "w") as f:

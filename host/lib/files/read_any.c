@@ -47,7 +47,11 @@ int att_recording_read_any(const char *path, struct att_recording **out, char *w
 	f = fopen(path, "rb");
 	if (f) {
 		got = fread(head, 1, sizeof head, f);
+		int err = ferror(f);
 		fclose(f);
+		if (!got && !err)
+			return att_fail(why, why_len, ATT_ERR_FORMAT,
+			                "the file is empty (0 bytes): nothing was recorded in it");
 	}
 	if (att_raw_is_capture(head, got))
 		return read_raw(path, out, why, why_len);

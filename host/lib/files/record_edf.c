@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
@@ -491,7 +492,20 @@ int att_edf_read(const char *path, struct att_recording **out, char *why, size_t
 	h = edfopen_file_readonly(path, hdr, EDFLIB_READ_ALL_ANNOTATIONS);
 	if (h < 0) {
 		int code = hdr->filetype;
+		struct stat st;
 		free(hdr);
+		/* EDFlib's "read error" says nothing: name what is wrong with the file */
+		if (code == EDFLIB_FILE_READ_ERROR && stat(path, &st) == 0) {
+			if (S_ISDIR(st.st_mode))
+				return att_fail(why, why_len, ATT_ERR_IO, "a folder, not a recording");
+			if (st.st_size == 0)
+				return att_fail(why, why_len, ATT_ERR_FORMAT,
+				                "the file is empty (0 bytes)");
+			return att_fail(why, why_len, ATT_ERR_FORMAT,
+			                "the EDF header is cut short (the file has %lld bytes): the "
+			                "file is incomplete or damaged",
+			                (long long)st.st_size);
+		}
 		return att_fail(why, why_len,
 		                code == EDFLIB_MALLOC_ERROR ? ATT_ERR_NOMEM : ATT_ERR_FORMAT, "%s",
 		                edf_open_error(code));

@@ -1,10 +1,12 @@
 /* Command-line helpers shared by the subcommands, so every one words its usage errors alike. */
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmd.h"
 
@@ -37,4 +39,23 @@ int att_usage_error(const char *cmd, const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, "; see 'attune %s --help'\n", cmd);
 	return 2;
+}
+
+int att_stderr_mute(void)
+{
+	int saved = dup(2), null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+
+	if (saved >= 0 && null >= 0)
+		dup2(null, 2);
+	if (null >= 0)
+		close(null);
+	return saved;
+}
+
+void att_stderr_restore(int saved)
+{
+	if (saved < 0)
+		return;
+	dup2(saved, 2);
+	close(saved);
 }

@@ -23,6 +23,8 @@
 
 #include <soundio/soundio.h>
 
+#include "cmd.h"
+
 #define FRESH     4u
 #define WAV_CHUNK 1024
 #define CB_CHUNK  1024
@@ -147,19 +149,11 @@ static void error_cb(struct SoundIoOutStream *os, int err)
  * promise is one clear line, so stderr is muted while probing. Main thread, before any other. */
 static int quiet_connect(struct SoundIo *sio)
 {
-	int saved = dup(2), null = open("/dev/null", O_WRONLY), rc;
+	int saved = att_stderr_mute(), rc = soundio_connect(sio);
 
-	if (saved >= 0 && null >= 0)
-		dup2(null, 2);
-	rc = soundio_connect(sio);
 	if (rc == 0)
 		soundio_flush_events(sio);
-	if (saved >= 0) {
-		dup2(saved, 2);
-		close(saved);
-	}
-	if (null >= 0)
-		close(null);
+	att_stderr_restore(saved);
 	return rc;
 }
 

@@ -34,4 +34,10 @@ int att_cmd_export(int argc, char **argv);
 /* attune report (built with cairo only: ATT_HAVE_REPORT) */
 int att_cmd_report(int argc, char **argv);
 
+/* Libraries that print their own complaints while probing (ALSA, libwayland) are muted so the
+ * program says one clear line: stderr goes to /dev/null until att_stderr_restore(the returned
+ * descriptor). Main thread, while no other thread writes to stderr. */
+int att_stderr_mute(void);
+void att_stderr_restore(int saved);
+
 #endif

@@ -2,10 +2,12 @@
  * sinks, run it in a window or headless, and take it apart again. The work is the library's
  * session (source -> engine -> sinks); live_loop.c runs it, live_source.c picks the source,
  * live_feedback.c / live_record.c / live_stats.c are the program's own sinks. */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <SDL_ttf.h>
 
@@ -191,11 +193,21 @@ static int open_window(struct att_live *lv)
 	const struct att_live_opts *o = lv->o;
 	char why[256];
 
-	if (SDL_Init(SDL_INIT_VIDEO) != 0) {
+	const char *asked = getenv("SDL_VIDEODRIVER"), *d = getenv("DISPLAY");
+	int muted = att_stderr_mute(); /* libwayland prints its own complaints while probed */
+	int init = SDL_Init(SDL_INIT_VIDEO);
+	att_stderr_restore(muted);
+	const char *driver = init == 0 ? SDL_GetCurrentVideoDriver() : NULL;
+	/* with no display SDL falls back to drawing off screen: an invisible session nobody asked
+	 * for (unless SDL_VIDEODRIVER says so, as tests do) */
+	if (init != 0 || (!(asked && *asked) && driver &&
+	                  (!strcmp(driver, "offscreen") || !strcmp(driver, "dummy")))) {
 		fprintf(stderr,
-		        "attune: cannot open the display (%s); use --headless or run under "
-		        "Xvfb (xvfb-run -a ...)\n",
-		        SDL_GetError());
+		        "attune: cannot open a window%s%s (%s); use --headless, or run under "
+		        "Xvfb: xvfb-run -a attune ...\n",
+		        d && *d ? " on DISPLAY=" : "", d && *d ? d : "",
+		        init != 0 ? SDL_GetError() : "no display server answers");
+		SDL_Quit();
 		return 1;
 	}
 	if (TTF_Init() != 0) {
@@ -283,6 +295,12 @@ static int check_options(const struct att_live_opts *o, enum att_live_mode mode)
 	const char *d = getenv("DISPLAY"), *w = getenv("WAYLAND_DISPLAY");
 	const char *v = getenv("SDL_VIDEODRIVER");
 
+	/* named once, here, before a board or simulator could blame itself */
+	if (o->input && access(o->input, R_OK) != 0) {
+		fprintf(stderr, "attune: %s: cannot read the recording: %s\n", o->input,
+		        strerror(errno));
+		return 1;
+	}
 	char taken[600];
 	if (o->record && !o->force && att_session_taken(o->record, taken, sizeof taken)) {
 		fprintf(stderr,
@@ -312,6 +330,9 @@ static int run(struct att_live *lv)
 
 	if ((rc = open_guide(lv)))
 		return rc;
+	/* the window first: without one, nothing else (board, sound) is started for nobody */
+	if (!o->headless && (rc = open_window(lv)))
+		return rc;
 	if (att_live_source_open(o, &lv->ls, why, sizeof why) != ATT_OK) {
 		fprintf(stderr, "attune: %s\n", why);
 		return 1;
@@ -319,8 +340,6 @@ static int run(struct att_live *lv)
 	/* a device cannot be fast-forwarded: its screenshot waits --after seconds */
 	lv->fast = !lv->ls.device && (o->headless ? o->speed == 0.0 : o->screenshot != NULL);
 	if ((rc = open_parts(lv)) || (rc = build_session(lv)) || (rc = open_audio(lv)))
-		return rc;
-	if (!o->headless && (rc = open_window(lv)))
 		return rc;
 	if ((rc = start(lv)))
 		return rc;

@@ -41,7 +41,12 @@ struct tally {
 	uint64_t got, gaps, gap_samples;
 	uint32_t first, last;
 	double rate;
+	/* gaps not said yet: stderr gets the first, then a summary at most every GAP_SAY_S */
+	uint64_t quiet_gaps, quiet_samples;
+	double said_t;
 };
+
+#define GAP_SAY_S 10.0 /* a damaged link can make hundreds of gaps a minute */
 
 static void usage(FILE *to)
 {
@@ -119,6 +124,16 @@ static int parse(int argc, char **argv, struct record_opts *o)
 	return 0;
 }
 
+static void say_quiet_gaps(struct tally *y, double t)
+{
+	fprintf(stderr,
+	        "attune record: %llu more gap(s), %llu samples (%.2f s) lost in %.0f s up to t = "
+	        "%.2f s\n",
+	        (unsigned long long)y->quiet_gaps, (unsigned long long)y->quiet_samples,
+	        (double)y->quiet_samples / y->rate, t - y->said_t, t);
+	y->quiet_gaps = y->quiet_samples = 0;
+}
+
 static int tally_receive(void *ctx, const struct att_packet *p, char *why, size_t why_len)
 {
 	struct tally *y = ctx;
@@ -128,11 +143,23 @@ static int tally_receive(void *ctx, const struct att_packet *p, char *why, size_
 	if (p->type == ATT_PACKET_START)
 		y->rate = p->u.start->rate_hz;
 	if (p->type == ATT_PACKET_EVENT && p->u.event->kind == ATT_EV_GAP) {
+		double t =
+		        (double)(y->last + 1u + (uint32_t)p->u.event->value - y->first) / y->rate;
 		y->gaps++;
 		y->gap_samples += (uint64_t)p->u.event->value;
-		fprintf(stderr, "attune record: gap of %.0f samples (%.2f s) at t = %.2f s\n",
-		        p->u.event->value, p->u.event->value / y->rate,
-		        (double)(y->last + 1u + (uint32_t)p->u.event->value - y->first) / y->rate);
+		if (y->gaps == 1) {
+			fprintf(stderr,
+			        "attune record: gap of %.0f samples (%.2f s) at t = %.2f s\n",
+			        p->u.event->value, p->u.event->value / y->rate, t);
+			y->said_t = t;
+		} else {
+			y->quiet_gaps++;
+			y->quiet_samples += (uint64_t)p->u.event->value;
+		}
+		if (y->quiet_gaps && t - y->said_t >= GAP_SAY_S) {
+			say_quiet_gaps(y, t);
+			y->said_t = t;
+		}
 	}
 	if (p->type == ATT_PACKET_SAMPLES) {
 		if (!y->got)

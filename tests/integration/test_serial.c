@@ -920,6 +920,7 @@ static void record_and_check(const char *name, const char **env, int want_shim)
 }
 
 static void case_record_gap(const char *name, const char **env);
+static void case_record_many_gaps(const char *name);
 
 static void case_record(void)
 {
@@ -930,6 +931,7 @@ static void case_record(void)
 
 	record_and_check("record", NULL, 0);
 	case_record_gap("record-gap", NULL);
+	case_record_many_gaps("record-drops");
 
 	/* Ctrl-C stops cleanly and keeps the files */
 	link_path(link, sizeof link, "record-int");
@@ -945,6 +947,42 @@ static void case_record(void)
 	CHECK(att_now_s() - t0 < 10.0);
 	CHECK(strstr(out, "(stopped early)") != NULL);
 	CHECK(exists(base, ".csv") && exists(base, ".edf") && exists(base, ".json"));
+	CHECK(stop_board(&b, 1, 5) == 0);
+	remove_session(base);
+	unlink(b.stats);
+}
+
+/* A damaged link (5 % of frames dropped) makes hundreds of gaps: stderr says the first, then a
+ * summary at most every 10 s of signal, not one line per gap; the summary still counts them all. */
+static void case_record_many_gaps(const char *name)
+{
+	char link[256], base[256], out[4096], err[16384];
+	struct board b;
+	unsigned long gaps = 0;
+	int lines = 0, rc;
+
+	link_path(link, sizeof link, name);
+	snprintf(base, sizeof base, "/tmp/attune-sertest-%s-%ld-session", name, (long)getpid());
+	remove_session(base);
+	CHECK(start_board(&b, link, name, "--speed", "4", "--drop", "0.05", "--duration", "60",
+	                  (const char *)NULL) == 0);
+	rc = run_attune(out, sizeof out, err, sizeof err, NULL, 0, "record", "--port", link,
+	                "--duration", "30", "--output", base, (const char *)NULL);
+	for (const char *line = err; *line;
+	     line = strchr(line, '\n') ? strchr(line, '\n') + 1 : "") {
+		const char *end = strchr(line, '\n'), *g = strstr(line, "gap");
+		lines += g && (!end || g < end);
+	}
+	{
+		const char *p = strstr(out, " lost in ");
+		gaps = p ? strtoul(p + 9, NULL, 10) : 0;
+	}
+	printf("%s: exit %d, %lu gaps, %d stderr lines about gaps\nstderr: %s", name, rc, gaps,
+	       lines, err);
+	CHECK(rc == 0);
+	CHECK(gaps > 100);
+	CHECK(lines >= 2 && lines <= 5); /* the first, then one per 10 s */
+	CHECK(strstr(err, "more gap(s)") != NULL);
 	CHECK(stop_board(&b, 1, 5) == 0);
 	remove_session(base);
 	unlink(b.stats);

@@ -66,6 +66,25 @@ static int export_raw(const char *in, const char *csv, const char *edf)
 	return e ? 1 : 0;
 }
 
+/* Neither output is the input nor (without force) an existing file; 0, else the exit status. */
+static int outputs_free(const char *in, const char *csv, const char *edf, int force)
+{
+	char why[512];
+
+	if (csv && edf && !strcmp(csv, edf)) {
+		fprintf(stderr, "attune export: --csv and --edf name the same file\n");
+		return 2;
+	}
+	for (int k = 0; k < 2; k++) {
+		const char *out = k ? edf : csv;
+		if (out && att_output_check(out, &in, 1, force, why, sizeof why)) {
+			fprintf(stderr, "attune export: %s\n", why);
+			return 1;
+		}
+	}
+	return 0;
+}
+
 int att_cmd_export(int argc, char **argv)
 {
 	const char *in = NULL, *csv = NULL, *edf = NULL;
@@ -110,17 +129,8 @@ int att_cmd_export(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	for (int k = 0; k < 2; k++) {
-		const char *out = k ? edf : csv;
-		if (out && att_output_check(out, &in, 1, force, why, sizeof why)) {
-			fprintf(stderr, "attune export: %s\n", why);
-			return 1;
-		}
-	}
-	if (csv && edf && !strcmp(csv, edf)) {
-		fprintf(stderr, "attune export: --csv and --edf name the same file\n");
-		return 2;
-	}
+	if ((e = outputs_free(in, csv, edf, force)))
+		return e;
 	f = fopen(in, "rb");
 	if (f) {
 		got = fread(head, 1, sizeof head, f);

@@ -377,6 +377,24 @@ static const char *edf_open_error(int code)
 	}
 }
 
+/* EDFlib's "read error" says nothing: what is wrong with the file, in words. */
+static int unreadable(const char *path, char *why, size_t why_len)
+{
+	struct stat st;
+
+	if (stat(path, &st) != 0)
+		return att_fail(why, why_len, att_err_from_errno(errno), "cannot read the file: %s",
+		                strerror(errno));
+	if (S_ISDIR(st.st_mode))
+		return att_fail(why, why_len, ATT_ERR_IO, "a folder, not a recording");
+	if (st.st_size == 0)
+		return att_fail(why, why_len, ATT_ERR_FORMAT, "the file is empty (0 bytes)");
+	return att_fail(why, why_len, ATT_ERR_FORMAT,
+	                "the EDF header is cut short (the file has %lld bytes): the file is "
+	                "incomplete or damaged",
+	                (long long)st.st_size);
+}
+
 /* The annotation as the event event_text() wrote it from (t and sample_index left to the caller);
  * 0 for attune's end padding, which is no event. An EDF+ file cannot tell a marker with a text
  * from a note (both are written as the bare text), so bare texts come back as notes. */
@@ -492,20 +510,9 @@ int att_edf_read(const char *path, struct att_recording **out, char *why, size_t
 	h = edfopen_file_readonly(path, hdr, EDFLIB_READ_ALL_ANNOTATIONS);
 	if (h < 0) {
 		int code = hdr->filetype;
-		struct stat st;
 		free(hdr);
-		/* EDFlib's "read error" says nothing: name what is wrong with the file */
-		if (code == EDFLIB_FILE_READ_ERROR && stat(path, &st) == 0) {
-			if (S_ISDIR(st.st_mode))
-				return att_fail(why, why_len, ATT_ERR_IO, "a folder, not a recording");
-			if (st.st_size == 0)
-				return att_fail(why, why_len, ATT_ERR_FORMAT,
-				                "the file is empty (0 bytes)");
-			return att_fail(why, why_len, ATT_ERR_FORMAT,
-			                "the EDF header is cut short (the file has %lld bytes): the "
-			                "file is incomplete or damaged",
-			                (long long)st.st_size);
-		}
+		if (code == EDFLIB_FILE_READ_ERROR)
+			return unreadable(path, why, why_len);
 		return att_fail(why, why_len,
 		                code == EDFLIB_MALLOC_ERROR ? ATT_ERR_NOMEM : ATT_ERR_FORMAT, "%s",
 		                edf_open_error(code));

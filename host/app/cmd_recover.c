@@ -154,6 +154,11 @@ int att_cmd_recover(int argc, char **argv)
 		printf("  ignored %llu damaged byte(s) in %llu place(s)%s\n",
 		       (unsigned long long)st.ignored_bytes, (unsigned long long)st.bad_regions,
 		       st.torn_tail ? ", including an incomplete record at the end" : "");
+	if (st.header_damaged)
+		printf("  the file header was damaged; every intact record was read without it\n");
+	if (st.duplicate_samples)
+		printf("  left out %llu repeated sample(s) (records written twice)\n",
+		       (unsigned long long)st.duplicate_samples);
 	if (st.rate_changed)
 		printf("  warning: the device rate changed during the session; all samples were "
 		       "taken at the first rate\n");

@@ -236,9 +236,9 @@ static void test_not_a_capture_is_refused_with_a_reason(void)
 		fclose(f);
 	CHECK(att_raw_parse(hdr, 32, &s, NULL, why, sizeof why) == ATT_ERR_FORMAT);
 	CHECK(strstr(why, "lacks its device info") != NULL);
-	hdr[12] ^= 1; /* damaged header */
+	hdr[12] ^= 1; /* damaged header, and no record to recover from */
 	CHECK(att_raw_parse(hdr, 32, &s, NULL, why, sizeof why) == ATT_ERR_FORMAT);
-	CHECK(strstr(why, "header is damaged") != NULL);
+	CHECK(strstr(why, "no valid header") != NULL);
 	snprintf(path, sizeof path, "%s/missing.attraw", dir);
 	CHECK(att_raw_read(path, &s, NULL, why, sizeof why) == ATT_ERR_IO);
 	CHECK(strstr(why, "cannot open") != NULL);
@@ -371,6 +371,56 @@ static void test_crc32_is_the_ieee_one(void)
 	CHECK(att_crc32(0, (const uint8_t *)"123456789", 9) == 0xCBF43926u);
 }
 
+/* Field by field: struct att_sample has padding. */
+static int same_samples(const struct att_sample *a, const struct att_sample *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (a[i].host_ns != b[i].host_ns || a[i].counter != b[i].counter ||
+		    a[i].flags != b[i].flags || memcmp(a[i].ch, b[i].ch, sizeof a[i].ch))
+			return 0;
+	return 1;
+}
+
+/* The capture's own damage: one flipped bit in the header, or a block of records written twice
+ * (here the whole body), costs no intact sample and adds none. */
+static void test_damaged_header_and_repeated_records_lose_and_add_nothing(void)
+{
+	char path[300], why[200] = "";
+	struct att_capture *orig = NULL, *s = NULL;
+	struct att_raw_stats st;
+	uint8_t *buf;
+	long size;
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/round.attraw", dir);
+	CHECK(att_raw_read(path, &orig, NULL, why, sizeof why) == ATT_OK);
+	f = fopen(path, "rb");
+	CHECK(f && fseek(f, 0, SEEK_END) == 0 && (size = ftell(f)) > ATT_RAW_HEADER_SIZE);
+	if (!f || !orig || size <= ATT_RAW_HEADER_SIZE)
+		return;
+	buf = malloc(2 * (size_t)size);
+	rewind(f);
+	CHECK(buf && fread(buf, 1, (size_t)size, f) == (size_t)size);
+	fclose(f);
+	for (int bit = 0; bit < 8 * 28; bit += 37) { /* magic, version, sizes, times, CRC */
+		buf[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+		CHECK(att_raw_parse(buf, (size_t)size, &s, &st, why, sizeof why) == ATT_OK);
+		CHECK(s && s->n_samples == orig->n_samples && st.header_damaged);
+		CHECK(s && same_samples(s->samples, orig->samples, orig->n_samples));
+		att_capture_free(s);
+		s = NULL;
+		buf[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+	}
+	memcpy(buf + size, buf + ATT_RAW_HEADER_SIZE, (size_t)size - ATT_RAW_HEADER_SIZE);
+	CHECK(att_raw_parse(buf, 2 * (size_t)size - ATT_RAW_HEADER_SIZE, &s, &st, why,
+	                    sizeof why) == ATT_OK);
+	CHECK(s && s->n_samples == orig->n_samples && st.duplicate_samples == orig->n_samples);
+	CHECK(s && same_samples(s->samples, orig->samples, orig->n_samples));
+	att_capture_free(s);
+	att_capture_free(orig);
+	free(buf);
+}
+
 int main(void)
 {
 	if (att_tmpdir_make(dir, sizeof dir, "att_record_raw"))
@@ -381,6 +431,7 @@ int main(void)
 	test_torn_tail_after_crash_is_ignored();
 	test_damaged_record_costs_only_itself();
 	test_not_a_capture_is_refused_with_a_reason();
+	test_damaged_header_and_repeated_records_lose_and_add_nothing();
 	test_full_disk_stops_cleanly_and_keeps_whole_records();
 	test_grid_fills_gaps_and_annotates_them();
 	test_reader_cuts_long_text_between_characters();

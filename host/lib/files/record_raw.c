@@ -476,8 +476,8 @@ static int parse_info(const uint8_t *pl, size_t len, struct att_wire_info *info)
 /* Applies one valid record to the session; unknown or malformed payloads are ignored (their
  * checksum was right, so a newer writer made them). Returns ATT_ERR_NOMEM only. */
 static int apply(struct att_capture *s, int *have_info, int *have_meta, size_t *cap_s,
-                 size_t *cap_e, struct att_raw_stats *st, uint8_t type, const uint8_t *pl,
-                 size_t len)
+                 size_t *cap_e, uint64_t *next_index, struct att_raw_stats *st, uint8_t type,
+                 const uint8_t *pl, size_t len)
 {
 	switch (type) {
 	case REC_INFO: {
@@ -509,15 +509,26 @@ static int apply(struct att_capture *s, int *have_info, int *have_meta, size_t *
 		return ATT_OK;
 	}
 	case REC_SAMPLES: {
-		size_t count;
+		size_t count, skip;
+		uint64_t first;
 		if (len < SAMPLES_HEAD)
 			return ATT_OK;
+		first = get_u64(pl);
 		count = att_wire_get_u16(pl + 8);
 		if (len != SAMPLES_HEAD + count * SAMPLE_BYTES)
 			return ATT_OK;
-		if (grow((void **)&s->samples, cap_s, s->n_samples + count, sizeof *s->samples))
+		/* the writer numbers its samples: a record repeated (a block appended twice) or
+		 * overlapping one already read adds only what is new */
+		skip = first < *next_index
+		               ? (size_t)(*next_index - first < count ? *next_index - first : count)
+		               : 0;
+		st->duplicate_samples += skip;
+		if (first + count > *next_index)
+			*next_index = first + count;
+		if (grow((void **)&s->samples, cap_s, s->n_samples + count - skip,
+		         sizeof *s->samples))
 			return ATT_ERR_NOMEM;
-		for (size_t i = 0; i < count; i++) {
+		for (size_t i = skip; i < count; i++) {
 			const uint8_t *p = pl + SAMPLES_HEAD + i * SAMPLE_BYTES;
 			struct att_sample *o = &s->samples[s->n_samples++];
 			o->host_ns = (int64_t)get_u64(p);
@@ -560,7 +571,8 @@ int att_raw_parse(const uint8_t *buf, size_t len, struct att_capture **out,
 	struct att_raw_stats st;
 	struct att_capture *s;
 	size_t pos, cap_s = 0, cap_e = 0, bad_from = SIZE_MAX;
-	int have_info = 0, have_meta = 0;
+	uint64_t next_index = 0;
+	int have_info = 0, have_meta = 0, header_ok;
 
 	if (!out)
 		return ATT_ERR_ARG;
@@ -569,15 +581,16 @@ int att_raw_parse(const uint8_t *buf, size_t len, struct att_capture **out,
 	st.file_bytes = len;
 	if (stats)
 		*stats = st;
-	if (!buf || !att_raw_is_capture(buf, len)) {
-		say(why, why_len, "not an attune raw capture (no ATTRAW header)");
+	if (!buf || len < ATT_RAW_HEADER_SIZE) {
+		say(why, why_len, "not an attune raw capture (shorter than its header)");
 		return ATT_ERR_FORMAT;
 	}
-	if (len < ATT_RAW_HEADER_SIZE || att_crc32(0, buf, 28) != att_wire_get_u32(buf + 28)) {
-		say(why, why_len, "the raw capture's header is damaged; nothing can be recovered");
-		return ATT_ERR_FORMAT;
-	}
-	if (att_wire_get_u16(buf + 8) != ATT_RAW_VERSION) {
+	/* a damaged header loses nothing: the records carry the essentials (INFO, META) and their
+	 * own checksums, so they are looked for after where the header ends */
+	header_ok =
+	        att_raw_is_capture(buf, len) && att_crc32(0, buf, 28) == att_wire_get_u32(buf + 28);
+	st.header_damaged = !header_ok;
+	if (header_ok && att_wire_get_u16(buf + 8) != ATT_RAW_VERSION) {
 		say(why, why_len,
 		    "the raw capture was written by another attune version "
 		    "(format version differs); use that version to read it");
@@ -586,7 +599,7 @@ int att_raw_parse(const uint8_t *buf, size_t len, struct att_capture **out,
 	s = calloc(1, sizeof *s);
 	if (!s)
 		return ATT_ERR_NOMEM;
-	pos = att_wire_get_u16(buf + 10);
+	pos = header_ok ? att_wire_get_u16(buf + 10) : ATT_RAW_HEADER_SIZE;
 	if (pos < ATT_RAW_HEADER_SIZE || pos > len)
 		pos = ATT_RAW_HEADER_SIZE;
 	st.good_bytes = pos;
@@ -603,7 +616,7 @@ int att_raw_parse(const uint8_t *buf, size_t len, struct att_capture **out,
 			st.ignored_bytes += pos - bad_from;
 			bad_from = SIZE_MAX;
 		}
-		if (apply(s, &have_info, &have_meta, &cap_s, &cap_e, &st, buf[pos + 2],
+		if (apply(s, &have_info, &have_meta, &cap_s, &cap_e, &next_index, &st, buf[pos + 2],
 		          buf + pos + REC_HEAD, n - REC_HEAD - REC_CRC)) {
 			att_capture_free(s);
 			say(why, why_len, "out of memory reading the raw capture");
@@ -623,8 +636,10 @@ int att_raw_parse(const uint8_t *buf, size_t len, struct att_capture **out,
 	if (!have_info || !have_meta) {
 		att_capture_free(s);
 		say(why, why_len,
-		    "the raw capture lacks its device info or session record; "
-		    "nothing can be recovered");
+		    header_ok ? "the raw capture lacks its device info or session record; "
+		                "nothing can be recovered"
+		              : "not an attune raw capture (no valid header, and no intact "
+		                "records to recover from)");
 		return ATT_ERR_FORMAT;
 	}
 	if (s->info.rate_hz < ATT_WIRE_RATE_MIN || s->info.rate_hz > 1000u ||

@@ -75,6 +75,8 @@ struct att_raw_stats {
 	uint64_t bad_regions;   /* stretches of damaged bytes (1 for a torn tail) */
 	int torn_tail;          /* the file ends inside a record (typical after a crash) */
 	int rate_changed;       /* a later INFO record had another rate (treated as the first) */
+	int header_damaged;     /* the file header was damaged: records were found without it */
+	uint64_t duplicate_samples; /* samples in repeated or overlapping records, left out */
 };
 
 struct att_raw_writer;

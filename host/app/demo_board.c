@@ -35,8 +35,9 @@
 
 struct att_demo_board {
 	pid_t pid;
-	int err_fd; /* the board's stderr: read only to explain a failed start */
-	char link[64];
+	int err_fd;    /* the board's stderr: read only to explain a failed start */
+	char dir[256]; /* a private directory (mkdtemp) holding the link */
+	char link[300];
 };
 
 /* The monotonic clock in milliseconds: the board's start and stop waits. */
@@ -146,8 +147,22 @@ int att_demo_board_start(const struct att_demo_board_cfg *cfg, struct att_demo_b
 		snprintf(why, why_len, "out of memory");
 		return ATT_ERR_NOMEM;
 	}
-	/* private to this process: two demos side by side never share a link */
-	snprintf(b->link, sizeof b->link, "/tmp/attune-demo-%ld", (long)getpid());
+	/* in a directory of our own (mkdtemp, 0700): two demos never share a link, and another
+	 * user cannot plant one under a name we would use */
+	{
+		const char *tmp = getenv("TMPDIR");
+		snprintf(b->dir, sizeof b->dir, "%s/attune-demo-XXXXXX",
+		         tmp && *tmp ? tmp : "/tmp");
+		if (!mkdtemp(b->dir)) {
+			snprintf(why, why_len,
+			         "cannot make a private folder for the simulated board "
+			         "(%s): %s",
+			         b->dir, strerror(errno));
+			free(b);
+			return ATT_ERR_IO;
+		}
+		snprintf(b->link, sizeof b->link, "%s/board", b->dir);
+	}
 	snprintf(seed, sizeof seed, "%u", (unsigned)cfg->seed);
 	argv[argc++] = board;
 	argv[argc++] = "--link";
@@ -172,6 +187,7 @@ int att_demo_board_start(const struct att_demo_board_cfg *cfg, struct att_demo_b
 	/* O_CLOEXEC: nothing of ours leaks into the child but what dup2 hands it */
 	if (pipe2(outp, O_CLOEXEC) != 0) {
 		snprintf(why, why_len, "cannot start attune-simboard: %s", strerror(errno));
+		rmdir(b->dir);
 		free(b);
 		return ATT_ERR_IO;
 	}
@@ -179,6 +195,7 @@ int att_demo_board_start(const struct att_demo_board_cfg *cfg, struct att_demo_b
 		snprintf(why, why_len, "cannot start attune-simboard: %s", strerror(errno));
 		close(outp[0]);
 		close(outp[1]);
+		rmdir(b->dir);
 		free(b);
 		return ATT_ERR_IO;
 	}
@@ -189,6 +206,7 @@ int att_demo_board_start(const struct att_demo_board_cfg *cfg, struct att_demo_b
 		close(outp[1]);
 		close(errp[0]);
 		close(errp[1]);
+		rmdir(b->dir);
 		free(b);
 		return ATT_ERR_IO;
 	}
@@ -286,5 +304,6 @@ void att_demo_board_stop(struct att_demo_board *b)
 	/* the board removes its link itself; not when it was killed, so check */
 	if (lstat(b->link, &st) == 0 && S_ISLNK(st.st_mode))
 		unlink(b->link);
+	rmdir(b->dir);
 	free(b);
 }

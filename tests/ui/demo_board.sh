@@ -1,6 +1,7 @@
 #!/bin/sh
 # attune demo goes through the real firmware in the simulated board: under Xvfb it starts
-# attune-simboard on a private link (/tmp/attune-demo-PID), reads the samples over the pty
+# attune-simboard on a link in a private folder of its own (mkdtemp under TMPDIR, mode 0700, so
+# no other user can plant or take the name), reads the samples over the pty
 # (status "simulated board", samples arrived, none lost), records them, and on SIGTERM (as on a
 # window close or q) saves the session, stops the board and leaves no board process and no link
 # behind. A screenshot of the demo is taken through the board as well, and --speed 5 runs the
@@ -10,22 +11,24 @@ attune=$1
 command -v xvfb-run >/dev/null 2>&1 || { echo "skip: xvfb-run not installed" >&2; exit 77; }
 dir=$(mktemp -d /tmp/attune-demo-board-XXXXXX)
 fail=0
-# sh -c: the demo's own pid names its link and marks its board on the command line
-SDL_RENDER_DRIVER=software xvfb-run -a -s '-screen 0 1280x800x24' sh -c '
+# sh -c: the board's command line names its link
+TMPDIR=$dir SDL_RENDER_DRIVER=software xvfb-run -a -s '-screen 0 1280x800x24' sh -c '
 	"$1" demo --no-audio --stats "$2/stats.json" --record "$2/demo" 2>"$2/err" &
 	echo $! >"$2/pid"
 	sleep 8
 	ps -o args= -p "$(pgrep -P $! | head -1)" >"$2/child" 2>/dev/null
-	[ -L "/tmp/attune-demo-$!" ] && echo yes >"$2/link_seen"
+	link=$(sed -n "s/.*--link \([^ ]*\).*/\1/p" "$2/child")
+	[ -L "$link" ] && stat -c %a "$(dirname "$link")" >"$2/link_seen"
 	kill -TERM $!
 	wait $!
 	echo $? >"$2/rc"' sh "$attune" "$dir"
 pid=$(cat "$dir/pid")
 rc=$(cat "$dir/rc")
 [ "$rc" = 0 ] || { echo "attune demo exited $rc after SIGTERM: $(cat "$dir/err")" >&2; fail=1; }
-grep -q "attune-simboard .*--link /tmp/attune-demo-$pid" "$dir/child" ||
+grep -q "attune-simboard .*--link $dir/attune-demo-[A-Za-z0-9]*/board" "$dir/child" ||
 	{ echo "the demo's child was not the board on its link: $(cat "$dir/child")" >&2; fail=1; }
-[ -s "$dir/link_seen" ] || { echo "no link /tmp/attune-demo-$pid while the demo ran" >&2; fail=1; }
+[ "$(cat "$dir/link_seen" 2>/dev/null)" = 700 ] ||
+	{ echo "no link in a 0700 folder while the demo ran: $(cat "$dir/link_seen")" >&2; fail=1; }
 grep -q '"source": "simulated board"' "$dir/stats.json" ||
 	{ echo "source is not the board: $(cat "$dir/stats.json")" >&2; fail=1; }
 samples=$(sed -n 's/.*"samples": \([0-9]*\).*/\1/p' "$dir/stats.json")
@@ -57,11 +60,12 @@ awk -v w="$fwall" 'BEGIN { exit !(w > 6 && w < 16) }' ||
 [ "${fsamples:-0}" -ge 9000 ] && [ "$flost" = 0 ] ||
 	{ echo "want ~10000 samples and none lost, got $fsamples, $flost lost" >&2; fail=1; }
 sleep 0.5
-if pgrep -f "attune-demo-$pid" >/dev/null; then
-	echo "a board is left running: $(pgrep -af "attune-demo-$pid")" >&2
+if pgrep -f "$dir/attune-demo-" >/dev/null; then
+	echo "a board is left running: $(pgrep -af "$dir/attune-demo-")" >&2
 	fail=1
 fi
-[ -e "/tmp/attune-demo-$pid" ] && { echo "link /tmp/attune-demo-$pid left behind" >&2; fail=1; }
+ls -d "$dir"/attune-demo-* >/dev/null 2>&1 &&
+	{ echo "the board's folder was left behind: $(ls -d "$dir"/attune-demo-*)" >&2; fail=1; }
 if [ $fail -eq 0 ]; then
 	echo "demo_board: $samples samples through the board; $(cat "$dir/err"); all checks passed"
 	rm -rf "$dir"

@@ -253,11 +253,13 @@ static int summary(const struct record_opts *o, const struct tally *y,
 		return 1;
 	}
 	printf("attune record: %llu samples, %llu lost in %llu gaps, %.2f s at %.0f Hz%s; %llu "
-	       "damaged frames, %u reconnects; %s %s.csv %s.edf %s.json\n",
+	       "damaged frames, %llu repeated and %llu old frames dropped, %u reconnects; %s "
+	       "%s.csv %s.edf %s.json\n",
 	       (unsigned long long)y->got, (unsigned long long)y->gap_samples,
 	       (unsigned long long)y->gaps, (double)(y->last - y->first + 1u) / st->rate_hz,
 	       st->rate_hz, record_stop ? " (stopped early)" : "",
-	       (unsigned long long)st->frames_bad, st->reconnects,
+	       (unsigned long long)st->frames_bad, (unsigned long long)st->frames_duplicate,
+	       (unsigned long long)st->frames_stale, st->reconnects,
 	       saved ? "wrote" : "could not write", o->output, o->output, o->output);
 	if (st->overruns)
 		fprintf(stderr,

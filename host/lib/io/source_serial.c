@@ -51,7 +51,7 @@ struct serial {
 	atomic_int stop;
 	atomic_int state; /* enum att_source_state */
 	atomic_int error;
-	atomic_uint_least64_t lost, frames_bad, overruns, samples_in;
+	atomic_uint_least64_t lost, frames_bad, overruns, samples_in, duplicate, stale;
 	atomic_uint reconnects;
 
 	/* acquisition thread only */
@@ -101,7 +101,14 @@ static void on_sample(struct serial *s, const struct att_wire_sample *w, int64_t
 		s->restart_pending = 0;
 	} else {
 		int32_t d = (int32_t)(w->counter - s->last_dev);
-		if (s->restart_pending || d <= 0) {
+		/* a counter that does not move forward is a frame seen before (a USB bridge or driver
+		 * repeating, swapping or replaying frames), not a restart: a board that restarts says
+		 * so with an info frame first (restart_pending) */
+		if (!s->restart_pending && d <= 0) {
+			atomic_fetch_add(d == 0 ? &s->duplicate : &s->stale, 1);
+			return;
+		}
+		if (s->restart_pending) {
 			/* the device restarted its counter: the host clock tells what was missed */
 			double est = (double)(now - s->last_host_ns) * s->rate / 1e9 - 1.0;
 			uint32_t missed = est > 0.5 ? (uint32_t)llround(est) : 0;
@@ -281,6 +288,8 @@ static void serial_refresh(const struct att_source *src, struct att_source_statu
 	st->state = (enum att_source_state)atomic_load(&s->state);
 	st->samples_lost = atomic_load(&s->lost);
 	st->frames_bad = atomic_load(&s->frames_bad);
+	st->frames_duplicate = atomic_load(&s->duplicate);
+	st->frames_stale = atomic_load(&s->stale);
 	st->overruns = atomic_load(&s->overruns);
 	st->reconnects = atomic_load(&s->reconnects);
 	st->error = atomic_load(&s->error);

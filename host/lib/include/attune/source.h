@@ -46,6 +46,8 @@ struct att_source_status {
 	uint64_t samples;          /* samples delivered */
 	uint64_t samples_lost; /* samples known missing (sequence gaps, overflows, disconnects) */
 	uint64_t frames_bad;   /* damaged frames dropped (CRC, framing) */
+	uint64_t frames_duplicate; /* frames repeating the last sample, dropped */
+	uint64_t frames_stale; /* frames older than the last sample (swapped, replayed), dropped */
 	uint64_t overruns;     /* samples the consumer did not drain in time */
 	uint32_t reconnects;   /* times the device came back */
 	int error;             /* last enum att_err, ATT_OK when none */

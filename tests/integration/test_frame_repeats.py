@@ -9,6 +9,7 @@ the repeated and old frames, and none of them is counted as lost or as a gap.
 usage: test_frame_repeats.py ATTUNE SIMBOARD FIRMWARE
 """
 import csv
+import json
 import os
 import pty
 import random
@@ -88,8 +89,9 @@ def board_frame(frame):
         faults["replay"] += 1
 
 
+snaps = os.path.join(tmp, "snap.jsonl")
 rec = subprocess.Popen([attune, "record", "--port", host_path, "--duration", "60",
-                        "--output", os.path.join(tmp, "s")],
+                        "--output", os.path.join(tmp, "s"), "--snapshots", snaps],
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 while rec.poll() is None:
     ready, _, _ = select.select([bfd, master], [], [], 0.2)
@@ -118,6 +120,10 @@ if m:
     lost, gaps, repeated, old = map(int, m.groups())
     check(repeated >= faults["repeat"] and old >= faults["swap"] + faults["replay"] - 2,
           f"counted {repeated} repeated and {old} old for {faults}")
+    last = json.loads(open(snaps).read().splitlines()[-1])
+    check(last.get("frames_duplicate") == repeated and last.get("frames_stale") == old,
+          f"the snapshots carry the counts: {last.get('frames_duplicate')}, "
+          f"{last.get('frames_stale')}")
     check(lost <= faults["swap"], f"{lost} lost in {gaps} gaps: only swapped frames "
           f"({faults['swap']}) may be lost")
 

@@ -20,11 +20,13 @@
 
 struct item {
 	struct att_snapshot snap;
+	uint64_t frames_duplicate, frames_stale; /* the source's, at the snapshot */
 	char stage[32];
 };
 
 struct snapshots {
 	struct att_snapshots_cfg cfg;
+	const struct att_source_status *src; /* from the session's START; the session's own */
 	FILE *out;
 	int own_out; /* not stdout: closed at the end */
 	struct att_json *json;
@@ -74,6 +76,8 @@ static int write_line(struct att_json *j, const struct item *it)
 	att_json_uint(j, "frames_lost", p->samples_lost);
 	att_json_number(j, "a_hr_swing_bpm", p->a.hr_swing_bpm);
 	att_json_number(j, "b_hr_swing_bpm", p->b.hr_swing_bpm);
+	att_json_uint(j, "frames_duplicate", it->frames_duplicate);
+	att_json_uint(j, "frames_stale", it->frames_stale);
 	if (it->stage[0])
 		att_json_string(j, "stage", it->stage);
 	att_json_object_end(j);
@@ -132,6 +136,11 @@ static int finish(struct snapshots *w)
 static int queue(struct snapshots *w, const struct att_snapshot *snap, double t)
 {
 	struct item it = {.snap = *snap};
+
+	if (w->src) {
+		it.frames_duplicate = w->src->frames_duplicate;
+		it.frames_stale = w->src->frames_stale;
+	}
 	const char *stage = w->cfg.stage ? w->cfg.stage(w->cfg.stage_ctx, t) : NULL;
 
 	if (stage)
@@ -154,6 +163,8 @@ static int snapshots_receive(void *ctx, const struct att_packet *p, char *why, s
 
 	if (atomic_load(&w->err))
 		return fail_line(w, why, why_len);
+	if (p->type == ATT_PACKET_START)
+		w->src = p->u.start->source;
 	if (p->type == ATT_PACKET_SNAPSHOT)
 		return queue(w, p->u.snapshot, p->u.snapshot->t);
 	if (p->type == ATT_PACKET_END && finish(w) != ATT_OK)

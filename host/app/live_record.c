@@ -133,8 +133,8 @@ static int next_base(struct att_live_record *r, char *why, size_t why_len)
 		snprintf(r->base, sizeof r->base, "%s", r->cfg.base);
 		return att_session_claim(r->base, r->cfg.force, why, why_len);
 	}
-	if (r->cfg.base) {
-		snprintf(want, sizeof want, "%s-%d", r->cfg.base, r->serial + 1);
+	if (r->cfg.base) { /* the first free of NAME, NAME-2, NAME-3, ... (NAME is in use) */
+		snprintf(want, sizeof want, "%s", r->cfg.base);
 	} else {
 		time_t now = time(NULL);
 		struct tm tm;

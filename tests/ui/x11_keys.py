@@ -4,8 +4,9 @@ Run under xvfb-run. attune live records a generated couple; xdotool types throug
 same path a keyboard takes; the screen is read back from the X server (PIL ImageGrab).
   h        the help panel covers the middle of the window; h again hides it
   space    a marker; p twice: pacer off, on; Up: pacer 6.5 /min
-  r r      stops the recording (NAME.json lists those events) and at once starts NAME-2
-  space    a marker in NAME-2;  q quits at once, NAME-2 closed and saved, exit 0
+  r r      stops the recording (NAME.json lists those events) and at once starts the next free
+           name: NAME-3, since a file of NAME-2 was put there first (and is left alone)
+  space    a marker in NAME-3;  q quits at once, NAME-3 closed and saved, exit 0
 usage: x11_keys.py ATTUNE
 """
 import json
@@ -24,6 +25,9 @@ if not shutil.which("xdotool") or not os.environ.get("DISPLAY"):
     sys.exit(77)
 
 tmp = tempfile.mkdtemp(prefix="attune-x11-keys-")
+planted = os.path.join(tmp, "s-2.csv")  # another session's file: its name is taken
+with open(planted, "w") as f:
+    f.write("keep me\n")
 failures = []
 
 
@@ -109,12 +113,14 @@ try:
     xdo("key", "q")
     rc = proc.wait(timeout=30)
     check(rc == 0, f"q quits with exit 0 (got {rc})")
-    second = os.path.join(tmp, "s-2.json")
-    check(os.path.exists(second), "quitting closes and saves the running recording s-2")
+    second = os.path.join(tmp, "s-3.json")
+    check(os.path.exists(second), "quitting closes and saves the running recording s-3")
+    check(open(planted).read() == "keep me\n" and not os.path.exists(os.path.join(tmp, "s-2.json")),
+          "the name s-2, in use, was skipped and its file left alone")
     if os.path.exists(second):
         got = events(second)
         check(("marker", 0.0) in [(k, 0.0) for k, _ in got if k == "marker"],
-              f"s-2.json has the marker pressed while it ran: {got}")
+              f"s-3.json has the marker pressed while it ran: {got}")
 finally:
     if proc.poll() is None:
         proc.kill()

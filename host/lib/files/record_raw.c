@@ -473,6 +473,40 @@ static int parse_info(const uint8_t *pl, size_t len, struct att_wire_info *info)
 	return 1;
 }
 
+/* A SAMPLES record: what it holds beyond the samples already read (by the writer's numbering). */
+static int apply_samples(struct att_capture *s, size_t *cap_s, uint64_t *next_index,
+                         struct att_raw_stats *st, const uint8_t *pl, size_t len)
+{
+	size_t count, skip;
+	uint64_t first;
+	if (len < SAMPLES_HEAD)
+		return ATT_OK;
+	first = get_u64(pl);
+	count = att_wire_get_u16(pl + 8);
+	if (len != SAMPLES_HEAD + count * SAMPLE_BYTES)
+		return ATT_OK;
+	/* the writer numbers its samples: a record repeated (a block appended twice) or
+	 * overlapping one already read adds only what is new */
+	skip = first < *next_index
+	               ? (size_t)(*next_index - first < count ? *next_index - first : count)
+	               : 0;
+	st->duplicate_samples += skip;
+	if (first + count > *next_index)
+		*next_index = first + count;
+	if (grow((void **)&s->samples, cap_s, s->n_samples + count - skip, sizeof *s->samples))
+		return ATT_ERR_NOMEM;
+	for (size_t i = skip; i < count; i++) {
+		const uint8_t *p = pl + SAMPLES_HEAD + i * SAMPLE_BYTES;
+		struct att_sample *o = &s->samples[s->n_samples++];
+		o->host_ns = (int64_t)get_u64(p);
+		o->counter = att_wire_get_u32(p + 8);
+		o->flags = p[12];
+		for (unsigned c = 0; c < ATT_WIRE_CHANNELS; c++)
+			o->ch[c] = att_wire_get_u16(p + 13 + 2 * c);
+	}
+	return ATT_OK;
+}
+
 /* Applies one valid record to the session; unknown or malformed payloads are ignored (their
  * checksum was right, so a newer writer made them). Returns ATT_ERR_NOMEM only. */
 static int apply(struct att_capture *s, int *have_info, int *have_meta, size_t *cap_s,
@@ -508,37 +542,8 @@ static int apply(struct att_capture *s, int *have_info, int *have_meta, size_t *
 		*have_meta = 1;
 		return ATT_OK;
 	}
-	case REC_SAMPLES: {
-		size_t count, skip;
-		uint64_t first;
-		if (len < SAMPLES_HEAD)
-			return ATT_OK;
-		first = get_u64(pl);
-		count = att_wire_get_u16(pl + 8);
-		if (len != SAMPLES_HEAD + count * SAMPLE_BYTES)
-			return ATT_OK;
-		/* the writer numbers its samples: a record repeated (a block appended twice) or
-		 * overlapping one already read adds only what is new */
-		skip = first < *next_index
-		               ? (size_t)(*next_index - first < count ? *next_index - first : count)
-		               : 0;
-		st->duplicate_samples += skip;
-		if (first + count > *next_index)
-			*next_index = first + count;
-		if (grow((void **)&s->samples, cap_s, s->n_samples + count - skip,
-		         sizeof *s->samples))
-			return ATT_ERR_NOMEM;
-		for (size_t i = skip; i < count; i++) {
-			const uint8_t *p = pl + SAMPLES_HEAD + i * SAMPLE_BYTES;
-			struct att_sample *o = &s->samples[s->n_samples++];
-			o->host_ns = (int64_t)get_u64(p);
-			o->counter = att_wire_get_u32(p + 8);
-			o->flags = p[12];
-			for (unsigned c = 0; c < ATT_WIRE_CHANNELS; c++)
-				o->ch[c] = att_wire_get_u16(p + 13 + 2 * c);
-		}
-		return ATT_OK;
-	}
+	case REC_SAMPLES:
+		return apply_samples(s, cap_s, next_index, st, pl, len);
 	case REC_EVENT: {
 		struct att_event ev;
 		size_t off = 25;

@@ -7,7 +7,7 @@
  * It lives in offline/ because it runs the offline analysis; the recorder (live/) only closes
  * the capture, and the caller exports after att_recorder_stop().
  *
- * Invariant: each file is complete or absent (written to .tmp and renamed).
+ * Invariant: each file is complete or absent (written to a private temporary and renamed, private_file.h).
  * Threads: EDFlib keeps a process-wide table of open files, so only one thread of a process may
  * export at a time. Nothing here prints. */
 #ifndef ATT_EXPORT_H
@@ -43,7 +43,7 @@ int att_capture_export(const struct att_capture *s, const char *base,
                        struct att_export_report *report, char *why, size_t why_len);
 
 /* Writes the grid (borrowed) as CSV (record_csv.h's columns) and, when an is not NULL, its
- * derived columns. On failure nothing is left at path (nor path.tmp) and why (may be NULL)
+ * derived columns. On failure nothing is left at path (nor its temporary) and why (may be NULL)
  * holds one line: ATT_ERR_ARG, ATT_ERR_IO, ATT_ERR_PERMISSION, ATT_ERR_DISK_FULL. */
 int att_csv_write(const char *path, const struct att_grid *g, const struct att_analysis *an,
                   char *why, size_t why_len);

@@ -8,7 +8,7 @@
  * repeat the value of the analysis window whose centre is nearest to t (empty: not computed).
  * The grid with derived columns is written by att_csv_write() (export.h: it needs the analysis).
  *
- * Invariant: a file at `path` is always complete: written to path.tmp, fsynced, then renamed.
+ * Invariant: a file at `path` is always complete: written to a private temporary beside it (private_file.h), fsynced, then renamed.
  * Threads: any thread; no global state. */
 #ifndef ATT_RECORD_CSV_H
 #define ATT_RECORD_CSV_H

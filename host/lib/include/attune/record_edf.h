@@ -10,7 +10,7 @@
  * labels go to the patient name ("A_<label>,B_<label>", EDF forbids spaces there), the note to
  * the recording's additional field, "attune <version>, firmware x.y.z" to the equipment field.
  *
- * Invariant: a file at `path` is always complete. The writer writes `path`.tmp, fsyncs it and
+ * Invariant: a file at `path` is always complete. The writer writes a private temporary beside `path` (private_file.h), fsyncs it and
  * renames it over `path` only after EDFlib closed it without error.
  *
  * Threads: EDFlib keeps a process-wide table of open files and is not thread-safe when opening
@@ -43,7 +43,7 @@ struct att_edf_derived {
 };
 
 /* Writes the session's grid (built by att_grid_new from s) to path as EDF+C; derived may be NULL.
- * All arguments are borrowed for the call. On failure nothing is left at path (nor path.tmp) and
+ * All arguments are borrowed for the call. On failure nothing is left at path (nor its temporary) and
  * why (may be NULL) holds one line: ATT_ERR_ARG, ATT_ERR_NO_DATA (no samples), ATT_ERR_IO,
  * ATT_ERR_PERMISSION, ATT_ERR_DISK_FULL. */
 int att_edf_write(const char *path, const struct att_capture *s, const struct att_grid *g,

@@ -9,7 +9,7 @@
  * itself stays below offline analysis.
  *
  * Invariant: every file the recorder leaves is complete or absent (raw capture: whole records;
- * others: written to .tmp and renamed). A disk error mid-session stops the recorder (its
+ * others: written to a private temporary and renamed). A disk error mid-session stops the recorder (its
  * status says why); what reached the disk stays readable.
  *
  * Threads: att_recorder_push() and att_recorder_event() from one producer thread (never block,

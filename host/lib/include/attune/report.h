@@ -11,7 +11,7 @@
  * synchrony is bluish green #009E73 and grey (no red anywhere: nothing here is an alarm).
  *
  * Invariant: att_report_write() leaves either a complete file at path or nothing there (it
- * draws into path.part and renames it). It never prints and never exits.
+ * draws into a private temporary beside path and renames it, private_file.h). It never prints and never exits.
  * Threads: any thread; no global state (cairo's font cache is its own, thread-safe). */
 #ifndef ATT_REPORT_H
 #define ATT_REPORT_H
@@ -57,7 +57,7 @@ void att_report_png_size(double dpi, int *width, int *height);
 
 /* Draws the page of rec (its respiration channels are re-cleaned for the traces) and an (its
  * analysis) into path. All arguments are borrowed for the call. On failure nothing is left at
- * path or path.part and why (may be NULL) holds one line: ATT_ERR_ARG (a NULL argument, a dpi
+ * path or beside it and why (may be NULL) holds one line: ATT_ERR_ARG (a NULL argument, a dpi
  * outside 30-600), ATT_ERR_NO_DATA (no respiration channel), ATT_ERR_NOMEM, ATT_ERR_IO /
  * ATT_ERR_PERMISSION / ATT_ERR_DISK_FULL (writing path). */
 int att_report_write(const struct att_report_cfg *cfg, const struct att_recording *rec,

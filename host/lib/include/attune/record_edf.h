@@ -10,8 +10,9 @@
  * labels go to the patient name ("A_<label>,B_<label>", EDF forbids spaces there), the note to
  * the recording's additional field, "attune <version>, firmware x.y.z" to the equipment field.
  *
- * Invariant: a file at `path` is always complete. The writer writes a private temporary beside `path` (private_file.h), fsyncs it and
- * renames it over `path` only after EDFlib closed it without error.
+ * Invariant: a file at `path` is always complete. The writer writes a private temporary beside
+ * `path` (private_file.h), fsyncs it and renames it over `path` only after EDFlib closed it
+ * without error.
  *
  * Threads: EDFlib keeps a process-wide table of open files and is not thread-safe when opening
  * or closing; call att_edf_* from one thread at a time in the process. */

@@ -95,8 +95,8 @@ int att_analyze(const struct att_analysis_cfg *cfg, const struct att_recording *
 void att_analysis_free(struct att_analysis *an);
 
 /* Writes the result as one JSON object in the layout of the README, section Contracts kept stable
- * (duration_s, rate_hz, window_s, step_s, a, b, sync, timeline, phases, resonance), followed by a newline; indent 0
- * gives one line. The stream is borrowed. ATT_ERR_IO when writing failed. */
+ * (duration_s, rate_hz, window_s, step_s, a, b, sync, timeline, phases, resonance), followed
+ * by a newline; indent 0 gives one line. The stream is borrowed. ATT_ERR_IO when writing failed. */
 int att_analysis_write_json(const struct att_analysis *an, FILE *out, int indent);
 
 /* Writes the same members into the object j has open, so a caller can add members of its own

@@ -7,7 +7,8 @@
  * It lives in offline/ because it runs the offline analysis; the recorder (live/) only closes
  * the capture, and the caller exports after att_recorder_stop().
  *
- * Invariant: each file is complete or absent (written to a private temporary and renamed, private_file.h).
+ * Invariant: each file is complete or absent (written to a private temporary and renamed,
+ * private_file.h).
  * Threads: EDFlib keeps a process-wide table of open files, so only one thread of a process may
  * export at a time. Nothing here prints. */
 #ifndef ATT_EXPORT_H

@@ -8,7 +8,8 @@
  * repeat the value of the analysis window whose centre is nearest to t (empty: not computed).
  * The grid with derived columns is written by att_csv_write() (export.h: it needs the analysis).
  *
- * Invariant: a file at `path` is always complete: written to a private temporary beside it (private_file.h), fsynced, then renamed.
+ * Invariant: a file at `path` is always complete: written to a private temporary beside it
+ * (private_file.h), fsynced, then renamed.
  * Threads: any thread; no global state. */
 #ifndef ATT_RECORD_CSV_H
 #define ATT_RECORD_CSV_H
@@ -28,8 +29,8 @@ int att_csv_write_recording(const char *path, const struct att_recording *rec, c
                             size_t why_len);
 
 /* Writes the file at path atomically and privately: calls write(f, user) on a fresh 0600
- * temporary beside it (private_file.h), then fflush, fsync, rename. Shared by the session writers (CSV, JSON, timeline). On failure nothing is left and why
- * holds one line. write returns ATT_OK or an error (its why is this function's). */
+ * temporary beside it (private_file.h), then fflush, fsync, rename. Shared by the session
+ * writers (CSV, JSON, timeline). On failure nothing is left and why holds one line. write returns ATT_OK or an error (its why is this function's). */
 int att_atomic_write(const char *path, int (*write)(FILE *f, void *user), void *user, char *why,
                      size_t why_len);
 

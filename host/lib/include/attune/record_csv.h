@@ -30,7 +30,8 @@ int att_csv_write_recording(const char *path, const struct att_recording *rec, c
 
 /* Writes the file at path atomically and privately: calls write(f, user) on a fresh 0600
  * temporary beside it (private_file.h), then fflush, fsync, rename. Shared by the session
- * writers (CSV, JSON, timeline). On failure nothing is left and why holds one line. write returns ATT_OK or an error (its why is this function's). */
+ * writers (CSV, JSON, timeline). On failure nothing is left and why holds one line. write
+ * returns ATT_OK or an error (its why is this function's). */
 int att_atomic_write(const char *path, int (*write)(FILE *f, void *user), void *user, char *why,
                      size_t why_len);
 

@@ -67,14 +67,19 @@ static void fmt_num(char *buf, size_t len, double v, const char *fmt, const char
 		snprintf(buf, len, "unknown");
 }
 
-static void print_person(const char *who, const struct att_analysis_person *p)
+static void print_person(const char *who, const struct att_analysis_person *p, double window_s)
 {
-	char br[32], hr[32], rm[32], qr[64], qp[64];
+	char br[32], hr[32], rm[32], qr[64], qp[64], range[96] = "";
 	fmt_num(br, sizeof br, p->breath_rate_bpm, "%.1f%s", " breaths/min");
 	fmt_num(hr, sizeof hr, p->heart_rate_bpm, "%.0f%s", " bpm");
 	fmt_num(rm, sizeof rm, p->rmssd_ms, "%.0f%s", " ms");
-	printf("  %s: breathing %s (%zu breaths), heart rate %s, RMSSD %s; belt %s, pulse %s\n",
-	       who, br, p->breaths, hr, rm, att_quality_str(p->resp_quality, qr, sizeof qr),
+	/* the rate is the count over the time; its spread over the windows says how steady it was */
+	if (isfinite(p->breath_rate_range_bpm[0]) && isfinite(p->breath_rate_range_bpm[1]))
+		snprintf(range, sizeof range, "; %.1f-%.1f over %.0f s windows, median %.1f",
+		         p->breath_rate_range_bpm[0], p->breath_rate_range_bpm[1], window_s,
+		         p->breath_rate_median_bpm);
+	printf("  %s: breathing %s (%zu breaths%s), heart rate %s, RMSSD %s; belt %s, pulse %s\n",
+	       who, br, p->breaths, range, hr, rm, att_quality_str(p->resp_quality, qr, sizeof qr),
 	       att_quality_str(p->ppg_quality, qp, sizeof qp));
 }
 
@@ -82,8 +87,8 @@ static void print_summary(const char *path, const struct att_analysis *an)
 {
 	long secs = lround(an->duration_s);
 	printf("%s: %ld min %02ld s at %g Hz\n", path, secs / 60, secs % 60, an->rate_hz);
-	print_person("A", &an->a);
-	print_person("B", &an->b);
+	print_person("A", &an->a, an->window_s);
+	print_person("B", &an->b, an->window_s);
 	const struct att_analysis_sync *s = &an->sync;
 	if (isfinite(s->match))
 		printf("  breath match %.2f, matched (>= %.1f) %.0f %% of the time\n", s->match,

@@ -45,7 +45,7 @@ except ImportError as e:
           % (sys.executable, e), file=sys.stderr)
     sys.exit(77)
 
-TOL = {'breath_rate_bpm': 0.5, 'heart_rate_bpm': 1.0, 'plv': 0.03, 'relative_phase_deg': 10.0}
+TOL = {'breath_rate_bpm': 0.5, 'breath_rate_median_bpm': 0.5, 'breath_rate_range_bpm': 1.0, 'heart_rate_bpm': 1.0, 'plv': 0.03, 'relative_phase_deg': 10.0}
 LAG_TRUTH, LAG_TOL = 1.0, 0.1
 
 
@@ -150,13 +150,20 @@ def main():
             print('   attune    %s' % json.dumps({'a': att.get('a'), 'b': att.get('b'),
                                                   'sync': att.get('sync')}))
             for who in ('a', 'b'):
-                for key in ('breath_rate_bpm', 'heart_rate_bpm'):
+                for key in ('breath_rate_bpm', 'breath_rate_median_bpm', 'heart_rate_bpm'):
                     rv, av = ref[who].get(key), (att.get(who) or {}).get(key)
                     if rv is None:
                         continue
                     check(av is not None and abs(av - rv) <= TOL[key],
                           '%s %s.%s: attune %s vs reference %.2f (tolerance %g)'
                           % (name, who, key, av, rv, TOL[key]))
+                rv, av = ref[who]['breath_rate_range_bpm'], (att.get(who) or {}).get(
+                    'breath_rate_range_bpm')
+                check(av is not None and all(abs(x - y) <= TOL['breath_rate_range_bpm']
+                                             for x, y in zip(av, rv)),
+                      '%s %s.breath_rate_range_bpm: attune %s vs reference [%.2f, %.2f] '
+                      '(tolerance %g)' % (name, who, av, rv[0], rv[1],
+                                          TOL['breath_rate_range_bpm']))
             s, rs = att.get('sync') or {}, ref['sync']
             check(s.get('plv') is not None and abs(s['plv'] - rs['plv']) <= TOL['plv'],
                   '%s plv: attune %s vs reference %.3f' % (name, s.get('plv'), rs['plv']))

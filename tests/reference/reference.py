@@ -3,14 +3,15 @@
 
 Reads a CSV in the analyze contract (header t,a_resp,a_ppg,b_resp,b_ppg; PPG columns optional) and
 prints one JSON object with the keys of the README's "Contracts kept stable" that it computes (a/b
-breath_rate_bpm, heart_rate_bpm; sync plv, plv_chance, relative_phase_deg, lag_s, match,
+breath_rate_bpm, breath_rate_median_bpm, breath_rate_range_bpm, heart_rate_bpm; sync plv, plv_chance, relative_phase_deg, lag_s, match,
 in_sync_fraction).
 
 Method, chosen to be the same *definitions* as attune (host/lib/include/attune/analysis.h, sync.h) through
 different code: scipy.signal.decimate (Chebyshev IIR, zero-phase) to ~25 Hz, Butterworth 0.05-1 Hz
 sosfiltfilt, scipy.signal.hilbert phase over the whole recording, 2 s trimmed at both ends, 30 s
 windows every 1 s: PLV = |mean e^{i(phiA-phiB)}|, chance = 95th percentile over 99 circular shifts
-of B (>= max(10 s, one breath period)), summary = medians over windows except the relative phase
+of B (>= max(10 s, one breath period)), summary = medians over windows except the breathing rate (breath intervals over their time; the
+window rates' median and 10th/90th percentiles beside it), the relative phase
 (PLV-weighted circular mean) and the lag (that phase at the median breathing frequency). Breaths:
 troughs by scipy.signal.find_peaks; heart rate: PPG peaks by find_peaks on the 0.5-8 Hz band,
 60 / mean IBI per window (IBIs within 30 % of the window median), median over windows.
@@ -119,6 +120,14 @@ def window_rate(events_t, t0, t1, ibi_filter=False):
     return 60.0 / np.mean(ibi)
 
 
+def session_rate(events_t, max_breath_s=20.0):
+    """Breaths per minute of usable signal: breath intervals over their total time, leaving out
+    intervals longer than max_breath_s (a pause or a belt off)."""
+    ibi = np.diff(events_t)
+    ibi = ibi[ibi <= max_breath_s]
+    return float(60.0 * len(ibi) / ibi.sum()) if len(ibi) else None
+
+
 def ppg_beats(x, fs):
     sos = ss.butter(2, [0.5, 8.0], 'bandpass', fs=fs, output='sos')
     y = ss.sosfiltfilt(sos, x)
@@ -158,7 +167,10 @@ def analyze(path):
     for who, y, ppg in (('a', ya, 'a_ppg'), ('b', yb, 'b_ppg')):
         tr = troughs(y, fr)
         rates = [window_rate(tr, c - half, c + half) for c in centres]
-        p = {'breath_rate_bpm': float(np.nanmedian(rates)), 'breaths': int(len(tr)),
+        p = {'breath_rate_bpm': session_rate(tr), 'breaths': int(len(tr)),
+             'breath_rate_median_bpm': float(np.nanmedian(rates)),
+             'breath_rate_range_bpm': [float(np.nanpercentile(rates, 10)),
+                                       float(np.nanpercentile(rates, 90))],
              'heart_rate_bpm': None}
         if ppg in cols and np.isfinite(cols[ppg]).all():
             bt = ppg_beats(cols[ppg], fs)

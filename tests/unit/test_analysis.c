@@ -465,6 +465,47 @@ static void windows_touching_a_gap_are_blank(void)
 	att_recording_free(rec);
 }
 
+/* A rate that alternates, 90 s at 12 /min then 60 s at 20 /min, for 10 minutes: the session's
+ * rate is the breaths over the time (15.2 /min, as the count says), not the median window (which
+ * sits near 12), and the range of the windows spans both rates. */
+static void alternating_rate_reports_count_over_time_and_range(void)
+{
+	size_t n = (size_t)(600 * RATE);
+	struct att_recording *rec = NULL;
+	CHECK(att_recording_new(RATE, n, (1u << ATT_CH_A_RESP) | (1u << ATT_CH_B_RESP), &rec) ==
+	      ATT_OK);
+	if (!rec)
+		return;
+	double phi = 0;
+	for (size_t i = 0; i < n; i++) {
+		double t = (double)i / RATE;
+		rec->ch[ATT_CH_A_RESP][i] = breath_sample(phi, t, 0.5);
+		rec->ch[ATT_CH_B_RESP][i] = breath_sample(phi - 1.0, t, -0.5);
+		phi += 2 * M_PI * (fmod(t, 150) < 90 ? 12.0 : 20.0) / 60 / RATE;
+	}
+	double truth = 60 * phi / (2 * M_PI) / 600;
+	struct att_analysis *an = run(rec, "alternating rate");
+	if (an) {
+		const struct att_analysis_person *p[2] = {&an->a, &an->b};
+		for (int k = 0; k < 2; k++) {
+			CHECK_NEAR(p[k]->breath_rate_bpm, truth, 0.3);
+			CHECK_NEAR(p[k]->breath_rate_bpm, 60.0 * (double)p[k]->breaths / 600, 0.3);
+			CHECK(p[k]->breath_rate_range_bpm[0] <= 12.3);
+			CHECK(p[k]->breath_rate_range_bpm[1] >= 19.7);
+			CHECK(p[k]->breath_rate_median_bpm >= p[k]->breath_rate_range_bpm[0] &&
+			      p[k]->breath_rate_median_bpm <= p[k]->breath_rate_range_bpm[1]);
+		}
+		fprintf(stderr,
+		        "  alternating 12/20: truth %.2f /min, rate %.2f/%.2f (%zu/%zu breaths), "
+		        "median %.2f, range %.2f-%.2f\n",
+		        truth, an->a.breath_rate_bpm, an->b.breath_rate_bpm, an->a.breaths,
+		        an->b.breaths, an->a.breath_rate_median_bpm, an->a.breath_rate_range_bpm[0],
+		        an->a.breath_rate_range_bpm[1]);
+	}
+	att_analysis_free(an);
+	att_recording_free(rec);
+}
+
 int main(void)
 {
 	offset_45_degrees_gives_phase_lag_and_locking();
@@ -476,6 +517,7 @@ int main(void)
 	windows_touching_a_gap_are_blank();
 	long_sessions_keep_every_beat();
 	gaps_across_chunk_borders_are_bridged_as_anywhere();
+	alternating_rate_reports_count_over_time_and_range();
 	free(truth_phi);
 	return att_check_done("analysis");
 }

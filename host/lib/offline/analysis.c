@@ -102,8 +102,18 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* Median of the finite values of a strided field; scratch holds n doubles. */
-static double median_field(const struct att_analysis_window *w, size_t n, size_t offset,
+/* numpy.percentile's default (linear interpolation) of v[0..k), sorted ascending; q in 0..100. */
+static double sorted_percentile(const double *v, size_t k, double q)
+{
+	if (!k)
+		return NAN;
+	double pos = q / 100 * (double)(k - 1);
+	size_t i = (size_t)pos;
+	return i + 1 < k ? v[i] + (pos - (double)i) * (v[i + 1] - v[i]) : v[k - 1];
+}
+
+/* The finite values of a strided field, sorted into scratch (n doubles); returns their count. */
+static size_t sorted_field(const struct att_analysis_window *w, size_t n, size_t offset,
                            double *scratch)
 {
 	size_t k = 0;
@@ -112,10 +122,15 @@ static double median_field(const struct att_analysis_window *w, size_t n, size_t
 		if (isfinite(v))
 			scratch[k++] = v;
 	}
-	if (!k)
-		return NAN;
 	qsort(scratch, k, sizeof *scratch, cmp_double);
-	return k % 2 ? scratch[k / 2] : 0.5 * (scratch[k / 2 - 1] + scratch[k / 2]);
+	return k;
+}
+
+/* Median of the finite values of a strided field; scratch holds n doubles. */
+static double median_field(const struct att_analysis_window *w, size_t n, size_t offset,
+                           double *scratch)
+{
+	return sorted_percentile(scratch, sorted_field(w, n, offset, scratch), 50);
 }
 
 struct person_work {
@@ -225,6 +240,27 @@ static double window_breath_rate(const struct att_breath_result *br, double rate
 			span += (double)(br->troughs[i] - br->troughs[i - 1]) / rate;
 			count++;
 		}
+	}
+	return count && span > 0 ? 60.0 * (double)count / span : NAN;
+}
+
+/* Breaths per minute of usable signal: 60 x breath intervals / their total time, over the
+ * trough-to-trough intervals that touch no belt gap and are at most BREATH_MAX_S long (a longer
+ * one is a pause or a belt off, as att_breath_result.mean_rate_bpm counts it). It agrees with
+ * the breaths counted (196 breaths in 10 min read 19.6 /min), where a median of window rates
+ * follows the typical window and drifts from the count when the rate's spread is skewed. */
+#define BREATH_MAX_S 20.0 /* att_breath_cfg.max_breath_s's default */
+static double session_breath_rate(const struct person_work *p, double rate)
+{
+	const struct att_breath_result *br = &p->br;
+	double span = 0;
+	size_t count = 0;
+	for (size_t i = 1; i < br->n_troughs; i++) {
+		double t0 = (double)br->troughs[i - 1] / rate, t1 = (double)br->troughs[i] / rate;
+		if (t1 - t0 > BREATH_MAX_S || touches_gap(p->bad_cum, p->m, rate, t0, t1))
+			continue;
+		span += t1 - t0;
+		count++;
 	}
 	return count && span > 0 ? 60.0 * (double)count / span : NAN;
 }
@@ -599,6 +635,109 @@ static void *side_main(void *arg)
 	return NULL;
 }
 
+/* Timeline rows from the synchrony windows, with each person's rates over the same span; windows
+ * touching a belt gap are blanked (their freq_hz too, so no summary uses them). */
+static void fill_timeline(struct att_analysis *an, struct sync_job *sync,
+                          const struct person_work *pw, double rr, double window_s)
+{
+	double offset_s = (double)sync->edge / rr;
+	double inner_s = (double)sync->inner / rr;
+	double half = 0.5 * (window_s < inner_s ? window_s : inner_s);
+	size_t cur[2] = {0, 0}, lo[2] = {0, 0}, hi[2] = {0, 0};
+	for (size_t i = 0; i < an->n_timeline; i++) {
+		struct att_analysis_window *w = &an->timeline[i];
+		struct att_sync_window *s = &sync->sw[i];
+		double tc = s->t + offset_s, t0 = tc - half, t1 = tc + half;
+		w->t = tc;
+		w->match = s->match;
+		w->plv = s->plv;
+		w->plv_chance = s->plv_chance;
+		w->relative_phase_deg = s->relative_phase_deg;
+		w->lag_s = s->lag_s;
+		w->a_breath_rate_bpm = window_breath_rate(&pw[0].br, rr, t0, t1, &cur[0]);
+		w->b_breath_rate_bpm = window_breath_rate(&pw[1].br, rr, t0, t1, &cur[1]);
+		w->a_heart_rate_bpm = window_heart_rate(&pw[0], t0, t1, &lo[0], &hi[0]);
+		w->b_heart_rate_bpm = window_heart_rate(&pw[1], t0, t1, &lo[1], &hi[1]);
+		if (touches_gap(pw[0].bad_cum, pw[0].m, rr, t0, t1) ||
+		    touches_gap(pw[1].bad_cum, pw[1].m, rr, t0, t1)) {
+			w->match = w->plv = w->plv_chance = w->relative_phase_deg = w->lag_s = NAN;
+			w->a_breath_rate_bpm = w->b_breath_rate_bpm = NAN;
+			s->freq_hz = NAN;
+		}
+	}
+}
+
+/* A person's breathing rate over the session and its spread over the windows. */
+static void breath_rates(struct att_analysis_person *out, const struct person_work *p, double rr,
+                         const struct att_analysis_window *tl, size_t nt, size_t offset,
+                         double *scratch)
+{
+	out->breath_rate_bpm = session_breath_rate(p, rr);
+	size_t k = sorted_field(tl, nt, offset, scratch);
+	out->breath_rate_median_bpm = sorted_percentile(scratch, k, 50);
+	out->breath_rate_range_bpm[0] = sorted_percentile(scratch, k, 10);
+	out->breath_rate_range_bpm[1] = sorted_percentile(scratch, k, 90);
+}
+
+/* Whole-session figures from the timeline: medians over windows, a circular mean for the
+ * relative phase (analysis.h). ATT_ERR_NOMEM. */
+static int summarise(struct att_analysis *an, const struct sync_job *sync,
+                     const struct person_work *pw, double rr)
+{
+	size_t nt = an->n_timeline;
+	struct att_analysis_window *tl = an->timeline;
+	double *scratch = malloc((nt > 16 ? nt : 16) * sizeof *scratch);
+	if (!scratch)
+		return ATT_ERR_NOMEM;
+	breath_rates(&an->a, &pw[0], rr, tl, nt,
+	             offsetof(struct att_analysis_window, a_breath_rate_bpm), scratch);
+	breath_rates(&an->b, &pw[1], rr, tl, nt,
+	             offsetof(struct att_analysis_window, b_breath_rate_bpm), scratch);
+#define MED(field) median_field(tl, nt, offsetof(struct att_analysis_window, field), scratch)
+	an->a.heart_rate_bpm = MED(a_heart_rate_bpm);
+	an->b.heart_rate_bpm = MED(b_heart_rate_bpm);
+	an->sync.plv = MED(plv);
+	an->sync.plv_chance = MED(plv_chance);
+	an->sync.match = MED(match);
+#undef MED
+	double sx = 0, sy = 0;
+	size_t matched = 0, in_sync = 0, with_chance = 0, with_match = 0;
+	for (size_t i = 0; i < nt; i++) {
+		if (isfinite(tl[i].plv) && isfinite(tl[i].relative_phase_deg)) {
+			double r = tl[i].relative_phase_deg * M_PI / 180;
+			sx += tl[i].plv * cos(r);
+			sy += tl[i].plv * sin(r);
+		}
+		if (isfinite(tl[i].match)) {
+			with_match++;
+			matched += tl[i].match >= ATT_MATCHED;
+		}
+		if (isfinite(tl[i].plv) && isfinite(tl[i].plv_chance)) {
+			with_chance++;
+			in_sync += tl[i].plv > tl[i].plv_chance;
+		}
+	}
+	double rel = sx || sy ? atan2(sy, sx) * 180 / M_PI : NAN;
+	if (rel <= -180)
+		rel += 360;
+	an->sync.relative_phase_deg = rel;
+	an->sync.matched_fraction = with_match ? (double)matched / (double)with_match : NAN;
+	an->sync.in_sync_fraction = with_chance ? (double)in_sync / (double)with_chance : NAN;
+	size_t k = 0;
+	for (size_t i = 0; i < nt; i++)
+		if (isfinite(sync->sw[i].freq_hz) && sync->sw[i].freq_hz > 0)
+			scratch[k++] = sync->sw[i].freq_hz;
+	double f = NAN;
+	if (k) {
+		qsort(scratch, k, sizeof *scratch, cmp_double);
+		f = k % 2 ? scratch[k / 2] : 0.5 * (scratch[k / 2 - 1] + scratch[k / 2]);
+	}
+	an->sync.lag_s = isfinite(rel) && isfinite(f) ? rel / (360 * f) : NAN;
+
+	free(scratch);
+	return ATT_OK;
+}
+
 static int analyze(const struct att_analysis_cfg *cfg, const struct att_recording *rec,
                    struct att_analysis **out, char *why, size_t why_len)
 {
@@ -636,7 +775,6 @@ static int analyze(const struct att_analysis_cfg *cfg, const struct att_recordin
 	struct person_work pw[2];
 	memset(pw, 0, sizeof pw);
 	struct att_analysis *an = calloc(1, sizeof *an);
-	double *scratch = NULL;
 	struct sync_job sync = {.sw = NULL};
 	int err = ATT_OK;
 	if (!an)
@@ -711,94 +849,18 @@ static int analyze(const struct att_analysis_cfg *cfg, const struct att_recordin
 	an->window_s = (double)lround(window_s * rr) / rr;
 	an->step_s = (double)(lround(step_s * rr) < 1 ? 1 : lround(step_s * rr)) / rr;
 
-	/* Per-window rates over the same span as each synchrony window. */
-	double offset_s = (double)sync.edge / rr;
-	double half =
-	        0.5 * (window_s < (double)sync.inner / rr ? window_s : (double)sync.inner / rr);
-	size_t cur[2] = {0, 0}, lo[2] = {0, 0}, hi[2] = {0, 0};
-	for (size_t i = 0; i < an->n_timeline; i++) {
-		struct att_analysis_window *w = &an->timeline[i];
-		const struct att_sync_window *s = &sync.sw[i];
-		double tc = s->t + offset_s;
-		w->t = tc;
-		w->match = s->match;
-		w->plv = s->plv;
-		w->plv_chance = s->plv_chance;
-		w->relative_phase_deg = s->relative_phase_deg;
-		w->lag_s = s->lag_s;
-		w->a_breath_rate_bpm =
-		        window_breath_rate(&pw[0].br, rr, tc - half, tc + half, &cur[0]);
-		w->b_breath_rate_bpm =
-		        window_breath_rate(&pw[1].br, rr, tc - half, tc + half, &cur[1]);
-		w->a_heart_rate_bpm =
-		        window_heart_rate(&pw[0], tc - half, tc + half, &lo[0], &hi[0]);
-		w->b_heart_rate_bpm =
-		        window_heart_rate(&pw[1], tc - half, tc + half, &lo[1], &hi[1]);
-		if (touches_gap(pw[0].bad_cum, pw[0].m, rr, tc - half, tc + half) ||
-		    touches_gap(pw[1].bad_cum, pw[1].m, rr, tc - half, tc + half)) {
-			w->match = w->plv = w->plv_chance = w->relative_phase_deg = w->lag_s = NAN;
-			w->a_breath_rate_bpm = w->b_breath_rate_bpm = NAN;
-			sync.sw[i].freq_hz = NAN;
-		}
-	}
-
-	/* Whole-session summary: medians over windows, circular mean for the relative phase. */
-	size_t nt = an->n_timeline;
-	struct att_analysis_window *tl = an->timeline;
-	scratch = malloc((nt > 16 ? nt : 16) * sizeof *scratch);
-	if (!scratch) {
-		err = fail(why, why_len, ATT_ERR_NOMEM, "out of memory");
+	fill_timeline(an, &sync, pw, rr, window_s);
+	err = summarise(an, &sync, pw, rr);
+	if (err) {
+		err = fail(why, why_len, err, "out of memory");
 		goto done;
 	}
-#define MED(field) median_field(tl, nt, offsetof(struct att_analysis_window, field), scratch)
-	an->a.breath_rate_bpm = MED(a_breath_rate_bpm);
-	an->b.breath_rate_bpm = MED(b_breath_rate_bpm);
-	an->a.heart_rate_bpm = MED(a_heart_rate_bpm);
-	an->b.heart_rate_bpm = MED(b_heart_rate_bpm);
-	an->sync.plv = MED(plv);
-	an->sync.plv_chance = MED(plv_chance);
-	an->sync.match = MED(match);
-#undef MED
-	double sx = 0, sy = 0;
-	size_t matched = 0, in_sync = 0, with_chance = 0, with_match = 0;
-	for (size_t i = 0; i < nt; i++) {
-		if (isfinite(tl[i].plv) && isfinite(tl[i].relative_phase_deg)) {
-			double r = tl[i].relative_phase_deg * M_PI / 180;
-			sx += tl[i].plv * cos(r);
-			sy += tl[i].plv * sin(r);
-		}
-		if (isfinite(tl[i].match)) {
-			with_match++;
-			matched += tl[i].match >= ATT_MATCHED;
-		}
-		if (isfinite(tl[i].plv) && isfinite(tl[i].plv_chance)) {
-			with_chance++;
-			in_sync += tl[i].plv > tl[i].plv_chance;
-		}
-	}
-	double rel = sx || sy ? atan2(sy, sx) * 180 / M_PI : NAN;
-	if (rel <= -180)
-		rel += 360;
-	an->sync.relative_phase_deg = rel;
-	an->sync.matched_fraction = with_match ? (double)matched / (double)with_match : NAN;
-	an->sync.in_sync_fraction = with_chance ? (double)in_sync / (double)with_chance : NAN;
-	size_t k = 0;
-	for (size_t i = 0; i < nt; i++)
-		if (isfinite(sync.sw[i].freq_hz) && sync.sw[i].freq_hz > 0)
-			scratch[k++] = sync.sw[i].freq_hz;
-	double f = NAN;
-	if (k) {
-		qsort(scratch, k, sizeof *scratch, cmp_double);
-		f = k % 2 ? scratch[k / 2] : 0.5 * (scratch[k / 2 - 1] + scratch[k / 2]);
-	}
-	an->sync.lag_s = isfinite(rel) && isfinite(f) ? rel / (360 * f) : NAN;
 
 	progress(cfg, 1);
 done:
 	person_free(&pw[0]);
 	person_free(&pw[1]);
 	free(sync.sw);
-	free(scratch);
 	if (err) {
 		att_analysis_free(an);
 		return err;
@@ -854,6 +916,15 @@ static void json_person(struct att_json *j, const char *key, const struct att_an
 		att_json_null(j, "breaths");
 	att_json_number(j, "heart_rate_bpm", p->heart_rate_bpm);
 	att_json_number(j, "rmssd_ms", p->rmssd_ms);
+	att_json_number(j, "breath_rate_median_bpm", p->breath_rate_median_bpm);
+	if (isfinite(p->breath_rate_range_bpm[0]) && isfinite(p->breath_rate_range_bpm[1])) {
+		att_json_array_begin(j, "breath_rate_range_bpm");
+		att_json_number(j, NULL, p->breath_rate_range_bpm[0]);
+		att_json_number(j, NULL, p->breath_rate_range_bpm[1]);
+		att_json_array_end(j);
+	} else {
+		att_json_null(j, "breath_rate_range_bpm");
+	}
 	if (analysed) {
 		att_json_object_begin(j, "quality");
 		att_json_string(j, "resp", att_quality_str(p->resp_quality, q, sizeof q));
@@ -923,6 +994,8 @@ int att_analysis_json_members(const struct att_analysis *an, double duration_s, 
 	empty.duration_s = duration_s;
 	empty.rate_hz = rate_hz;
 	empty.a.breath_rate_bpm = empty.a.heart_rate_bpm = empty.a.rmssd_ms = NAN;
+	empty.a.breath_rate_median_bpm = NAN;
+	empty.a.breath_rate_range_bpm[0] = empty.a.breath_rate_range_bpm[1] = NAN;
 	empty.b = empty.a;
 	empty.sync = (struct att_analysis_sync){NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN};
 	return json_members(&empty, 0, j, indent);

@@ -697,6 +697,15 @@ static void fmt_val(char *buf, size_t len, double v, const char *fmt)
 		snprintf(buf, len, "\xE2\x80\x93"); /* en dash: cannot be computed */
 }
 
+/* "p10–p90" of a rate's spread, or an en dash when unknown. */
+static void fmt_range(char *buf, size_t len, const double r[2])
+{
+	if (isfinite(r[0]) && isfinite(r[1]))
+		snprintf(buf, len, "%.1f\xE2\x80\x93%.1f", r[0], r[1]);
+	else
+		snprintf(buf, len, "\xE2\x80\x93");
+}
+
 static const char *who_name(const struct att_report_info *info, int who)
 {
 	const char *l = who ? info->label_b : info->label_a;
@@ -761,6 +770,24 @@ static double header(cairo_t *cr, const struct att_recording *rec, const struct 
 	return y;
 }
 
+/* Under the session's breathing rate, small: its spread over the windows (10th-90th
+ * percentile), so a rate that changed is not read as steady. Returns the next row's y. */
+static double rate_range_row(cairo_t *cr, const struct att_analysis *an, double c0, double c1,
+                             double c2, double right, double y)
+{
+	char buf[64], v[2][32];
+	y -= 3;
+	font(cr, 7.5, 0);
+	set_rgb(cr, col_soft);
+	snprintf(buf, sizeof buf, "  range, %.0f s windows", an->window_s);
+	show(cr, c0, y, buf, c1 - c0 - 4, 0);
+	fmt_range(v[0], sizeof v[0], an->a.breath_rate_range_bpm);
+	fmt_range(v[1], sizeof v[1], an->b.breath_rate_range_bpm);
+	show(cr, c1, y, v[0], c2 - c1 - 4, 0);
+	show(cr, c2, y, v[1], right - c2 - 8, 0);
+	return y + 11;
+}
+
 static double summary(cairo_t *cr, const struct att_analysis *an,
                       const struct att_report_info *info, double y)
 {
@@ -808,6 +835,8 @@ static double summary(cairo_t *cr, const struct att_analysis *an,
 		show(cr, c1, y, va, c2 - c1 - 4, 0);
 		show(cr, c2, y, vb, right - c2 - 8, 0);
 		y += row;
+		if (i == 0)
+			y = rate_range_row(cr, an, c0, c1, c2, right, y);
 	}
 	font(cr, 8.5, 0);
 	set_rgb(cr, col_soft);

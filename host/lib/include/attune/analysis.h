@@ -10,8 +10,11 @@
  *   lag, match); coherence in the breathing band (att_coherence_in_band); heart-rate synchrony
  *   att_hr_sync on 4 Hz resampled heart rates (its zero-lag r; no lag search);
  * - PPG: att_pulse_detect (zero-phase Elgendi), per-window heart rate by att_pulse_stats.
- * Whole-session values are medians over the windows (rates, heart rates, PLV, chance, match),
- * except: relative_phase_deg is the PLV-weighted circular mean of the windows' relative phases
+ * Whole-session values are medians over the windows (heart rates, PLV, chance, match), except:
+ * breath_rate_bpm is breaths per minute of usable signal (trough-to-trough intervals touching no
+ * gap, none longer than 20 s), so it agrees with breaths; breath_rate_median_bpm and
+ * breath_rate_range_bpm are the median and 10th/90th percentiles of the windows' rates;
+ * relative_phase_deg is the PLV-weighted circular mean of the windows' relative phases
  * (a median of angles is ill-defined; weighting lets locked windows speak and unlocked ones,
  * whose phase is noise, count little); lag_s is that phase as time at the median breathing
  * frequency; breaths is the whole-session count; rmssd_ms is over all accepted beats;
@@ -52,12 +55,14 @@ struct att_analysis_cfg {
 };
 
 struct att_analysis_person {
-	double breath_rate_bpm; /* median over windows */
-	size_t breaths;         /* breaths (troughs) found in the whole session */
-	double heart_rate_bpm;  /* median over windows; NAN without PPG */
-	double rmssd_ms;        /* NAN without PPG or too few beats */
-	unsigned resp_quality;  /* enum att_quality bits (quality.h) of the belt */
-	unsigned ppg_quality;   /* of the pulse sensor; ATT_Q_ABSENT without PPG */
+	double breath_rate_bpm;          /* breaths per minute of usable signal (analysis.c) */
+	double breath_rate_median_bpm;   /* median of the windows' rates: the typical window */
+	double breath_rate_range_bpm[2]; /* 10th and 90th percentile of the windows' rates */
+	size_t breaths;                  /* breaths (troughs) found in the whole session */
+	double heart_rate_bpm;           /* median over windows; NAN without PPG */
+	double rmssd_ms;                 /* NAN without PPG or too few beats */
+	unsigned resp_quality;           /* enum att_quality bits (quality.h) of the belt */
+	unsigned ppg_quality;            /* of the pulse sensor; ATT_Q_ABSENT without PPG */
 };
 
 /* matched_fraction: share of windows with match >= ATT_MATCHED (sync.h). */

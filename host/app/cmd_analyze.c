@@ -83,6 +83,36 @@ static void print_person(const char *who, const struct att_analysis_person *p, d
 	       att_quality_str(p->ppg_quality, qp, sizeof qp));
 }
 
+/* Who leads, as analysis decided it (att_sync_lead, the live view's rule, over a session locked
+ * above chance); otherwise "no steady lead" and why. */
+static void print_lead(const struct att_analysis_sync *s)
+{
+	double rel = s->relative_phase_deg;
+	switch (s->lead) {
+	case ATT_LEAD_TOGETHER:
+		printf("  nobody leads: inhaling together (within %.0f degrees)\n", fabs(rel));
+		break;
+	case ATT_LEAD_OPPOSITE:
+		printf("  opposite phases: one inhales as the other exhales (%.0f degrees)\n",
+		       fabs(rel));
+		break;
+	case ATT_LEAD_A:
+	case ATT_LEAD_B:
+		if (isfinite(s->lag_s))
+			printf("  %s leads by %.1f s (%.0f degrees): %s follows\n",
+			       s->lead == ATT_LEAD_A ? "A" : "B", fabs(s->lag_s), fabs(rel),
+			       s->lead == ATT_LEAD_A ? "B" : "A");
+		else
+			printf("  %s leads by %.0f degrees\n", s->lead == ATT_LEAD_A ? "A" : "B",
+			       fabs(rel));
+		break;
+	default:
+		printf("  no steady lead (%s)\n",
+		       s->locked == 1 ? "breathing at different rates"
+		                      : "not locked above chance over the session");
+	}
+}
+
 static void print_summary(const char *path, const struct att_analysis *an)
 {
 	long secs = lround(an->duration_s);
@@ -96,19 +126,13 @@ static void print_summary(const char *path, const struct att_analysis *an)
 	if (isfinite(s->plv))
 		printf("  locking (PLV) %.2f, chance level %.2f, in sync %.0f %% of the time\n",
 		       s->plv, s->plv_chance, 100 * s->in_sync_fraction);
-	if (isfinite(s->relative_phase_deg)) {
-		double lag = fabs(s->lag_s);
-		if (fabs(s->relative_phase_deg) < 10)
-			printf("  nobody leads: phases within %.0f degrees\n",
-			       fabs(s->relative_phase_deg));
-		else if (isfinite(lag))
-			printf("  %s leads by %.1f s (%.0f degrees)\n",
-			       s->relative_phase_deg > 0 ? "A" : "B", lag,
-			       fabs(s->relative_phase_deg));
-		else
-			printf("  %s leads by %.0f degrees\n",
-			       s->relative_phase_deg > 0 ? "A" : "B", fabs(s->relative_phase_deg));
-	}
+	if (isfinite(s->session_plv) && s->locked >= 0)
+		printf("  over the session: %s (PLV %.2f, chance level %.2f)\n",
+		       s->locked                                ? "locked above chance"
+		       : s->session_plv > s->session_plv_chance ? "above chance, but weakly locked"
+		                                                : "not locked above chance",
+		       s->session_plv, s->session_plv_chance);
+	print_lead(s);
 	if (isfinite(s->coherence))
 		printf("  breathing coherence %.2f", s->coherence);
 	if (isfinite(s->hr_sync_r))

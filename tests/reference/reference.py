@@ -4,7 +4,7 @@
 Reads a CSV in the analyze contract (header t,a_resp,a_ppg,b_resp,b_ppg; PPG columns optional) and
 prints one JSON object with the keys of the README's "Contracts kept stable" that it computes (a/b
 breath_rate_bpm, breath_rate_median_bpm, breath_rate_range_bpm, heart_rate_bpm; sync plv, plv_chance, relative_phase_deg, lag_s, match,
-in_sync_fraction).
+in_sync_fraction, session_plv, session_plv_chance, locked).
 
 Method, chosen to be the same *definitions* as attune (host/lib/include/attune/analysis.h, sync.h) through
 different code: scipy.signal.decimate (Chebyshev IIR, zero-phase) to ~25 Hz, Butterworth 0.05-1 Hz
@@ -12,7 +12,9 @@ sosfiltfilt, scipy.signal.hilbert phase over the whole recording, 2 s trimmed at
 windows every 1 s: PLV = |mean e^{i(phiA-phiB)}|, chance = 95th percentile over 99 circular shifts
 of B (>= max(10 s, one breath period)), summary = medians over windows except the breathing rate (breath intervals over their time; the
 window rates' median and 10th/90th percentiles beside it), the relative phase
-(PLV-weighted circular mean) and the lag (that phase at the median breathing frequency). Breaths:
+(PLV-weighted circular mean) and the lag (each window's phase at its own breathing frequency,
+PLV-weighted), both null unless the whole session is locked above chance (its PLV >= 0.5 and above
+the 95th percentile of the same 99 shifts of the whole session) at rates within 15 %. Breaths:
 troughs by scipy.signal.find_peaks; heart rate: PPG peaks by find_peaks on the 0.5-8 Hz band,
 60 / mean IBI per window (IBIs within 30 % of the window median), median over windows.
 ECG R-peaks (ecg_heart_rate) give a heart rate independent of the PPG.
@@ -31,6 +33,8 @@ WINDOW_S = 30.0
 STEP_S = 1.0
 SURROGATES = 99
 MIN_SHIFT_S = 10.0
+LEAD_MIN_PLV = 0.5     # a lead is told of a session locked at least this much (sync.h) ...
+LEAD_RATE_TOL = 0.15   # ... and above chance, with rates this close (|ra - rb| / mean)
 
 
 def load_csv(path):
@@ -75,19 +79,30 @@ def sync(pa, pb, fr):
     f_all = ((ua[-1] - ua[0]) + (ub[-1] - ub[0])) / 2 / (2 * math.pi) * fr / (n - 1)
     smin = int(math.ceil(max(MIN_SHIFT_S, 1 / f_all if f_all > 0 else 0) * fr))
     chance = np.full(len(wins), np.nan)
+    session_chance = None
     if n > 2 * smin and n - 2 * smin >= SURROGATES - 1:
         shifts = [smin + int(round(k * (n - 2 * smin) / (SURROGATES - 1)))
                   for k in range(SURROGATES)]
         sp = np.empty((SURROGATES, len(wins)))
+        whole = np.empty(SURROGATES)
         for k, sh in enumerate(shifts):
             ds = np.exp(1j * (pa - np.roll(pb, -sh)))
             c = np.concatenate([[0], np.cumsum(ds)])
             sp[k] = [abs(c[e] - c[s]) / (e - s) for s, e in wins]
+            whole[k] = abs(c[-1]) / n
         chance = np.percentile(sp, 95, axis=0)
+        session_chance = float(np.percentile(whole, 95))
+    session_plv = float(abs(d.mean()))
     match = np.maximum(0, plv * np.cos(np.radians(rel)))
     zc = np.sum(plv * np.exp(1j * np.radians(rel)))
     rel_sum = math.degrees(np.angle(zc))
-    fmed = np.nanmedian(freq)
+    # each window's lag at its own frequency, PLV-weighted: a follower's time lag however the
+    # rate wanders
+    lags = rel / (360 * freq)
+    ok = np.isfinite(lags)
+    lag = float(np.sum(plv[ok] * lags[ok]) / np.sum(plv[ok])) if ok.any() else None
+    locked = (None if session_chance is None
+              else bool(session_plv >= LEAD_MIN_PLV and session_plv > session_chance))
     return {
         'plv': float(np.median(plv)),
         'plv_chance': float(np.nanmedian(chance)) if np.isfinite(chance).any() else None,
@@ -95,9 +110,12 @@ def sync(pa, pb, fr):
         'matched_fraction': float(np.mean(match >= 0.7)),
         'in_sync_fraction': float(np.mean(plv > chance)) if np.isfinite(chance).any() else None,
         'relative_phase_deg': rel_sum,
-        'lag_s': rel_sum / (360 * fmed) if fmed > 0 else None,
+        'lag_s': lag,
         'coherence': None,
         'hr_sync_r': None,
+        'session_plv': session_plv,
+        'session_plv_chance': session_chance,
+        'locked': locked,
     }, wins
 
 
@@ -178,6 +196,10 @@ def analyze(path):
             p['heart_rate_bpm'] = float(np.nanmedian(hrs))
             p['beats'] = int(len(bt))
         out[who] = p
+    # who leads is told only of a session locked above chance at agreeing rates; else null
+    ra, rb = out['a']['breath_rate_bpm'], out['b']['breath_rate_bpm']
+    if not s['locked'] or (ra and rb and abs(ra - rb) > LEAD_RATE_TOL * (ra + rb) / 2):
+        s['relative_phase_deg'] = s['lag_s'] = None
     return out
 
 

@@ -560,6 +560,7 @@ struct sync_job {
 	struct att_sync_cfg scfg;
 	size_t edge, inner, nw;
 	struct att_sync_window *sw;
+	struct att_sync_summary sum; /* the whole inner slice, gaps included */
 	int got;
 };
 
@@ -567,7 +568,7 @@ static int sync_run(struct sync_job *sj)
 {
 	struct person_work *pw = sj->tk.pw;
 	sj->got = att_sync_analyze(&sj->scfg, pw[0].phase + sj->edge, pw[1].phase + sj->edge,
-	                           sj->inner, sj->sw, sj->nw, NULL);
+	                           sj->inner, sj->sw, sj->nw, &sj->sum);
 	if (sj->got < 0)
 		return fail(sj->tk.why, sizeof sj->tk.why, sj->got, "synchrony failed: %s",
 		            att_strerror(sj->got));
@@ -679,8 +680,64 @@ static void breath_rates(struct att_analysis_person *out, const struct person_wo
 	out->breath_rate_range_bpm[1] = sorted_percentile(scratch, k, 90);
 }
 
+/* PLV of the whole usable session against its surrogates (the same shifts as the windows').
+ * A window's chance level is high for any two regular breathers (within 30 s every shift looks
+ * locked), but over the session a shifted partner drifts away as the rates wander, while a
+ * partner who follows stays locked. The synchrony's own summary covers the inner slice; with
+ * belt gaps the slice is run again without the samples near them, so no bridge is counted. */
+static int session_locking(struct att_analysis_sync *out, const struct sync_job *sj,
+                           const struct person_work *pw)
+{
+	struct att_sync_summary sum = sj->sum;
+	if (pw[0].bad_cum || pw[1].bad_cum) {
+		float *ca = malloc((sj->inner + 1) * sizeof *ca);
+		float *cb = malloc((sj->inner + 1) * sizeof *cb);
+		size_t k = 0;
+		int err = ca && cb ? ATT_OK : ATT_ERR_NOMEM;
+		for (size_t i = sj->edge; !err && i < sj->edge + sj->inner; i++) {
+			int bad = 0;
+			for (int w = 0; w < 2; w++)
+				bad |= pw[w].bad_cum && pw[w].bad_cum[i + 1] > pw[w].bad_cum[i];
+			if (!bad) {
+				ca[k] = pw[0].phase[i];
+				cb[k++] = pw[1].phase[i];
+			}
+		}
+		sum.plv = sum.plv_chance = NAN;
+		if (!err && k >= 2)
+			err = att_sync_analyze(&sj->scfg, ca, cb, k, NULL, 0, &sum);
+		free(ca);
+		free(cb);
+		if (err == ATT_ERR_NOMEM)
+			return err;
+		if (err < 0)
+			sum.plv = sum.plv_chance = NAN;
+	}
+	out->session_plv = sum.plv;
+	out->session_plv_chance = sum.plv_chance;
+	/* Locked as the live view means it (PLV >= ATT_LEAD_MIN_PLV) and above chance: a PLV of 0.3
+	 * over ten minutes may beat the surrogates now and then (1 in 20 by the percentile's
+	 * design) without anyone breathing with anyone. */
+	out->locked = isfinite(sum.plv) && isfinite(sum.plv_chance)
+	                      ? sum.plv >= ATT_LEAD_MIN_PLV && sum.plv > sum.plv_chance
+	                      : -1;
+	return ATT_OK;
+}
+
+/* Who leads, by the live view's rule (att_sync_lead), asked only of a session locked above
+ * chance: otherwise the mean relative phase is an accident of the moment and is not told. */
+static void session_lead(struct att_analysis *an)
+{
+	struct att_analysis_sync *s = &an->sync;
+	s->lead = s->locked == 1 ? att_sync_lead(s->session_plv, s->relative_phase_deg,
+	                                         an->a.breath_rate_bpm, an->b.breath_rate_bpm)
+	                         : ATT_LEAD_NONE;
+	if (s->lead == ATT_LEAD_NONE)
+		s->relative_phase_deg = s->lag_s = NAN;
+}
+
 /* Whole-session figures from the timeline: medians over windows, a circular mean for the
- * relative phase (analysis.h). ATT_ERR_NOMEM. */
+ * relative phase, the session's locking and who leads (analysis.h). ATT_ERR_NOMEM. */
 static int summarise(struct att_analysis *an, const struct sync_job *sync,
                      const struct person_work *pw, double rr)
 {
@@ -723,19 +780,19 @@ static int summarise(struct att_analysis *an, const struct sync_job *sync,
 	an->sync.relative_phase_deg = rel;
 	an->sync.matched_fraction = with_match ? (double)matched / (double)with_match : NAN;
 	an->sync.in_sync_fraction = with_chance ? (double)in_sync / (double)with_chance : NAN;
-	size_t k = 0;
+	/* Each window's lag is its phase at its own breathing frequency, so a partner who follows
+	 * by a fixed time reads as that time however the rate wanders; weighted like the phase. */
+	double lw = 0, ls = 0;
 	for (size_t i = 0; i < nt; i++)
-		if (isfinite(sync->sw[i].freq_hz) && sync->sw[i].freq_hz > 0)
-			scratch[k++] = sync->sw[i].freq_hz;
-	double f = NAN;
-	if (k) {
-		qsort(scratch, k, sizeof *scratch, cmp_double);
-		f = k % 2 ? scratch[k / 2] : 0.5 * (scratch[k / 2 - 1] + scratch[k / 2]);
-	}
-	an->sync.lag_s = isfinite(rel) && isfinite(f) ? rel / (360 * f) : NAN;
-
+		if (isfinite(tl[i].plv) && isfinite(tl[i].lag_s)) {
+			lw += tl[i].plv;
+			ls += tl[i].plv * tl[i].lag_s;
+		}
+	an->sync.lag_s = isfinite(rel) && lw > 0 ? ls / lw : NAN;
 	free(scratch);
-	return ATT_OK;
+	int err = session_locking(&an->sync, sync, pw);
+	session_lead(an);
+	return err;
 }
 
 static int analyze(const struct att_analysis_cfg *cfg, const struct att_recording *rec,
@@ -957,6 +1014,12 @@ static int json_members(const struct att_analysis *an, int analysed, struct att_
 	att_json_number(j, "lag_s", s->lag_s);
 	att_json_number(j, "coherence", s->coherence);
 	att_json_number(j, "hr_sync_r", s->hr_sync_r);
+	att_json_number(j, "session_plv", s->session_plv);
+	att_json_number(j, "session_plv_chance", s->session_plv_chance);
+	if (s->locked >= 0)
+		att_json_bool(j, "locked", s->locked);
+	else
+		att_json_null(j, "locked");
 	att_json_object_end(j);
 	att_json_array_begin(j, "timeline");
 	for (size_t i = 0; i < an->n_timeline; i++) {
@@ -997,7 +1060,19 @@ int att_analysis_json_members(const struct att_analysis *an, double duration_s, 
 	empty.a.breath_rate_median_bpm = NAN;
 	empty.a.breath_rate_range_bpm[0] = empty.a.breath_rate_range_bpm[1] = NAN;
 	empty.b = empty.a;
-	empty.sync = (struct att_analysis_sync){NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN};
+	empty.sync = (struct att_analysis_sync){.match = NAN,
+	                                        .matched_fraction = NAN,
+	                                        .plv = NAN,
+	                                        .plv_chance = NAN,
+	                                        .in_sync_fraction = NAN,
+	                                        .relative_phase_deg = NAN,
+	                                        .lag_s = NAN,
+	                                        .coherence = NAN,
+	                                        .hr_sync_r = NAN,
+	                                        .session_plv = NAN,
+	                                        .session_plv_chance = NAN,
+	                                        .locked = -1};
+	empty.sync.lead = ATT_LEAD_NONE;
 	return json_members(&empty, 0, j, indent);
 }
 

@@ -788,6 +788,35 @@ static double rate_range_row(cairo_t *cr, const struct att_analysis *an, double 
 	return y + 11;
 }
 
+/* Who leads, as the analysis decided it (att_sync_lead over a session locked above chance, the
+ * live view's rule), in a sentence; wa, wb name A and B. */
+static void lead_sentence(char *buf, size_t len, const struct att_analysis_sync *s, const char *wa,
+                          const char *wb)
+{
+	double rel = fabs(s->relative_phase_deg);
+	switch (s->lead) {
+	case ATT_LEAD_TOGETHER:
+		snprintf(buf, len, "Nobody leads: inhaling together (within %.0f\xC2\xB0)", rel);
+		break;
+	case ATT_LEAD_OPPOSITE:
+		snprintf(buf, len, "Opposite phases: one inhales as the other exhales");
+		break;
+	case ATT_LEAD_A:
+	case ATT_LEAD_B:
+		if (isfinite(s->lag_s))
+			snprintf(buf, len, "%s leads by %.1f s (%.0f\xC2\xB0)",
+			         s->lead == ATT_LEAD_A ? wa : wb, fabs(s->lag_s), rel);
+		else
+			snprintf(buf, len, "%s leads by %.0f\xC2\xB0",
+			         s->lead == ATT_LEAD_A ? wa : wb, rel);
+		break;
+	default:
+		snprintf(buf, len, "No steady lead (%s)",
+		         s->locked == 1 ? "breathing at different rates"
+		                        : "not locked above chance");
+	}
+}
+
 static double summary(cairo_t *cr, const struct att_analysis *an,
                       const struct att_report_info *info, double y)
 {
@@ -883,19 +912,16 @@ static double summary(cairo_t *cr, const struct att_analysis *an,
 	char wa[80], wb[80];
 	snprintf(wa, sizeof wa, "A%s%s%s", na ? " (" : "", na ? na : "", na ? ")" : "");
 	snprintf(wb, sizeof wb, "B%s%s%s", nb ? " (" : "", nb ? nb : "", nb ? ")" : "");
-	double rel = s->relative_phase_deg;
-	if (!isfinite(rel) || !(s->plv > s->plv_chance))
-		snprintf(buf, sizeof buf, "Nobody leads steadily (not locked above chance)");
-	else if (fabs(rel) < 10)
-		snprintf(buf, sizeof buf, "Nobody leads: inhaling together (within %.0f\xC2\xB0)",
-		         fabs(rel));
-	else if (fabs(rel) > 150)
-		snprintf(buf, sizeof buf, "Opposite phases: one inhales as the other exhales");
-	else if (isfinite(s->lag_s))
-		snprintf(buf, sizeof buf, "%s leads by %.1f s (%.0f\xC2\xB0)", rel > 0 ? wa : wb,
-		         fabs(s->lag_s), fabs(rel));
-	else
-		snprintf(buf, sizeof buf, "%s leads by %.0f\xC2\xB0", rel > 0 ? wa : wb, fabs(rel));
+	if (isfinite(s->session_plv) && s->locked >= 0) {
+		snprintf(buf, sizeof buf, "Over the session: %s (PLV %.2f, chance %.2f)",
+		         s->locked                                ? "locked above chance"
+		         : s->session_plv > s->session_plv_chance ? "above chance, weakly locked"
+		                                                  : "not locked above chance",
+		         s->session_plv, s->session_plv_chance);
+		show(cr, right, ry, buf, rw, 0);
+		ry += row;
+	}
+	lead_sentence(buf, sizeof buf, s, wa, wb);
 	show(cr, right, ry, buf, rw, 0);
 	ry += row;
 

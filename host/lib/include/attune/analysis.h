@@ -65,10 +65,17 @@ struct att_analysis_person {
 	unsigned ppg_quality;            /* of the pulse sensor; ATT_Q_ABSENT without PPG */
 };
 
-/* matched_fraction: share of windows with match >= ATT_MATCHED (sync.h). */
+/* matched_fraction: share of windows with match >= ATT_MATCHED (sync.h). relative_phase_deg and
+ * lag_s are NAN unless lead says who leads. */
 struct att_analysis_sync {
 	double match, matched_fraction, plv, plv_chance, in_sync_fraction;
 	double relative_phase_deg, lag_s, coherence, hr_sync_r;
+	double session_plv; /* PLV of the whole usable session (samples near gaps left out) */
+	double session_plv_chance; /* 95th percentile of its circular-shift surrogates */
+	int locked; /* session_plv above its chance level and >= ATT_LEAD_MIN_PLV (sync.h): 1 yes,
+	               0 no, -1 unknown (a session too short for surrogates) */
+	int lead;   /* enum att_lead (sync.h) by att_sync_lead() of the session PLV, relative phase
+	             and breathing rates; ATT_LEAD_NONE unless locked */
 };
 
 /* One timeline row (a sliding window), `t` its centre in seconds since the first sample. */

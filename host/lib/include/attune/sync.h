@@ -187,7 +187,9 @@ void att_livesync_push(struct att_livesync *s, double phase_a, double phase_b, d
 /* Forgets everything (after a gap). */
 void att_livesync_reset(struct att_livesync *s);
 
-/* Who leads, for the live readout: a lead is only told when there is a steady relation to tell.
+/* Who leads, for the live readout and the offline summary: a lead is only told when there is a
+ * steady relation to tell (the live view asks it of the moment's PLV, the offline analysis of the
+ * whole session's, once that is above its surrogate chance level: analysis.h).
  * NONE: unknown, not locked (plv < ATT_LEAD_MIN_PLV), or breathing at clearly different rates
  * (more than ATT_LEAD_RATE_TOL apart, when both rates are known): then the relative phase slides
  * and "A leads by 2 s" would be an accident of the moment. TOGETHER within ATT_LEAD_TOGETHER_DEG,

@@ -126,6 +126,11 @@ static void print_summary(const char *path, const struct att_analysis *an)
 	if (isfinite(s->plv))
 		printf("  locking (PLV) %.2f, chance level %.2f, in sync %.0f %% of the time\n",
 		       s->plv, s->plv_chance, 100 * s->in_sync_fraction);
+	/* where a window's chance level is near 1, "not in sync" would be wrong: say so */
+	if (isfinite(s->plv) && 1 - s->chance_informative_fraction >= 0.005)
+		printf("  can't tell %.0f %% of the time: both breathe very regularly; locking can't "
+		       "be told from chance in %.0f s\n",
+		       100 * (1 - s->chance_informative_fraction), an->window_s);
 	if (isfinite(s->session_plv) && s->locked >= 0)
 		printf("  over the session: %s (PLV %.2f, chance level %.2f)\n",
 		       s->locked                                ? "locked above chance"

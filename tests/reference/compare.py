@@ -146,7 +146,7 @@ def main():
                 'a': ref['a'], 'b': ref['b'],
                 'sync': {k: ref['sync'][k] for k in
                          ('plv', 'plv_chance', 'relative_phase_deg', 'lag_s', 'in_sync_fraction',
-                          'session_plv', 'session_plv_chance', 'locked')}})))
+                          'chance_informative_fraction', 'session_plv', 'session_plv_chance', 'locked')}})))
             if err:
                 check(False, '%s: %s' % (name, err))
                 continue
@@ -177,6 +177,10 @@ def main():
                   '%s session plv %s chance %s: reference %.3f, %.3f'
                   % (name, s.get('session_plv'), s.get('session_plv_chance'), rs['session_plv'],
                      rs['session_plv_chance']))
+            ci, rci = s.get('chance_informative_fraction'), rs['chance_informative_fraction']
+            check(ci is not None and abs(ci - rci) <= 0.05,
+                  '%s chance_informative_fraction: attune %s vs reference %.3f'
+                  % (name, ci, rci))
             check(s.get('locked') is locked and rs['locked'] is locked,
                   '%s locked over the session: attune %s, reference %s, truth %s'
                   % (name, s.get('locked'), rs['locked'], locked))

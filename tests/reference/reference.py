@@ -4,7 +4,7 @@
 Reads a CSV in the analyze contract (header t,a_resp,a_ppg,b_resp,b_ppg; PPG columns optional) and
 prints one JSON object with the keys of the README's "Contracts kept stable" that it computes (a/b
 breath_rate_bpm, breath_rate_median_bpm, breath_rate_range_bpm, heart_rate_bpm; sync plv, plv_chance, relative_phase_deg, lag_s, match,
-in_sync_fraction, session_plv, session_plv_chance, locked).
+in_sync_fraction, chance_informative_fraction, session_plv, session_plv_chance, locked).
 
 Method, chosen to be the same *definitions* as attune (host/lib/include/attune/analysis.h, sync.h) through
 different code: scipy.signal.decimate (Chebyshev IIR, zero-phase) to ~25 Hz, Butterworth 0.05-1 Hz
@@ -33,6 +33,7 @@ WINDOW_S = 30.0
 STEP_S = 1.0
 SURROGATES = 99
 MIN_SHIFT_S = 10.0
+CHANCE_UNINFORMATIVE = 0.9  # a window's chance this high cannot tell locking from chance
 LEAD_MIN_PLV = 0.5     # a lead is told of a session locked at least this much (sync.h) ...
 LEAD_RATE_TOL = 0.15   # ... and above chance, with rates this close (|ra - rb| / mean)
 
@@ -109,6 +110,8 @@ def sync(pa, pb, fr):
         'match': float(np.median(match)),
         'matched_fraction': float(np.mean(match >= 0.7)),
         'in_sync_fraction': float(np.mean(plv > chance)) if np.isfinite(chance).any() else None,
+        'chance_informative_fraction': (float(np.mean(chance < CHANCE_UNINFORMATIVE))
+                                        if np.isfinite(chance).any() else None),
         'relative_phase_deg': rel_sum,
         'lag_s': lag,
         'coherence': None,

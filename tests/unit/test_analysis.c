@@ -459,6 +459,7 @@ static void windows_touching_a_gap_are_blank(void)
 		CHECK(wrong == 0);
 		CHECK(blank >= 35 && blank <= 40);
 		CHECK(an->sync.match >= 0.9);
+		CHECK(an->sync.locked == 1 && an->sync.session_plv >= 0.95); /* the gap left out */
 		CHECK(isfinite(an->a.heart_rate_bpm)); /* the pulse had no gap */
 		fprintf(stderr, "  5 s gap: %zu of %zu windows blank\n", blank, an->n_timeline);
 	}
@@ -622,6 +623,57 @@ static void strangers_get_no_lead(void)
 	att_recording_free(rec);
 }
 
+/* Chance that cannot tell: a metronome-regular couple (15 /min exactly, B 0.8 s behind) has a
+ * chance level near 1 in every 30 s window, since any shifted partner is as locked; those windows
+ * are marked chance_informative = false, rather than read as "not in sync". Breathers whose rate
+ * varies keep informative windows. */
+static void regular_breathing_makes_window_chance_uninformative(void)
+{
+	size_t n = (size_t)(300 * RATE);
+	struct att_recording *rec = NULL;
+	CHECK(att_recording_new(RATE, n, (1u << ATT_CH_A_RESP) | (1u << ATT_CH_B_RESP), &rec) ==
+	      ATT_OK);
+	if (!rec)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		double t = (double)i / RATE;
+		rec->ch[ATT_CH_A_RESP][i] = breath_sample(2 * M_PI * 0.25 * t, t, 0);
+		rec->ch[ATT_CH_B_RESP][i] = breath_sample(2 * M_PI * 0.25 * (t - 0.8), t, 0);
+	}
+	struct att_analysis *an = run(rec, "metronome");
+	if (an) {
+		size_t wrong = 0;
+		for (size_t i = 0; i < an->n_timeline; i++) {
+			const struct att_analysis_window *w = &an->timeline[i];
+			wrong += w->chance_informative !=
+			         (w->plv_chance < ATT_ANALYSIS_CHANCE_UNINFORMATIVE);
+		}
+		CHECK(wrong == 0);
+		CHECK(an->sync.chance_informative_fraction <= 0.1);
+		fprintf(stderr, "  metronome: window chance %.3f, informative %.2f of windows\n",
+		        an->sync.plv_chance, an->sync.chance_informative_fraction);
+		FILE *f = tmpfile();
+		CHECK(att_analysis_write_timeline_csv(an, f) == ATT_OK);
+		rewind(f);
+		char line[512] = "";
+		CHECK(fgets(line, sizeof line, f) && strstr(line, ",chance_informative\n"));
+		CHECK(fgets(line, sizeof line, f) && strstr(line, ",0\n"));
+		fclose(f);
+	}
+	att_analysis_free(an);
+	att_recording_free(rec);
+
+	rec = make_independent(300);
+	an = run(rec, "varying breathers");
+	if (an) {
+		CHECK(an->sync.chance_informative_fraction >= 0.9);
+		fprintf(stderr, "  independent: informative %.2f of windows\n",
+		        an->sync.chance_informative_fraction);
+	}
+	att_analysis_free(an);
+	att_recording_free(rec);
+}
+
 int main(void)
 {
 	offset_45_degrees_gives_phase_lag_and_locking();
@@ -637,6 +689,7 @@ int main(void)
 	follower_is_locked_over_the_session_and_follows_by_its_lag();
 	independent_regular_breathers_are_not_locked();
 	strangers_get_no_lead();
+	regular_breathing_makes_window_chance_uninformative();
 	free(truth_phi);
 	return att_check_done("analysis");
 }

@@ -653,6 +653,9 @@ static void fill_timeline(struct att_analysis *an, struct sync_job *sync,
 		w->match = s->match;
 		w->plv = s->plv;
 		w->plv_chance = s->plv_chance;
+		w->chance_informative = isfinite(s->plv_chance)
+		                                ? s->plv_chance < ATT_ANALYSIS_CHANCE_UNINFORMATIVE
+		                                : -1;
 		w->relative_phase_deg = s->relative_phase_deg;
 		w->lag_s = s->lag_s;
 		w->a_breath_rate_bpm = window_breath_rate(&pw[0].br, rr, t0, t1, &cur[0]);
@@ -662,6 +665,7 @@ static void fill_timeline(struct att_analysis *an, struct sync_job *sync,
 		if (touches_gap(pw[0].bad_cum, pw[0].m, rr, t0, t1) ||
 		    touches_gap(pw[1].bad_cum, pw[1].m, rr, t0, t1)) {
 			w->match = w->plv = w->plv_chance = w->relative_phase_deg = w->lag_s = NAN;
+			w->chance_informative = -1;
 			w->a_breath_rate_bpm = w->b_breath_rate_bpm = NAN;
 			s->freq_hz = NAN;
 		}
@@ -758,7 +762,7 @@ static int summarise(struct att_analysis *an, const struct sync_job *sync,
 	an->sync.match = MED(match);
 #undef MED
 	double sx = 0, sy = 0;
-	size_t matched = 0, in_sync = 0, with_chance = 0, with_match = 0;
+	size_t matched = 0, in_sync = 0, with_chance = 0, with_match = 0, informative = 0;
 	for (size_t i = 0; i < nt; i++) {
 		if (isfinite(tl[i].plv) && isfinite(tl[i].relative_phase_deg)) {
 			double r = tl[i].relative_phase_deg * M_PI / 180;
@@ -772,6 +776,7 @@ static int summarise(struct att_analysis *an, const struct sync_job *sync,
 		if (isfinite(tl[i].plv) && isfinite(tl[i].plv_chance)) {
 			with_chance++;
 			in_sync += tl[i].plv > tl[i].plv_chance;
+			informative += tl[i].chance_informative == 1;
 		}
 	}
 	double rel = sx || sy ? atan2(sy, sx) * 180 / M_PI : NAN;
@@ -780,6 +785,8 @@ static int summarise(struct att_analysis *an, const struct sync_job *sync,
 	an->sync.relative_phase_deg = rel;
 	an->sync.matched_fraction = with_match ? (double)matched / (double)with_match : NAN;
 	an->sync.in_sync_fraction = with_chance ? (double)in_sync / (double)with_chance : NAN;
+	an->sync.chance_informative_fraction =
+	        with_chance ? (double)informative / (double)with_chance : NAN;
 	/* Each window's lag is its phase at its own breathing frequency, so a partner who follows
 	 * by a fixed time reads as that time however the rate wanders; weighted like the phase. */
 	double lw = 0, ls = 0;
@@ -1014,6 +1021,7 @@ static int json_members(const struct att_analysis *an, int analysed, struct att_
 	att_json_number(j, "lag_s", s->lag_s);
 	att_json_number(j, "coherence", s->coherence);
 	att_json_number(j, "hr_sync_r", s->hr_sync_r);
+	att_json_number(j, "chance_informative_fraction", s->chance_informative_fraction);
 	att_json_number(j, "session_plv", s->session_plv);
 	att_json_number(j, "session_plv_chance", s->session_plv_chance);
 	if (s->locked >= 0)
@@ -1037,6 +1045,10 @@ static int json_members(const struct att_analysis *an, int analysed, struct att_
 		att_json_number(j, "b_breath_rate_bpm", w->b_breath_rate_bpm);
 		att_json_number(j, "a_heart_rate_bpm", w->a_heart_rate_bpm);
 		att_json_number(j, "b_heart_rate_bpm", w->b_heart_rate_bpm);
+		if (w->chance_informative >= 0)
+			att_json_bool(j, "chance_informative", w->chance_informative);
+		else
+			att_json_null(j, "chance_informative");
 		att_json_object_end(j);
 		att_json_set_indent(j, indent);
 	}
@@ -1069,6 +1081,7 @@ int att_analysis_json_members(const struct att_analysis *an, double duration_s, 
 	                                        .lag_s = NAN,
 	                                        .coherence = NAN,
 	                                        .hr_sync_r = NAN,
+	                                        .chance_informative_fraction = NAN,
 	                                        .session_plv = NAN,
 	                                        .session_plv_chance = NAN,
 	                                        .locked = -1};
@@ -1109,7 +1122,7 @@ int att_analysis_write_timeline_csv(const struct att_analysis *an, FILE *out)
 	if (!an || !out)
 		return ATT_ERR_ARG;
 	fputs("t,match,plv,plv_chance,relative_phase_deg,lag_s,a_breath_rate_bpm,"
-	      "b_breath_rate_bpm,a_heart_rate_bpm,b_heart_rate_bpm\n",
+	      "b_breath_rate_bpm,a_heart_rate_bpm,b_heart_rate_bpm,chance_informative\n",
 	      out);
 	for (size_t i = 0; i < an->n_timeline; i++) {
 		const struct att_analysis_window *w = &an->timeline[i];
@@ -1122,7 +1135,8 @@ int att_analysis_write_timeline_csv(const struct att_analysis *an, FILE *out)
 		csv_num(out, w->a_breath_rate_bpm, ",");
 		csv_num(out, w->b_breath_rate_bpm, ",");
 		csv_num(out, w->a_heart_rate_bpm, ",");
-		csv_num(out, w->b_heart_rate_bpm, "\n");
+		csv_num(out, w->b_heart_rate_bpm, ",");
+		csv_num(out, w->chance_informative >= 0 ? w->chance_informative : NAN, "\n");
 	}
 	return fflush(out) || ferror(out) ? ATT_ERR_IO : ATT_OK;
 }

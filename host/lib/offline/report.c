@@ -817,6 +817,85 @@ static void lead_sentence(char *buf, size_t len, const struct att_analysis_sync 
 	}
 }
 
+/* How much of the time the windows were in sync, and how much chance could not tell: where a
+ * window's chance level is ATT_ANALYSIS_CHANCE_UNINFORMATIVE or more, "not in sync" would be
+ * wrong, the two may well be locked; it is said as it is. Returns the y after. */
+static double in_sync_sentences(cairo_t *cr, const struct att_analysis *an, double x, double y,
+                                double rw, double row)
+{
+	const struct att_analysis_sync *s = &an->sync;
+	double cant = 1 - s->chance_informative_fraction;
+	char buf[256];
+	if (!(cant >= 0.005)) {
+		snprintf(buf, sizeof buf, "In sync (locked above chance) %.0f %% of the time",
+		         100 * s->in_sync_fraction);
+		show(cr, x, y, buf, rw, 0);
+		return y + row;
+	}
+	snprintf(buf, sizeof buf, "In sync %.0f %%, can't tell %.0f %% of the time",
+	         100 * s->in_sync_fraction, 100 * cant);
+	show(cr, x, y, buf, rw, 0);
+	y += row - 4;
+	font(cr, 6.6, 0);
+	set_rgb(cr, col_soft);
+	snprintf(buf, sizeof buf,
+	         "both breathe very regularly; locking can't be told from chance in %.0f s",
+	         an->window_s);
+	show(cr, x, y, buf, rw, 0);
+	font(cr, 8.5, 0);
+	set_rgb(cr, col_text);
+	return y + row;
+}
+
+/* The pair's synchrony in sentences, from y down in the column at x; returns the y after. */
+static double pair_sentences(cairo_t *cr, const struct att_analysis *an,
+                             const struct att_report_info *info, double x, double y, double row)
+{
+	const struct att_analysis_sync *s = &an->sync;
+	const double rw = PAGE_W - MARGIN - x;
+	char buf[256];
+	font(cr, 8.5, 0);
+	set_rgb(cr, col_text);
+	if (isfinite(s->match)) {
+		snprintf(buf, sizeof buf,
+		         "Breath match %.2f (0\xE2\x80\x93"
+		         "1, median)",
+		         s->match);
+		show(cr, x, y, buf, rw, 0);
+		y += row;
+		snprintf(buf, sizeof buf, "   matched (\xE2\x89\xA5 %.1f) %.0f %% of the time",
+		         ATT_MATCHED, 100 * s->matched_fraction);
+		show(cr, x, y, buf, rw, 0);
+	} else {
+		show(cr, x, y, "Breath match: cannot be computed", rw, 0);
+	}
+	y += row;
+	if (isfinite(s->plv)) {
+		snprintf(buf, sizeof buf, "Locking (PLV) %.2f, chance level %.2f", s->plv,
+		         s->plv_chance);
+		show(cr, x, y, buf, rw, 0);
+		y += row;
+		y = in_sync_sentences(cr, an, x, y, rw, row);
+	}
+	if (isfinite(s->session_plv) && s->locked >= 0) {
+		int above = s->session_plv > s->session_plv_chance;
+		snprintf(buf, sizeof buf, "Whole session: %s, PLV %.2f %s chance %.2f",
+		         s->locked ? "locked"
+		         : above   ? "weakly locked"
+		                   : "not locked",
+		         s->session_plv, above ? ">" : "\xE2\x89\xA4", s->session_plv_chance);
+		show(cr, x, y, buf, rw, 0);
+		y += row;
+	}
+	const char *na = who_name(info, 0), *nb = who_name(info, 1);
+	char wa[80], wb[80];
+	snprintf(wa, sizeof wa, "A%s%s%s", na ? " (" : "", na ? na : "", na ? ")" : "");
+	snprintf(wb, sizeof wb, "B%s%s%s", nb ? " (" : "", nb ? nb : "", nb ? ")" : "");
+	lead_sentence(buf, sizeof buf, s, wa, wb);
+	show(cr, x, y, buf, rw, 0);
+	return y + row;
+}
+
 static double summary(cairo_t *cr, const struct att_analysis *an,
                       const struct att_report_info *info, double y)
 {
@@ -879,51 +958,7 @@ static double summary(cairo_t *cr, const struct att_analysis *an,
 	double y_left = y;
 
 	/* the pair, in sentences */
-	const struct att_analysis_sync *s = &an->sync;
-	double ry = ly + row + 2;
-	const double rw = PAGE_W - MARGIN - right;
-	font(cr, 8.5, 0);
-	set_rgb(cr, col_text);
-	if (isfinite(s->match)) {
-		snprintf(buf, sizeof buf,
-		         "Breath match %.2f (0\xE2\x80\x93"
-		         "1, median)",
-		         s->match);
-		show(cr, right, ry, buf, rw, 0);
-		ry += row;
-		snprintf(buf, sizeof buf, "   matched (\xE2\x89\xA5 %.1f) %.0f %% of the time",
-		         ATT_MATCHED, 100 * s->matched_fraction);
-		show(cr, right, ry, buf, rw, 0);
-	} else {
-		show(cr, right, ry, "Breath match: cannot be computed", rw, 0);
-	}
-	ry += row;
-	if (isfinite(s->plv)) {
-		snprintf(buf, sizeof buf, "Locking (PLV) %.2f, chance level %.2f", s->plv,
-		         s->plv_chance);
-		show(cr, right, ry, buf, rw, 0);
-		ry += row;
-		snprintf(buf, sizeof buf, "In sync (locked above chance) %.0f %% of the time",
-		         100 * s->in_sync_fraction);
-		show(cr, right, ry, buf, rw, 0);
-		ry += row;
-	}
-	const char *na = who_name(info, 0), *nb = who_name(info, 1);
-	char wa[80], wb[80];
-	snprintf(wa, sizeof wa, "A%s%s%s", na ? " (" : "", na ? na : "", na ? ")" : "");
-	snprintf(wb, sizeof wb, "B%s%s%s", nb ? " (" : "", nb ? nb : "", nb ? ")" : "");
-	if (isfinite(s->session_plv) && s->locked >= 0) {
-		snprintf(buf, sizeof buf, "Over the session: %s (PLV %.2f, chance %.2f)",
-		         s->locked                                ? "locked above chance"
-		         : s->session_plv > s->session_plv_chance ? "above chance, weakly locked"
-		                                                  : "not locked above chance",
-		         s->session_plv, s->session_plv_chance);
-		show(cr, right, ry, buf, rw, 0);
-		ry += row;
-	}
-	lead_sentence(buf, sizeof buf, s, wa, wb);
-	show(cr, right, ry, buf, rw, 0);
-	ry += row;
+	double ry = pair_sentences(cr, an, info, right, ly + row + 2, row);
 
 	/* sensor warnings across the page: only what needs attention, or a reassurance */
 	y = fmax(y_left, ry) + 4;

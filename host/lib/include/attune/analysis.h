@@ -70,6 +70,8 @@ struct att_analysis_person {
 struct att_analysis_sync {
 	double match, matched_fraction, plv, plv_chance, in_sync_fraction;
 	double relative_phase_deg, lag_s, coherence, hr_sync_r;
+	double chance_informative_fraction; /* share of windows (with a chance level) whose
+	                                       chance_informative is 1 */
 	double session_plv; /* PLV of the whole usable session (samples near gaps left out) */
 	double session_plv_chance; /* 95th percentile of its circular-shift surrogates */
 	int locked; /* session_plv above its chance level and >= ATT_LEAD_MIN_PLV (sync.h): 1 yes,
@@ -78,10 +80,17 @@ struct att_analysis_sync {
 	             and breathing rates; ATT_LEAD_NONE unless locked */
 };
 
+/* A window whose chance level is this high cannot tell locking from chance: both breathe so
+ * regularly that any shifted partner looks locked within the window (a regular ICU patient's
+ * 30 s windows reach 0.99). */
+#define ATT_ANALYSIS_CHANCE_UNINFORMATIVE 0.9
+
 /* One timeline row (a sliding window), `t` its centre in seconds since the first sample. */
 struct att_analysis_window {
 	double t, match, plv, plv_chance, relative_phase_deg, lag_s;
 	double a_breath_rate_bpm, b_breath_rate_bpm, a_heart_rate_bpm, b_heart_rate_bpm;
+	int chance_informative; /* plv_chance < ATT_ANALYSIS_CHANCE_UNINFORMATIVE: 1, 0, or -1
+	                           without a chance level */
 };
 
 struct att_analysis {

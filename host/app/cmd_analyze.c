@@ -113,6 +113,22 @@ static void print_lead(const struct att_analysis_sync *s)
 	}
 }
 
+/* The heart rates' cross-correlation at its peak, who follows, and whether that beats chance. */
+static void print_hr_lag(const struct att_analysis_sync *s)
+{
+	if (!isfinite(s->hr_sync_r_max))
+		return;
+	char who[64] = "at lag 0";
+	if (fabs(s->hr_sync_lag_s) >= 0.05)
+		snprintf(who, sizeof who, "with %s heart %.1f s behind",
+		         s->hr_sync_lag_s > 0 ? "B's" : "A's", fabs(s->hr_sync_lag_s));
+	printf("  heart rates: peak correlation %.2f %s; chance level %.2f (%s)\n",
+	       s->hr_sync_r_max, who, s->hr_sync_chance,
+	       !isfinite(s->hr_sync_chance)           ? "not known"
+	       : s->hr_sync_r_max > s->hr_sync_chance ? "above chance"
+	                                              : "not above chance");
+}
+
 static void print_summary(const char *path, const struct att_analysis *an)
 {
 	long secs = lround(an->duration_s);
@@ -145,6 +161,7 @@ static void print_summary(const char *path, const struct att_analysis *an)
 		       s->hr_sync_r);
 	if (isfinite(s->coherence) || isfinite(s->hr_sync_r))
 		printf("\n");
+	print_hr_lag(s);
 }
 
 /* Writes the timeline next to OUT first and renames it, so a failed run never leaves a partial

@@ -14,7 +14,9 @@ Pairs (CSV files in a temporary directory, never in the repository):
   the PhotoSensor-low part) -> not in sync, not locked over the session, no lead told (null).
 attune must agree with the reference: breathing rate within 0.5 /min, heart rate within 1 bpm,
 PLV (windows' median and whole session's) and the session's chance level within 0.03, relative
-phase within 10 degrees (where the pair is locked, PLV >= 0.5), the same verdict on locking. The
+phase within 10 degrees (where the pair is locked, PLV >= 0.5), the same verdict on locking; the
+heart rates' cross-correlation (resting5_delayed, both pulses) r_max within 0.05, lag within
+0.15 s (and 1.0 +- 0.25 s of the truth, above chance), chance within 0.1. The
 heart rate of bio_resting_5min is also checked against ECG R-peaks (within 1 bpm).
 
 Exit 0 when all agree, 1 on a disagreement or an attune failure, 77 (skip) without ../shared/data
@@ -146,7 +148,8 @@ def main():
                 'a': ref['a'], 'b': ref['b'],
                 'sync': {k: ref['sync'][k] for k in
                          ('plv', 'plv_chance', 'relative_phase_deg', 'lag_s', 'in_sync_fraction',
-                          'chance_informative_fraction', 'session_plv', 'session_plv_chance', 'locked')}})))
+                          'chance_informative_fraction', 'session_plv', 'hr_sync_r_max',
+                          'hr_sync_lag_s', 'hr_sync_chance', 'session_plv_chance', 'locked')}})))
             if err:
                 check(False, '%s: %s' % (name, err))
                 continue
@@ -214,6 +217,20 @@ def main():
                 check(s.get('relative_phase_deg', 0) is None and s.get('lag_s', 0) is None,
                       '%s no lead told: relative phase %s, lag %s'
                       % (name, s.get('relative_phase_deg'), s.get('lag_s')))
+            if ecg is not None:  # both pulses: B's heart is A's 1.0 s later
+                hm, hl, hc = s.get('hr_sync_r_max'), s.get('hr_sync_lag_s'), s.get('hr_sync_chance')
+                check(hm is not None and abs(hm - rs['hr_sync_r_max']) <= 0.05
+                      and hl is not None and abs(hl - rs['hr_sync_lag_s']) <= 0.15
+                      and hc is not None and abs(hc - rs['hr_sync_chance']) <= 0.1,
+                      '%s heart-rate cross-correlation: attune r_max %s lag %s chance %s vs '
+                      'reference %s %s %s' % (name, hm, hl, hc, rs['hr_sync_r_max'],
+                                               rs['hr_sync_lag_s'], rs['hr_sync_chance']))
+                check(hl is not None and abs(hl - LAG_TRUTH) <= 0.25 and hm > hc,
+                      '%s hearts: B follows by %s s (truth %.1f +- 0.25), r_max %s above chance %s'
+                      % (name, hl, LAG_TRUTH, hm, hc))
+            else:
+                check(s.get('hr_sync_r_max', 0) is None,
+                      '%s hr_sync_r_max null without both pulses' % name)
             if ecg is not None:
                 hr_ecg, beats = reference.ecg_heart_rate(ecg, 100.0)
                 av = (att.get('a') or {}).get('heart_rate_bpm')

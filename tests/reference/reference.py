@@ -4,7 +4,8 @@
 Reads a CSV in the analyze contract (header t,a_resp,a_ppg,b_resp,b_ppg; PPG columns optional) and
 prints one JSON object with the keys of the README's "Contracts kept stable" that it computes (a/b
 breath_rate_bpm, breath_rate_median_bpm, breath_rate_range_bpm, heart_rate_bpm; sync plv, plv_chance, relative_phase_deg, lag_s, match,
-in_sync_fraction, chance_informative_fraction, session_plv, session_plv_chance, locked).
+in_sync_fraction, chance_informative_fraction, session_plv, session_plv_chance, locked,
+hr_sync_r_max, hr_sync_lag_s, hr_sync_chance).
 
 Method, chosen to be the same *definitions* as attune (host/lib/include/attune/analysis.h, sync.h) through
 different code: scipy.signal.decimate (Chebyshev IIR, zero-phase) to ~25 Hz, Butterworth 0.05-1 Hz
@@ -17,7 +18,9 @@ PLV-weighted), both null unless the whole session is locked above chance (its PL
 the 95th percentile of the same 99 shifts of the whole session) at rates within 15 %. Breaths:
 troughs by scipy.signal.find_peaks; heart rate: PPG peaks by find_peaks on the 0.5-8 Hz band,
 60 / mean IBI per window (IBIs within 30 % of the window median), median over windows.
-ECG R-peaks (ecg_heart_rate) give a heart rate independent of the PPG.
+Heart-rate synchrony: 4 Hz heart rates from the beats, windowed cross-correlation within +-5 s
+with Boker's peak picking and a chance level from 19 circular shifts (hr_xcorr). ECG R-peaks
+(ecg_heart_rate) give a heart rate independent of the PPG.
 
 Run with Debian's /usr/bin/python3 (python3-numpy, python3-scipy).
 """
@@ -170,6 +173,87 @@ def ecg_heart_rate(ecg, fs):
     return 60.0 / np.mean(ibi), len(idx)
 
 
+HR_FS = 4.0           # heart rate series for the cross-correlation (as attune: 4 Hz)
+HR_MAX_LAG_S = 5.0
+HR_SURROGATES = 19
+HR_MIN_SD = 0.5       # bpm: a window where a heart rate varies less says nothing
+HR_PEAK_SPAN = 2      # lags each side a peak must top
+
+
+def hr_series(beats_t, n):
+    """60 / IBI at each interval's middle (30-220 bpm only), linear between, ends held."""
+    ibi = np.diff(beats_t)
+    mid = (beats_t[1:] + beats_t[:-1]) / 2
+    ok = (ibi > 0) & (60 / ibi >= 30) & (60 / ibi <= 220)
+    return np.interp(np.arange(n) / HR_FS, mid[ok], 60 / ibi[ok])
+
+
+def _peak(r):
+    """Boker's peak picking: the local maximum (>= its HR_PEAK_SPAN neighbours each side, inside
+    the lag range) nearest lag 0, the higher of two as near; refined by a parabola."""
+    L = (len(r) - 1) // 2
+    for d in range(0, L - HR_PEAK_SPAN + 1):
+        cands = [i for i in ((L + d, L - d) if d else (L,))
+                 if i - HR_PEAK_SPAN >= 0 and i + HR_PEAK_SPAN < len(r)
+                 and all(r[i] >= r[i - k] and r[i] >= r[i + k]
+                         for k in range(1, HR_PEAK_SPAN + 1))]
+        if cands:
+            i = max(cands, key=lambda j: r[j])
+            den = r[i - 1] - 2 * r[i] + r[i + 1]
+            frac = 0.5 * (r[i - 1] - r[i + 1]) / den if den < 0 else 0.0
+            return i - L + frac, r[i]
+    return None
+
+
+def _xcorr_run(a, b, wrap=None):
+    n, w, st, L = len(a), int(round(WINDOW_S * HR_FS)), int(round(STEP_S * HR_FS)), \
+        int(round(HR_MAX_LAG_S * HR_FS))
+    from numpy.lib.stride_tricks import sliding_window_view
+    aw, bw = sliding_window_view(a, w), sliding_window_view(b, w)
+    peaks, lags, used, judged = [], [], 0, 0
+    for s in range(L, n - w - L + 1, st):
+        if wrap is not None and s - L < wrap < s + w + L:
+            continue
+        judged += 1
+        x, ys = aw[s], bw[s - L:s + L + 1]
+        if x.std() < HR_MIN_SD or ys[L].std() < HR_MIN_SD:
+            continue
+        used += 1
+        xc, yc = x - x.mean(), ys - ys.mean(axis=1, keepdims=True)
+        r = (yc @ xc) / np.sqrt((xc @ xc) * np.einsum('ij,ij->i', yc, yc))
+        pk = _peak(r)
+        if pk:
+            lags.append(pk[0])
+            peaks.append(pk[1])
+    if not peaks or 2 * used < judged:
+        return None, None
+    return float(np.mean(peaks)), float(np.median(lags)) / HR_FS
+
+
+def hr_xcorr(ha, hb):
+    """Windowed cross-correlation of two heart rates with peak picking (r_max, lag_s: B follows
+    A when positive) and its chance level: of 19 circular shifts of B (>= 10 s, spread evenly;
+    windows across the wrap left out), the r_max a partner unrelated to A beats 1 time in 20,
+    the ceil(0.95 (K + 1))-th smallest."""
+    a, b = ha - ha.mean(), hb - hb.mean()
+    r_max, lag = _xcorr_run(a, b)
+    if r_max is None:
+        return None, None, None
+    n = len(a)
+    smin = int(math.ceil(max(10.0, 2 * HR_MAX_LAG_S) * HR_FS))
+    vals = []
+    for k in range(HR_SURROGATES):
+        sh = smin + int(round(k * (n - 2 * smin) / (HR_SURROGATES - 1)))
+        v, _ = _xcorr_run(a, np.roll(b, -sh), wrap=n - sh)
+        if v is not None:
+            vals.append(v)
+    chance = None
+    if len(vals) >= 19:
+        k = math.ceil(0.95 * (len(vals) + 1))
+        chance = float(sorted(vals)[min(k, len(vals)) - 1])
+    return r_max, lag, chance
+
+
 def analyze(path):
     cols, fs = load_csv(path)
     out = {'rate_hz': fs, 'duration_s': len(cols['t']) / fs}
@@ -185,6 +269,7 @@ def analyze(path):
     # Per-window rates over the same spans as the synchrony windows (times in whole-recording s).
     centres = [(edge + (a + b - 1) / 2) / fr for a, b in wins]
     half = (wins[0][1] - wins[0][0]) / fr / 2
+    hr = {}
     for who, y, ppg in (('a', ya, 'a_ppg'), ('b', yb, 'b_ppg')):
         tr = troughs(y, fr)
         rates = [window_rate(tr, c - half, c + half) for c in centres]
@@ -195,10 +280,14 @@ def analyze(path):
              'heart_rate_bpm': None}
         if ppg in cols and np.isfinite(cols[ppg]).all():
             bt = ppg_beats(cols[ppg], fs)
+            hr[who] = hr_series(bt, int(len(cols['t']) / fs * HR_FS))
             hrs = [window_rate(bt, c - half, c + half, True) for c in centres]
             p['heart_rate_bpm'] = float(np.nanmedian(hrs))
             p['beats'] = int(len(bt))
         out[who] = p
+    s['hr_sync_r_max'] = s['hr_sync_lag_s'] = s['hr_sync_chance'] = None
+    if len(hr) == 2:
+        s['hr_sync_r_max'], s['hr_sync_lag_s'], s['hr_sync_chance'] = hr_xcorr(hr['a'], hr['b'])
     # who leads is told only of a session locked above chance at agreeing rates; else null
     ra, rb = out['a']['breath_rate_bpm'], out['b']['breath_rate_bpm']
     if not s['locked'] or (ra and rb and abs(ra - rb) > LEAD_RATE_TOL * (ra + rb) / 2):

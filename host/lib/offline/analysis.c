@@ -575,10 +575,14 @@ static int sync_run(struct sync_job *sj)
 	return ATT_OK;
 }
 
+/* Heart-rate synchrony on 4 Hz heart rates: the zero-lag windowed r (att_hr_sync), and the
+ * windowed cross-correlation with peak picking and its chance level (att_hr_xcorr), which finds
+ * a partner whose heart follows by a second where the zero-lag r sees nothing. */
 static int hr_sync_run(struct task *tk)
 {
 	struct person_work *pw = tk->pw;
-	tk->an->sync.hr_sync_r = NAN;
+	struct att_analysis_sync *out = &tk->an->sync;
+	out->hr_sync_r = out->hr_sync_r_max = out->hr_sync_lag_s = out->hr_sync_chance = NAN;
 	if (!pw[0].have_ppg || !pw[1].have_ppg)
 		return ATT_OK;
 	size_t nh = (size_t)(tk->an->duration_s * HR_RATE_HZ);
@@ -586,12 +590,25 @@ static int hr_sync_run(struct task *tk)
 	pw[1].hr = malloc((nh + 1) * sizeof(float));
 	if (!pw[0].hr || !pw[1].hr)
 		return fail(tk->why, sizeof tk->why, ATT_ERR_NOMEM, "out of memory");
+	if (att_hr_resample(pw[0].beat_t, pw[0].nb, 0, HR_RATE_HZ, pw[0].hr, nh) != ATT_OK ||
+	    att_hr_resample(pw[1].beat_t, pw[1].nb, 0, HR_RATE_HZ, pw[1].hr, nh) != ATT_OK)
+		return ATT_OK;
 	struct att_hr_sync hs;
-	if (att_hr_resample(pw[0].beat_t, pw[0].nb, 0, HR_RATE_HZ, pw[0].hr, nh) == ATT_OK &&
-	    att_hr_resample(pw[1].beat_t, pw[1].nb, 0, HR_RATE_HZ, pw[1].hr, nh) == ATT_OK &&
-	    att_hr_sync(pw[0].hr, pw[1].hr, nh, HR_RATE_HZ, tk->an->window_s, tk->an->step_s, -1,
-	                &hs) == ATT_OK) /* only r is reported: no lag search */
-		tk->an->sync.hr_sync_r = hs.r;
+	if (att_hr_sync(pw[0].hr, pw[1].hr, nh, HR_RATE_HZ, tk->an->window_s, tk->an->step_s, -1,
+	                &hs) == ATT_OK) /* the zero-lag r: att_hr_xcorr searches the lags */
+		out->hr_sync_r = hs.r;
+	struct att_hr_xcorr_cfg xc = {.rate_hz = HR_RATE_HZ,
+	                              .window_s = tk->an->window_s,
+	                              .step_s = tk->an->step_s};
+	struct att_hr_xcorr hx;
+	int err = att_hr_xcorr(&xc, pw[0].hr, pw[1].hr, nh, &hx);
+	if (err == ATT_ERR_NOMEM)
+		return fail(tk->why, sizeof tk->why, err, "out of memory");
+	if (err == ATT_OK) {
+		out->hr_sync_r_max = hx.r_max;
+		out->hr_sync_lag_s = hx.lag_s;
+		out->hr_sync_chance = hx.chance;
+	}
 	return ATT_OK;
 }
 
@@ -1022,6 +1039,9 @@ static int json_members(const struct att_analysis *an, int analysed, struct att_
 	att_json_number(j, "coherence", s->coherence);
 	att_json_number(j, "hr_sync_r", s->hr_sync_r);
 	att_json_number(j, "chance_informative_fraction", s->chance_informative_fraction);
+	att_json_number(j, "hr_sync_r_max", s->hr_sync_r_max);
+	att_json_number(j, "hr_sync_lag_s", s->hr_sync_lag_s);
+	att_json_number(j, "hr_sync_chance", s->hr_sync_chance);
 	att_json_number(j, "session_plv", s->session_plv);
 	att_json_number(j, "session_plv_chance", s->session_plv_chance);
 	if (s->locked >= 0)
@@ -1082,6 +1102,9 @@ int att_analysis_json_members(const struct att_analysis *an, double duration_s, 
 	                                        .coherence = NAN,
 	                                        .hr_sync_r = NAN,
 	                                        .chance_informative_fraction = NAN,
+	                                        .hr_sync_r_max = NAN,
+	                                        .hr_sync_lag_s = NAN,
+	                                        .hr_sync_chance = NAN,
 	                                        .session_plv = NAN,
 	                                        .session_plv_chance = NAN,
 	                                        .locked = -1};

@@ -847,6 +847,24 @@ static double in_sync_sentences(cairo_t *cr, const struct att_analysis *an, doub
 	return y + row;
 }
 
+/* The heart rates' windowed cross-correlation at its peak: who follows, and whether it is above
+ * its chance level (a lag search finds some peak in any two hearts). */
+static void hr_sentence(char *buf, size_t len, const struct att_analysis_sync *s, const char *wa,
+                        const char *wb)
+{
+	int above = s->hr_sync_r_max > s->hr_sync_chance;
+	if (!above)
+		snprintf(buf, len, "Hearts: not related above chance (r %.2f \xE2\x89\xA4 %.2f)",
+		         s->hr_sync_r_max, s->hr_sync_chance);
+	else if (fabs(s->hr_sync_lag_s) < 0.05)
+		snprintf(buf, len, "Hearts: together (r %.2f > chance %.2f)", s->hr_sync_r_max,
+		         s->hr_sync_chance);
+	else
+		snprintf(buf, len, "Hearts: %s's follows by %.1f s (r %.2f > chance %.2f)",
+		         s->hr_sync_lag_s > 0 ? wb : wa, fabs(s->hr_sync_lag_s), s->hr_sync_r_max,
+		         s->hr_sync_chance);
+}
+
 /* The pair's synchrony in sentences, from y down in the column at x; returns the y after. */
 static double pair_sentences(cairo_t *cr, const struct att_analysis *an,
                              const struct att_report_info *info, double x, double y, double row)
@@ -893,7 +911,13 @@ static double pair_sentences(cairo_t *cr, const struct att_analysis *an,
 	snprintf(wb, sizeof wb, "B%s%s%s", nb ? " (" : "", nb ? nb : "", nb ? ")" : "");
 	lead_sentence(buf, sizeof buf, s, wa, wb);
 	show(cr, x, y, buf, rw, 0);
-	return y + row;
+	y += row;
+	if (isfinite(s->hr_sync_r_max)) {
+		hr_sentence(buf, sizeof buf, s, wa, wb);
+		show(cr, x, y, buf, rw, 0);
+		y += row;
+	}
+	return y;
 }
 
 static double summary(cairo_t *cr, const struct att_analysis *an,
@@ -1046,7 +1070,7 @@ static void draw_page(cairo_t *cr, const struct att_recording *rec, const struct
 	lx = legend(cr, lx, y, ST_A, who_name(info, 0) ? who_name(info, 0) : "A");
 	legend(cr, fmax(lx, PAGE_W - MARGIN - 70), y, ST_B,
 	       who_name(info, 1) ? who_name(info, 1) : "B");
-	struct plot p = {PLOT_X, y + 6, PLOT_W, 88, ex0, ex1, -1.4, 1.4};
+	struct plot p = {PLOT_X, y + 6, PLOT_W, 72, ex0, ex1, -1.4, 1.4};
 	phase_bands(cr, &p, an);
 	excerpt_panel(cr, &p, tr);
 	y = p.y + p.h + 12;
@@ -1067,7 +1091,7 @@ static void draw_page(cairo_t *cr, const struct att_recording *rec, const struct
 	lx = legend(cr, lx, y, ST_MATCH, "match");
 	lx = legend(cr, lx, y, ST_PLV, "locking (PLV)");
 	legend(cr, lx, y, ST_CHANCE, "chance level");
-	struct plot sp = {PLOT_X, y + 6, PLOT_W, 112, 0, dur, 0, 1};
+	struct plot sp = {PLOT_X, y + 6, PLOT_W, 104, 0, dur, 0, 1};
 	phase_bands(cr, &sp, an);
 	sync_panel(cr, &sp, an, info);
 	y = sp.y + sp.h + 12;

@@ -8,7 +8,9 @@
  *   ATT_ANALYSIS_EDGE_S seconds (Hilbert edge error) are left out of synchrony;
  * - synchrony: att_sync_analyze over sliding windows (PLV, surrogate chance level, relative phase,
  *   lag, match); coherence in the breathing band (att_coherence_in_band); heart-rate synchrony
- *   att_hr_sync on 4 Hz resampled heart rates (its zero-lag r; no lag search);
+ *   att_hr_sync on 4 Hz resampled heart rates (its zero-lag r, hr_sync_r) and att_hr_xcorr on
+ *   the same (windowed cross-correlation within +-5 s, Boker's peak picking, and its chance
+ *   level from circularly shifted partners: hr_sync_r_max, hr_sync_lag_s, hr_sync_chance);
  * - PPG: att_pulse_detect (zero-phase Elgendi), per-window heart rate by att_pulse_stats.
  * Whole-session values are medians over the windows (heart rates, PLV, chance, match), except:
  * breath_rate_bpm is breaths per minute of usable signal (trough-to-trough intervals touching no
@@ -70,6 +72,11 @@ struct att_analysis_person {
 struct att_analysis_sync {
 	double match, matched_fraction, plv, plv_chance, in_sync_fraction;
 	double relative_phase_deg, lag_s, coherence, hr_sync_r;
+	double hr_sync_r_max;  /* windowed cross-correlation of the heart rates at each window's
+	                          peak (att_hr_xcorr, sync.h), lags within +-5 s; NAN without both
+	                          pulses or when the heart rates barely vary */
+	double hr_sync_lag_s;  /* the peaks' median lag; positive when B's heart follows A's */
+	double hr_sync_chance; /* the same r_max of circularly shifted partners, 95th percentile */
 	double chance_informative_fraction; /* share of windows (with a chance level) whose
 	                                       chance_informative is 1 */
 	double session_plv; /* PLV of the whole usable session (samples near gaps left out) */

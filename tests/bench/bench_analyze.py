@@ -99,7 +99,10 @@ def main():
                   ("b", "heart_rate_bpm"), ("a", "breaths"), ("sync", "plv"),
                   ("sync", "plv_chance"), ("sync", "relative_phase_deg"), ("sync", "lag_s"),
                   ("sync", "match"), ("sync", "in_sync_fraction"), ("sync", "coherence"),
-                  ("sync", "hr_sync_r")):
+                  ("sync", "hr_sync_r"), ("a", "breath_rate_median_bpm"),
+                  ("sync", "session_plv"), ("sync", "session_plv_chance"),
+                  ("sync", "chance_informative_fraction"), ("sync", "hr_sync_r_max"),
+                  ("sync", "hr_sync_lag_s"), ("sync", "hr_sync_chance")):
         x, y = a[path_[0]][path_[1]], b[path_[0]][path_[1]]
         fmt = lambda v: "null" if v is None else f"{v:.4g}"
         print(f"  {'.'.join(path_):24s} {fmt(x):>10s} | {fmt(y):>10s}")

@@ -18,9 +18,16 @@
  * breath_rate_range_bpm are the median and 10th/90th percentiles of the windows' rates;
  * relative_phase_deg is the PLV-weighted circular mean of the windows' relative phases
  * (a median of angles is ill-defined; weighting lets locked windows speak and unlocked ones,
- * whose phase is noise, count little); lag_s is that phase as time at the median breathing
- * frequency; breaths is the whole-session count; rmssd_ms is over all accepted beats;
- * coherence and hr_sync_r are whole-session estimates. NAN means "cannot be computed" (no PPG,
+ * whose phase is noise, count little); lag_s is the PLV-weighted mean of the windows' lags (each
+ * its phase at its own breathing frequency, so a partner who follows by a fixed time reads as
+ * that time however the rate wanders); both are NAN unless lead tells who leads: by
+ * att_sync_lead (sync.h, the live view's rule) of a session locked above chance (session_plv
+ * >= ATT_LEAD_MIN_PLV and above session_plv_chance, the 95th percentile of the same surrogate
+ * shifts over the whole usable session: a 30 s window of two regular breathers looks locked at
+ * any shift, a whole session does not unless they are). A window whose chance level is
+ * ATT_ANALYSIS_CHANCE_UNINFORMATIVE or more is "chance uninformative". breaths is the
+ * whole-session count; rmssd_ms is over all accepted beats; coherence and hr_sync_* are
+ * whole-session estimates. NAN means "cannot be computed" (no PPG,
  * too few beats, a series too short for surrogates, a window touching a gap) and becomes null
  * in JSON. Missing samples (NAN, e.g. lost frames in a raw capture) are bridged linearly for the
  * filters; a belt gap of 0.5 s or more blanks (NAN) every timeline window within 1 s of it, so

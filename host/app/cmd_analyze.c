@@ -72,23 +72,74 @@ static void fmt_num(char *buf, size_t len, double v, const char *fmt, const char
 		snprintf(buf, len, "unknown");
 }
 
-static void print_person(const char *who, const struct att_analysis_person *p)
+static void print_person(const char *who, const struct att_analysis_person *p, double window_s)
 {
-	char br[32], hr[32], rm[32], qr[64], qp[64];
+	char br[32], hr[32], rm[32], qr[64], qp[64], range[96] = "";
 	fmt_num(br, sizeof br, p->breath_rate_bpm, "%.1f%s", " breaths/min");
 	fmt_num(hr, sizeof hr, p->heart_rate_bpm, "%.0f%s", " bpm");
 	fmt_num(rm, sizeof rm, p->rmssd_ms, "%.0f%s", " ms");
-	printf("  %s: breathing %s (%zu breaths), heart rate %s, RMSSD %s; belt %s, pulse %s\n",
-	       who, br, p->breaths, hr, rm, att_quality_str(p->resp_quality, qr, sizeof qr),
+	/* the rate is the count over the time; its spread over the windows says how steady it was */
+	if (isfinite(p->breath_rate_range_bpm[0]) && isfinite(p->breath_rate_range_bpm[1]))
+		snprintf(range, sizeof range, "; %.1f-%.1f over %.0f s windows, median %.1f",
+		         p->breath_rate_range_bpm[0], p->breath_rate_range_bpm[1], window_s,
+		         p->breath_rate_median_bpm);
+	printf("  %s: breathing %s (%zu breaths%s), heart rate %s, RMSSD %s; belt %s, pulse %s\n",
+	       who, br, p->breaths, range, hr, rm, att_quality_str(p->resp_quality, qr, sizeof qr),
 	       att_quality_str(p->ppg_quality, qp, sizeof qp));
+}
+
+/* Who leads, as analysis decided it (att_sync_lead, the live view's rule, over a session locked
+ * above chance); otherwise "no steady lead" and why. */
+static void print_lead(const struct att_analysis_sync *s)
+{
+	double rel = s->relative_phase_deg;
+	switch (s->lead) {
+	case ATT_LEAD_TOGETHER:
+		printf("  nobody leads: inhaling together (within %.0f degrees)\n", fabs(rel));
+		break;
+	case ATT_LEAD_OPPOSITE:
+		printf("  opposite phases: one inhales as the other exhales (%.0f degrees)\n",
+		       fabs(rel));
+		break;
+	case ATT_LEAD_A:
+	case ATT_LEAD_B:
+		if (isfinite(s->lag_s))
+			printf("  %s leads by %.1f s (%.0f degrees): %s follows\n",
+			       s->lead == ATT_LEAD_A ? "A" : "B", fabs(s->lag_s), fabs(rel),
+			       s->lead == ATT_LEAD_A ? "B" : "A");
+		else
+			printf("  %s leads by %.0f degrees\n", s->lead == ATT_LEAD_A ? "A" : "B",
+			       fabs(rel));
+		break;
+	default:
+		printf("  no steady lead (%s)\n",
+		       s->locked == 1 ? "breathing at different rates"
+		                      : "not locked above chance over the session");
+	}
+}
+
+/* The heart rates' cross-correlation at its peak, who follows, and whether that beats chance. */
+static void print_hr_lag(const struct att_analysis_sync *s)
+{
+	if (!isfinite(s->hr_sync_r_max))
+		return;
+	char who[64] = "at lag 0";
+	if (fabs(s->hr_sync_lag_s) >= 0.05)
+		snprintf(who, sizeof who, "with %s heart %.1f s behind",
+		         s->hr_sync_lag_s > 0 ? "B's" : "A's", fabs(s->hr_sync_lag_s));
+	printf("  heart rates: peak correlation %.2f %s; chance level %.2f (%s)\n",
+	       s->hr_sync_r_max, who, s->hr_sync_chance,
+	       !isfinite(s->hr_sync_chance)           ? "not known"
+	       : s->hr_sync_r_max > s->hr_sync_chance ? "above chance"
+	                                              : "not above chance");
 }
 
 static void print_summary(const char *path, const struct att_analysis *an)
 {
 	long secs = lround(an->duration_s);
 	printf("%s: %ld min %02ld s at %g Hz\n", path, secs / 60, secs % 60, an->rate_hz);
-	print_person("A", &an->a);
-	print_person("B", &an->b);
+	print_person("A", &an->a, an->window_s);
+	print_person("B", &an->b, an->window_s);
 	const struct att_analysis_sync *s = &an->sync;
 	if (isfinite(s->match))
 		printf("  breath match %.2f, matched (>= %.1f) %.0f %% of the time\n", s->match,
@@ -96,19 +147,18 @@ static void print_summary(const char *path, const struct att_analysis *an)
 	if (isfinite(s->plv))
 		printf("  locking (PLV) %.2f, chance level %.2f, in sync %.0f %% of the time\n",
 		       s->plv, s->plv_chance, 100 * s->in_sync_fraction);
-	if (isfinite(s->relative_phase_deg)) {
-		double lag = fabs(s->lag_s);
-		if (fabs(s->relative_phase_deg) < 10)
-			printf("  nobody leads: phases within %.0f degrees\n",
-			       fabs(s->relative_phase_deg));
-		else if (isfinite(lag))
-			printf("  %s leads by %.1f s (%.0f degrees)\n",
-			       s->relative_phase_deg > 0 ? "A" : "B", lag,
-			       fabs(s->relative_phase_deg));
-		else
-			printf("  %s leads by %.0f degrees\n",
-			       s->relative_phase_deg > 0 ? "A" : "B", fabs(s->relative_phase_deg));
-	}
+	/* where a window's chance level is near 1, "not in sync" would be wrong: say so */
+	if (isfinite(s->plv) && 1 - s->chance_informative_fraction >= 0.005)
+		printf("  can't tell %.0f %% of the time: both breathe very regularly; locking can't "
+		       "be told from chance in %.0f s\n",
+		       100 * (1 - s->chance_informative_fraction), an->window_s);
+	if (isfinite(s->session_plv) && s->locked >= 0)
+		printf("  over the session: %s (PLV %.2f, chance level %.2f)\n",
+		       s->locked                                ? "locked above chance"
+		       : s->session_plv > s->session_plv_chance ? "above chance, but weakly locked"
+		                                                : "not locked above chance",
+		       s->session_plv, s->session_plv_chance);
+	print_lead(s);
 	if (isfinite(s->coherence))
 		printf("  breathing coherence %.2f", s->coherence);
 	if (isfinite(s->hr_sync_r))
@@ -116,6 +166,7 @@ static void print_summary(const char *path, const struct att_analysis *an)
 		       s->hr_sync_r);
 	if (isfinite(s->coherence) || isfinite(s->hr_sync_r))
 		printf("\n");
+	print_hr_lag(s);
 }
 
 static int timeline_rows(FILE *f, void *an)

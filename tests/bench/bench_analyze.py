@@ -24,8 +24,10 @@ def arg(name, default):
 
 def generate(path, seconds, rate):
     """A couple with truth: A leads B by 30 degrees, breathing ~12 /min with a random rate wander
-    (AR(1), tau 3 s, sd 0.03 Hz: breath to breath variation) shared by both; hearts at 68 and 61 bpm; offsets, drift and
-    noise like real sensors."""
+    (AR(1), tau 3 s, sd 0.03 Hz: breath to breath variation) shared by both; hearts at 68 and 61 bpm
+    that rise and fall with each one's breath by 3 bpm and wander on their own (AR(1), tau 30 s,
+    sd 2 bpm), so the heart-rate cross-correlation and its surrogates run in full; offsets, drift
+    and noise like real sensors."""
     from scipy import signal
     rng = np.random.default_rng(42)
     n = int(seconds * rate)
@@ -36,7 +38,10 @@ def generate(path, seconds, rate):
     cols = [t]
     for who, (off, hr, base) in enumerate(((0.0, 68, 2.4), (np.radians(30), 61, 2.0))):
         resp = base + 0.002 * t / 60 + 0.8 * np.cos(phi - off) + 0.02 * rng.standard_normal(n)
-        u = (t * hr / 60 + 0.3 * who) % 1
+        b30 = np.exp(-1 / (30 * rate))
+        wander = signal.lfilter([2 * np.sqrt(1 - b30 * b30)], [1, -b30], rng.standard_normal(n))
+        hr_t = hr + 3 * np.sin(phi - off) + wander
+        u = (np.cumsum(hr_t) / 60 / rate + 0.3 * who) % 1
         ppg = 1.6 + 0.9 * (np.exp(-0.5 * ((u - 0.15) / 0.07) ** 2)
                            + 0.35 * np.exp(-0.5 * ((u - 0.45) / 0.09) ** 2))
         ppg += 0.01 * rng.standard_normal(n)
@@ -94,7 +99,10 @@ def main():
                   ("b", "heart_rate_bpm"), ("a", "breaths"), ("sync", "plv"),
                   ("sync", "plv_chance"), ("sync", "relative_phase_deg"), ("sync", "lag_s"),
                   ("sync", "match"), ("sync", "in_sync_fraction"), ("sync", "coherence"),
-                  ("sync", "hr_sync_r")):
+                  ("sync", "hr_sync_r"), ("a", "breath_rate_median_bpm"),
+                  ("sync", "session_plv"), ("sync", "session_plv_chance"),
+                  ("sync", "chance_informative_fraction"), ("sync", "hr_sync_r_max"),
+                  ("sync", "hr_sync_lag_s"), ("sync", "hr_sync_chance")):
         x, y = a[path_[0]][path_[1]], b[path_[0]][path_[1]]
         fmt = lambda v: "null" if v is None else f"{v:.4g}"
         print(f"  {'.'.join(path_):24s} {fmt(x):>10s} | {fmt(y):>10s}")

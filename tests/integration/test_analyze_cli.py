@@ -59,11 +59,15 @@ def couple(seconds=120, rate=100.0, offset_deg=45.0, f=0.25, ppg=True):
 
 CONTRACT = {
     "top": ["duration_s", "rate_hz", "a", "b", "sync", "timeline"],
-    "person": ["breath_rate_bpm", "breaths", "heart_rate_bpm", "rmssd_ms", "quality"],
+    "person": ["breath_rate_bpm", "breaths", "heart_rate_bpm", "rmssd_ms", "quality",
+               "breath_rate_median_bpm", "breath_rate_range_bpm"],
     "sync": ["match", "matched_fraction", "plv", "plv_chance", "in_sync_fraction",
-             "relative_phase_deg", "lag_s", "coherence", "hr_sync_r"],
+             "relative_phase_deg", "lag_s", "coherence", "hr_sync_r",
+             "chance_informative_fraction", "session_plv", "session_plv_chance", "locked",
+             "hr_sync_r_max", "hr_sync_lag_s", "hr_sync_chance"],
     "timeline": ["t", "match", "plv", "plv_chance", "relative_phase_deg", "lag_s",
-                 "a_breath_rate_bpm", "b_breath_rate_bpm", "a_heart_rate_bpm", "b_heart_rate_bpm"],
+                 "a_breath_rate_bpm", "b_breath_rate_bpm", "a_heart_rate_bpm", "b_heart_rate_bpm",
+                 "chance_informative"],
 }
 
 

@@ -8,11 +8,15 @@ Pairs (CSV files in a temporary directory, never in the repository):
 - resting5_delayed: bio_resting_5min (RSP, PPG) as A; B the same signals 1.0 s later with white
   noise at 20 dB SNR -> lag 1.0 +- 0.1 s, locked;
 - wfdb_delayed: the MIMIC record's RESP (125 Hz) likewise, B 1.0 s later with noise (so regular
-  that its surrogates are locked too: above-chance is reported, not required);
+  that a 30 s window's surrogates are locked too: windows above chance are reported, not
+  required; over the whole session it must be locked above chance, and B must follow);
 - different_subjects: bio_resting_5min (A, 16.9 /min) with bio_resting_8min (B, a slow breather,
-  the PhotoSensor-low part) -> not in sync.
+  the PhotoSensor-low part) -> not in sync, not locked over the session, no lead told (null).
 attune must agree with the reference: breathing rate within 0.5 /min, heart rate within 1 bpm,
-PLV within 0.03, relative phase within 10 degrees (where the pair is locked, PLV >= 0.5). The
+PLV (windows' median and whole session's) and the session's chance level within 0.03, relative
+phase within 10 degrees (where the pair is locked, PLV >= 0.5), the same verdict on locking; the
+heart rates' cross-correlation (resting5_delayed, both pulses) r_max within 0.05, lag within
+0.15 s (and 1.0 +- 0.25 s of the truth, above chance), chance within 0.1. The
 heart rate of bio_resting_5min is also checked against ECG R-peaks (within 1 bpm).
 
 Exit 0 when all agree, 1 on a disagreement or an attune failure, 77 (skip) without ../shared/data
@@ -45,7 +49,7 @@ except ImportError as e:
           % (sys.executable, e), file=sys.stderr)
     sys.exit(77)
 
-TOL = {'breath_rate_bpm': 0.5, 'heart_rate_bpm': 1.0, 'plv': 0.03, 'relative_phase_deg': 10.0}
+TOL = {'breath_rate_bpm': 0.5, 'breath_rate_median_bpm': 0.5, 'breath_rate_range_bpm': 1.0, 'heart_rate_bpm': 1.0, 'plv': 0.03, 'relative_phase_deg': 10.0}
 LAG_TRUTH, LAG_TOL = 1.0, 0.1
 
 
@@ -143,23 +147,46 @@ def main():
             print('== %s: reference %s' % (name, json.dumps({
                 'a': ref['a'], 'b': ref['b'],
                 'sync': {k: ref['sync'][k] for k in
-                         ('plv', 'plv_chance', 'relative_phase_deg', 'lag_s', 'in_sync_fraction')}})))
+                         ('plv', 'plv_chance', 'relative_phase_deg', 'lag_s', 'in_sync_fraction',
+                          'chance_informative_fraction', 'session_plv', 'hr_sync_r_max',
+                          'hr_sync_lag_s', 'hr_sync_chance', 'session_plv_chance', 'locked')}})))
             if err:
                 check(False, '%s: %s' % (name, err))
                 continue
             print('   attune    %s' % json.dumps({'a': att.get('a'), 'b': att.get('b'),
                                                   'sync': att.get('sync')}))
             for who in ('a', 'b'):
-                for key in ('breath_rate_bpm', 'heart_rate_bpm'):
+                for key in ('breath_rate_bpm', 'breath_rate_median_bpm', 'heart_rate_bpm'):
                     rv, av = ref[who].get(key), (att.get(who) or {}).get(key)
                     if rv is None:
                         continue
                     check(av is not None and abs(av - rv) <= TOL[key],
                           '%s %s.%s: attune %s vs reference %.2f (tolerance %g)'
                           % (name, who, key, av, rv, TOL[key]))
+                rv, av = ref[who]['breath_rate_range_bpm'], (att.get(who) or {}).get(
+                    'breath_rate_range_bpm')
+                check(av is not None and all(abs(x - y) <= TOL['breath_rate_range_bpm']
+                                             for x, y in zip(av, rv)),
+                      '%s %s.breath_rate_range_bpm: attune %s vs reference [%.2f, %.2f] '
+                      '(tolerance %g)' % (name, who, av, rv[0], rv[1],
+                                          TOL['breath_rate_range_bpm']))
             s, rs = att.get('sync') or {}, ref['sync']
             check(s.get('plv') is not None and abs(s['plv'] - rs['plv']) <= TOL['plv'],
                   '%s plv: attune %s vs reference %.3f' % (name, s.get('plv'), rs['plv']))
+            check(s.get('session_plv') is not None
+                  and abs(s['session_plv'] - rs['session_plv']) <= TOL['plv']
+                  and s.get('session_plv_chance') is not None
+                  and abs(s['session_plv_chance'] - rs['session_plv_chance']) <= TOL['plv'],
+                  '%s session plv %s chance %s: reference %.3f, %.3f'
+                  % (name, s.get('session_plv'), s.get('session_plv_chance'), rs['session_plv'],
+                     rs['session_plv_chance']))
+            ci, rci = s.get('chance_informative_fraction'), rs['chance_informative_fraction']
+            check(ci is not None and abs(ci - rci) <= 0.05,
+                  '%s chance_informative_fraction: attune %s vs reference %.3f'
+                  % (name, ci, rci))
+            check(s.get('locked') is locked and rs['locked'] is locked,
+                  '%s locked over the session: attune %s, reference %s, truth %s'
+                  % (name, s.get('locked'), rs['locked'], locked))
             if locked:
                 rp = s.get('relative_phase_deg')
                 check(rp is not None and
@@ -187,6 +214,23 @@ def main():
                       and rs['in_sync_fraction'] < 0.5,
                       '%s not in sync: attune %s, reference %.2f of windows above chance'
                       % (name, s.get('in_sync_fraction'), rs['in_sync_fraction']))
+                check(s.get('relative_phase_deg', 0) is None and s.get('lag_s', 0) is None,
+                      '%s no lead told: relative phase %s, lag %s'
+                      % (name, s.get('relative_phase_deg'), s.get('lag_s')))
+            if ecg is not None:  # both pulses: B's heart is A's 1.0 s later
+                hm, hl, hc = s.get('hr_sync_r_max'), s.get('hr_sync_lag_s'), s.get('hr_sync_chance')
+                check(hm is not None and abs(hm - rs['hr_sync_r_max']) <= 0.05
+                      and hl is not None and abs(hl - rs['hr_sync_lag_s']) <= 0.15
+                      and hc is not None and abs(hc - rs['hr_sync_chance']) <= 0.1,
+                      '%s heart-rate cross-correlation: attune r_max %s lag %s chance %s vs '
+                      'reference %s %s %s' % (name, hm, hl, hc, rs['hr_sync_r_max'],
+                                               rs['hr_sync_lag_s'], rs['hr_sync_chance']))
+                check(hl is not None and abs(hl - LAG_TRUTH) <= 0.25 and hm > hc,
+                      '%s hearts: B follows by %s s (truth %.1f +- 0.25), r_max %s above chance %s'
+                      % (name, hl, LAG_TRUTH, hm, hc))
+            else:
+                check(s.get('hr_sync_r_max', 0) is None,
+                      '%s hr_sync_r_max null without both pulses' % name)
             if ecg is not None:
                 hr_ecg, beats = reference.ecg_heart_rate(ecg, 100.0)
                 av = (att.get('a') or {}).get('heart_rate_bpm')

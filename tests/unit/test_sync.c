@@ -390,10 +390,32 @@ static void test_heart_rate_resampling_and_lagged_correlation(void)
 	double bad[] = {0, 0.1, 0.2};
 	CHECK(att_hr_resample(bad, 3, 0, 4, h, 40) == ATT_ERR_NO_DATA);
 	CHECK(isnan(h[0]));
+	/* The same with the windowed cross-correlation and peak picking: B 2 s later; swapped, A
+	 * follows (a negative lag). A swing this strictly periodic (12 s) is as related to any
+	 * shift of itself within the +-5 s search, so its chance level is near 1 too: like a
+	 * metronome breath, it cannot be told from chance, and the chance level says so. */
+	struct att_hr_xcorr_cfg xc = {.rate_hz = 4};
+	struct att_hr_xcorr x;
+	CHECK(att_hr_xcorr(&xc, ha, hb, n, &x) == ATT_OK);
+	printf("hr xcorr: r_max %.3f at %.3f s, chance %.3f, %zu windows\n", x.r_max, x.lag_s,
+	       x.chance, x.windows);
+	CHECK_NEAR(x.lag_s, 2, 0.25);
+	CHECK(x.r_max > 0.95 && x.chance > 0.9);
+	CHECK(att_hr_xcorr(&xc, hb, ha, n, &x) == ATT_OK);
+	CHECK_NEAR(x.lag_s, -2, 0.25);
+	CHECK(att_hr_xcorr(NULL, ha, hb, n, &x) == ATT_ERR_ARG);
+	CHECK(att_hr_xcorr(&xc, ha, hb, 100, &x) == ATT_ERR_NO_DATA); /* shorter than a window */
+	CHECK(isnan(x.r_max) && isnan(x.chance) && x.windows == 0);
 	/* Flat heart rates: no usable window. */
 	for (size_t i = 0; i < n; i++)
 		ha[i] = hb[i] = 60;
 	CHECK(att_hr_sync(ha, hb, n, 4, 30, 1, 5, &s) == ATT_ERR_NO_DATA);
+	/* Barely varying (0.2 bpm swings, under the 0.5 bpm SD floor): no figure either. */
+	for (size_t i = 0; i < n; i++) {
+		ha[i] = (float)(60 + 0.2 * sin(i * 0.1));
+		hb[i] = (float)(60 + 0.2 * sin(i * 0.1 - 0.5));
+	}
+	CHECK(att_hr_xcorr(&xc, ha, hb, n, &x) == ATT_ERR_NO_DATA);
 }
 
 /* Live: a couple switching anti-phase -> in phase at 60 s and back at 120 s, through the whole

@@ -102,8 +102,18 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* Median of the finite values of a strided field; scratch holds n doubles. */
-static double median_field(const struct att_analysis_window *w, size_t n, size_t offset,
+/* numpy.percentile's default (linear interpolation) of v[0..k), sorted ascending; q in 0..100. */
+static double sorted_percentile(const double *v, size_t k, double q)
+{
+	if (!k)
+		return NAN;
+	double pos = q / 100 * (double)(k - 1);
+	size_t i = (size_t)pos;
+	return i + 1 < k ? v[i] + (pos - (double)i) * (v[i + 1] - v[i]) : v[k - 1];
+}
+
+/* The finite values of a strided field, sorted into scratch (n doubles); returns their count. */
+static size_t sorted_field(const struct att_analysis_window *w, size_t n, size_t offset,
                            double *scratch)
 {
 	size_t k = 0;
@@ -112,10 +122,15 @@ static double median_field(const struct att_analysis_window *w, size_t n, size_t
 		if (isfinite(v))
 			scratch[k++] = v;
 	}
-	if (!k)
-		return NAN;
 	qsort(scratch, k, sizeof *scratch, cmp_double);
-	return k % 2 ? scratch[k / 2] : 0.5 * (scratch[k / 2 - 1] + scratch[k / 2]);
+	return k;
+}
+
+/* Median of the finite values of a strided field; scratch holds n doubles. */
+static double median_field(const struct att_analysis_window *w, size_t n, size_t offset,
+                           double *scratch)
+{
+	return sorted_percentile(scratch, sorted_field(w, n, offset, scratch), 50);
 }
 
 struct person_work {
@@ -225,6 +240,27 @@ static double window_breath_rate(const struct att_breath_result *br, double rate
 			span += (double)(br->troughs[i] - br->troughs[i - 1]) / rate;
 			count++;
 		}
+	}
+	return count && span > 0 ? 60.0 * (double)count / span : NAN;
+}
+
+/* Breaths per minute of usable signal: 60 x breath intervals / their total time, over the
+ * trough-to-trough intervals that touch no belt gap and are at most BREATH_MAX_S long (a longer
+ * one is a pause or a belt off, as att_breath_result.mean_rate_bpm counts it). It agrees with
+ * the breaths counted (196 breaths in 10 min read 19.6 /min), where a median of window rates
+ * follows the typical window and drifts from the count when the rate's spread is skewed. */
+#define BREATH_MAX_S 20.0 /* att_breath_cfg.max_breath_s's default */
+static double session_breath_rate(const struct person_work *p, double rate)
+{
+	const struct att_breath_result *br = &p->br;
+	double span = 0;
+	size_t count = 0;
+	for (size_t i = 1; i < br->n_troughs; i++) {
+		double t0 = (double)br->troughs[i - 1] / rate, t1 = (double)br->troughs[i] / rate;
+		if (t1 - t0 > BREATH_MAX_S || touches_gap(p->bad_cum, p->m, rate, t0, t1))
+			continue;
+		span += t1 - t0;
+		count++;
 	}
 	return count && span > 0 ? 60.0 * (double)count / span : NAN;
 }
@@ -524,6 +560,7 @@ struct sync_job {
 	struct att_sync_cfg scfg;
 	size_t edge, inner, nw;
 	struct att_sync_window *sw;
+	struct att_sync_summary sum; /* the whole inner slice, gaps included */
 	int got;
 };
 
@@ -531,17 +568,21 @@ static int sync_run(struct sync_job *sj)
 {
 	struct person_work *pw = sj->tk.pw;
 	sj->got = att_sync_analyze(&sj->scfg, pw[0].phase + sj->edge, pw[1].phase + sj->edge,
-	                           sj->inner, sj->sw, sj->nw, NULL);
+	                           sj->inner, sj->sw, sj->nw, &sj->sum);
 	if (sj->got < 0)
 		return fail(sj->tk.why, sizeof sj->tk.why, sj->got, "synchrony failed: %s",
 		            att_strerror(sj->got));
 	return ATT_OK;
 }
 
+/* Heart-rate synchrony on 4 Hz heart rates: the zero-lag windowed r (att_hr_sync), and the
+ * windowed cross-correlation with peak picking and its chance level (att_hr_xcorr), which finds
+ * a partner whose heart follows by a second where the zero-lag r sees nothing. */
 static int hr_sync_run(struct task *tk)
 {
 	struct person_work *pw = tk->pw;
-	tk->an->sync.hr_sync_r = NAN;
+	struct att_analysis_sync *out = &tk->an->sync;
+	out->hr_sync_r = out->hr_sync_r_max = out->hr_sync_lag_s = out->hr_sync_chance = NAN;
 	if (!pw[0].have_ppg || !pw[1].have_ppg)
 		return ATT_OK;
 	size_t nh = (size_t)(tk->an->duration_s * HR_RATE_HZ);
@@ -549,12 +590,25 @@ static int hr_sync_run(struct task *tk)
 	pw[1].hr = malloc((nh + 1) * sizeof(float));
 	if (!pw[0].hr || !pw[1].hr)
 		return fail(tk->why, sizeof tk->why, ATT_ERR_NOMEM, "out of memory");
+	if (att_hr_resample(pw[0].beat_t, pw[0].nb, 0, HR_RATE_HZ, pw[0].hr, nh) != ATT_OK ||
+	    att_hr_resample(pw[1].beat_t, pw[1].nb, 0, HR_RATE_HZ, pw[1].hr, nh) != ATT_OK)
+		return ATT_OK;
 	struct att_hr_sync hs;
-	if (att_hr_resample(pw[0].beat_t, pw[0].nb, 0, HR_RATE_HZ, pw[0].hr, nh) == ATT_OK &&
-	    att_hr_resample(pw[1].beat_t, pw[1].nb, 0, HR_RATE_HZ, pw[1].hr, nh) == ATT_OK &&
-	    att_hr_sync(pw[0].hr, pw[1].hr, nh, HR_RATE_HZ, tk->an->window_s, tk->an->step_s, -1,
-	                &hs) == ATT_OK) /* only r is reported: no lag search */
-		tk->an->sync.hr_sync_r = hs.r;
+	if (att_hr_sync(pw[0].hr, pw[1].hr, nh, HR_RATE_HZ, tk->an->window_s, tk->an->step_s, -1,
+	                &hs) == ATT_OK) /* the zero-lag r: att_hr_xcorr searches the lags */
+		out->hr_sync_r = hs.r;
+	struct att_hr_xcorr_cfg xc = {.rate_hz = HR_RATE_HZ,
+	                              .window_s = tk->an->window_s,
+	                              .step_s = tk->an->step_s};
+	struct att_hr_xcorr hx;
+	int err = att_hr_xcorr(&xc, pw[0].hr, pw[1].hr, nh, &hx);
+	if (err == ATT_ERR_NOMEM)
+		return fail(tk->why, sizeof tk->why, err, "out of memory");
+	if (err == ATT_OK) {
+		out->hr_sync_r_max = hx.r_max;
+		out->hr_sync_lag_s = hx.lag_s;
+		out->hr_sync_chance = hx.chance;
+	}
 	return ATT_OK;
 }
 
@@ -599,6 +653,172 @@ static void *side_main(void *arg)
 	return NULL;
 }
 
+/* Timeline rows from the synchrony windows, with each person's rates over the same span; windows
+ * touching a belt gap are blanked (their freq_hz too, so no summary uses them). */
+static void fill_timeline(struct att_analysis *an, struct sync_job *sync,
+                          const struct person_work *pw, double rr, double window_s)
+{
+	double offset_s = (double)sync->edge / rr;
+	double inner_s = (double)sync->inner / rr;
+	double half = 0.5 * (window_s < inner_s ? window_s : inner_s);
+	size_t cur[2] = {0, 0}, lo[2] = {0, 0}, hi[2] = {0, 0};
+	for (size_t i = 0; i < an->n_timeline; i++) {
+		struct att_analysis_window *w = &an->timeline[i];
+		struct att_sync_window *s = &sync->sw[i];
+		double tc = s->t + offset_s, t0 = tc - half, t1 = tc + half;
+		w->t = tc;
+		w->match = s->match;
+		w->plv = s->plv;
+		w->plv_chance = s->plv_chance;
+		w->chance_informative = isfinite(s->plv_chance)
+		                                ? s->plv_chance < ATT_ANALYSIS_CHANCE_UNINFORMATIVE
+		                                : -1;
+		w->relative_phase_deg = s->relative_phase_deg;
+		w->lag_s = s->lag_s;
+		w->a_breath_rate_bpm = window_breath_rate(&pw[0].br, rr, t0, t1, &cur[0]);
+		w->b_breath_rate_bpm = window_breath_rate(&pw[1].br, rr, t0, t1, &cur[1]);
+		w->a_heart_rate_bpm = window_heart_rate(&pw[0], t0, t1, &lo[0], &hi[0]);
+		w->b_heart_rate_bpm = window_heart_rate(&pw[1], t0, t1, &lo[1], &hi[1]);
+		if (touches_gap(pw[0].bad_cum, pw[0].m, rr, t0, t1) ||
+		    touches_gap(pw[1].bad_cum, pw[1].m, rr, t0, t1)) {
+			w->match = w->plv = w->plv_chance = w->relative_phase_deg = w->lag_s = NAN;
+			w->chance_informative = -1;
+			w->a_breath_rate_bpm = w->b_breath_rate_bpm = NAN;
+			s->freq_hz = NAN;
+		}
+	}
+}
+
+/* A person's breathing rate over the session and its spread over the windows. */
+static void breath_rates(struct att_analysis_person *out, const struct person_work *p, double rr,
+                         const struct att_analysis_window *tl, size_t nt, size_t offset,
+                         double *scratch)
+{
+	out->breath_rate_bpm = session_breath_rate(p, rr);
+	size_t k = sorted_field(tl, nt, offset, scratch);
+	out->breath_rate_median_bpm = sorted_percentile(scratch, k, 50);
+	out->breath_rate_range_bpm[0] = sorted_percentile(scratch, k, 10);
+	out->breath_rate_range_bpm[1] = sorted_percentile(scratch, k, 90);
+}
+
+/* PLV of the whole usable session against its surrogates (the same shifts as the windows').
+ * A window's chance level is high for any two regular breathers (within 30 s every shift looks
+ * locked), but over the session a shifted partner drifts away as the rates wander, while a
+ * partner who follows stays locked. The synchrony's own summary covers the inner slice; with
+ * belt gaps the slice is run again without the samples near them, so no bridge is counted. */
+static int session_locking(struct att_analysis_sync *out, const struct sync_job *sj,
+                           const struct person_work *pw)
+{
+	struct att_sync_summary sum = sj->sum;
+	if (pw[0].bad_cum || pw[1].bad_cum) {
+		float *ca = malloc((sj->inner + 1) * sizeof *ca);
+		float *cb = malloc((sj->inner + 1) * sizeof *cb);
+		size_t k = 0;
+		int err = ca && cb ? ATT_OK : ATT_ERR_NOMEM;
+		for (size_t i = sj->edge; !err && i < sj->edge + sj->inner; i++) {
+			int bad = 0;
+			for (int w = 0; w < 2; w++)
+				bad |= pw[w].bad_cum && pw[w].bad_cum[i + 1] > pw[w].bad_cum[i];
+			if (!bad) {
+				ca[k] = pw[0].phase[i];
+				cb[k++] = pw[1].phase[i];
+			}
+		}
+		sum.plv = sum.plv_chance = NAN;
+		if (!err && k >= 2)
+			err = att_sync_analyze(&sj->scfg, ca, cb, k, NULL, 0, &sum);
+		free(ca);
+		free(cb);
+		if (err == ATT_ERR_NOMEM)
+			return err;
+		if (err < 0)
+			sum.plv = sum.plv_chance = NAN;
+	}
+	out->session_plv = sum.plv;
+	out->session_plv_chance = sum.plv_chance;
+	/* Locked as the live view means it (PLV >= ATT_LEAD_MIN_PLV) and above chance: a PLV of 0.3
+	 * over ten minutes may beat the surrogates now and then (1 in 20 by the percentile's
+	 * design) without anyone breathing with anyone. */
+	out->locked = isfinite(sum.plv) && isfinite(sum.plv_chance)
+	                      ? sum.plv >= ATT_LEAD_MIN_PLV && sum.plv > sum.plv_chance
+	                      : -1;
+	return ATT_OK;
+}
+
+/* Who leads, by the live view's rule (att_sync_lead), asked only of a session locked above
+ * chance: otherwise the mean relative phase is an accident of the moment and is not told. */
+static void session_lead(struct att_analysis *an)
+{
+	struct att_analysis_sync *s = &an->sync;
+	s->lead = s->locked == 1 ? att_sync_lead(s->session_plv, s->relative_phase_deg,
+	                                         an->a.breath_rate_bpm, an->b.breath_rate_bpm)
+	                         : ATT_LEAD_NONE;
+	if (s->lead == ATT_LEAD_NONE)
+		s->relative_phase_deg = s->lag_s = NAN;
+}
+
+/* Whole-session figures from the timeline: medians over windows, a circular mean for the
+ * relative phase, the session's locking and who leads (analysis.h). ATT_ERR_NOMEM. */
+static int summarise(struct att_analysis *an, const struct sync_job *sync,
+                     const struct person_work *pw, double rr)
+{
+	size_t nt = an->n_timeline;
+	struct att_analysis_window *tl = an->timeline;
+	double *scratch = malloc((nt > 16 ? nt : 16) * sizeof *scratch);
+	if (!scratch)
+		return ATT_ERR_NOMEM;
+	breath_rates(&an->a, &pw[0], rr, tl, nt,
+	             offsetof(struct att_analysis_window, a_breath_rate_bpm), scratch);
+	breath_rates(&an->b, &pw[1], rr, tl, nt,
+	             offsetof(struct att_analysis_window, b_breath_rate_bpm), scratch);
+#define MED(field) median_field(tl, nt, offsetof(struct att_analysis_window, field), scratch)
+	an->a.heart_rate_bpm = MED(a_heart_rate_bpm);
+	an->b.heart_rate_bpm = MED(b_heart_rate_bpm);
+	an->sync.plv = MED(plv);
+	an->sync.plv_chance = MED(plv_chance);
+	an->sync.match = MED(match);
+#undef MED
+	double sx = 0, sy = 0;
+	size_t matched = 0, in_sync = 0, with_chance = 0, with_match = 0, informative = 0;
+	for (size_t i = 0; i < nt; i++) {
+		if (isfinite(tl[i].plv) && isfinite(tl[i].relative_phase_deg)) {
+			double r = tl[i].relative_phase_deg * M_PI / 180;
+			sx += tl[i].plv * cos(r);
+			sy += tl[i].plv * sin(r);
+		}
+		if (isfinite(tl[i].match)) {
+			with_match++;
+			matched += tl[i].match >= ATT_MATCHED;
+		}
+		if (isfinite(tl[i].plv) && isfinite(tl[i].plv_chance)) {
+			with_chance++;
+			in_sync += tl[i].plv > tl[i].plv_chance;
+			informative += tl[i].chance_informative == 1;
+		}
+	}
+	double rel = sx || sy ? atan2(sy, sx) * 180 / M_PI : NAN;
+	if (rel <= -180)
+		rel += 360;
+	an->sync.relative_phase_deg = rel;
+	an->sync.matched_fraction = with_match ? (double)matched / (double)with_match : NAN;
+	an->sync.in_sync_fraction = with_chance ? (double)in_sync / (double)with_chance : NAN;
+	an->sync.chance_informative_fraction =
+	        with_chance ? (double)informative / (double)with_chance : NAN;
+	/* Each window's lag is its phase at its own breathing frequency, so a partner who follows
+	 * by a fixed time reads as that time however the rate wanders; weighted like the phase. */
+	double lw = 0, ls = 0;
+	for (size_t i = 0; i < nt; i++)
+		if (isfinite(tl[i].plv) && isfinite(tl[i].lag_s)) {
+			lw += tl[i].plv;
+			ls += tl[i].plv * tl[i].lag_s;
+		}
+	an->sync.lag_s = isfinite(rel) && lw > 0 ? ls / lw : NAN;
+	free(scratch);
+	int err = session_locking(&an->sync, sync, pw);
+	session_lead(an);
+	return err;
+}
+
 static int analyze(const struct att_analysis_cfg *cfg, const struct att_recording *rec,
                    struct att_analysis **out, char *why, size_t why_len)
 {
@@ -636,7 +856,6 @@ static int analyze(const struct att_analysis_cfg *cfg, const struct att_recordin
 	struct person_work pw[2];
 	memset(pw, 0, sizeof pw);
 	struct att_analysis *an = calloc(1, sizeof *an);
-	double *scratch = NULL;
 	struct sync_job sync = {.sw = NULL};
 	int err = ATT_OK;
 	if (!an)
@@ -711,94 +930,18 @@ static int analyze(const struct att_analysis_cfg *cfg, const struct att_recordin
 	an->window_s = (double)lround(window_s * rr) / rr;
 	an->step_s = (double)(lround(step_s * rr) < 1 ? 1 : lround(step_s * rr)) / rr;
 
-	/* Per-window rates over the same span as each synchrony window. */
-	double offset_s = (double)sync.edge / rr;
-	double half =
-	        0.5 * (window_s < (double)sync.inner / rr ? window_s : (double)sync.inner / rr);
-	size_t cur[2] = {0, 0}, lo[2] = {0, 0}, hi[2] = {0, 0};
-	for (size_t i = 0; i < an->n_timeline; i++) {
-		struct att_analysis_window *w = &an->timeline[i];
-		const struct att_sync_window *s = &sync.sw[i];
-		double tc = s->t + offset_s;
-		w->t = tc;
-		w->match = s->match;
-		w->plv = s->plv;
-		w->plv_chance = s->plv_chance;
-		w->relative_phase_deg = s->relative_phase_deg;
-		w->lag_s = s->lag_s;
-		w->a_breath_rate_bpm =
-		        window_breath_rate(&pw[0].br, rr, tc - half, tc + half, &cur[0]);
-		w->b_breath_rate_bpm =
-		        window_breath_rate(&pw[1].br, rr, tc - half, tc + half, &cur[1]);
-		w->a_heart_rate_bpm =
-		        window_heart_rate(&pw[0], tc - half, tc + half, &lo[0], &hi[0]);
-		w->b_heart_rate_bpm =
-		        window_heart_rate(&pw[1], tc - half, tc + half, &lo[1], &hi[1]);
-		if (touches_gap(pw[0].bad_cum, pw[0].m, rr, tc - half, tc + half) ||
-		    touches_gap(pw[1].bad_cum, pw[1].m, rr, tc - half, tc + half)) {
-			w->match = w->plv = w->plv_chance = w->relative_phase_deg = w->lag_s = NAN;
-			w->a_breath_rate_bpm = w->b_breath_rate_bpm = NAN;
-			sync.sw[i].freq_hz = NAN;
-		}
-	}
-
-	/* Whole-session summary: medians over windows, circular mean for the relative phase. */
-	size_t nt = an->n_timeline;
-	struct att_analysis_window *tl = an->timeline;
-	scratch = malloc((nt > 16 ? nt : 16) * sizeof *scratch);
-	if (!scratch) {
-		err = fail(why, why_len, ATT_ERR_NOMEM, "out of memory");
+	fill_timeline(an, &sync, pw, rr, window_s);
+	err = summarise(an, &sync, pw, rr);
+	if (err) {
+		err = fail(why, why_len, err, "out of memory");
 		goto done;
 	}
-#define MED(field) median_field(tl, nt, offsetof(struct att_analysis_window, field), scratch)
-	an->a.breath_rate_bpm = MED(a_breath_rate_bpm);
-	an->b.breath_rate_bpm = MED(b_breath_rate_bpm);
-	an->a.heart_rate_bpm = MED(a_heart_rate_bpm);
-	an->b.heart_rate_bpm = MED(b_heart_rate_bpm);
-	an->sync.plv = MED(plv);
-	an->sync.plv_chance = MED(plv_chance);
-	an->sync.match = MED(match);
-#undef MED
-	double sx = 0, sy = 0;
-	size_t matched = 0, in_sync = 0, with_chance = 0, with_match = 0;
-	for (size_t i = 0; i < nt; i++) {
-		if (isfinite(tl[i].plv) && isfinite(tl[i].relative_phase_deg)) {
-			double r = tl[i].relative_phase_deg * M_PI / 180;
-			sx += tl[i].plv * cos(r);
-			sy += tl[i].plv * sin(r);
-		}
-		if (isfinite(tl[i].match)) {
-			with_match++;
-			matched += tl[i].match >= ATT_MATCHED;
-		}
-		if (isfinite(tl[i].plv) && isfinite(tl[i].plv_chance)) {
-			with_chance++;
-			in_sync += tl[i].plv > tl[i].plv_chance;
-		}
-	}
-	double rel = sx || sy ? atan2(sy, sx) * 180 / M_PI : NAN;
-	if (rel <= -180)
-		rel += 360;
-	an->sync.relative_phase_deg = rel;
-	an->sync.matched_fraction = with_match ? (double)matched / (double)with_match : NAN;
-	an->sync.in_sync_fraction = with_chance ? (double)in_sync / (double)with_chance : NAN;
-	size_t k = 0;
-	for (size_t i = 0; i < nt; i++)
-		if (isfinite(sync.sw[i].freq_hz) && sync.sw[i].freq_hz > 0)
-			scratch[k++] = sync.sw[i].freq_hz;
-	double f = NAN;
-	if (k) {
-		qsort(scratch, k, sizeof *scratch, cmp_double);
-		f = k % 2 ? scratch[k / 2] : 0.5 * (scratch[k / 2 - 1] + scratch[k / 2]);
-	}
-	an->sync.lag_s = isfinite(rel) && isfinite(f) ? rel / (360 * f) : NAN;
 
 	progress(cfg, 1);
 done:
 	person_free(&pw[0]);
 	person_free(&pw[1]);
 	free(sync.sw);
-	free(scratch);
 	if (err) {
 		att_analysis_free(an);
 		return err;
@@ -854,6 +997,15 @@ static void json_person(struct att_json *j, const char *key, const struct att_an
 		att_json_null(j, "breaths");
 	att_json_number(j, "heart_rate_bpm", p->heart_rate_bpm);
 	att_json_number(j, "rmssd_ms", p->rmssd_ms);
+	att_json_number(j, "breath_rate_median_bpm", p->breath_rate_median_bpm);
+	if (isfinite(p->breath_rate_range_bpm[0]) && isfinite(p->breath_rate_range_bpm[1])) {
+		att_json_array_begin(j, "breath_rate_range_bpm");
+		att_json_number(j, NULL, p->breath_rate_range_bpm[0]);
+		att_json_number(j, NULL, p->breath_rate_range_bpm[1]);
+		att_json_array_end(j);
+	} else {
+		att_json_null(j, "breath_rate_range_bpm");
+	}
 	if (analysed) {
 		att_json_object_begin(j, "quality");
 		att_json_string(j, "resp", att_quality_str(p->resp_quality, q, sizeof q));
@@ -886,6 +1038,16 @@ static int json_members(const struct att_analysis *an, int analysed, struct att_
 	att_json_number(j, "lag_s", s->lag_s);
 	att_json_number(j, "coherence", s->coherence);
 	att_json_number(j, "hr_sync_r", s->hr_sync_r);
+	att_json_number(j, "chance_informative_fraction", s->chance_informative_fraction);
+	att_json_number(j, "hr_sync_r_max", s->hr_sync_r_max);
+	att_json_number(j, "hr_sync_lag_s", s->hr_sync_lag_s);
+	att_json_number(j, "hr_sync_chance", s->hr_sync_chance);
+	att_json_number(j, "session_plv", s->session_plv);
+	att_json_number(j, "session_plv_chance", s->session_plv_chance);
+	if (s->locked >= 0)
+		att_json_bool(j, "locked", s->locked);
+	else
+		att_json_null(j, "locked");
 	att_json_object_end(j);
 	att_json_array_begin(j, "timeline");
 	for (size_t i = 0; i < an->n_timeline; i++) {
@@ -903,6 +1065,10 @@ static int json_members(const struct att_analysis *an, int analysed, struct att_
 		att_json_number(j, "b_breath_rate_bpm", w->b_breath_rate_bpm);
 		att_json_number(j, "a_heart_rate_bpm", w->a_heart_rate_bpm);
 		att_json_number(j, "b_heart_rate_bpm", w->b_heart_rate_bpm);
+		if (w->chance_informative >= 0)
+			att_json_bool(j, "chance_informative", w->chance_informative);
+		else
+			att_json_null(j, "chance_informative");
 		att_json_object_end(j);
 		att_json_set_indent(j, indent);
 	}
@@ -923,8 +1089,26 @@ int att_analysis_json_members(const struct att_analysis *an, double duration_s, 
 	empty.duration_s = duration_s;
 	empty.rate_hz = rate_hz;
 	empty.a.breath_rate_bpm = empty.a.heart_rate_bpm = empty.a.rmssd_ms = NAN;
+	empty.a.breath_rate_median_bpm = NAN;
+	empty.a.breath_rate_range_bpm[0] = empty.a.breath_rate_range_bpm[1] = NAN;
 	empty.b = empty.a;
-	empty.sync = (struct att_analysis_sync){NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN};
+	empty.sync = (struct att_analysis_sync){.match = NAN,
+	                                        .matched_fraction = NAN,
+	                                        .plv = NAN,
+	                                        .plv_chance = NAN,
+	                                        .in_sync_fraction = NAN,
+	                                        .relative_phase_deg = NAN,
+	                                        .lag_s = NAN,
+	                                        .coherence = NAN,
+	                                        .hr_sync_r = NAN,
+	                                        .chance_informative_fraction = NAN,
+	                                        .hr_sync_r_max = NAN,
+	                                        .hr_sync_lag_s = NAN,
+	                                        .hr_sync_chance = NAN,
+	                                        .session_plv = NAN,
+	                                        .session_plv_chance = NAN,
+	                                        .locked = -1};
+	empty.sync.lead = ATT_LEAD_NONE;
 	return json_members(&empty, 0, j, indent);
 }
 
@@ -961,7 +1145,7 @@ int att_analysis_write_timeline_csv(const struct att_analysis *an, FILE *out)
 	if (!an || !out)
 		return ATT_ERR_ARG;
 	fputs("t,match,plv,plv_chance,relative_phase_deg,lag_s,a_breath_rate_bpm,"
-	      "b_breath_rate_bpm,a_heart_rate_bpm,b_heart_rate_bpm\n",
+	      "b_breath_rate_bpm,a_heart_rate_bpm,b_heart_rate_bpm,chance_informative\n",
 	      out);
 	for (size_t i = 0; i < an->n_timeline; i++) {
 		const struct att_analysis_window *w = &an->timeline[i];
@@ -974,7 +1158,8 @@ int att_analysis_write_timeline_csv(const struct att_analysis *an, FILE *out)
 		csv_num(out, w->a_breath_rate_bpm, ",");
 		csv_num(out, w->b_breath_rate_bpm, ",");
 		csv_num(out, w->a_heart_rate_bpm, ",");
-		csv_num(out, w->b_heart_rate_bpm, "\n");
+		csv_num(out, w->b_heart_rate_bpm, ",");
+		csv_num(out, w->chance_informative >= 0 ? w->chance_informative : NAN, "\n");
 	}
 	return fflush(out) || ferror(out) ? ATT_ERR_IO : ATT_OK;
 }

@@ -698,6 +698,15 @@ static void fmt_val(char *buf, size_t len, double v, const char *fmt)
 		snprintf(buf, len, "\xE2\x80\x93"); /* en dash: cannot be computed */
 }
 
+/* "p10–p90" of a rate's spread, or an en dash when unknown. */
+static void fmt_range(char *buf, size_t len, const double r[2])
+{
+	if (isfinite(r[0]) && isfinite(r[1]))
+		snprintf(buf, len, "%.1f\xE2\x80\x93%.1f", r[0], r[1]);
+	else
+		snprintf(buf, len, "\xE2\x80\x93");
+}
+
 static const char *who_name(const struct att_report_info *info, int who)
 {
 	const char *l = who ? info->label_b : info->label_a;
@@ -762,6 +771,156 @@ static double header(cairo_t *cr, const struct att_recording *rec, const struct 
 	return y;
 }
 
+/* Under the session's breathing rate, small: its spread over the windows (10th-90th
+ * percentile), so a rate that changed is not read as steady. Returns the next row's y. */
+static double rate_range_row(cairo_t *cr, const struct att_analysis *an, double c0, double c1,
+                             double c2, double right, double y)
+{
+	char buf[64], v[2][32];
+	y -= 3;
+	font(cr, 7.5, 0);
+	set_rgb(cr, col_soft);
+	snprintf(buf, sizeof buf, "  range, %.0f s windows", an->window_s);
+	show(cr, c0, y, buf, c1 - c0 - 4, 0);
+	fmt_range(v[0], sizeof v[0], an->a.breath_rate_range_bpm);
+	fmt_range(v[1], sizeof v[1], an->b.breath_rate_range_bpm);
+	show(cr, c1, y, v[0], c2 - c1 - 4, 0);
+	show(cr, c2, y, v[1], right - c2 - 8, 0);
+	return y + 11;
+}
+
+/* Who leads, as the analysis decided it (att_sync_lead over a session locked above chance, the
+ * live view's rule), in a sentence; wa, wb name A and B. */
+static void lead_sentence(char *buf, size_t len, const struct att_analysis_sync *s, const char *wa,
+                          const char *wb)
+{
+	double rel = fabs(s->relative_phase_deg);
+	switch (s->lead) {
+	case ATT_LEAD_TOGETHER:
+		snprintf(buf, len, "Nobody leads: inhaling together (within %.0f\xC2\xB0)", rel);
+		break;
+	case ATT_LEAD_OPPOSITE:
+		snprintf(buf, len, "Opposite phases: one inhales as the other exhales");
+		break;
+	case ATT_LEAD_A:
+	case ATT_LEAD_B:
+		if (isfinite(s->lag_s))
+			snprintf(buf, len, "%s leads by %.1f s (%.0f\xC2\xB0)",
+			         s->lead == ATT_LEAD_A ? wa : wb, fabs(s->lag_s), rel);
+		else
+			snprintf(buf, len, "%s leads by %.0f\xC2\xB0",
+			         s->lead == ATT_LEAD_A ? wa : wb, rel);
+		break;
+	default:
+		snprintf(buf, len, "No steady lead (%s)",
+		         s->locked == 1 ? "breathing at different rates"
+		                        : "not locked above chance");
+	}
+}
+
+/* How much of the time the windows were in sync, and how much chance could not tell: where a
+ * window's chance level is ATT_ANALYSIS_CHANCE_UNINFORMATIVE or more, "not in sync" would be
+ * wrong, the two may well be locked; it is said as it is. Returns the y after. */
+static double in_sync_sentences(cairo_t *cr, const struct att_analysis *an, double x, double y,
+                                double rw, double row)
+{
+	const struct att_analysis_sync *s = &an->sync;
+	double cant = 1 - s->chance_informative_fraction;
+	char buf[256];
+	if (!(cant >= 0.005)) {
+		snprintf(buf, sizeof buf, "In sync (locked above chance) %.0f %% of the time",
+		         100 * s->in_sync_fraction);
+		show(cr, x, y, buf, rw, 0);
+		return y + row;
+	}
+	snprintf(buf, sizeof buf, "In sync %.0f %%, can't tell %.0f %% of the time",
+	         100 * s->in_sync_fraction, 100 * cant);
+	show(cr, x, y, buf, rw, 0);
+	y += row - 4;
+	font(cr, 6.6, 0);
+	set_rgb(cr, col_soft);
+	snprintf(buf, sizeof buf,
+	         "both breathe very regularly; locking can't be told from chance in %.0f s",
+	         an->window_s);
+	show(cr, x, y, buf, rw, 0);
+	font(cr, 8.5, 0);
+	set_rgb(cr, col_text);
+	return y + row;
+}
+
+/* The heart rates' windowed cross-correlation at its peak: who follows, and whether it is above
+ * its chance level (a lag search finds some peak in any two hearts). */
+static void hr_sentence(char *buf, size_t len, const struct att_analysis_sync *s, const char *wa,
+                        const char *wb)
+{
+	int above = s->hr_sync_r_max > s->hr_sync_chance;
+	if (!above)
+		snprintf(buf, len, "Hearts: not related above chance (r %.2f \xE2\x89\xA4 %.2f)",
+		         s->hr_sync_r_max, s->hr_sync_chance);
+	else if (fabs(s->hr_sync_lag_s) < 0.05)
+		snprintf(buf, len, "Hearts: together (r %.2f > chance %.2f)", s->hr_sync_r_max,
+		         s->hr_sync_chance);
+	else
+		snprintf(buf, len, "Hearts: %s's follows by %.1f s (r %.2f > chance %.2f)",
+		         s->hr_sync_lag_s > 0 ? wb : wa, fabs(s->hr_sync_lag_s), s->hr_sync_r_max,
+		         s->hr_sync_chance);
+}
+
+/* The pair's synchrony in sentences, from y down in the column at x; returns the y after. */
+static double pair_sentences(cairo_t *cr, const struct att_analysis *an,
+                             const struct att_report_info *info, double x, double y, double row)
+{
+	const struct att_analysis_sync *s = &an->sync;
+	const double rw = PAGE_W - MARGIN - x;
+	char buf[256];
+	font(cr, 8.5, 0);
+	set_rgb(cr, col_text);
+	if (isfinite(s->match)) {
+		snprintf(buf, sizeof buf,
+		         "Breath match %.2f (0\xE2\x80\x93"
+		         "1, median)",
+		         s->match);
+		show(cr, x, y, buf, rw, 0);
+		y += row;
+		snprintf(buf, sizeof buf, "   matched (\xE2\x89\xA5 %.1f) %.0f %% of the time",
+		         ATT_MATCHED, 100 * s->matched_fraction);
+		show(cr, x, y, buf, rw, 0);
+	} else {
+		show(cr, x, y, "Breath match: cannot be computed", rw, 0);
+	}
+	y += row;
+	if (isfinite(s->plv)) {
+		snprintf(buf, sizeof buf, "Locking (PLV) %.2f, chance level %.2f", s->plv,
+		         s->plv_chance);
+		show(cr, x, y, buf, rw, 0);
+		y += row;
+		y = in_sync_sentences(cr, an, x, y, rw, row);
+	}
+	if (isfinite(s->session_plv) && s->locked >= 0) {
+		int above = s->session_plv > s->session_plv_chance;
+		snprintf(buf, sizeof buf, "Whole session: %s, PLV %.2f %s chance %.2f",
+		         s->locked ? "locked"
+		         : above   ? "weakly locked"
+		                   : "not locked",
+		         s->session_plv, above ? ">" : "\xE2\x89\xA4", s->session_plv_chance);
+		show(cr, x, y, buf, rw, 0);
+		y += row;
+	}
+	const char *na = who_name(info, 0), *nb = who_name(info, 1);
+	char wa[80], wb[80];
+	snprintf(wa, sizeof wa, "A%s%s%s", na ? " (" : "", na ? na : "", na ? ")" : "");
+	snprintf(wb, sizeof wb, "B%s%s%s", nb ? " (" : "", nb ? nb : "", nb ? ")" : "");
+	lead_sentence(buf, sizeof buf, s, wa, wb);
+	show(cr, x, y, buf, rw, 0);
+	y += row;
+	if (isfinite(s->hr_sync_r_max)) {
+		hr_sentence(buf, sizeof buf, s, wa, wb);
+		show(cr, x, y, buf, rw, 0);
+		y += row;
+	}
+	return y;
+}
+
 static double summary(cairo_t *cr, const struct att_analysis *an,
                       const struct att_report_info *info, double y)
 {
@@ -809,6 +968,8 @@ static double summary(cairo_t *cr, const struct att_analysis *an,
 		show(cr, c1, y, va, c2 - c1 - 4, 0);
 		show(cr, c2, y, vb, right - c2 - 8, 0);
 		y += row;
+		if (i == 0)
+			y = rate_range_row(cr, an, c0, c1, c2, right, y);
 	}
 	font(cr, 8.5, 0);
 	set_rgb(cr, col_soft);
@@ -822,54 +983,7 @@ static double summary(cairo_t *cr, const struct att_analysis *an,
 	double y_left = y;
 
 	/* the pair, in sentences */
-	const struct att_analysis_sync *s = &an->sync;
-	double ry = ly + row + 2;
-	const double rw = PAGE_W - MARGIN - right;
-	font(cr, 8.5, 0);
-	set_rgb(cr, col_text);
-	if (isfinite(s->match)) {
-		snprintf(buf, sizeof buf,
-		         "Breath match %.2f (0\xE2\x80\x93"
-		         "1, median)",
-		         s->match);
-		show(cr, right, ry, buf, rw, 0);
-		ry += row;
-		snprintf(buf, sizeof buf, "   matched (\xE2\x89\xA5 %.1f) %.0f %% of the time",
-		         ATT_MATCHED, 100 * s->matched_fraction);
-		show(cr, right, ry, buf, rw, 0);
-	} else {
-		show(cr, right, ry, "Breath match: cannot be computed", rw, 0);
-	}
-	ry += row;
-	if (isfinite(s->plv)) {
-		snprintf(buf, sizeof buf, "Locking (PLV) %.2f, chance level %.2f", s->plv,
-		         s->plv_chance);
-		show(cr, right, ry, buf, rw, 0);
-		ry += row;
-		snprintf(buf, sizeof buf, "In sync (locked above chance) %.0f %% of the time",
-		         100 * s->in_sync_fraction);
-		show(cr, right, ry, buf, rw, 0);
-		ry += row;
-	}
-	const char *na = who_name(info, 0), *nb = who_name(info, 1);
-	char wa[80], wb[80];
-	snprintf(wa, sizeof wa, "A%s%s%s", na ? " (" : "", na ? na : "", na ? ")" : "");
-	snprintf(wb, sizeof wb, "B%s%s%s", nb ? " (" : "", nb ? nb : "", nb ? ")" : "");
-	double rel = s->relative_phase_deg;
-	if (!isfinite(rel) || !(s->plv > s->plv_chance))
-		snprintf(buf, sizeof buf, "Nobody leads steadily (not locked above chance)");
-	else if (fabs(rel) < 10)
-		snprintf(buf, sizeof buf, "Nobody leads: inhaling together (within %.0f\xC2\xB0)",
-		         fabs(rel));
-	else if (fabs(rel) > 150)
-		snprintf(buf, sizeof buf, "Opposite phases: one inhales as the other exhales");
-	else if (isfinite(s->lag_s))
-		snprintf(buf, sizeof buf, "%s leads by %.1f s (%.0f\xC2\xB0)", rel > 0 ? wa : wb,
-		         fabs(s->lag_s), fabs(rel));
-	else
-		snprintf(buf, sizeof buf, "%s leads by %.0f\xC2\xB0", rel > 0 ? wa : wb, fabs(rel));
-	show(cr, right, ry, buf, rw, 0);
-	ry += row;
+	double ry = pair_sentences(cr, an, info, right, ly + row + 2, row);
 
 	/* sensor warnings across the page: only what needs attention, or a reassurance */
 	y = fmax(y_left, ry) + 4;
@@ -957,7 +1071,7 @@ static void draw_page(cairo_t *cr, const struct att_recording *rec, const struct
 	lx = legend(cr, lx, y, ST_A, who_name(info, 0) ? who_name(info, 0) : "A");
 	legend(cr, fmax(lx, PAGE_W - MARGIN - 70), y, ST_B,
 	       who_name(info, 1) ? who_name(info, 1) : "B");
-	struct plot p = {PLOT_X, y + 6, PLOT_W, 88, ex0, ex1, -1.4, 1.4};
+	struct plot p = {PLOT_X, y + 6, PLOT_W, 72, ex0, ex1, -1.4, 1.4};
 	phase_bands(cr, &p, an);
 	excerpt_panel(cr, &p, tr);
 	y = p.y + p.h + 12;
@@ -978,7 +1092,7 @@ static void draw_page(cairo_t *cr, const struct att_recording *rec, const struct
 	lx = legend(cr, lx, y, ST_MATCH, "match");
 	lx = legend(cr, lx, y, ST_PLV, "locking (PLV)");
 	legend(cr, lx, y, ST_CHANCE, "chance level");
-	struct plot sp = {PLOT_X, y + 6, PLOT_W, 112, 0, dur, 0, 1};
+	struct plot sp = {PLOT_X, y + 6, PLOT_W, 104, 0, dur, 0, 1};
 	phase_bands(cr, &sp, an);
 	sync_panel(cr, &sp, an, info);
 	y = sp.y + sp.h + 12;

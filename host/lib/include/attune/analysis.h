@@ -8,14 +8,26 @@
  *   ATT_ANALYSIS_EDGE_S seconds (Hilbert edge error) are left out of synchrony;
  * - synchrony: att_sync_analyze over sliding windows (PLV, surrogate chance level, relative phase,
  *   lag, match); coherence in the breathing band (att_coherence_in_band); heart-rate synchrony
- *   att_hr_sync on 4 Hz resampled heart rates (its zero-lag r; no lag search);
+ *   att_hr_sync on 4 Hz resampled heart rates (its zero-lag r, hr_sync_r) and att_hr_xcorr on
+ *   the same (windowed cross-correlation within +-5 s, Boker's peak picking, and its chance
+ *   level from circularly shifted partners: hr_sync_r_max, hr_sync_lag_s, hr_sync_chance);
  * - PPG: att_pulse_detect (zero-phase Elgendi), per-window heart rate by att_pulse_stats.
- * Whole-session values are medians over the windows (rates, heart rates, PLV, chance, match),
- * except: relative_phase_deg is the PLV-weighted circular mean of the windows' relative phases
+ * Whole-session values are medians over the windows (heart rates, PLV, chance, match), except:
+ * breath_rate_bpm is breaths per minute of usable signal (trough-to-trough intervals touching no
+ * gap, none longer than 20 s), so it agrees with breaths; breath_rate_median_bpm and
+ * breath_rate_range_bpm are the median and 10th/90th percentiles of the windows' rates;
+ * relative_phase_deg is the PLV-weighted circular mean of the windows' relative phases
  * (a median of angles is ill-defined; weighting lets locked windows speak and unlocked ones,
- * whose phase is noise, count little); lag_s is that phase as time at the median breathing
- * frequency; breaths is the whole-session count; rmssd_ms is over all accepted beats;
- * coherence and hr_sync_r are whole-session estimates. NAN means "cannot be computed" (no PPG,
+ * whose phase is noise, count little); lag_s is the PLV-weighted mean of the windows' lags (each
+ * its phase at its own breathing frequency, so a partner who follows by a fixed time reads as
+ * that time however the rate wanders); both are NAN unless lead tells who leads: by
+ * att_sync_lead (sync.h, the live view's rule) of a session locked above chance (session_plv
+ * >= ATT_LEAD_MIN_PLV and above session_plv_chance, the 95th percentile of the same surrogate
+ * shifts over the whole usable session: a 30 s window of two regular breathers looks locked at
+ * any shift, a whole session does not unless they are). A window whose chance level is
+ * ATT_ANALYSIS_CHANCE_UNINFORMATIVE or more is "chance uninformative". breaths is the
+ * whole-session count; rmssd_ms is over all accepted beats; coherence and hr_sync_* are
+ * whole-session estimates. NAN means "cannot be computed" (no PPG,
  * too few beats, a series too short for surrogates, a window touching a gap) and becomes null
  * in JSON. Missing samples (NAN, e.g. lost frames in a raw capture) are bridged linearly for the
  * filters; a belt gap of 0.5 s or more blanks (NAN) every timeline window within 1 s of it, so
@@ -52,24 +64,47 @@ struct att_analysis_cfg {
 };
 
 struct att_analysis_person {
-	double breath_rate_bpm; /* median over windows */
-	size_t breaths;         /* breaths (troughs) found in the whole session */
-	double heart_rate_bpm;  /* median over windows; NAN without PPG */
-	double rmssd_ms;        /* NAN without PPG or too few beats */
-	unsigned resp_quality;  /* enum att_quality bits (quality.h) of the belt */
-	unsigned ppg_quality;   /* of the pulse sensor; ATT_Q_ABSENT without PPG */
+	double breath_rate_bpm;          /* breaths per minute of usable signal (analysis.c) */
+	double breath_rate_median_bpm;   /* median of the windows' rates: the typical window */
+	double breath_rate_range_bpm[2]; /* 10th and 90th percentile of the windows' rates */
+	size_t breaths;                  /* breaths (troughs) found in the whole session */
+	double heart_rate_bpm;           /* median over windows; NAN without PPG */
+	double rmssd_ms;                 /* NAN without PPG or too few beats */
+	unsigned resp_quality;           /* enum att_quality bits (quality.h) of the belt */
+	unsigned ppg_quality;            /* of the pulse sensor; ATT_Q_ABSENT without PPG */
 };
 
-/* matched_fraction: share of windows with match >= ATT_MATCHED (sync.h). */
+/* matched_fraction: share of windows with match >= ATT_MATCHED (sync.h). relative_phase_deg and
+ * lag_s are NAN unless lead says who leads. */
 struct att_analysis_sync {
 	double match, matched_fraction, plv, plv_chance, in_sync_fraction;
 	double relative_phase_deg, lag_s, coherence, hr_sync_r;
+	double hr_sync_r_max;  /* windowed cross-correlation of the heart rates at each window's
+	                          peak (att_hr_xcorr, sync.h), lags within +-5 s; NAN without both
+	                          pulses or when the heart rates barely vary */
+	double hr_sync_lag_s;  /* the peaks' median lag; positive when B's heart follows A's */
+	double hr_sync_chance; /* the same r_max of circularly shifted partners, 95th percentile */
+	double chance_informative_fraction; /* share of windows (with a chance level) whose
+	                                       chance_informative is 1 */
+	double session_plv; /* PLV of the whole usable session (samples near gaps left out) */
+	double session_plv_chance; /* 95th percentile of its circular-shift surrogates */
+	int locked; /* session_plv above its chance level and >= ATT_LEAD_MIN_PLV (sync.h): 1 yes,
+	               0 no, -1 unknown (a session too short for surrogates) */
+	int lead;   /* enum att_lead (sync.h) by att_sync_lead() of the session PLV, relative phase
+	             and breathing rates; ATT_LEAD_NONE unless locked */
 };
+
+/* A window whose chance level is this high cannot tell locking from chance: both breathe so
+ * regularly that any shifted partner looks locked within the window (a regular ICU patient's
+ * 30 s windows reach 0.99). */
+#define ATT_ANALYSIS_CHANCE_UNINFORMATIVE 0.9
 
 /* One timeline row (a sliding window), `t` its centre in seconds since the first sample. */
 struct att_analysis_window {
 	double t, match, plv, plv_chance, relative_phase_deg, lag_s;
 	double a_breath_rate_bpm, b_breath_rate_bpm, a_heart_rate_bpm, b_heart_rate_bpm;
+	int chance_informative; /* plv_chance < ATT_ANALYSIS_CHANCE_UNINFORMATIVE: 1, 0, or -1
+	                           without a chance level */
 };
 
 struct att_analysis {

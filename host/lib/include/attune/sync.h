@@ -139,6 +139,45 @@ struct att_hr_sync {
 int att_hr_sync(const float *ha, const float *hb, size_t n, double rate_hz, double window_s,
                 double step_s, double max_lag_s, struct att_hr_sync *out);
 
+/* Windowed cross-correlation of two heart rates with peak picking (Boker, Xu, Rotondo & King
+ * 2002, Psychological Methods 7(3)): in each window (window_s every step_s) the Pearson
+ * correlation of A with B at every lag within +-max_lag_s, one sample apart, and the local
+ * maximum nearest lag 0 (at least as high as its neighbours within PEAK_SPAN samples, inside the
+ * lag range, refined by a parabola). A lag is positive when B follows A: b(t) ~ a(t - lag). The
+ * session's figures: r_max, the mean of the windows' peak correlations, and lag_s, the median of
+ * their peak lags. The chance level is the same r_max of B circularly shifted by surrogates
+ * shifts spread evenly between min_shift_s and n - min_shift_s: a lag search finds a peak in
+ * any two series, so r_max only means something above it. Windows where either heart rate
+ * varies less than min_sd_bpm (SD) are left out: their correlation is the beat detector's
+ * rounding. */
+struct att_hr_xcorr_cfg {
+	double rate_hz;      /* of both series */
+	double window_s;     /* 0 = 30 s */
+	double step_s;       /* 0 = 1 s */
+	double max_lag_s;    /* 0 = 5 s */
+	unsigned surrogates; /* 0 = 19, as the live chance level (at least 19): each costs a whole
+	                        lag search, 19 keep an hour's analysis within its time budget */
+	double min_shift_s;  /* 0 = 10 s; never less than 2 x max_lag_s */
+	double min_sd_bpm;   /* 0 = 0.5 bpm */
+};
+
+struct att_hr_xcorr {
+	double r_max;   /* mean peak correlation over the windows with a peak, -1..1 */
+	double lag_s;   /* median peak lag; positive when B follows A */
+	double chance;  /* the surrogates' r_max that an unrelated partner beats 1 time in 20: the
+	                   ceil(0.95 (K + 1))-th smallest of K (of 19, the largest); NAN for a
+	                   series too short */
+	size_t windows; /* windows with a peak */
+};
+
+/* The windowed cross-correlation above of ha, hb (n samples each at cfg->rate_hz, finite).
+ * Fills out (all NAN and 0 windows first). ATT_ERR_ARG (NULL, bad cfg), ATT_ERR_NO_DATA (no
+ * window fits, a NAN sample, or fewer than half the windows vary enough: the heart rates barely
+ * vary), ATT_ERR_NOMEM. Arrays borrowed for the call; any thread. Cost: O(n x lags) per
+ * surrogate. */
+int att_hr_xcorr(const struct att_hr_xcorr_cfg *cfg, const float *ha, const float *hb, size_t n,
+                 struct att_hr_xcorr *out);
+
 /* Live synchrony. */
 
 struct att_livesync;
@@ -187,7 +226,9 @@ void att_livesync_push(struct att_livesync *s, double phase_a, double phase_b, d
 /* Forgets everything (after a gap). */
 void att_livesync_reset(struct att_livesync *s);
 
-/* Who leads, for the live readout: a lead is only told when there is a steady relation to tell.
+/* Who leads, for the live readout and the offline summary: a lead is only told when there is a
+ * steady relation to tell (the live view asks it of the moment's PLV, the offline analysis of the
+ * whole session's, once that is above its surrogate chance level: analysis.h).
  * NONE: unknown, not locked (plv < ATT_LEAD_MIN_PLV), or breathing at clearly different rates
  * (more than ATT_LEAD_RATE_TOL apart, when both rates are known): then the relative phase slides
  * and "A leads by 2 s" would be an accident of the moment. TOGETHER within ATT_LEAD_TOGETHER_DEG,

@@ -16,6 +16,10 @@ int att_cmd_demo(int argc, char **argv);
  * command (NULL: plain "attune"), the option and the range. */
 int att_arg_number(const char *cmd, const char *opt, const char *value, double lo, double hi,
                    double *out);
+/* --names A,B: two names, each whole UTF-8 of at most ATT_RAW_LABEL_MAX - 1 bytes, refused with
+ * one line, never cut. Copies val into buf (len >= strlen(val) + 1) and points a and b into it:
+ * 0, or 2 after the line. */
+int att_arg_names(const char *val, char *buf, size_t len, const char **a, const char **b);
 /* One usage error line on stderr: "attune CMD: <printf of fmt>; see 'attune CMD --help'".
  * Returns 2, the usage exit code, so callers can return it directly. Any thread. */
 int att_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -30,6 +34,8 @@ int att_cmd_recover(int argc, char **argv);
 int att_cmd_record(int argc, char **argv);
 int att_cmd_ports(int argc, char **argv);
 int att_cmd_guides(int argc, char **argv);
+int att_cmd_history(int argc, char **argv);
+int att_cmd_journal(int argc, char **argv);
 int att_cmd_export(int argc, char **argv);
 /* attune report (built with cairo only: ATT_HAVE_REPORT) */
 int att_cmd_report(int argc, char **argv);

@@ -13,6 +13,7 @@
 
 #include "attune/clock.h"
 #include "attune/outputs.h"
+#include "attune/practice.h"
 #include "attune/snapshots.h"
 #include "cmd.h"
 #include "guides.h"
@@ -96,6 +97,7 @@ static int open_parts(struct att_live *lv)
 	if (att_live_feedback_init(&lv->fb, &sound) != ATT_OK ||
 	    !(lv->stats = calloc(1, sizeof *lv->stats)) ||
 	    att_live_record_new(&(struct att_live_record_cfg){.base = o->record,
+	                                                      .db = o->db,
 	                                                      .force = o->force,
 	                                                      .name_a = o->name_a,
 	                                                      .name_b = o->name_b,
@@ -113,6 +115,37 @@ static int open_parts(struct att_live *lv)
 	}
 	lv->pacer_on = !o->no_pacer;
 	return 0;
+}
+
+/* The daily guide paces at the couple's resonance rate once a resonance check found one (the
+ * practice history keeps it), else at the 6 /min the file says. */
+static void pace_daily_at_resonance(struct att_live *lv)
+{
+	const struct att_live_opts *o = lv->o;
+	struct att_practice *p = NULL;
+	char path[4096], couple[600], why[400];
+	double bpm = NAN;
+
+	att_practice_couple_name(o->name_a, o->name_b, couple, sizeof couple);
+	if (o->db && o->db[0])
+		snprintf(path, sizeof path, "%s", o->db);
+	else if (att_practice_default_path(path, sizeof path) != ATT_OK)
+		path[0] = 0;
+	if (path[0] && att_practice_open(path, &p, why, sizeof why) == ATT_OK)
+		bpm = att_practice_resonance_bpm(p, couple);
+	att_practice_free(p);
+	if (!isfinite(bpm)) {
+		fprintf(stderr, "attune: the daily guide paces at 6 /min; a resonance check (--guide "
+		                "resonance) finds %s's own rate\n",
+		        couple);
+		return;
+	}
+	bpm = fmin(ATT_PACER_BPM_MAX, fmax(ATT_PACER_BPM_MIN, round(bpm * 2.0) / 2.0));
+	for (size_t i = 0; i < lv->guide->n; i++)
+		if (lv->guide->phase[i].pacer_bpm > 0.0)
+			lv->guide->phase[i].pacer_bpm = bpm;
+	fprintf(stderr, "attune: the daily guide paces at %s's resonance rate, %.1f /min\n",
+	        couple, bpm);
 }
 
 /* --guide: read (or refused: exit 2) before anything opens. */
@@ -133,6 +166,8 @@ static int open_guide(struct att_live *lv)
 		fprintf(stderr, "attune: %s\n", why);
 		return 2;
 	}
+	if (!strcmp(o->guide, "daily"))
+		pace_daily_at_resonance(lv);
 	len = att_guide_length(lv->guide);
 	if (o->duration > 0.0 && len > o->duration)
 		fprintf(stderr,

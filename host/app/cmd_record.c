@@ -30,7 +30,9 @@ static void on_signal(int sig)
 }
 
 struct record_opts {
-	const char *port, *output, *snapshots;
+	const char *port, *output, *snapshots, *db;
+	const char *name_a, *name_b;
+	char names_buf[2 * ATT_RAW_LABEL_MAX];
 	int force; /* replace an existing session of that name */
 	double duration, rate;
 	struct att_osc_opts osc;
@@ -51,8 +53,9 @@ struct tally {
 static void usage(FILE *to)
 {
 	fprintf(to,
-	        "usage: attune record --port PATH --duration S --output DIR/NAME [--rate HZ]\n"
-	        "                     [--snapshots FILE|-] [--osc HOST:PORT] [--osc-listen PORT]\n"
+	        "usage: attune record --port PATH --duration S [--output DIR/NAME] [--names A,B]\n"
+	        "                     [--rate HZ] [--db PATH] [--snapshots FILE|-] [--osc HOST:PORT]\n"
+	        "                     [--osc-listen PORT]\n"
 	        "\n"
 	        "Records a session from the attune board (or the simulated board's pty) without a\n"
 	        "window: DIR/NAME.csv (t,a_resp,a_ppg,b_resp,b_ppg in ADC counts, filled), NAME.edf,\n"
@@ -61,8 +64,13 @@ static void usage(FILE *to)
 	        "  --port PATH     serial port, e.g. /dev/ttyACM0, or /tmp/attune-sim (attune ports lists them)\n"
 	        "  --duration S    seconds to record (signal time), > 0\n"
 	        "  --output BASE   DIR/NAME of the session files (the directory must exist; an\n"
-	        "                  existing session of that name is kept: attune refuses)\n"
+	        "                  existing session of that name is kept: attune refuses); default\n"
+	        "                  YYYY-mm-dd-HHMM in the couple's folder under\n"
+	        "                  ~/.local/share/attune/sessions/\n"
 	        "  --force         replace an existing session of that name\n"
+	        "  --names A,B     the partners' names (default A,B)\n"
+	        "  --db PATH       the practice database the session joins (default $ATTUNE_DB,\n"
+	        "                  else ~/.local/share/attune/attune.db)\n"
 	        "  --rate HZ       sample rate to set on the board, %u..%u (default: the board's, %u)\n"
 	        "  --snapshots FILE|-  the live engine's snapshots as JSON lines, as attune live writes\n",
 	        ATT_WIRE_RATE_MIN, ATT_WIRE_RATE_MAX, ATT_WIRE_RATE_DEFAULT);
@@ -89,7 +97,8 @@ static int parse(int argc, char **argv, struct record_opts *o)
 			continue;
 		}
 		if (strcmp(a, "--port") && strcmp(a, "--duration") && strcmp(a, "--output") &&
-		    strcmp(a, "-o") && strcmp(a, "--rate") && strcmp(a, "--snapshots"))
+		    strcmp(a, "-o") && strcmp(a, "--rate") && strcmp(a, "--snapshots") &&
+		    strcmp(a, "--names") && strcmp(a, "--db"))
 			return att_usage_error("record", "unknown option '%s'", a);
 		if (i + 1 >= argc)
 			return att_usage_error("record", "%s needs a value", a);
@@ -100,6 +109,12 @@ static int parse(int argc, char **argv, struct record_opts *o)
 			o->output = v;
 		else if (!strcmp(a, "--snapshots"))
 			o->snapshots = v;
+		else if (!strcmp(a, "--db"))
+			o->db = v;
+		else if (!strcmp(a, "--names")) {
+			if (att_arg_names(v, o->names_buf, sizeof o->names_buf, &o->name_a, &o->name_b))
+				return 2;
+		}
 		else if (!strcmp(a, "--duration")) {
 			if (att_arg_number("record", a, v, 1e-3, 1e7, &o->duration))
 				return 2;
@@ -107,14 +122,13 @@ static int parse(int argc, char **argv, struct record_opts *o)
 		                          &o->rate))
 			return 2;
 	}
-	if (!o->port || !o->output || o->duration <= 0) {
-		fprintf(stderr,
-		        "attune record: needs --port PATH, --duration S and --output DIR/NAME "
-		        "(attune ports lists the ports)\n");
+	if (!o->port || o->duration <= 0) {
+		fprintf(stderr, "attune record: needs --port PATH and --duration S (attune ports "
+		                "lists the ports)\n");
 		return 2;
 	}
 	char taken[600];
-	if (!o->force && att_session_taken(o->output, taken, sizeof taken)) {
+	if (o->output && !o->force && att_session_taken(o->output, taken, sizeof taken)) {
 		fprintf(stderr,
 		        "attune record: %s exists: that session is kept; choose another --output "
 		        "name, or add --force to replace it\n",
@@ -181,8 +195,7 @@ static void log_line(void *ctx, const char *line)
 static void on_saved(void *ctx, int ok, const char *base, const char *line)
 {
 	(void)base;
-	if (!ok)
-		fprintf(stderr, "attune record: %s\n", line);
+	fprintf(stderr, "attune record: %s\n", line);
 	*(int *)ctx = ok;
 }
 
@@ -242,7 +255,7 @@ static void run(struct att_session *s, struct att_live_record *rec, double durat
 	}
 }
 
-static int summary(const struct record_opts *o, const struct tally *y,
+static int summary(const struct record_opts *o, const char *base, const struct tally *y,
                    const struct att_source_status *st, int saved)
 {
 	if (y->got == 0) {
@@ -260,7 +273,7 @@ static int summary(const struct record_opts *o, const struct tally *y,
 	       st->rate_hz, record_stop ? " (stopped early)" : "",
 	       (unsigned long long)st->frames_bad, (unsigned long long)st->frames_duplicate,
 	       (unsigned long long)st->frames_stale, st->reconnects,
-	       saved ? "wrote" : "could not write", o->output, o->output, o->output);
+	       saved ? "wrote" : "could not write", base, base, base);
 	if (st->overruns)
 		fprintf(stderr,
 		        "attune record: warning: %llu samples overran the acquisition ring "
@@ -300,9 +313,10 @@ int att_cmd_record(int argc, char **argv)
 		return rc ? rc : 1;
 	st = *att_session_source(s);
 	if (att_live_record_new(&(struct att_live_record_cfg){.base = o.output,
+	                                                      .db = o.db,
 	                                                      .force = o.force,
-	                                                      .name_a = "",
-	                                                      .name_b = "",
+	                                                      .name_a = o.name_a ? o.name_a : "",
+	                                                      .name_b = o.name_b ? o.name_b : "",
 	                                                      .on_saved = on_saved,
 	                                                      .ctx = &saved},
 	                        &rec) != ATT_OK ||
@@ -323,7 +337,7 @@ int att_cmd_record(int argc, char **argv)
 	fprintf(stderr,
 	        "attune record: %s, firmware %u.%u.%u, %.0f Hz; recording %.1f s into %s.*\n",
 	        o.port, st.info.fw_major, st.info.fw_minor, st.info.fw_patch, st.rate_hz,
-	        o.duration, o.output);
+	        o.duration, att_live_record_base(rec));
 	run(s, rec, o.duration);
 	st = *att_session_source(s);
 	problem = att_live_record_problem(rec);
@@ -333,7 +347,7 @@ int att_cmd_record(int argc, char **argv)
 	att_live_record_poll(rec, 1);
 	att_osc_in_free(osc_in); /* it posts to the session: gone first */
 	att_session_stop(s);
-	rc = summary(&o, &y, &st, saved && !att_session_failed_sinks(s));
+	rc = summary(&o, att_live_record_base(rec), &y, &st, saved && !att_session_failed_sinks(s));
 	att_session_free(s); /* stops the device */
 	att_live_record_free(rec);
 	return rc;

@@ -9,17 +9,20 @@
 #include "attune/export.h"
 #include "attune/record_raw.h"
 #include "attune/outputs.h"
+#include "practice_hook.h"
 #include "attune/recorder.h"
 
 static void usage(FILE *to)
 {
 	fprintf(to,
-	        "usage: attune recover RAW [--output DIR/NAME] [--force]\n"
+	        "usage: attune recover RAW [--output DIR/NAME] [--force] [--db PATH]\n"
 	        "\n"
 	        "Rebuilds NAME.edf, NAME.csv, NAME.json (and NAME.timeline.csv) from the raw capture\n"
 	        "NAME.attraw that attune writes while recording, e.g. after a crash or power cut.\n"
 	        "Damaged or incomplete records at the end are detected and left out.\n"
 	        "  --output DIR/NAME  where to write (default: beside RAW, same name)\n"
+	        "  --db PATH          the practice database the session joins (default\n"
+	        "                     $ATTUNE_DB, else ~/.local/share/attune/attune.db)\n"
 	        "  --force            replace session files that already exist (without it they\n"
 	        "                     are kept and nothing is written)\n");
 }
@@ -71,7 +74,7 @@ static int outputs_free(const char *raw, const char *base, int force)
 
 int att_cmd_recover(int argc, char **argv)
 {
-	const char *raw = NULL, *output = NULL;
+	const char *raw = NULL, *output = NULL, *db = NULL;
 	int force = 0;
 	char base[ATT_RECORDER_PATH_MAX], why[512];
 	struct att_capture *s = NULL;
@@ -85,6 +88,12 @@ int att_cmd_recover(int argc, char **argv)
 			return 0;
 		} else if (!strcmp(argv[i], "--force")) {
 			force = 1;
+		} else if (!strcmp(argv[i], "--db")) {
+			if (++i >= argc) {
+				fprintf(stderr, "attune recover: --db needs a PATH\n");
+				return 2;
+			}
+			db = argv[i];
 		} else if (!strcmp(argv[i], "--output") || !strcmp(argv[i], "-o")) {
 			if (++i >= argc) {
 				fprintf(stderr, "attune recover: --output needs a DIR/NAME\n");
@@ -167,5 +176,11 @@ int att_cmd_recover(int argc, char **argv)
 	if (!rep.analysed)
 		printf("  no analysis in %s.json: %s\n", base, rep.analysis_why);
 	att_capture_free(s);
+	char history[600];
+	if (!att_app_session_ended(db, base, history, sizeof history)) {
+		fprintf(stderr, "attune recover: %s\n", history);
+		return 0; /* the files are written: the history can take them later */
+	}
+	printf("%s\n", history);
 	return 0;
 }

@@ -37,6 +37,7 @@ struct att_live {
 	struct att_guide_player player;
 	struct att_guide_state guide_at;
 	double guide_boundary_t; /* the last phase boundary stopped at, half a sample before it */
+	int guide_announced;     /* the guide event (its name) went out before the first phase */
 	int feedback_hidden;
 	float *trace_a, *trace_b;
 	size_t trace_cap;

@@ -81,6 +81,9 @@ static void enter_phase(struct att_live *lv, const struct att_guide_state *gs)
 	double t = now_t(lv);
 	char buf[160];
 
+	if (!lv->guide_announced) /* recordings and the practice history know the guide by name */
+		att_session_event(lv->session, ATT_EV_GUIDE, 0.0, lv->guide->name);
+	lv->guide_announced = 1;
 	att_session_event(lv->session, ATT_EV_PHASE, (double)gs->phase, ph->name);
 	lv->pacer_on = ph->pacer_bpm > 0.0;
 	if (lv->pacer_on) {

@@ -51,9 +51,12 @@ void att_live_usage(FILE *to, enum att_live_mode mode)
 	        "  --duration S         stop after S seconds of session\n"
 	        "  --record DIR/NAME    record the session (NAME.csv, .edf, .json; key r starts and\n"
 	        "                       stops further recordings NAME-2, ...); without it, r records\n"
-	        "                       to attune-YYYYmmdd-HHMMSS in the current directory; a\n"
-	        "                       session is never replaced (names in use are skipped)\n"
+	        "                       to YYYY-mm-dd-HHMM in the couple's sessions folder\n"
+	        "                       (~/.local/share/attune/sessions/A & B/); a session is\n"
+	        "                       never replaced (names in use are skipped)\n"
 	        "  --force              --record NAME replaces an existing session of that name\n"
+	        "  --db PATH            the practice database every recorded session joins\n"
+	        "                       (default $ATTUNE_DB, else ~/.local/share/attune/attune.db)\n"
 	        "view:\n"
 	        "  --names A,B          partner names (default A,B)\n"
 	        "  --pacer BPM          pacer rate, 3-10 in 0.5 steps (default 6)\n"
@@ -124,6 +127,7 @@ static int take_text(const char *a, const char *val, struct att_live_opts *o)
 	        {"--stats", offsetof(struct att_live_opts, stats)},
 	        {"--press", offsetof(struct att_live_opts, press)},
 	        {"--guide", offsetof(struct att_live_opts, guide)},
+	        {"--db", offsetof(struct att_live_opts, db)},
 	};
 	for (size_t k = 0; k < sizeof texts / sizeof texts[0]; k++)
 		if (!strcmp(a, texts[k].name)) {
@@ -200,38 +204,10 @@ static int take_keys_at(const char *val, struct att_live_opts *o)
 	return 1;
 }
 
-/* Two names, each whole UTF-8 of at most NAME_MAX_BYTES: refused with one line, never cut. */
-#define NAME_MAX_BYTES (ATT_RAW_LABEL_MAX - 1)
 static int take_names(const char *val, struct att_live_opts *o)
 {
-	const char *comma = strchr(val, ',');
-	size_t la = comma ? (size_t)(comma - val) : 0, lb = comma ? strlen(comma + 1) : 0;
-
-	if (!comma || strchr(comma + 1, ',') || !la || !lb) {
-		fprintf(stderr, "attune: --names needs exactly two names with one comma between "
-		                "them, e.g. --names Anna,Ben (a name cannot hold a comma)\n");
-		return 2;
-	}
-	if (!att_utf8_valid(val)) {
-		fprintf(stderr, "attune: --names is not valid UTF-8 text; check the terminal's "
-		                "character encoding\n");
-		return 2;
-	}
-	if (la > NAME_MAX_BYTES || lb > NAME_MAX_BYTES) {
-		fprintf(stderr,
-		        "attune: --names: a name can be up to %u bytes of UTF-8 (%u Latin letters, "
-		        "%u Cyrillic, %u Chinese characters); '%.*s...' has %zu\n",
-		        (unsigned)NAME_MAX_BYTES, (unsigned)NAME_MAX_BYTES,
-		        (unsigned)NAME_MAX_BYTES / 2, (unsigned)NAME_MAX_BYTES / 3,
-		        (int)att_utf8_fit(la > NAME_MAX_BYTES ? val : comma + 1, 25),
-		        la > NAME_MAX_BYTES ? val : comma + 1, la > NAME_MAX_BYTES ? la : lb);
-		return 2;
-	}
-	snprintf(o->names_buf, sizeof o->names_buf, "%s", val);
-	o->names_buf[la] = 0;
-	o->name_a = o->names_buf;
-	o->name_b = o->names_buf + la + 1;
-	return 1;
+	return att_arg_names(val, o->names_buf, sizeof o->names_buf, &o->name_a, &o->name_b) ? 2
+	                                                                                     : 1;
 }
 
 static int take_script(const char *val, struct att_live_opts *o)

@@ -17,6 +17,7 @@ struct att_live_opts {
 	enum att_live_mode mode;
 	const char *input, *port, *snapshots, *screenshot, *wav, *stats, *press, *record;
 	const char *guide; /* --guide NAME|FILE */
+	const char *db;    /* --db PATH: the practice database recordings join */
 	const char *name_a, *name_b;
 	char names_buf[2 * ATT_RAW_LABEL_MAX];
 	int script;

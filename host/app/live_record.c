@@ -12,6 +12,8 @@
 #include "attune/clock.h"
 #include "attune/export.h"
 #include "attune/outputs.h"
+#include "attune/practice.h"
+#include "practice_hook.h"
 
 /* The generated couple is recorded as the board would see it: 10-bit counts of 0-5 V. */
 #define COUPLE_ADC_BITS 10
@@ -27,7 +29,9 @@ struct saver {
 	atomic_int done;
 	struct att_recorder *rec;
 	char base[600];
-	char line[400];
+	char line[900];
+	const char *db;
+	int64_t session_id; /* in the practice history; 0 = not there */
 	int rc;
 	int64_t start_ns;
 };
@@ -46,6 +50,7 @@ struct att_live_record {
 	int started, device, file;
 	struct att_wire_info info;
 	double rate_hz;
+	int64_t session_id; /* the last save's, once collected */
 	unsigned long saves;
 	double save_ms_max;
 };
@@ -135,11 +140,17 @@ static int next_base(struct att_live_record *r, char *why, size_t why_len)
 	}
 	if (r->cfg.base) { /* the first free of NAME, NAME-2, NAME-3, ... (NAME is in use) */
 		snprintf(want, sizeof want, "%s", r->cfg.base);
-	} else {
+	} else { /* the couple's own folder, never wherever the program was started */
+		char dir[500], couple[300], stamp[32];
 		time_t now = time(NULL);
 		struct tm tm;
+		int rc;
+		att_practice_couple_name(r->cfg.name_a, r->cfg.name_b, couple, sizeof couple);
+		if ((rc = att_practice_sessions_dir(couple, dir, sizeof dir, why, why_len)))
+			return rc;
 		localtime_r(&now, &tm);
-		strftime(want, sizeof want, "attune-%Y%m%d-%H%M%S", &tm);
+		strftime(stamp, sizeof stamp, "%Y-%m-%d-%H%M", &tm);
+		snprintf(want, sizeof want, "%s/%s", dir, stamp);
 	}
 	if (att_session_free_name(want, r->base, sizeof r->base) != ATT_OK)
 		return att_fail(why, why_len, ATT_ERR_EXISTS, "no free session name after %.300s",
@@ -188,9 +199,13 @@ static void *save_main(void *arg)
 	int export_rc = att_export_capture(v->base, &rep, stop_rc ? NULL : v->line, sizeof v->line);
 
 	v->rc = stop_rc ? stop_rc : export_rc;
-	if (v->rc == ATT_OK)
-		snprintf(v->line, sizeof v->line, "saved %.300s.csv, .edf, .json (%.0f s)", v->base,
-		         rep.duration_s);
+	v->session_id = 0;
+	if (v->rc == ATT_OK) {
+		char history[500];
+		v->session_id = att_app_session_ended(v->db, v->base, history, sizeof history);
+		snprintf(v->line, sizeof v->line, "saved %.300s.csv, .edf, .json (%.0f s); %.400s",
+		         v->base, rep.duration_s, history);
+	}
 	atomic_store(&v->done, 1);
 	return NULL;
 }
@@ -204,6 +219,7 @@ static void save_begin(struct att_live_record *r)
 	v->rec = r->rec;
 	r->rec = NULL;
 	snprintf(v->base, sizeof v->base, "%s", r->base);
+	v->db = r->cfg.db;
 	atomic_store(&v->done, 0);
 	v->start_ns = att_clock_ns();
 	v->active = 1;
@@ -241,6 +257,7 @@ int att_live_record_poll(struct att_live_record *r, int wait)
 	if (ms > r->save_ms_max)
 		r->save_ms_max = ms;
 	r->saves++;
+	r->session_id = v->session_id;
 	if (v->rc != ATT_OK)
 		r->failed = 1;
 	if (r->cfg.on_saved)
@@ -266,6 +283,11 @@ int att_live_record_saving(const struct att_live_record *r)
 const char *att_live_record_base(const struct att_live_record *r)
 {
 	return r->base;
+}
+
+int64_t att_live_record_session_id(const struct att_live_record *r)
+{
+	return r->session_id;
 }
 
 int att_live_record_failed(const struct att_live_record *r)

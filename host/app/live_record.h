@@ -12,6 +12,7 @@
 #define ATT_LIVE_RECORD_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "attune/recorder.h"
 #include "attune/session.h"
@@ -19,7 +20,10 @@
 struct att_live_record;
 
 struct att_live_record_cfg {
-	const char *base;            /* DIR/NAME of the first recording; NULL = attune-DATE-TIME */
+	/* DIR/NAME of the first recording; NULL = DATE-TIME in the couple's sessions folder
+	 * (practice.h) */
+	const char *base;
+	const char *db; /* practice database each saved session joins (NULL = the default) */
 	int force;                   /* replace an existing session of that name (--force) */
 	const char *name_a, *name_b; /* participant labels (borrowed for the recorder's life) */
 	/* each finished save: ok = the files were written; line says what (saved ... / why not) */
@@ -48,6 +52,8 @@ int att_live_record_poll(struct att_live_record *r, int wait);
 int att_live_record_on(const struct att_live_record *r);           /* a recording runs */
 int att_live_record_saving(const struct att_live_record *r);       /* a save runs */
 const char *att_live_record_base(const struct att_live_record *r); /* the current/last NAME */
+/* The practice history's id of the last session saved; 0 when none joined it. */
+int64_t att_live_record_session_id(const struct att_live_record *r);
 int att_live_record_failed(const struct att_live_record *r);       /* a save or write failed */
 /* What the last recording stopped on by itself (disk full), or NULL; cleared by reading. */
 const char *att_live_record_problem(struct att_live_record *r);

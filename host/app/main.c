@@ -19,6 +19,9 @@ static const struct att_cmd commands[] = {
          att_cmd_record},
         {"ports", "list serial ports, marking attune boards", att_cmd_ports},
         {"guides", "list the built-in guides (timed session plans)", att_cmd_guides},
+        {"history", "the practice across weeks: sessions, weeks, streak, plot, export",
+         att_cmd_history},
+        {"journal", "reflections after a session: add one, list them", att_cmd_journal},
 };
 
 static void usage(FILE *to)

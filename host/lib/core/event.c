@@ -13,6 +13,7 @@ const char *att_event_kind_name(unsigned kind)
 	        [ATT_EV_PACER] = "pacer",   [ATT_EV_NOTE] = "note",
 	        [ATT_EV_GAP] = "gap",       [ATT_EV_PHASE] = "phase",
 	        [ATT_EV_JOIN] = "join",     [ATT_EV_LEAVE] = "leave",
+	        [ATT_EV_GUIDE] = "guide",
 	};
 	return kind < sizeof names / sizeof names[0] && names[kind] ? names[kind] : "event";
 }

@@ -142,6 +142,9 @@ static void event_text(const struct att_event *e, char *buf, size_t len)
 	case ATT_EV_PHASE:
 		snprintf(buf, len, "phase %s", e->text);
 		break;
+	case ATT_EV_GUIDE:
+		snprintf(buf, len, "guide %s", e->text);
+		break;
 	default:
 		snprintf(buf, len, "%s", e->text[0] ? e->text : "note");
 		break;
@@ -426,6 +429,9 @@ static int annotation_event(const char *a, struct att_event *ev)
 	} else if (!strncmp(a, "phase ", 6) && a[6]) {
 		ev->kind =
 		        ATT_EV_PHASE; /* value (its index) is the caller's: the order they come in */
+		att_event_set_text(ev, a + 6);
+	} else if (!strncmp(a, "guide ", 6) && a[6]) {
+		ev->kind = ATT_EV_GUIDE;
 		att_event_set_text(ev, a + 6);
 	} else {
 		ev->kind = ATT_EV_NOTE;

@@ -171,10 +171,19 @@ struct json_job {
 
 static void json_text_or_null(struct att_json *js, const char *key, const char *text)
 {
-	if (text[0])
+	if (text && text[0])
 		att_json_string(js, key, text);
 	else
 		att_json_null(js, key);
+}
+
+/* The guide the session followed: its first guide event's text; NULL when none. */
+static const char *guide_name(const struct att_grid *g)
+{
+	for (size_t i = 0; i < g->n_events; i++)
+		if (g->events[i].kind == ATT_EV_GUIDE)
+			return g->events[i].text;
+	return NULL;
 }
 
 static void session_json(struct att_json *js, const struct json_job *job)
@@ -197,6 +206,11 @@ static void session_json(struct att_json *js, const struct json_job *job)
 	json_text_or_null(js, "b", m->label_b);
 	att_json_object_end(js);
 	json_text_or_null(js, "note", m->note);
+	json_text_or_null(js, "guide", guide_name(job->g));
+	/* the same recording keeps its uid through recover, export and copies (practice history) */
+	snprintf(buf, sizeof buf, "%016llx-%016llx", (unsigned long long)m->start_unix_ns,
+	         (unsigned long long)m->start_host_ns);
+	att_json_string(js, "uid", buf);
 	att_json_object_begin(js, "device");
 	if (info->board) {
 		snprintf(buf, sizeof buf, "%u.%u.%u", info->fw_major, info->fw_minor,

@@ -22,7 +22,9 @@ enum att_event_kind {
 	ATT_EV_PHASE = 6,     /* a guide's phase began; value = its index, text = its name */
 	ATT_EV_JOIN = 7,      /* a partner joined a room; text = who */
 	ATT_EV_LEAVE = 8,     /* a partner left a room; text = who */
+	ATT_EV_GUIDE = 9,     /* a guide began (before its first phase); text = the guide's name */
 };
+#define ATT_EV_LAST ATT_EV_GUIDE /* the highest kind a recording keeps */
 
 struct att_event {
 	double t;              /* seconds of signal since the session's first sample */
@@ -33,7 +35,8 @@ struct att_event {
 	char text[ATT_EVENT_TEXT_MAX]; /* UTF-8, NUL-terminated; may be empty */
 };
 
-/* "marker", "reconnect", "pacer", "note", "gap", "phase", "join", "leave"; "event" for others.
+/* "marker", "reconnect", "pacer", "note", "gap", "phase", "join", "leave", "guide"; "event" for
+ * others.
  * Static string; any thread. */
 const char *att_event_kind_name(unsigned kind);
 

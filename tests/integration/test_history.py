@@ -263,6 +263,56 @@ def concurrent_and_killed(tmp):
           "added sessions all kept")
 
 
+def pseudo_couple_baseline(tmp):
+    """Partners who never met: A of a session with B of other couples' sessions, same guide."""
+    db = os.path.join(tmp, "p.db")
+    guide = os.path.join(tmp, "guide.json")
+    open(guide, "w").write(json.dumps({"name": "Two steps", "phases": [
+        {"name": "paced", "seconds": 60, "pacer": {"bpm": 6}, "feedback": True, "say": "follow"},
+        {"name": "free", "seconds": 60, "pacer": None, "feedback": True, "say": "together"}]}))
+    for i in range(3):
+        record(db, os.path.join(tmp, f"o{i}"), f"O{i},P{i}", seed=11 + i, duration=120,
+               guide=guide)
+    h = history(db)
+    check(h and all(s["pseudo_match"] is None for s in h["sessions"]),
+          "no baseline while fewer than 3 other couples' sessions exist")
+    record(db, os.path.join(tmp, "strangers"), "Tom,Uma", script="independent", seed=20,
+           duration=120, guide=guide)
+    record(db, os.path.join(tmp, "matched"), "Vic,Wen", seed=21, duration=120, guide=guide)
+    record(db, os.path.join(tmp, "unguided"), "Xia,Yul", seed=22, duration=120)
+    h = {s["couple"]: s for s in history(db)["sessions"]}
+    st, ma, un = h["Tom & Uma"], h["Vic & Wen"], h["Xia & Yul"]
+    print(f"     strangers: own {st['match']:.3f} pseudo {st['pseudo_match']:.3f}; matched: own "
+          f"{ma['match']:.3f} pseudo {ma['pseudo_match']:.3f}")
+    check(st["pseudo_match"] is not None and abs(st["pseudo_match"] - st["match"]) < 0.15,
+          "a couple of two breathers who never met: pseudo match close to its own match")
+    check(ma["pseudo_match"] is not None and ma["match"] - ma["pseudo_match"] > 0.5 and
+          ma["matched_fraction"] - ma["pseudo_matched_fraction"] > 0.5,
+          "a truly matched couple is clearly above its baseline")
+    check(un["pseudo_match"] is None, "a session of another guide (none) gets no baseline from them")
+
+
+def daily_at_resonance(tmp):
+    """The daily guide paces at the couple's resonance rate once the history knows one."""
+    db = os.path.join(tmp, "r.db")
+    r = record(db, os.path.join(tmp, "d0"), "Ann,Ben", guide="daily", duration=70)
+    check(r.returncode == 0 and "paces at 6 /min" in r.stderr, "without a check: 6 /min, and says why")
+    own = json.load(open(os.path.join(tmp, "d0.json")))
+    own["resonance"] = {"a_bpm": 5.0, "b_bpm": 5.5, "couple_bpm": 5.5, "steps": []}
+    own["session"]["uid"] = "resonance-check-of-ann-and-ben"
+    open(os.path.join(tmp, "check.json"), "w").write(json.dumps(own))
+    run(["history", "import", tmp], db)
+    r = record(db, os.path.join(tmp, "d1"), "Ann,Ben", guide="daily", duration=70)
+    events = json.load(open(os.path.join(tmp, "d1.json")))["session"]["events"]
+    paced = [e["value"] for e in events if e["kind"] == "pacer" and abs(e["t"] - 60) < 0.01]
+    check("resonance rate, 5.5 /min" in r.stderr and paced == [5.5],
+          f"after a check found 5.5 /min the daily guide paces at 5.5 (pacer at 60 s: {paced})")
+
+
+with tempfile.TemporaryDirectory() as tmp:
+    pseudo_couple_baseline(tmp)
+with tempfile.TemporaryDirectory() as tmp:
+    daily_at_resonance(tmp)
 with tempfile.TemporaryDirectory() as tmp:
     three_sessions_same_figures(tmp)
 with tempfile.TemporaryDirectory() as tmp:

@@ -16,6 +16,7 @@
 #include "attune/practice.h"
 #include "attune/snapshots.h"
 #include "cmd.h"
+#include "display.h"
 #include "guides.h"
 #include "live_app.h"
 
@@ -228,27 +229,8 @@ static int open_window(struct att_live *lv)
 	const struct att_live_opts *o = lv->o;
 	char why[256];
 
-	const char *asked = getenv("SDL_VIDEODRIVER"), *d = getenv("DISPLAY");
-	int muted = att_stderr_mute(); /* libwayland prints its own complaints while probed */
-	int init = SDL_Init(SDL_INIT_VIDEO);
-	att_stderr_restore(muted);
-	const char *driver = init == 0 ? SDL_GetCurrentVideoDriver() : NULL;
-	/* with no display SDL falls back to drawing off screen: an invisible session nobody asked
-	 * for (unless SDL_VIDEODRIVER says so, as tests do) */
-	if (init != 0 || (!(asked && *asked) && driver &&
-	                  (!strcmp(driver, "offscreen") || !strcmp(driver, "dummy")))) {
-		fprintf(stderr,
-		        "attune: cannot open a window%s%s (%s); use --headless, or run under "
-		        "Xvfb: xvfb-run -a attune ...\n",
-		        d && *d ? " on DISPLAY=" : "", d && *d ? d : "",
-		        init != 0 ? SDL_GetError() : "no display server answers");
-		SDL_Quit();
+	if (att_display_open())
 		return 1;
-	}
-	if (TTF_Init() != 0) {
-		fprintf(stderr, "attune: cannot start text rendering (%s)\n", TTF_GetError());
-		return 1;
-	}
 	if (att_view_new(
 	            &(struct att_view_cfg){.name_a = o->name_a,
 	                                   .name_b = o->name_b,

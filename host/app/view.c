@@ -24,7 +24,7 @@ static void close_fonts(struct att_view *v)
 
 /* Opens the fonts at sizes proportional to the output height. The cue is 8 % of the height: on a
  * 1080-pixel 24" screen that is ~19 mm capitals, readable from ~2 m (10 mm per metre). */
-static int open_fonts(struct att_view *v, int w, int h)
+int att_view_open_fonts(struct att_view *v, int w, int h)
 {
 	double base = fmin(h, w * 0.625);
 	int px[F_COUNT] = {
@@ -101,7 +101,7 @@ int att_view_new(const struct att_view_cfg *cfg, struct att_view **out, char *wh
 	}
 	SDL_SetRenderDrawBlendMode(v->ren, SDL_BLENDMODE_BLEND);
 	SDL_GetRendererOutputSize(v->ren, &w, &h);
-	if (open_fonts(v, w, h) != ATT_OK) {
+	if (att_view_open_fonts(v, w, h) != ATT_OK) {
 		snprintf(why, why_len, "cannot load font %s (%s); reinstall fonts-dejavu-core",
 		         v->font_path, TTF_GetError());
 		att_view_free(v);
@@ -203,7 +203,7 @@ void att_view_render(struct att_view *v, const struct att_view_model *m)
 	SDL_GetRendererOutputSize(v->ren, &w, &h);
 	/* on failure the old sizes stay closed: text just disappears */
 	if (w != v->out_w || h != v->out_h)
-		open_fonts(v, w, h);
+		att_view_open_fonts(v, w, h);
 	if (!v->font[0])
 		return;
 	SDL_SetRenderDrawColor(v->ren, C_BG.r, C_BG.g, C_BG.b, 0xff);

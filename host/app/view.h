@@ -113,6 +113,66 @@ int att_view_save_png(struct att_view *view, const char *path, char *why, size_t
 void att_view_present(struct att_view *view);
 
 int att_view_help_shown(const struct att_view *view);
+
+/* ---- the screens around a session in attune app (view_cards.c) ---- */
+
+/* What can be clicked: its box in output pixels, which item, and which row of a list. */
+#define ATT_VIEW_HITS_MAX 48
+struct att_view_hit {
+	SDL_Rect r;
+	int item, index;
+};
+struct att_view_hits {
+	struct att_view_hit hit[ATT_VIEW_HITS_MAX];
+	int n;
+};
+
+enum att_start_item {
+	ATT_START_NAME_A,
+	ATT_START_NAME_B,
+	ATT_START_COUPLES, /* couples who breathed here before: picking one fills the names */
+	ATT_START_GUIDES,
+	ATT_START_GO,
+	ATT_START_ITEMS
+};
+
+/* The start screen. Strings are borrowed for the call. */
+struct att_view_start {
+	const char *name_a, *name_b;
+	int focus; /* enum att_start_item */
+	int caret_on;
+	const char *const *couples;
+	size_t n_couples;
+	int couple_sel;
+	const char *const *guide_title, *const *guide_about; /* "First session · 12 min", its line */
+	size_t n_guides;
+	int guide_sel;
+	const char *note;    /* under the guides: the couple's resonance rate, say; may be NULL */
+	const char *board;   /* "board: attune 1.0.0 on /dev/ttyACM0" or "no board: ... demo" */
+	int have_board;
+	const char *problem; /* why Start did not start; may be NULL */
+};
+
+enum att_end_item { ATT_END_SAVE = 1, ATT_END_SKIP };
+#define ATT_VIEW_JOURNAL_MAX 2000 /* bytes of a reflection typed on the end card */
+
+/* The end card: this session's result beside the recent ones, then a reflection. */
+struct att_view_end {
+	const char *title;
+	const char *lines[8]; /* the first large, the rest small */
+	size_t n_lines;
+	const char *prompt; /* the question of the reflection */
+	const char *text;   /* typed so far (UTF-8) */
+	int caret_on;
+	const char *saved; /* once saved (or skipped): what happened; the field is gone */
+};
+
+/* Draw into the back buffer (present with att_view_present); hits (may be NULL) gets the
+ * clickable boxes. Main thread. */
+void att_view_render_start(struct att_view *view, const struct att_view_start *model,
+                           struct att_view_hits *hits);
+void att_view_render_end(struct att_view *view, const struct att_view_end *model,
+                         struct att_view_hits *hits);
 /* The SDL renderer in use ("software", "opengl", ...); static string. */
 const char *att_view_renderer_name(const struct att_view *view);
 

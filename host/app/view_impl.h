@@ -63,6 +63,9 @@ struct att_view {
 	float *glow_shape;       /* the glow's fall-off, 0..1, glow_px squared */
 };
 
+/* (view.c) Opens the fonts at sizes proportional to an output of w x h pixels. */
+int att_view_open_fonts(struct att_view *v, int w, int h);
+
 /* ---- primitives (view_draw.c) ---- */
 
 SDL_Color att_draw_alpha(SDL_Color c, double a);

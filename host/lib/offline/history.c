@@ -136,6 +136,49 @@ static int load_journal(struct att_practice *p, const char *couple, struct att_h
 	return rc == SQLITE_DONE ? ATT_OK : att_practice_db_fail(p, why, why_len, "read it");
 }
 
+int att_practice_couples(struct att_practice *p, struct att_practice_couple **out, char *why,
+                         size_t why_len)
+{
+	sqlite3_stmt *st;
+	size_t n = 0;
+	int rc;
+
+	*out = NULL;
+	if ((rc = att_practice_prepare(p,
+	                               "SELECT c.name, c.a, c.b FROM couples c LEFT JOIN sessions s"
+	                               " ON s.couple_id = c.id GROUP BY c.id"
+	                               " ORDER BY max(s.start_unix) DESC, c.name",
+	                               &st, why, why_len)))
+		return rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct att_practice_couple *c = grow(out, &n, sizeof *c);
+		if (!c || !(c->name = dup_col(st, 0)) || !(c->a = dup_col(st, 1)) ||
+		    !(c->b = dup_col(st, 2))) {
+			sqlite3_finalize(st);
+			att_practice_couples_free(*out, n);
+			*out = NULL;
+			return att_fail(why, why_len, ATT_ERR_NOMEM, "out of memory");
+		}
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		att_practice_couples_free(*out, n);
+		*out = NULL;
+		return att_practice_db_fail(p, why, why_len, "read it");
+	}
+	return (int)n;
+}
+
+void att_practice_couples_free(struct att_practice_couple *c, size_t n)
+{
+	for (size_t i = 0; c && i < n; i++) {
+		free(c[i].name);
+		free(c[i].a);
+		free(c[i].b);
+	}
+	free(c);
+}
+
 /* Days since 1970-01-01 of t's local calendar date. */
 static long local_day(int64_t t)
 {

@@ -66,6 +66,15 @@ int att_practice_journal_add(struct att_practice *p, int64_t session_id, int64_t
 int att_practice_forget(struct att_practice *p, const char *couple, int files, char *why,
                         size_t why_len);
 
+/* The couples, the most recently practising first: names and partner labels. *out is set to
+ * NULL first; caller frees with att_practice_couples_free(). Returns the count. */
+struct att_practice_couple {
+	char *name, *a, *b;
+};
+int att_practice_couples(struct att_practice *p, struct att_practice_couple **out, char *why,
+                         size_t why_len);
+void att_practice_couples_free(struct att_practice_couple *c, size_t n);
+
 /* ---- reading the history ---- */
 
 #define ATT_HISTORY_FILES 4 /* attraw, edf, csv, json */

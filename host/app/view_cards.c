@@ -183,7 +183,7 @@ void att_view_render_start(struct att_view *v, const struct att_view_start *m,
 		y += rh + sh * 0.4;
 	}
 	if (m->note && m->note[0])
-		att_draw_text(v, F_SMALL, C_GREEN, x1, y + sh * 0.4, LEFT, m->note);
+		wrapped(v, F_SMALL, C_GREEN, x1, y + sh * 0.4, w * 0.38, m->note);
 
 	y = h * 0.82;
 	y = wrapped(v, F_SMALL, m->have_board ? C_GREEN : C_DIM, x0, y, col, m->board);

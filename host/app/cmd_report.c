@@ -9,7 +9,12 @@
 #include <strings.h>
 #include <time.h>
 
+#include <limits.h>
+#include <unistd.h>
+
 #include "attune/analysis.h"
+#include "attune/practice.h"
+#include "practice_hook.h"
 #include "attune/outputs.h"
 #include "cmd.h"
 #include "input.h"
@@ -23,6 +28,7 @@ static void usage(FILE *to)
 {
 	fprintf(to,
 	        "usage: attune report FILE -o OUT.png|OUT.pdf [--dpi N] [--window S] [--force]\n"
+	        "                     [--db PATH]\n"
 	        "\n"
 	        "One A4 page a therapist can print or attach to notes: who breathed how fast,\n"
 	        "heart rates, how well the two breathed together over the session, with markers.\n"
@@ -32,6 +38,9 @@ static void usage(FILE *to)
 	        "  --force             replace an existing OUT (never FILE itself)\n"
 	        "  --dpi N             PNG resolution, 30-600 (default 150: 1240 x 1754 pixels)\n"
 	        "  --window S          analysis window in seconds, 5-600 (default 30)\n"
+	        "  --db PATH           the practice database (default $ATTUNE_DB, else\n"
+	        "                      ~/.local/share/attune/attune.db): a session in it gets a\n"
+	        "                      page of its journal and partners who never met\n"
 	        "  --help              this text\n"
 	        "\n"
 	        "Exit status: 0 done, 1 bad input file or cannot write OUT, 2 bad usage.\n"
@@ -44,9 +53,64 @@ static const char *base_name(const char *path)
 	return slash ? slash + 1 : path;
 }
 
+/* The session's page from the practice history, when FILE is one of its sessions' files:
+ * its pseudo-couple baseline and journal entries into info (strings owned by *h and *texts).
+ * A database that does not exist is not created; one that cannot be read is said in one line
+ * and the report made without it. */
+static void from_history(const char *db_given, const char *path, struct att_report_info *info,
+                         struct att_history **h, char ***texts)
+{
+	struct att_practice *p = NULL;
+	char db[1024], real[PATH_MAX], why[400];
+	const struct att_history_session *s = NULL;
+
+	*h = NULL;
+	*texts = NULL;
+	if (att_app_db_path("report", db_given, db, sizeof db) || access(db, F_OK) != 0 ||
+	    !realpath(path, real))
+		return;
+	if (att_practice_open(db, &p, why, sizeof why) != ATT_OK ||
+	    att_practice_history(p, NULL, att_app_now(), h, why, sizeof why) != ATT_OK) {
+		fprintf(stderr, "attune report: without the practice history: %s\n", why);
+		att_practice_free(p);
+		return;
+	}
+	att_practice_free(p);
+	for (size_t i = 0; i < (*h)->n_sessions && !s; i++)
+		for (int k = 0; k < ATT_HISTORY_FILES; k++)
+			if ((*h)->sessions[i].files[k] && !strcmp((*h)->sessions[i].files[k], real))
+				s = &(*h)->sessions[i];
+	if (!s)
+		return;
+	info->have_pseudo = !isnan(s->pseudo_matched_fraction) && !isnan(s->matched_fraction);
+	info->matched_fraction = s->matched_fraction;
+	info->pseudo_matched_fraction = s->pseudo_matched_fraction;
+	*texts = calloc((*h)->n_journal + 1, sizeof **texts);
+	for (size_t i = 0; *texts && i < (*h)->n_journal; i++) {
+		const struct att_history_journal *j = &(*h)->journal[i];
+		time_t t = (time_t)j->t_unix;
+		struct tm tm;
+		char when[32];
+		if (j->session_id != s->id)
+			continue;
+		localtime_r(&t, &tm);
+		strftime(when, sizeof when, "%Y-%m-%d %H:%M", &tm);
+		if (asprintf(&(*texts)[info->n_journal], "%s  %s", when, j->text) >= 0)
+			info->n_journal++;
+	}
+	info->journal = (const char *const *)*texts;
+}
+
+static void free_texts(char **texts)
+{
+	for (size_t i = 0; texts && texts[i]; i++)
+		free(texts[i]);
+	free(texts);
+}
+
 int att_cmd_report(int argc, char **argv)
 {
-	const char *path = NULL, *out = NULL;
+	const char *path = NULL, *out = NULL, *db_given = NULL;
 	int force = 0;
 	double dpi = 150;
 	struct att_analysis_cfg acfg = {0};
@@ -65,7 +129,8 @@ int att_cmd_report(int argc, char **argv)
 		int is_out = (!strncmp(a, "--output", nl) && nl == 8) || !strcmp(a, "-o");
 		int is_dpi = !strncmp(a, "--dpi", nl) && nl == 5;
 		int is_win = !strncmp(a, "--window", nl) && nl == 8;
-		if (is_out || is_dpi || is_win) {
+		int is_db = !strncmp(a, "--db", nl) && nl == 4;
+		if (is_out || is_dpi || is_win || is_db) {
 			const char *val;
 			if (eq)
 				val = eq + 1;
@@ -77,6 +142,8 @@ int att_cmd_report(int argc, char **argv)
 				if (!*val)
 					return att_usage_error("report", "-o needs a file name");
 				out = val;
+			} else if (is_db) {
+				db_given = val;
 			} else if (is_dpi) {
 				if (att_arg_number("report", "--dpi", val, 30, 600, &dpi))
 					return 2;
@@ -151,7 +218,12 @@ int att_cmd_report(int argc, char **argv)
 	        .version = ATT_REPORT_VERSION,
 	        .generated = generated,
 	};
+	struct att_history *hist = NULL;
+	char **texts = NULL;
+	from_history(db_given, path, &info, &hist, &texts);
 	err = att_report_write(&rcfg, rec, an, &info, out, why, sizeof why);
+	free_texts(texts);
+	att_history_free(hist);
 	att_input_meta_clear(&meta);
 	att_analysis_free(an);
 	att_recording_free(rec);

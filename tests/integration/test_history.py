@@ -136,6 +136,21 @@ def three_sessions_same_figures(tmp):
           "a Cyrillic and Chinese journal entry round-trips")
     r = run(["journal", "list", "--json"], db)
     check(r.returncode == 0 and json.loads(r.stdout)[0]["text"] == text, "journal list --json")
+    # the report of a session in the history gets a page of its journal; others stay one page
+    def pages(png):
+        with open(png, "rb") as f:
+            head = f.read(24)
+        return int.from_bytes(head[20:24], "big") // 1754 if head[:4] == b"\x89PNG" else 0
+    r = run(["report", last["files"]["edf"], "-o", os.path.join(tmp, "journal.png")], db)
+    check(r.returncode == 0 and pages(os.path.join(tmp, "journal.png")) == 2,
+          "report of a session with a journal entry: a second page " + r.stderr.strip()[-300:])
+    r = run(["report", bases[0] + ".edf", "-o", os.path.join(tmp, "plain.png")], db)
+    check(r.returncode == 0 and pages(os.path.join(tmp, "plain.png")) == 1,
+          "report of a session without one: one page")
+    nodb = os.path.join(tmp, "nowhere", "none.db")
+    r = run(["report", last["files"]["edf"], "-o", os.path.join(tmp, "nodb.png")], nodb)
+    check(r.returncode == 0 and pages(os.path.join(tmp, "nodb.png")) == 1
+          and not os.path.exists(nodb), "report without a database: one page, none created")
     r = run(["journal", "add", "--session", "999", "--text", "x"], db)
     check(r.returncode == 1 and r.stderr.count("\n") == 1 and "no session 999" in r.stderr,
           "a journal entry for an unknown session: one line, exit 1")

@@ -1373,6 +1373,88 @@ static void draw_phases_page(cairo_t *cr, const struct att_recording *rec,
 	footer(cr, info);
 }
 
+/* Lines of text wrapped to width w from (x, y), whole words (or characters, for a word longer
+ * than a line); returns the y under them. Stops above y_max with an ellipsis. */
+static double wrap(cairo_t *cr, double x, double y, double w, double row, double y_max,
+                   const char *text)
+{
+	char line[512];
+	size_t n = strlen(text), start = 0;
+
+	while (start < n) {
+		size_t k = start, best = 0;
+		while (k < n && text[k] != '\n') {
+			size_t next = k + utf8_len(text + k);
+			if (next - start >= sizeof line - 4)
+				break;
+			snprintf(line, sizeof line, "%.*s", (int)(next - start), text + start);
+			if (text_w(cr, line) > w)
+				break;
+			k = next;
+			if (k == n || text[k] == ' ' || text[k] == '\n')
+				best = k - start;
+		}
+		if (!best)
+			best = k > start ? k - start : utf8_len(text + start);
+		if (y + row > y_max) {
+			show(cr, x, y, "\xE2\x80\xA6", 0, 0);
+			return y + row;
+		}
+		snprintf(line, sizeof line, "%.*s", (int)best, text + start);
+		show(cr, x, y, line, w, 0);
+		y += row;
+		start += best;
+		while (start < n && (text[start] == ' ' || text[start] == '\n'))
+			start++;
+	}
+	return y;
+}
+
+/* The page from the practice history: together beside partners who never met, and the
+ * couple's journal entries on this session. */
+static void draw_practice_page(cairo_t *cr, const struct att_report_info *info)
+{
+	char buf[300];
+	double y = MARGIN + 8, w = PAGE_W - 2 * MARGIN, y_max = PAGE_H - MARGIN - 34;
+
+	cairo_set_source_rgb(cr, 1, 1, 1);
+	cairo_rectangle(cr, 0, 0, PAGE_W, PAGE_H); /* below the other pages in a PNG */
+	cairo_fill(cr);
+	font(cr, 14, 1);
+	set_rgb(cr, col_text);
+	show(cr, MARGIN, y, "From the practice history", 0, 0);
+	y += 28;
+	if (info->have_pseudo) {
+		panel_title(cr, y, "Partners who never met");
+		y += 16;
+		font(cr, 8.5, 0);
+		set_rgb(cr, col_text);
+		snprintf(buf, sizeof buf,
+		         "Together %.0f %% of the time; %.0f %% for partners who never met (this "
+		         "session's A with other couples' B, same guide).",
+		         100.0 * info->matched_fraction, 100.0 * info->pseudo_matched_fraction);
+		show(cr, MARGIN, y, buf, w, 0);
+		y += 12;
+		font(cr, 7.5, 0);
+		set_rgb(cr, col_soft);
+		show(cr, MARGIN, y,
+		     "Paced breathing makes any two people look together: the couple is together "
+		     "beyond the pacer where it beats this baseline.",
+		     w, 0);
+		y += 26;
+	}
+	if (info->n_journal) {
+		panel_title(cr, y, "Journal");
+		y += 16;
+		for (size_t i = 0; i < info->n_journal && y < y_max; i++) {
+			font(cr, 8.5, 0);
+			set_rgb(cr, col_text);
+			y = wrap(cr, MARGIN, y, w, 12, y_max, info->journal[i]) + 8;
+		}
+	}
+	footer(cr, info);
+}
+
 int att_report_write(const struct att_report_cfg *cfg, const struct att_recording *rec,
                      const struct att_analysis *an, const struct att_report_info *info,
                      const char *path, char *why, size_t why_len)
@@ -1411,7 +1493,8 @@ int att_report_write(const struct att_report_cfg *cfg, const struct att_recordin
 	close(fd);
 	fd = -1;
 
-	int err = ATT_OK, pages = an->phases ? 2 : 1;
+	int practice = info->have_pseudo || info->n_journal;
+	int err = ATT_OK, pages = 1 + (an->phases != NULL) + practice;
 	cairo_surface_t *surf;
 	if (cfg->format == ATT_REPORT_PDF) {
 		surf = cairo_pdf_surface_create(tmp, PAGE_W, PAGE_H);
@@ -1427,12 +1510,15 @@ int att_report_write(const struct att_report_cfg *cfg, const struct att_recordin
 	if (cfg->format == ATT_REPORT_PNG)
 		cairo_scale(cr, dpi / 72.0, dpi / 72.0);
 	draw_page(cr, rec, an, info, tr);
-	if (pages == 2) { /* the PNG has the pages one below the other */
+	for (int page = 2; page <= pages; page++) { /* the PNG has them one below the other */
 		if (cfg->format == ATT_REPORT_PDF)
 			cairo_show_page(cr);
 		else
 			cairo_translate(cr, 0, PAGE_H);
-		draw_phases_page(cr, rec, an, info, tr);
+		if (page == 2 && an->phases)
+			draw_phases_page(cr, rec, an, info, tr);
+		else
+			draw_practice_page(cr, info);
 	}
 	cairo_show_page(cr);
 	cairo_status_t st = cairo_status(cr);

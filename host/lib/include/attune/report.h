@@ -41,6 +41,12 @@ struct att_report_info {
 	 * timeline, labelled with att_event_label() */
 	const struct att_event *marks;
 	size_t n_marks;
+	/* from the practice history (practice.h) when the session is in it: a page of its own */
+	int have_pseudo;                /* the pseudo-couple baseline below is known */
+	double matched_fraction;        /* this session's share of time together */
+	double pseudo_matched_fraction; /* the same for partners who never met, same guide */
+	const char *const *journal;     /* entries, each "YYYY-MM-DD HH:MM" then the text */
+	size_t n_journal;
 	const char *version;   /* attune version for the footer */
 	const char *generated; /* when the report was made, already formatted */
 };
@@ -50,9 +56,10 @@ struct att_report_cfg {
 	double dpi; /* PNG only; 0 = 150 (A4 is then 1240 x 1754 pixels) */
 };
 
-/* Pixel size of an A4 PNG at dpi (0 = 150): what att_report_write() produces (a guided
- * session's report has a second page, its phases and resonance check: the PNG is then twice as
- * tall, the pages one below the other; the PDF has two pages). */
+/* Pixel size of one A4 page as PNG at dpi (0 = 150). A guided session's report has a page of its
+ * phases and resonance check, and a session in the practice history with a pseudo-couple
+ * baseline or journal entries a page of those: the PNG has the pages one below the other, the
+ * PDF one page each. */
 void att_report_png_size(double dpi, int *width, int *height);
 
 /* Draws the page of rec (its respiration channels are re-cleaned for the traces) and an (its

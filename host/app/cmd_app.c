@@ -564,6 +564,10 @@ static int round_trip(struct app_opts *o, struct start *s, struct att_practice *
 	/* the live session writes the database itself (the session-end hook) */
 	att_practice_free(*p);
 	*p = NULL;
+	printf("%s: %s with %s, recording to %s\n", couple,
+	       s->guide_arg[s->guide_sel] ? s->titles[s->guide_sel] : "free breathing",
+	       s->have_board && !o->demo ? s->board_port : "the demo couple", base);
+	fflush(stdout);
 	teed = tee_start(&tee) == 0;
 	rc = run_session(o, s, base);
 	if (teed)

@@ -1,12 +1,14 @@
 """attune app as a couple uses it: real key presses and mouse clicks from the X server (xdotool).
 
 Run under xvfb-run with a database and sessions folder of its own. No board is plugged in, so the
-generated demo couple plays (options after -- keep each session 60 s of signal, 10x real time).
-  1. three other couples' sessions of the daily guide are in the history (headless demo)
+generated demo couple plays (options after --: the generated couple at 10x real time, at most
+300 s of signal).
+  1. three other couples' sessions of the first guide are in the history (headless demo)
   2. the start screen, keyboard only: new names typed over the remembered ones (Cyrillic), Enter
-     to the guides (daily is chosen), Enter starts; the session is recorded in the couple's
-     folder and joins the history; the end card says how together they were beside partners who
-     never met; a reflection typed in two scripts, Enter saves it in the journal; Enter: back
+     to the guides, Down picks "first", Enter starts; q quits the session in the live view; it
+     is recorded in the couple's folder and joins the history; the end card says how together
+     they were beside partners who never met; a reflection typed in two scripts, Enter saves it
+     in the journal; Enter: back
   3. the names are remembered: quit, start again, click Start with the mouse; Esc skips the
      reflection (no entry)
   4. a session that cannot start (a bad live option) leaves the start screen up, saying why;
@@ -58,6 +60,7 @@ def wait(pred, seconds):
 
 
 def window():
+    """The visible attune window (focused), or None."""
     found = []
 
     def look():
@@ -65,7 +68,7 @@ def window():
                            capture_output=True, text=True)
         found[:] = r.stdout.split()
         return bool(found)
-    if not wait(look, 20):
+    if not wait(look, 40):
         return None
     win = found[-1]
     xdo("windowfocus", "--sync", win)
@@ -85,7 +88,7 @@ def app(*extra):
     out = open(os.path.join(tmp, "app.out"), "w+")
     err = open(os.path.join(tmp, "app.err"), "w+")
     p = subprocess.Popen([attune, "app", "--no-audio", "--size", f"{W}x{H}", "--shots", shots,
-                          "--", "--synthetic", "in-phase", "--speed", "10", "--duration", "60",
+                          "--", "--synthetic", "in-phase", "--speed", "10", "--duration", "300",
                           *extra], env=env, stdout=out, stderr=err)
     return p, out, err
 
@@ -118,7 +121,7 @@ def stop(p):
 for i in range(3):
     r = subprocess.run([attune, "demo", "--headless", "--snapshots", "/dev/null", "--no-audio",
                         "--speed", "0", "--synthetic", "in-phase", "--seed", str(i + 2),
-                        "--duration", "60", "--guide", "daily", "--names", f"X{i},Y{i}",
+                        "--duration", "60", "--guide", "first", "--names", f"X{i},Y{i}",
                         "--record", os.path.join(tmp, f"stranger{i}")], env=env,
                        capture_output=True, text=True, timeout=120)
     check(r.returncode == 0, f"stranger couple {i} recorded " + r.stderr.strip()[-200:])
@@ -136,8 +139,15 @@ try:
     typed("Аня")
     keys("shift+Tab", *["BackSpace"] * 6)
     typed("Ben")
-    keys("Return", "Return", "Return")
-    check(wait(lambda: "Ben & Аня" in text_of(out), 60), "the session ran and the end card shows")
+    keys("Return", "Return", "Down", "Return")
+    # the live view is a window of its own: wait for it, let 60-90 s of signal pass, quit
+    check(wait(lambda: "recording to " + os.path.join(tmp, "data") in text_of(out), 20),
+          "the session starts, recording into the couple's folder")
+    time.sleep(1.0)
+    window()
+    time.sleep(6)
+    keys("q")
+    check(wait(lambda: "session this week" in text_of(out), 60), "q ends it and the end card shows")
     time.sleep(0.5)
     card = text_of(out)
     print(card)
@@ -145,8 +155,8 @@ try:
           "the end card: together beside partners who never met")
     check("1st session this week" in card, "... and the week so far")
     s = sessions("Ben & Аня")
-    check(s is not None and len(s) == 1 and s[0]["guide"] == "Daily practice",
-          "one session of the daily guide in the history")
+    check(s is not None and len(s) == 1 and s[0]["guide"] == "First session"
+          and 50 <= s[0]["duration_s"] < 300, "one session of the first guide, cut short by q")
     folder = os.path.join(tmp, "data", "attune", "sessions", "Ben & Аня")
     check(s and s[0]["files"]["json"] and s[0]["files"]["json"].startswith(folder),
           "recorded in the couple's folder")
@@ -176,16 +186,21 @@ print(text_of(err)[-1500:])
 p, out, err = app()
 try:
     win = window()
-    check(win is not None, "the start screen opens again")
+    check(win is not None, "the start screen opens again " + text_of(err)[-600:])
     geo = xdo("getwindowgeometry", "--shell", win)
     g = dict(line.split("=") for line in geo.splitlines())
     # Start: x from 0.54 to 0.92 of the width, its top at 0.82 of the height less a little
     xdo("mousemove", "--window", win, str(int(0.73 * W)), str(int(0.83 * H)))
     xdo("click", "1")
-    check(wait(lambda: "Ben & Аня" in text_of(out), 60),
+    check(wait(lambda: "Ben & Аня: Daily practice" in text_of(out), 20),
           "a click on Start runs the remembered couple again")
+    time.sleep(1.0)
+    window()
+    time.sleep(3)
+    keys("q")
+    check(wait(lambda: "2nd session this week" in text_of(out), 90),
+          "the end card counts the week's sessions")
     time.sleep(0.5)
-    check("2nd session this week" in text_of(out), "the end card counts the week's sessions")
     n_before = len(journal() or [])
     keys("Escape")
     time.sleep(0.5)

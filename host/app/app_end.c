@@ -165,6 +165,33 @@ static int blank(const char *s)
 	return s[strspn(s, " \t\n")] == 0;
 }
 
+/* One event while the reflection is being written: the text and question change here; returns
+ * ATT_END_SAVE, ATT_END_SKIP or 0. */
+static int writing(const SDL_Event *ev, char *text, size_t cap, int *prompt,
+                   const struct att_view *view, const struct att_view_hits *hits)
+{
+	if (ev->type == SDL_TEXTINPUT) {
+		att_app_text_add(text, cap, ev->text.text);
+	} else if (ev->type == SDL_KEYDOWN) {
+		SDL_Keycode k = ev->key.keysym.sym;
+		int enter = k == SDLK_RETURN || k == SDLK_KP_ENTER;
+		if (k == SDLK_BACKSPACE)
+			att_app_text_backspace(text);
+		else if (k == SDLK_TAB)
+			*prompt = (*prompt + 1) % (int)N_PROMPTS;
+		else if (enter && (ev->key.keysym.mod & KMOD_SHIFT))
+			att_app_text_add(text, cap, "\n");
+		else if (enter)
+			return ATT_END_SAVE;
+		else if (k == SDLK_ESCAPE)
+			return ATT_END_SKIP;
+	} else if (ev->type == SDL_MOUSEBUTTONDOWN) {
+		const struct att_view_hit *hit = att_view_hit_at(view, hits, ev->button.x, ev->button.y);
+		return hit ? hit->item : 0;
+	}
+	return 0;
+}
+
 int att_app_end_card(struct att_app_cfg *cfg, struct att_view *view, const char *couple,
                      const char *json_path)
 {
@@ -192,7 +219,7 @@ int att_app_end_card(struct att_app_cfg *cfg, struct att_view *view, const char 
 		                         .text = text,
 		                         .caret_on = (SDL_GetTicks() / 500) % 2 == 0,
 		                         .saved = done ? c.saved : NULL};
-		int act = 0;
+		int act;
 		memcpy(m.lines, c.lines, sizeof c.lines);
 		att_view_render_end(view, &m, &hits);
 		if (!SDL_WaitEventTimeout(&ev, 250)) {
@@ -212,26 +239,7 @@ int att_app_end_card(struct att_app_cfg *cfg, struct att_view *view, const char 
 				break;
 			continue;
 		}
-		if (ev.type == SDL_TEXTINPUT) {
-			att_app_text_add(text, sizeof text, ev.text.text);
-		} else if (ev.type == SDL_KEYDOWN) {
-			SDL_Keycode k = ev.key.keysym.sym;
-			if (k == SDLK_BACKSPACE)
-				att_app_text_backspace(text);
-			else if (k == SDLK_TAB)
-				prompt = (prompt + 1) % (int)N_PROMPTS;
-			else if ((k == SDLK_RETURN || k == SDLK_KP_ENTER) &&
-			         (ev.key.keysym.mod & KMOD_SHIFT))
-				att_app_text_add(text, sizeof text, "\n");
-			else if (k == SDLK_RETURN || k == SDLK_KP_ENTER)
-				act = ATT_END_SAVE;
-			else if (k == SDLK_ESCAPE)
-				act = ATT_END_SKIP;
-		} else if (ev.type == SDL_MOUSEBUTTONDOWN) {
-			const struct att_view_hit *hit =
-			        att_view_hit_at(view, &hits, ev.button.x, ev.button.y);
-			act = hit ? hit->item : 0;
-		}
+		act = writing(&ev, text, sizeof text, &prompt, view, &hits);
 		if (act == ATT_END_SKIP) {
 			snprintf(c.saved, sizeof c.saved, "Nothing written this time.");
 			done = 1;

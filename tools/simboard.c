@@ -420,7 +420,8 @@ static int load_board(const struct opts *o, struct board *b, elf_firmware_t *fw)
 	if (access(o->firmware, R_OK) != 0) {
 		fprintf(stderr,
 		        PROG
-		        ": cannot read the firmware %s: %s (build it with meson compile, or pass --firmware ELF)\n",
+		        ": cannot read the firmware %s: %s (build it: meson compile -C " ATT_BUILD_ROOT
+		        ", or pass --firmware ELF)\n",
 		        o->firmware, strerror(errno));
 		return 1;
 	}
@@ -428,7 +429,8 @@ static int load_board(const struct opts *o, struct board *b, elf_firmware_t *fw)
 	if (!is_avr_elf(o->firmware)) {
 		fprintf(stderr,
 		        PROG
-		        ": %s is not an AVR ELF firmware image (build firmware/attune.elf with meson compile)\n",
+		        ": %s is not an AVR ELF firmware image (pass --firmware " ATT_BUILD_ROOT
+		        "/firmware/attune.elf, which meson compile -C " ATT_BUILD_ROOT " builds)\n",
 		        o->firmware);
 		return 1;
 	}
@@ -436,7 +438,8 @@ static int load_board(const struct opts *o, struct board *b, elf_firmware_t *fw)
 	if (elf_read_firmware(o->firmware, fw) != 0 || fw->flashsize == 0) {
 		fprintf(stderr,
 		        PROG
-		        ": %s is not an AVR ELF firmware image (build firmware/attune.elf with meson compile)\n",
+		        ": %s is not an AVR ELF firmware image (pass --firmware " ATT_BUILD_ROOT
+		        "/firmware/attune.elf, which meson compile -C " ATT_BUILD_ROOT " builds)\n",
 		        o->firmware);
 		return 1;
 	}

@@ -20,6 +20,33 @@
 #include "guides.h"
 #include "live_app.h"
 
+/* The command as typed ("attune demo --input 'my file.csv'"), quoted for a shell, so a line
+ * that suggests running it another way (xvfb-run -a ...) works when copied as printed. Set by
+ * att_live_main (main thread). */
+static char typed[1024];
+
+static void set_typed(int argc, char **argv)
+{
+	size_t n = (size_t)snprintf(typed, sizeof typed, "attune");
+
+	for (int i = 0; i < argc && n < sizeof typed; i++) {
+		const char *a = argv[i];
+		int plain = a[0] != 0;
+		for (const char *c = a; *c && plain; c++)
+			plain = strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+			               "-_./:,=+@%",
+			               *c) != NULL;
+		n += (size_t)snprintf(typed + n, sizeof typed - n, plain ? " %s" : " '", a);
+		for (const char *c = a; !plain && *c && n < sizeof typed; c++)
+			n += (size_t)snprintf(typed + n, sizeof typed - n,
+			                      *c == '\'' ? "'\\''" : "%c", *c);
+		if (!plain && n < sizeof typed)
+			n += (size_t)snprintf(typed + n, sizeof typed - n, "'");
+	}
+	if (n >= sizeof typed) /* too long to repeat: the pattern, not a cut command */
+		snprintf(typed, sizeof typed, "attune %s ...", argc > 0 ? argv[0] : "demo");
+}
+
 /* The session's log: stderr (a headless run's log) and the status line. */
 static void log_line(void *ctx, const char *line)
 {
@@ -229,7 +256,7 @@ static int open_window(struct att_live *lv)
 	const struct att_live_opts *o = lv->o;
 	char why[256];
 
-	if (att_display_open())
+	if (att_display_open(typed))
 		return 1;
 	if (att_view_new(
 	            &(struct att_view_cfg){.name_a = o->name_a,
@@ -307,7 +334,7 @@ static int teardown(struct att_live *lv, int rc)
 }
 
 /* Refuses what cannot work, before anything opens. 0 to go on, else the exit code. */
-static int check_options(const struct att_live_opts *o, enum att_live_mode mode)
+static int check_options(const struct att_live_opts *o)
 {
 	const char *d = getenv("DISPLAY"), *w = getenv("WAYLAND_DISPLAY");
 	const char *v = getenv("SDL_VIDEODRIVER");
@@ -329,10 +356,8 @@ static int check_options(const struct att_live_opts *o, enum att_live_mode mode)
 	if (!o->headless && !((d && *d) || (w && *w) || (v && *v))) {
 		fprintf(stderr,
 		        "attune: no display (DISPLAY is not set); use --headless --snapshots - "
-		        "for JSON, or run under Xvfb: xvfb-run -a attune %s\n",
-		        mode == ATT_MODE_REPLAY ? "replay FILE"
-		        : mode                  ? "demo"
-		                                : "live ...");
+		        "for JSON, or run under Xvfb: xvfb-run -a %s\n",
+		        typed);
 		return 1;
 	}
 	return 0;
@@ -377,7 +402,8 @@ int att_live_main(int argc, char **argv, enum att_live_mode mode)
 		att_live_usage(stdout, mode);
 		return 0;
 	}
-	if (rc || (rc = check_options(&o, mode)))
+	set_typed(argc, argv);
+	if (rc || (rc = check_options(&o)))
 		return rc;
 	rc = teardown(&lv, run(&lv));
 	if (!o.headless) {

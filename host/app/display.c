@@ -9,7 +9,7 @@
 
 #include "cmd.h"
 
-int att_display_open(void)
+int att_display_open(const char *typed)
 {
 	const char *asked = getenv("SDL_VIDEODRIVER"), *d = getenv("DISPLAY");
 	int muted = att_stderr_mute(); /* libwayland prints its own complaints while probed */
@@ -22,9 +22,10 @@ int att_display_open(void)
 	                  (!strcmp(driver, "offscreen") || !strcmp(driver, "dummy")))) {
 		fprintf(stderr,
 		        "attune: cannot open a window%s%s (%s); use --headless, or run under "
-		        "Xvfb: xvfb-run -a attune ...\n",
+		        "Xvfb: xvfb-run -a %s\n",
 		        d && *d ? " on DISPLAY=" : "", d && *d ? d : "",
-		        init != 0 ? SDL_GetError() : "no display server answers");
+		        init != 0 ? SDL_GetError() : "no display server answers",
+		        typed && *typed ? typed : "attune ...");
 		SDL_Quit();
 		return 1;
 	}

@@ -114,7 +114,7 @@ int att_live_source_open(const struct att_live_opts *o, struct att_live_source *
                          size_t why_len)
 {
 	const char *note = "";
-	char fallback[300];
+	char fallback[600];
 	int rc;
 
 	memset(ls, 0, sizeof *ls);

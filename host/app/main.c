@@ -19,6 +19,9 @@ static const struct att_cmd commands[] = {
          att_cmd_record},
         {"ports", "list serial ports, marking attune boards", att_cmd_ports},
         {"guides", "list the built-in guides (timed session plans)", att_cmd_guides},
+#ifdef ATT_HAVE_LIVE
+        {"room", "a session shared by two homes over an MQTT broker", att_cmd_room},
+#endif
 };
 
 static void usage(FILE *to)

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "attune/room.h"
 #include "attune/room_clock.h"
 #include "attune/room_pair.h"
 #include "attune/room_wire.h"
@@ -299,8 +300,39 @@ static void late_partner_is_held_and_counted(void)
 	att_room_pair_free(p);
 }
 
+static void broker_addresses_and_room_codes(void)
+{
+	struct att_room_broker b;
+	char why[200], code[32], other[32];
+
+	CHECK(att_room_parse_broker("mqtts://broker.example.org", &b, why, sizeof why) == ATT_OK);
+	CHECK(b.tls && b.port == 8883 && !strcmp(b.host, "broker.example.org") && !b.loopback);
+	CHECK(att_room_parse_broker("mqtt://127.0.0.1:18830", &b, why, sizeof why) == ATT_OK);
+	CHECK(!b.tls && b.port == 18830 && b.loopback);
+	CHECK(att_room_parse_broker("mqtt://localhost", &b, why, sizeof why) == ATT_OK);
+	CHECK(b.port == 1883 && b.loopback);
+	CHECK(att_room_parse_broker("mqtts://[::1]:8884", &b, why, sizeof why) == ATT_OK);
+	CHECK(b.tls && b.port == 8884 && !strcmp(b.host, "::1") && b.loopback);
+	CHECK(att_room_parse_broker("http://x", &b, why, sizeof why) == ATT_ERR_ARG);
+	CHECK(strstr(why, "mqtts://HOST") != NULL);
+	CHECK(att_room_parse_broker("mqtts://x:0", &b, why, sizeof why) == ATT_ERR_ARG);
+	CHECK(att_room_parse_broker("mqtts://x:99999", &b, why, sizeof why) == ATT_ERR_ARG);
+	CHECK(att_room_parse_broker("mqtts://:8883", &b, why, sizeof why) == ATT_ERR_ARG);
+	/* codes: 20 symbols of 32 (100 bits), grouped by 5, never the same twice, valid topics */
+	CHECK(att_room_new_code(code, sizeof code) == ATT_OK);
+	CHECK(att_room_new_code(other, sizeof other) == ATT_OK);
+	CHECK(strlen(code) == 23 && code[5] == '-' && code[11] == '-' && code[17] == '-');
+	CHECK(strcmp(code, other) != 0);
+	CHECK(att_room_code_valid(code));
+	CHECK(!strpbrk(code, "01lo"));
+	CHECK(att_room_new_code(code, 10) == ATT_ERR_ARG);
+	CHECK(!att_room_code_valid("a/b") && !att_room_code_valid("x+") && !att_room_code_valid("#"));
+	CHECK(!att_room_code_valid("") && att_room_code_valid("Room_1-x"));
+}
+
 int main(void)
 {
+	broker_addresses_and_room_codes();
 	samples_round_trip_in_127_bytes();
 	every_other_message_round_trips();
 	repeats_and_stale_messages_are_dropped_and_counted();

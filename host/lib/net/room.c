@@ -1,11 +1,16 @@
 /* A room over an MQTT broker (room.h): the libmosquitto client, the room's source (local board
  * + remote partner on one time base) and the sink that publishes markers.
  *
- * Who touches what: libmosquitto's network thread runs the callbacks (decode, clock rounds,
- * presence); the worker thread batches local samples and publishes them, pings once a second
- * and publishes markers; the main thread reads the source. Between them: the rings out (main ->
- * worker: local samples), in (network -> main: remote samples), evout (main -> worker:
- * markers), and atomics. libmosquitto's own calls are thread-safe with its threaded loop. */
+ * Who touches what: the room's network thread runs libmosquitto's loop (so its callbacks:
+ * decode, clock rounds, presence), reconnects with backoff, batches local samples and publishes
+ * them, pings once a second and publishes markers; the main thread reads the source. Between
+ * them: the rings out (main -> network: local samples), in (network -> main: remote samples),
+ * evout (main -> network: markers), and atomics.
+ *
+ * Why not mosquitto_loop_start(): in libmosquitto 2.0.11 its thread ends for good when a TLS
+ * connection is cut ("unexpected eof": MOSQ_ERR_TLS is among the errors loop_forever returns
+ * on), so a room behind a flaky network never came back (measured with the test's proxy). The
+ * thread here calls mosquitto_loop() and mosquitto_reconnect() itself. */
 #include "attune/room.h"
 
 #include <errno.h>
@@ -31,10 +36,12 @@
 #define IN_CAP      16384u /* remote samples waiting for the main thread */
 #define EV_CAP      64u
 #define READ_CHUNK  256u
-#define WORKER_NS   20000000LL   /* the worker's beat: 20 ms */
 #define PING_NS     1000000000LL /* a clock round a second */
 #define GAP_NOTE_S  0.25 /* a remote gap shorter than this is not annotated */
 #define ECHO_KEEP   16u
+#define BACKOFF_MIN_NS 1000000000LL  /* reconnect after 1 s, doubling up to 30 s */
+#define BACKOFF_MAX_NS 30000000000LL
+#define CLOCK_TELL_ROUNDS 8 /* the offset is said once this many rounds are in */
 
 struct out_sample {
 	uint32_t counter;
@@ -63,6 +70,7 @@ struct peer {
 	struct att_room_clock *clock;
 	char name[ATT_ROOM_NAME_MAX];
 	int ever_online;
+	int said_clock; /* the offset was told once it rests on enough rounds */
 	/* shared */
 	atomic_int online;
 	atomic_int clock_known;
@@ -84,7 +92,7 @@ struct room {
 	struct peer peer[2];
 	struct att_room_order observer_ev;
 	pthread_t worker;
-	int worker_started, loop_started, lib_init;
+	int worker_started, lib_init;
 	atomic_int stop;
 	/* connection, set by the network thread */
 	atomic_int connected, connack, subscribed, refused_sub, probe_seen, taken, announced;
@@ -92,6 +100,10 @@ struct room {
 	char tls_why[200];
 	atomic_uint reconnects;
 	int was_connected, said_lost;
+	int announced_sent; /* network thread: hello and status published */
+	atomic_int net_dead; /* before the room is joined: the first connection failed (rc) */
+	int net_up;          /* network thread: a connection to use */
+	int64_t retry_at, backoff_ns;
 	atomic_int goodbye_mid, goodbye_done;
 	/* counters */
 	atomic_ullong sent_messages, sent_bytes, received, duplicate, stale, missing, unplaced;
@@ -259,7 +271,7 @@ static void say(struct room *r, uint8_t kind, int64_t host_ns, const char *fmt, 
 		r->cfg.on_event(r->cfg.ctx, kind, host_ns, 0.0, text);
 }
 
-/* ---- libmosquitto's network thread ---- */
+/* ---- the network thread: libmosquitto's callbacks ---- */
 
 static const char *peer_name(const struct room *r, int lane)
 {
@@ -287,18 +299,25 @@ static void on_connect(struct mosquitto *m, void *ctx, int rc)
 	}
 	r->was_connected = 1;
 	r->said_lost = 0;
+	r->backoff_ns = BACKOFF_MIN_NS;
+}
+
+static void lost(struct room *r)
+{
+	atomic_store(&r->connected, 0);
+	if (atomic_load(&r->announced) && !atomic_load(&r->stop) && !r->said_lost) {
+		r->said_lost = 1;
+		say(r, ATT_EV_NOTE, 0, "room: lost the broker; reconnecting (your own feedback goes on)");
+	}
 }
 
 static void on_disconnect(struct mosquitto *m, void *ctx, int rc)
 {
-	struct room *r = ctx;
-
 	(void)m;
-	atomic_store(&r->connected, 0);
-	if (rc != 0 && atomic_load(&r->announced) && !atomic_load(&r->stop) && !r->said_lost) {
-		r->said_lost = 1;
-		say(r, ATT_EV_NOTE, 0, "room: lost the broker; reconnecting (your own feedback goes on)");
-	}
+	if (rc != 0)
+		lost(ctx);
+	else
+		atomic_store(&((struct room *)ctx)->connected, 0);
 }
 
 static void on_subscribe(struct mosquitto *m, void *ctx, int mid, int n, const int *granted)
@@ -350,6 +369,7 @@ static void presence(struct room *r, int lane, const struct att_room_msg *msg)
 		if (p->seen && msg->instance != p->instance) { /* a restart: another clock */
 			att_room_clock_reset(p->clock);
 			atomic_store(&p->clock_known, 0);
+			p->said_clock = 0;
 			atomic_fetch_add(&p->epoch, 1);
 		}
 		p->instance = msg->instance;
@@ -419,6 +439,11 @@ static void clock_in(struct room *r, int lane, const struct att_room_msg *msg, i
 		atomic_store(&r->peer[lane].offset_ns, e.offset_ns);
 		atomic_store(&r->peer[lane].delay_ns, e.delay_ns);
 		atomic_store(&r->peer[lane].clock_known, 1);
+		if (e.rounds >= CLOCK_TELL_ROUNDS && !r->peer[lane].said_clock) {
+			r->peer[lane].said_clock = 1;
+			say(r, ATT_EV_NOTE, 0, "room: %s's clock is %+.0f ms from ours (round trip %.0f ms)",
+			    peer_name(r, lane), (double)e.offset_ns * 1e-6, (double)e.delay_ns * 1e-6);
+		}
 	}
 }
 
@@ -495,7 +520,7 @@ static void on_message(struct mosquitto *m, void *ctx, const struct mosquitto_me
 	}
 }
 
-/* ---- the worker thread ---- */
+/* ---- the network thread: its loop ---- */
 
 static void flush_batch(struct room *r)
 {
@@ -511,6 +536,57 @@ static void flush_batch(struct room *r)
 	r->batch.n = 0;
 }
 
+/* One turn of the network: libmosquitto's loop (up to 10 ms waiting for the socket), or a
+ * reconnection attempt when its time has come. */
+static void network(struct room *r, int64_t now)
+{
+	int rc;
+
+	if (r->net_up) {
+		rc = mosquitto_loop(r->mosq, 10, 1);
+		if (rc == MOSQ_ERR_SUCCESS)
+			return;
+		r->net_up = 0;
+		if (!atomic_load(&r->announced)) {
+			atomic_store(&r->net_dead, rc); /* att_room_open() says why */
+			return;
+		}
+		lost(r);
+		r->retry_at = now + r->backoff_ns;
+		return;
+	}
+	if (!atomic_load(&r->announced) || now < r->retry_at) {
+		att_clock_sleep_until(now + 10000000);
+		return;
+	}
+	rc = mosquitto_reconnect(r->mosq);
+	if (rc == MOSQ_ERR_SUCCESS) {
+		r->net_up = 1;
+		return;
+	}
+	r->backoff_ns = r->backoff_ns * 2 < BACKOFF_MAX_NS ? r->backoff_ns * 2 : BACKOFF_MAX_NS;
+	r->retry_at = now + r->backoff_ns;
+}
+
+/* Goodbye (the partner hears "left" now rather than at the keepalive), then disconnect. */
+static void goodbye(struct room *r)
+{
+	struct att_room_msg st = {.type = ATT_ROOM_STATUS, .instance = r->instance};
+	int mid = -1;
+	int64_t until = att_clock_ns() + 1000000000LL;
+
+	if (!r->net_up || !atomic_load(&r->connected))
+		return;
+	if (atomic_load(&r->announced) && publish(r, "status", &st, 1, 1, &mid) == ATT_OK) {
+		atomic_store(&r->goodbye_mid, mid);
+		while (!atomic_load(&r->goodbye_done) && att_clock_ns() < until &&
+		       mosquitto_loop(r->mosq, 10, 1) == MOSQ_ERR_SUCCESS)
+			;
+	}
+	mosquitto_disconnect(r->mosq);
+	mosquitto_loop(r->mosq, 10, 1);
+}
+
 static void *worker(void *arg)
 {
 	struct room *r = arg;
@@ -519,6 +595,11 @@ static void *worker(void *arg)
 
 	while (!atomic_load(&r->stop)) {
 		int64_t now = att_clock_ns();
+		network(r, now);
+		if (atomic_load(&r->announced) && !r->announced_sent && atomic_load(&r->connected)) {
+			r->announced_sent = 1;
+			announce(r);
+		}
 		while (att_ring_read(r->out, &x, 1) == 1) {
 			if (r->batch.n && x.counter != r->batch.counter + r->batch.n)
 				flush_batch(r); /* a gap: the next message starts at its counter */
@@ -547,8 +628,8 @@ static void *worker(void *arg)
 			publish(r, "clock", &ping, 0, 0, NULL);
 			r->next_ping = now + PING_NS;
 		}
-		att_clock_sleep_until(now + WORKER_NS);
 	}
+	goodbye(r);
 	return NULL;
 }
 
@@ -663,23 +744,8 @@ static void room_free(struct room *r)
 	atomic_store(&r->stop, 1);
 	if (r->worker_started)
 		pthread_join(r->worker, NULL);
-	if (r->mosq) {
-		if (atomic_load(&r->announced) && atomic_load(&r->connected)) {
-			/* goodbye: the partner hears "left" now rather than at the keepalive */
-			struct att_room_msg st = {.type = ATT_ROOM_STATUS, .instance = r->instance};
-			int mid = -1;
-			if (publish(r, "status", &st, 1, 1, &mid) == ATT_OK) {
-				atomic_store(&r->goodbye_mid, mid);
-				int64_t until = att_clock_ns() + 1000000000LL;
-				while (!atomic_load(&r->goodbye_done) && att_clock_ns() < until)
-					att_clock_sleep_until(att_clock_ns() + 5000000);
-			}
-		}
-		mosquitto_disconnect(r->mosq);
-		if (r->loop_started)
-			mosquitto_loop_stop(r->mosq, false);
+	if (r->mosq)
 		mosquitto_destroy(r->mosq);
-	}
 	if (r->lib_init)
 		mosquitto_lib_cleanup();
 	att_source_free(r->local);
@@ -771,7 +837,7 @@ static int wait_for(struct room *r, int (*cond)(struct room *), int64_t until)
 		if (cond(r))
 			return 0;
 		if (atomic_load(&r->tls_failed) || atomic_load(&r->refused_sub) ||
-		    (atomic_load(&r->connack) > 0))
+		    atomic_load(&r->connack) > 0 || atomic_load(&r->net_dead))
 			return -1;
 		att_clock_sleep_until(att_clock_ns() + 10000000);
 	}
@@ -858,7 +924,6 @@ static int start_client(struct room *r, char *why, size_t why_len)
 			return att_fail(why, why_len, ATT_ERR_ARG, "cannot use --cafile %s: %s",
 			                r->cafile ? r->cafile : "(system)", mosquitto_strerror(rc));
 	}
-	mosquitto_reconnect_delay_set(r->mosq, 1, 30, true);
 	mosquitto_connect_callback_set(r->mosq, on_connect);
 	mosquitto_disconnect_callback_set(r->mosq, on_disconnect);
 	mosquitto_subscribe_callback_set(r->mosq, on_subscribe);
@@ -870,9 +935,11 @@ static int start_client(struct room *r, char *why, size_t why_len)
 	rc = mosquitto_connect(r->mosq, cfg->broker.host, cfg->broker.port, keepalive);
 	if (rc != MOSQ_ERR_SUCCESS)
 		return connect_failed(r, rc, why, why_len);
-	if (mosquitto_loop_start(r->mosq) != MOSQ_ERR_SUCCESS)
-		return att_fail(why, why_len, ATT_ERR_IO, "cannot start the network thread");
-	r->loop_started = 1;
+	r->net_up = 1;
+	r->backoff_ns = BACKOFF_MIN_NS;
+	if (pthread_create(&r->worker, NULL, worker, r) != 0)
+		return att_fail(why, why_len, ATT_ERR_NOMEM, "cannot start the room's network thread");
+	r->worker_started = 1;
 	if (wait_for(r, is_connected, until) || wait_for(r, room_known, until))
 		return connect_failed(r, MOSQ_ERR_SUCCESS, why, why_len);
 	if (atomic_load(&r->taken))
@@ -958,14 +1025,7 @@ int att_room_open(const struct att_room_cfg *cfg, struct att_source *local,
 			st->gain[2 * (1 - r->lane) + c] = st->gain[c];
 			st->offset[2 * (1 - r->lane) + c] = st->offset[c];
 		}
-	if (pthread_create(&r->worker, NULL, worker, r) != 0) {
-		att_source_free(*out);
-		*out = NULL;
-		return att_fail(why, why_len, ATT_ERR_NOMEM, "cannot start the room's worker thread");
-	}
-	r->worker_started = 1;
-	atomic_store(&r->announced, 1);
-	announce(r);
+	atomic_store(&r->announced, 1); /* the network thread announces us */
 	return ATT_OK;
 }
 

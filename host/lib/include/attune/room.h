@@ -15,9 +15,9 @@
  * reconnects with backoff 1..30 s; local feedback goes on; the remote gap is annotated), a
  * partner leaving and coming back ("Ben left", "Ben is back", as ATT_EV_LEAVE / ATT_EV_JOIN).
  *
- * Threads: att_room_open(), the source and the sink are the main thread's. libmosquitto's
- * network thread receives; a worker thread of the room batches and publishes. Between them only
- * SPSC rings and atomics; the source's read never blocks and never allocates. */
+ * Threads: att_room_open(), the source and the sink are the main thread's. The room's network
+ * thread runs libmosquitto's loop: it receives, batches, publishes and reconnects. Between them
+ * only SPSC rings and atomics; the source's read never blocks and never allocates. */
 #ifndef ATT_ROOM_H
 #define ATT_ROOM_H
 
@@ -63,8 +63,8 @@ struct att_room_cfg {
 	int timeout_ms;       /* connecting and checking the room; 0 = 10000 */
 	/* Room happenings, said once each: kind ATT_EV_JOIN / ATT_EV_LEAVE (text "Ben left"),
 	 * ATT_EV_MARKER (a partner's marker, text "Ben: ..."), ATT_EV_NOTE (the broker lost and
-	 * back, a remote gap). Called on libmosquitto's thread or the main thread: must only
-	 * queue (att_session_post does). */
+	 * back, a remote gap, the partner's clock offset). Called on the room's network thread or
+	 * the main thread: must only queue (att_session_post does). */
 	void (*on_event)(void *ctx, uint8_t kind, int64_t host_ns, double value, const char *text);
 	void *ctx;
 };

@@ -228,7 +228,11 @@ def start_host(side, snaps, fake=None):
     err = open(os.path.join(tmp, f"host_{side}.err"), "a")
     env = dict(os.environ)
     if fake:
-        env.update(LD_PRELOAD=FAKETIME_LIB, FAKETIME=fake)
+        # a sanitizer build's runtime must come first in the preload list
+        asan = [line.split("=>")[1].split()[0] for line in
+                subprocess.run(["ldd", attune], capture_output=True, text=True).stdout.splitlines()
+                if "libasan" in line and "=>" in line]
+        env.update(LD_PRELOAD=":".join(asan + [FAKETIME_LIB]), FAKETIME=fake)
     p = subprocess.Popen(room_cmd(side, proxy_port, snaps), stdout=subprocess.DEVNULL,
                          stderr=err, env=env)
     procs.append(p)
@@ -356,6 +360,10 @@ for p in reversed(procs):
             p.wait(timeout=10)
         except subprocess.TimeoutExpired:
             p.kill()
+for side in ("a", "b"):
+    text = said(side)
+    check(not re.search(r"Sanitizer|runtime error", text),
+          f"host {side} ended without a sanitizer report")
 if failures:
     print(f"{failures} check(s) failed; files in {tmp}", file=sys.stderr)
     sys.exit(1)

@@ -16,12 +16,14 @@ keepalive, restarting it "Ben is back"; a second partner a is refused; the room'
 read another room; a wrong password and an untrusted certificate each give one line, exit 1.
 usage: test_room.py ATTUNE SIMBOARD FIRMWARE
 """
+import atexit
 import json
 import math
 import os
 import random
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -72,6 +74,21 @@ def wait_port(port, timeout=10):
 
 tmp = tempfile.mkdtemp(prefix="attune-room-")
 procs = []
+
+
+def stop_all():
+    for p in reversed(procs):
+        if p.poll() is None:
+            p.terminate()
+            try:
+                p.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+
+
+# nothing is left running, also when meson's timeout stops the test
+atexit.register(stop_all)
+signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
 
 # --- the broker: attune's configuration with this test's paths, port and user ---
 certs = os.path.join(tmp, "certs")
@@ -353,13 +370,7 @@ check(r.returncode == 1 and len(r.stderr.strip().splitlines()) == 1 and
 
 print(f"proxy cut {cuts[0]} connections")
 print("host a said:\n" + said("a"))
-for p in reversed(procs):
-    if p.poll() is None:
-        p.terminate()
-        try:
-            p.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            p.kill()
+stop_all()
 for side in ("a", "b"):
     text = said(side)
     check(not re.search(r"Sanitizer|runtime error", text),

@@ -468,7 +468,10 @@ static int live_main(int argc, char **argv, enum att_live_mode mode,
 		att_live_usage(stdout, mode);
 		return 0;
 	}
-	set_typed(argc, argv);
+	if (room) /* argv lacks the room's own options, taken out by attune room */
+		set_typed(room->argc, room->argv);
+	else
+		set_typed(argc, argv);
 	if (rc || (rc = check_options(&o)))
 		return rc;
 	rc = teardown(&lv, run(&lv));

@@ -183,6 +183,8 @@ int att_cmd_room(int argc, char **argv)
 	if (!rc) {
 		ro.cfg.password = pwfile ? ro.password : NULL;
 		ro.cfg.jitter_s = jitter_ms / 1000.0;
+		ro.argc = argc;
+		ro.argv = argv;
 		rc = att_live_main_room(kept, rest, &ro);
 	}
 	memset(ro.password, 0, sizeof ro.password);

@@ -8,6 +8,9 @@ PATH.
   build's prefix, which test install_puts_desktop_files_in_place checks with --destdir.)
 - Without a display, `attune demo ...` suggests `xvfb-run -a attune demo ...` with the options
   as typed (quoted for the shell): that line, run by a shell with attune on the PATH, works.
+- The same for `attune room ...`: the line repeats the room's own options (--broker, --room,
+  --as), not only the live options attune room passes on, and run as printed (against a
+  mosquitto on 127.0.0.1, when there is one) it joins the room and ends.
 - A port that sends bytes but is not attune firmware suggests `make -C .../firmware flash
   PORT=...`: that command is real (`make -n` shows avrdude writing to that port).
 
@@ -16,7 +19,9 @@ usage: test_suggestions.py SOURCE_ROOT ATTUNE
 import os
 import pty
 import re
+import shlex
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -110,6 +115,55 @@ def xvfb_suggestion(tmp):
           f"{line}")
 
 
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def room_suggestion(tmp):
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("DISPLAY", "WAYLAND_DISPLAY", "SDL_VIDEODRIVER")}
+    port = free_port()
+    args = ["room", "--broker", f"mqtt://127.0.0.1:{port}", "--room", "suggest-1", "--as",
+            "observer", "--jitter-ms", "300", "--names", "Anna,Björn O'Neil", "--duration", "2",
+            "--no-audio"]
+    r = subprocess.run([ATTUNE] + args, env=env, capture_output=True, text=True, timeout=60,
+                       cwd=tmp)
+    m = re.search(r"run under Xvfb: (xvfb-run -a attune .*)$", r.stderr.strip())
+    check(r.returncode == 1 and m is not None, f"room, no display: {r.returncode} {r.stderr!r}")
+    if not m:
+        return
+    line = m.group(1)
+    check(shlex.split(line)[3:] == args, f"the room command as typed, quoted: {line}")
+    if not shutil.which("xvfb-run") or not shutil.which("mosquitto"):
+        print("xvfb-run or mosquitto is missing: the room suggestion is not run")
+        return
+    conf = os.path.join(tmp, "mosquitto.conf")
+    with open(conf, "w") as f:
+        f.write(f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n"
+                + ("user root\n" if os.geteuid() == 0 else ""))
+    broker = subprocess.Popen(["mosquitto", "-c", conf], stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(100):  # until it listens
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        env["PATH"] = BIN + ":" + env.get("PATH", "/usr/bin:/bin")
+        env["ATTUNE_SOUND_BACKEND"] = "dummy"
+        env["SDL_RENDER_DRIVER"] = "software"
+        run = subprocess.run(["sh", "-c", line], env=env, capture_output=True, text=True,
+                             timeout=120, cwd=tmp)
+        check(run.returncode == 0, f"'{line}' as printed: exit {run.returncode}: {run.stderr}")
+        print(f"room suggested and run as printed (exit {run.returncode}): {line}")
+    finally:
+        broker.terminate()
+        broker.wait(timeout=10)
+
+
 def flash_suggestion(tmp):
     master, slave = pty.openpty()
     tty.setraw(slave)
@@ -154,6 +208,7 @@ with tempfile.TemporaryDirectory(prefix="attune-suggest-") as tmp:
     os.chmod(tmp, 0o755)
     put_on_path(tmp)
     xvfb_suggestion(tmp)
+    room_suggestion(tmp)
     flash_suggestion(tmp)
 if failures:
     print(f"{failures} failure(s)", file=sys.stderr)

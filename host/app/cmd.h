@@ -37,6 +37,12 @@ int att_cmd_room(int argc, char **argv);
 int att_cmd_recover(int argc, char **argv);
 int att_cmd_record(int argc, char **argv);
 int att_cmd_ports(int argc, char **argv);
+/* What is at a serial port, opened and asked to identify itself (waiting reset_wait_ms for an
+ * Uno's bootloader): one line into out ("attune firmware 1.0.0, 4 channels at 250 Hz", "in use
+ * by another program", ...). ATT_OK when it is an attune board. */
+int att_port_probe(const char *path, int reset_wait_ms, char *out, size_t len);
+/* attune app: the start screen, the session, the end card and the journal (ATT_HAVE_LIVE) */
+int att_cmd_app(int argc, char **argv);
 int att_cmd_guides(int argc, char **argv);
 int att_cmd_history(int argc, char **argv);
 int att_cmd_journal(int argc, char **argv);

@@ -101,6 +101,29 @@ static void fmt_num(char *buf, size_t len, const char *fmt, double v)
 		snprintf(buf, len, "-");
 }
 
+/* s in a column of width characters: cut at a character boundary (never inside one), padded
+ * with spaces; a character counts one, which suits the scripts of names but not CJK's
+ * double-width ones. */
+static const char *column(char *buf, size_t len, const char *s, size_t width)
+{
+	size_t used = 0, chars = 0;
+
+	for (; *s && chars < width; chars++) {
+		size_t k = 1;
+		while (((unsigned char)s[k] & 0xc0) == 0x80)
+			k++;
+		if (used + k + 1 > len)
+			break;
+		memcpy(buf + used, s, k);
+		used += k;
+		s += k;
+	}
+	for (; chars < width && used + 2 <= len; chars++)
+		buf[used++] = ' ';
+	buf[used] = 0;
+	return buf;
+}
+
 static void print_text(const struct att_history *h, const char *couple)
 {
 	if (!h->n_sessions) {
@@ -113,7 +136,7 @@ static void print_text(const struct att_history *h, const char *couple)
 	       "together", "match", "strangers");
 	for (size_t i = 0; i < h->n_sessions; i++) {
 		const struct att_history_session *s = &h->sessions[i];
-		char when[32], tog[16], match[16], pseudo[16];
+		char when[32], tog[16], match[16], pseudo[16], who[100], guide[100];
 		time_t t = (time_t)s->start_unix;
 		struct tm tm;
 		localtime_r(&t, &tm);
@@ -121,8 +144,9 @@ static void print_text(const struct att_history *h, const char *couple)
 		fmt_num(tog, sizeof tog, "%.0f %%", 100.0 * s->matched_fraction);
 		fmt_num(match, sizeof match, "%.2f", s->match);
 		fmt_num(pseudo, sizeof pseudo, "%.0f %%", 100.0 * s->pseudo_matched_fraction);
-		printf("%-5lld %-16s %-22.22s %6.1f %-24.24s %8s %6s %8s\n", (long long)s->id, when,
-		       s->couple, s->duration_s / 60.0, s->guide ? s->guide : "-", tog, match,
+		printf("%-5lld %-16s %s %6.1f %s %8s %6s %8s\n", (long long)s->id, when,
+		       column(who, sizeof who, s->couple, 22), s->duration_s / 60.0,
+		       column(guide, sizeof guide, s->guide ? s->guide : "-", 24), tog, match,
 		       pseudo);
 	}
 	printf("\n%-9s %8s %8s %6s %8s\n", "week", "sessions", "minutes", "match", "together");

@@ -28,8 +28,7 @@ static void usage(FILE *to)
 	        "  --no-probe   list only; do not open the ports\n");
 }
 
-/* One line of what is at path: "attune firmware 1.0.0, 4 channels at 250 Hz" or why not. */
-static void probe(const char *path, int reset_wait_ms, char *out, size_t len)
+int att_port_probe(const char *path, int reset_wait_ms, char *out, size_t len)
 {
 	struct att_serial_port *p = NULL;
 	struct att_decoder *dec = NULL;
@@ -60,6 +59,7 @@ static void probe(const char *path, int reset_wait_ms, char *out, size_t len)
 		(void)att_device_stop(p, NULL, 0);
 	att_decoder_free(dec);
 	att_serial_port_close(p);
+	return rc;
 }
 
 int att_cmd_ports(int argc, char **argv)
@@ -103,7 +103,7 @@ int att_cmd_ports(int argc, char **argv)
 		else if (!p->usb)
 			snprintf(what, sizeof what, "not probed (not a USB port)");
 		else
-			probe(p->path, 2000, what, sizeof what);
+			(void)att_port_probe(p->path, 2000, what, sizeof what);
 		printf("%-16s %s%s  -- %s\n", p->path,
 		       p->description[0] ? p->description : "serial port", usb, what);
 	}
@@ -117,7 +117,7 @@ int att_cmd_ports(int argc, char **argv)
 		else if (!do_probe)
 			snprintf(what, sizeof what, "not probed");
 		else
-			probe(sim, 0, what, sizeof what);
+			(void)att_port_probe(sim, 0, what, sizeof what);
 		printf("%-16s simulated board (attune-simboard)%s%s  -- %s\n", sim,
 		       target[0] ? " -> " : "", target, what);
 		n++;

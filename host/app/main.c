@@ -6,6 +6,10 @@
 #include "cmd.h"
 
 static const struct att_cmd commands[] = {
+#ifdef ATT_HAVE_LIVE
+        {"app", "the start screen: who, the board, a guide; the session; the journal",
+         att_cmd_app},
+#endif
         {"demo", "play a couple through the live view (no hardware needed)", att_cmd_demo},
         {"live", "live session: breath-matching view, sound, JSON snapshots", att_cmd_live},
         {"replay", "a recording (CSV, EDF+, raw capture) through the live view", att_cmd_replay},

@@ -173,6 +173,9 @@ void att_view_render_start(struct att_view *view, const struct att_view_start *m
                            struct att_view_hits *hits);
 void att_view_render_end(struct att_view *view, const struct att_view_end *model,
                          struct att_view_hits *hits);
+/* The box under the mouse at window coordinates (x, y), or NULL. */
+const struct att_view_hit *att_view_hit_at(const struct att_view *view,
+                                           const struct att_view_hits *hits, int x, int y);
 /* The SDL renderer in use ("software", "opengl", ...); static string. */
 const char *att_view_renderer_name(const struct att_view *view);
 

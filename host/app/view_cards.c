@@ -56,6 +56,72 @@ static void button(struct att_view *v, double x, double y, double w, const char 
 	              label);
 }
 
+/* Draws text wrapped to width w from (x, y); returns the y under it. */
+static double wrapped(struct att_view *v, int font, SDL_Color c, double x, double y, double w,
+                      const char *text)
+{
+	char line[TEXT_MAX];
+	size_t n = strlen(text), start = 0;
+	double lh = att_draw_line_h(v, font);
+
+	while (start < n) {
+		size_t best = 0, k = start;
+		/* the longest run of whole words (or characters, for a word longer than the line)
+		 * that fits */
+		while (k < n) {
+			size_t next = k + 1;
+			int tw = 0;
+			while (next < n && ((unsigned char)text[next] & 0xc0) == 0x80)
+				next++;
+			if (next - start >= sizeof line)
+				break;
+			memcpy(line, text + start, next - start);
+			line[next - start] = 0;
+			if (TTF_SizeUTF8(v->font[font], line, &tw, NULL) != 0 || tw > w)
+				break;
+			k = next;
+			if (k == n || text[k] == ' ' || text[k] == '\n')
+				best = k - start;
+			if (text[k - 1] == '\n')
+				break;
+		}
+		if (!best)
+			best = k > start ? k - start : 1;
+		memcpy(line, text + start, best);
+		line[best] = 0;
+		if (best && line[best - 1] == '\n')
+			line[best - 1] = 0;
+		att_draw_text(v, font, c, x, y, LEFT, line);
+		y += lh;
+		start += best;
+		while (start < n && text[start] == ' ')
+			start++;
+	}
+	return y;
+}
+
+/* Draws text on one line from (x, y), cut at a character boundary with an ellipsis when wider
+ * than w. */
+static void clipped(struct att_view *v, int font, SDL_Color c, double x, double y, double w,
+                    const char *text)
+{
+	char line[TEXT_MAX];
+	size_t n = strlen(text);
+	int tw = 0;
+
+	snprintf(line, sizeof line, "%s", text);
+	n = strlen(line);
+	while (n > 0 && TTF_SizeUTF8(v->font[font], line, &tw, NULL) == 0 && tw > w) {
+		do
+			n--;
+		while (n > 0 && ((unsigned char)line[n] & 0xc0) == 0x80);
+		if (n + 4 > sizeof line)
+			continue;
+		memcpy(line + n, "\xe2\x80\xa6", 4);
+	}
+	att_draw_text(v, font, c, x, y, LEFT, line);
+}
+
 void att_view_render_start(struct att_view *v, const struct att_view_start *m,
                            struct att_view_hits *hits)
 {
@@ -111,8 +177,8 @@ void att_view_render_start(struct att_view *v, const struct att_view_start *m,
 			att_draw_rect(v, x1, y, 4.0, rh, on ? C_GREEN : C_PACER_RIM);
 		att_draw_text(v, F_MED, sel ? C_TEXT : C_DIM, x1 + lh * 0.5, y + sh * 0.2, LEFT,
 		              m->guide_title[i]);
-		att_draw_text(v, F_SMALL, C_DIM, x1 + lh * 0.5, y + sh * 0.2 + lh * 1.05, LEFT,
-		              m->guide_about[i]);
+		clipped(v, F_SMALL, C_DIM, x1 + lh * 0.5, y + sh * 0.2 + lh * 1.05,
+		        w * 0.38 - lh * 0.8, m->guide_about[i]);
 		hit(hits, x1, y, w * 0.38, rh, ATT_START_GUIDES, (int)i);
 		y += rh + sh * 0.4;
 	}
@@ -120,59 +186,15 @@ void att_view_render_start(struct att_view *v, const struct att_view_start *m,
 		att_draw_text(v, F_SMALL, C_GREEN, x1, y + sh * 0.4, LEFT, m->note);
 
 	y = h * 0.82;
-	att_draw_text(v, F_SMALL, m->have_board ? C_GREEN : C_DIM, x0, y, LEFT, m->board);
-	button(v, x1, y - lh * 0.3, w * 0.38, "Start", C_GREEN, m->focus == ATT_START_GO);
-	hit(hits, x1, y - lh * 0.3, w * 0.38, lh * 1.6, ATT_START_GO, 0);
+	y = wrapped(v, F_SMALL, m->have_board ? C_GREEN : C_DIM, x0, y, col, m->board);
+	button(v, x1, h * 0.82 - lh * 0.3, w * 0.38, "Start", C_GREEN, m->focus == ATT_START_GO);
+	hit(hits, x1, h * 0.82 - lh * 0.3, w * 0.38, lh * 1.6, ATT_START_GO, 0);
 	if (m->problem && m->problem[0])
-		att_draw_text(v, F_SMALL, C_A, x0, y + sh * 1.4, LEFT, m->problem);
+		wrapped(v, F_SMALL, C_A, x0, y + sh * 0.4, col, m->problem);
 	att_draw_text(v, F_SMALL, C_DIM, w / 2.0, h - sh * 1.6, CENTRE,
 	              "Tab next \xc2\xb7 type the names \xc2\xb7 \xe2\x86\x91\xe2\x86\x93 choose "
 	              "\xc2\xb7 Enter starts \xc2\xb7 Esc quits");
 	att_draw_flush(v);
-}
-
-/* Draws text wrapped to width w from (x, y); returns the y under it. */
-static double wrapped(struct att_view *v, int font, SDL_Color c, double x, double y, double w,
-                      const char *text)
-{
-	char line[TEXT_MAX];
-	size_t n = strlen(text), start = 0;
-	double lh = att_draw_line_h(v, font);
-
-	while (start < n) {
-		size_t best = 0, k = start;
-		/* the longest run of whole words (or characters, for a word longer than the line)
-		 * that fits */
-		while (k < n) {
-			size_t next = k + 1;
-			int tw = 0;
-			while (next < n && ((unsigned char)text[next] & 0xc0) == 0x80)
-				next++;
-			if (next - start >= sizeof line)
-				break;
-			memcpy(line, text + start, next - start);
-			line[next - start] = 0;
-			if (TTF_SizeUTF8(v->font[font], line, &tw, NULL) != 0 || tw > w)
-				break;
-			k = next;
-			if (k == n || text[k] == ' ' || text[k] == '\n')
-				best = k - start;
-			if (text[k - 1] == '\n')
-				break;
-		}
-		if (!best)
-			best = k > start ? k - start : 1;
-		memcpy(line, text + start, best);
-		line[best] = 0;
-		if (best && line[best - 1] == '\n')
-			line[best - 1] = 0;
-		att_draw_text(v, font, c, x, y, LEFT, line);
-		y += lh;
-		start += best;
-		while (start < n && text[start] == ' ')
-			start++;
-	}
-	return y;
 }
 
 void att_view_render_end(struct att_view *v, const struct att_view_end *m,
@@ -226,4 +248,21 @@ void att_view_render_end(struct att_view *v, const struct att_view_end *m,
 	              "Enter saves \xc2\xb7 Shift+Enter a new line \xc2\xb7 Tab another question "
 	              "\xc2\xb7 Esc skips");
 	att_draw_flush(v);
+}
+
+const struct att_view_hit *att_view_hit_at(const struct att_view *v,
+                                           const struct att_view_hits *hits, int x, int y)
+{
+	int ww, wh, ow, oh;
+	SDL_Point pt;
+
+	/* the mouse is in window coordinates, the boxes in output pixels (HiDPI differs) */
+	SDL_GetWindowSize(v->win, &ww, &wh);
+	SDL_GetRendererOutputSize(v->ren, &ow, &oh);
+	pt.x = ww > 0 ? x * ow / ww : x;
+	pt.y = wh > 0 ? y * oh / wh : y;
+	for (int i = hits->n; i-- > 0;)
+		if (SDL_PointInRect(&pt, &hits->hit[i].r))
+			return &hits->hit[i];
+	return NULL;
 }

@@ -5,6 +5,7 @@ on chosen days (faketime), into a database of the test's own (--db / ATTUNE_DB).
 Usage: test_history.py ATTUNE
 """
 import json
+import re
 import os
 import random
 import signal
@@ -142,6 +143,19 @@ def three_sessions_same_figures(tmp):
                         b"caf\xe9 \xff"], env=dict(os.environ, ATTUNE_DB=db),
                        capture_output=True, timeout=60)
     check(r.returncode == 1 and b"UTF-8" in r.stderr, "text that is not UTF-8 is refused")
+
+    # the text table: names cut at a character, never inside one, and the columns stay put
+    record(db, os.path.join(tmp, "cyr"), "Жанна-Мария,Ёжиков-Щукин", seed=8)
+    r = subprocess.run([ATTUNE, "history"], env=dict(os.environ, ATTUNE_DB=db),
+                       capture_output=True, timeout=60)
+    try:
+        rows = [ln for ln in r.stdout.decode("utf-8").splitlines()
+                if re.match(r"\d+ +\d{4}-\d\d-\d\d ", ln)]
+        ok = len({ln.index(" ", 45) for ln in rows}) == 1 and len({len(ln) for ln in rows}) == 1
+    except (UnicodeDecodeError, ValueError):
+        ok = False
+    check(r.returncode == 0 and ok, "history's table: valid UTF-8, columns aligned for Cyrillic")
+    run(["history", "forget", "--couple", "Жанна-Мария & Ёжиков-Щукин", "--files"], db)
 
     # forget: no row of the couple, and the names are gone from the file's bytes
     record(db, os.path.join(tmp, "other"), "Zed,Yan", seed=7)

@@ -29,24 +29,7 @@ static char typed[1024];
 
 static void set_typed(int argc, char **argv)
 {
-	size_t n = (size_t)snprintf(typed, sizeof typed, "attune");
-
-	for (int i = 0; i < argc && n < sizeof typed; i++) {
-		const char *a = argv[i];
-		int plain = a[0] != 0;
-		for (const char *c = a; *c && plain; c++)
-			plain = strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-			               "-_./:,=+@%",
-			               *c) != NULL;
-		n += (size_t)snprintf(typed + n, sizeof typed - n, plain ? " %s" : " '", a);
-		for (const char *c = a; !plain && *c && n < sizeof typed; c++)
-			n += (size_t)snprintf(typed + n, sizeof typed - n,
-			                      *c == '\'' ? "'\\''" : "%c", *c);
-		if (!plain && n < sizeof typed)
-			n += (size_t)snprintf(typed + n, sizeof typed - n, "'");
-	}
-	if (n >= sizeof typed) /* too long to repeat: the pattern, not a cut command */
-		snprintf(typed, sizeof typed, "attune %s ...", argc > 0 ? argv[0] : "demo");
+	att_display_typed(argc, argv, typed, sizeof typed);
 }
 
 /* The session's log: stderr (a headless run's log) and the status line. */
@@ -317,7 +300,7 @@ static int open_window(struct att_live *lv)
 	const struct att_live_opts *o = lv->o;
 	char why[256];
 
-	if (att_display_open(typed))
+	if (att_display_open(typed, 1))
 		return 1;
 	if (att_view_new(
 	            &(struct att_view_cfg){.name_a = o->name_a,

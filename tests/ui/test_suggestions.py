@@ -11,6 +11,8 @@ PATH.
 - The same for `attune room ...`: the line repeats the room's own options (--broker, --room,
   --as), not only the live options attune room passes on, and run as printed (against a
   mosquitto on 127.0.0.1, when there is one) it joins the room and ends.
+- `attune app ...` without a display suggests `xvfb-run -a attune app ...` as typed (and not
+  --headless, which the app does not have); run as printed, its start screen opens and waits.
 - A port that sends bytes but is not attune firmware suggests `make -C .../firmware flash
   PORT=...`: that command is real (`make -n` shows avrdude writing to that port).
 
@@ -21,6 +23,7 @@ import pty
 import re
 import shlex
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -164,6 +167,42 @@ def room_suggestion(tmp):
         broker.wait(timeout=10)
 
 
+def app_suggestion(tmp):
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("DISPLAY", "WAYLAND_DISPLAY", "SDL_VIDEODRIVER")}
+    env["XDG_DATA_HOME"] = os.path.join(tmp, "app-data")
+    args = ["app", "--demo", "--no-audio", "--size", "800x600", "--db",
+            os.path.join(tmp, "app data", "practice.db")]
+    r = subprocess.run([ATTUNE] + args, env=env, capture_output=True, text=True, timeout=60,
+                       cwd=tmp)
+    m = re.search(r"run under Xvfb: (xvfb-run -a attune .*)$", r.stderr.strip())
+    check(r.returncode == 1 and m is not None, f"app, no display: {r.returncode} {r.stderr!r}")
+    check("--headless" not in r.stderr, f"the app has no --headless to suggest: {r.stderr!r}")
+    if not m:
+        return
+    line = m.group(1)
+    check(shlex.split(line)[3:] == args, f"the app command as typed, quoted: {line}")
+    if not shutil.which("xvfb-run"):
+        print("xvfb-run is missing: the app suggestion is not run")
+        return
+    env["PATH"] = BIN + ":" + env.get("PATH", "/usr/bin:/bin")
+    env["ATTUNE_SOUND_BACKEND"] = "dummy"
+    env["SDL_RENDER_DRIVER"] = "software"
+    run = subprocess.Popen(["sh", "-c", line], env=env, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.PIPE, text=True, cwd=tmp, start_new_session=True)
+    time.sleep(5)  # the start screen waits for someone: still running means it opened
+    still = run.poll() is None
+    if still:
+        os.killpg(run.pid, signal.SIGTERM)
+    try:
+        err = run.communicate(timeout=30)[1]
+    except subprocess.TimeoutExpired:
+        os.killpg(run.pid, signal.SIGKILL)
+        err = run.communicate()[1]
+    check(still, f"'{line}' as printed: exit {run.returncode} within 5 s: {err}")
+    print(f"app suggested and run as printed (start screen up after 5 s: {still}): {line}")
+
+
 def flash_suggestion(tmp):
     master, slave = pty.openpty()
     tty.setraw(slave)
@@ -209,6 +248,7 @@ with tempfile.TemporaryDirectory(prefix="attune-suggest-") as tmp:
     put_on_path(tmp)
     xvfb_suggestion(tmp)
     room_suggestion(tmp)
+    app_suggestion(tmp)
     flash_suggestion(tmp)
 if failures:
     print(f"{failures} failure(s)", file=sys.stderr)

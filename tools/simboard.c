@@ -13,6 +13,7 @@
  * the signal flag, which a signal handler needs. */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <math.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -71,10 +72,12 @@ static void on_signal(int sig)
 	stop_signal = sig;
 }
 
+#define DEFAULT_LINK "/tmp/attune-sim"
+
 struct opts {
 	const char *firmware;
 	const char *input;
-	const char *link;
+	const char *link; /* NULL: DEFAULT_LINK, or a private one when that is taken */
 	const char *stats;
 	double speed;
 	double duration; /* 0: forever (couple) or the input's length */
@@ -116,7 +119,8 @@ static void usage(FILE *to)
 	        "  --script NAME         generated couple: story (default), in-phase, anti-phase,\n"
 	        "                        independent, switch\n"
 	        "  --seed N              seed of the generated couple and of the faults (default 1)\n"
-	        "  --link PATH           where the pty appears (default /tmp/attune-sim)\n"
+	        "  --link PATH           where the pty appears (default /tmp/attune-sim; when another\n"
+	        "                        user holds that, a private directory's link, said on stderr)\n"
 	        "  --speed X             simulated seconds per wall second (default 1; 0 = flat out)\n"
 	        "  --duration S          stop after S simulated seconds (default: forever, or the input)\n"
 	        "Fault injection (board -> host; RATE = probability per byte sent, 0..1):\n"
@@ -416,7 +420,8 @@ static int load_board(const struct opts *o, struct board *b, elf_firmware_t *fw)
 	if (access(o->firmware, R_OK) != 0) {
 		fprintf(stderr,
 		        PROG
-		        ": cannot read the firmware %s: %s (build it with meson compile, or pass --firmware ELF)\n",
+		        ": cannot read the firmware %s: %s (build it: meson compile -C " ATT_BUILD_ROOT
+		        ", or pass --firmware ELF)\n",
 		        o->firmware, strerror(errno));
 		return 1;
 	}
@@ -424,7 +429,8 @@ static int load_board(const struct opts *o, struct board *b, elf_firmware_t *fw)
 	if (!is_avr_elf(o->firmware)) {
 		fprintf(stderr,
 		        PROG
-		        ": %s is not an AVR ELF firmware image (build firmware/attune.elf with meson compile)\n",
+		        ": %s is not an AVR ELF firmware image (pass --firmware " ATT_BUILD_ROOT
+		        "/firmware/attune.elf, which meson compile -C " ATT_BUILD_ROOT " builds)\n",
 		        o->firmware);
 		return 1;
 	}
@@ -432,7 +438,8 @@ static int load_board(const struct opts *o, struct board *b, elf_firmware_t *fw)
 	if (elf_read_firmware(o->firmware, fw) != 0 || fw->flashsize == 0) {
 		fprintf(stderr,
 		        PROG
-		        ": %s is not an AVR ELF firmware image (build firmware/attune.elf with meson compile)\n",
+		        ": %s is not an AVR ELF firmware image (pass --firmware " ATT_BUILD_ROOT
+		        "/firmware/attune.elf, which meson compile -C " ATT_BUILD_ROOT " builds)\n",
 		        o->firmware);
 		return 1;
 	}
@@ -635,11 +642,55 @@ out:
 	return status;
 }
 
+/* Publishes the board's link: --link PATH as asked; by default DEFAULT_LINK, unless another
+ * user (or a file) holds that name, which anyone on the machine can do in /tmp: then a link in a
+ * directory of our own (mkdtemp under $XDG_RUNTIME_DIR, $TMPDIR or /tmp), said on stderr; the
+ * first line of stdout names it either way. 0, or -1 after one line on stderr. */
+static int open_link(struct opts *o, struct board *b, char *dir, size_t len)
+{
+	static char link[PATH_MAX + 8];
+	const char *bases[] = {getenv("XDG_RUNTIME_DIR"), getenv("TMPDIR"), "/tmp"};
+	char why[512], taken[512];
+	int rc;
+
+	rc = att_simboard_link_new(
+	        &(struct att_simboard_link_cfg){.path = o->link ? o->link : DEFAULT_LINK,
+	                                        .out_bound = o->buffer},
+	        &b->link, why, sizeof why);
+	if (rc == ATT_OK || o->link || (rc != ATT_ERR_ARG && rc != ATT_ERR_PERMISSION)) {
+		if (rc != ATT_OK)
+			fprintf(stderr, PROG ": %s\n", why);
+		o->link = o->link ? o->link : DEFAULT_LINK;
+		return rc == ATT_OK ? 0 : -1;
+	}
+	/* "PATH exists and is ...; choose another path with --link": the first half is the news */
+	snprintf(taken, sizeof taken, "%.*s", (int)strcspn(why, ";"), why);
+	for (size_t i = 0; i < sizeof bases / sizeof bases[0] && !dir[0]; i++)
+		if (bases[i] && bases[i][0] == '/' &&
+		    snprintf(dir, len, "%s/attune-sim-XXXXXX", bases[i]) < (int)len &&
+		    !mkdtemp(dir))
+			dir[0] = 0;
+	if (!dir[0]) {
+		fprintf(stderr, PROG ": %s, and no private directory could be made: %s\n", taken,
+		        strerror(errno));
+		return -1;
+	}
+	snprintf(link, sizeof link, "%s/board", dir);
+	if (att_simboard_link_new(
+	            &(struct att_simboard_link_cfg){.path = link, .out_bound = o->buffer}, &b->link,
+	            why, sizeof why) != ATT_OK) {
+		fprintf(stderr, PROG ": %s\n", why);
+		return -1;
+	}
+	fprintf(stderr, PROG ": %s; the link is %s instead\n", taken, link);
+	o->link = link;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct opts o = {
 	        .firmware = ATT_SIMBOARD_FIRMWARE,
-	        .link = "/tmp/attune-sim",
 	        .speed = 1.0,
 	        .script = ATT_COUPLE_STORY,
 	        .seed = 1,
@@ -650,7 +701,7 @@ int main(int argc, char **argv)
 	struct board b;
 	elf_firmware_t fw;
 	struct sigaction sa;
-	char why[512];
+	char why[512], private_dir[PATH_MAX] = "";
 	double sim_s = 0, wall_s = 0;
 	int status = 1;
 
@@ -697,13 +748,8 @@ int main(int argc, char **argv)
 	}
 	if (load_board(&o, &b, &fw) != 0)
 		goto done;
-	{
-		struct att_simboard_link_cfg lc = {.path = o.link, .out_bound = o.buffer};
-		if (att_simboard_link_new(&lc, &b.link, why, sizeof why) != ATT_OK) {
-			fprintf(stderr, PROG ": %s\n", why);
-			goto done;
-		}
-	}
+	if (open_link(&o, &b, private_dir, sizeof private_dir) != 0)
+		goto done;
 	printf("%s\n", o.link);
 	fflush(stdout);
 
@@ -714,6 +760,8 @@ int main(int argc, char **argv)
 		write_stats(o.stats, &b, sim_s, wall_s);
 done:
 	att_simboard_link_free(b.link);
+	if (private_dir[0])
+		rmdir(private_dir);
 	if (b.avr)
 		avr_terminate(b.avr);
 	free(b.avr);

@@ -11,6 +11,7 @@
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "attune/err.h"
@@ -42,6 +43,30 @@ static size_t pow2_at_least(size_t n)
 	while (p < n)
 		p <<= 1;
 	return p;
+}
+
+/* Links the slave at a fresh temporary name beside the path, then renames it over the path.
+ * 0, or -1 with errno (nothing left behind). */
+static int publish(struct att_simboard_link *l)
+{
+	int e = EEXIST;
+
+	for (unsigned k = 0; k < 64 && e == EEXIST; k++) {
+		struct timespec ts;
+		clock_gettime(CLOCK_MONOTONIC, &ts); /* a name no one can know in advance */
+		snprintf(l->tmp_path, sizeof l->tmp_path, "%s.tmp%ld.%u.%lx", l->path,
+		         (long)getpid(), k, (unsigned long)ts.tv_nsec);
+		if (symlink(l->slave, l->tmp_path) == 0) {
+			if (rename(l->tmp_path, l->path) == 0)
+				return 0;
+			e = errno;
+			unlink(l->tmp_path);
+			break;
+		}
+		e = errno;
+	}
+	errno = e;
+	return -1;
 }
 
 static int open_pty(struct att_simboard_link *l, char *why, size_t why_len)
@@ -76,22 +101,21 @@ static int open_pty(struct att_simboard_link *l, char *why, size_t why_len)
 		cfsetospeed(&tio, B115200);
 		tcsetattr(s, TCSANOW, &tio);
 	}
-	/* Never replace a real file or device: only a link (e.g. left by an earlier run) or nothing. */
-	if (lstat(l->path, &st) == 0 && !S_ISLNK(st.st_mode)) {
-		snprintf(why, why_len,
-		         "%s exists and is not a symlink; choose another path with --link",
-		         l->path);
+	/* Never replace a real file or device, nor another user's link: only a link of ours (e.g.
+	 * left by an earlier run) or nothing. */
+	if (lstat(l->path, &st) == 0 && (!S_ISLNK(st.st_mode) || st.st_uid != geteuid())) {
+		snprintf(why, why_len, "%s exists and is %s; choose another path with --link",
+		         l->path, S_ISLNK(st.st_mode) ? "another user's link" : "not a symlink");
 		close(s);
 		close(m);
 		l->slave[0] = 0;
-		return ATT_ERR_ARG;
+		return S_ISLNK(st.st_mode) ? ATT_ERR_PERMISSION : ATT_ERR_ARG;
 	}
-	/* Publish atomically: a host polling the path sees the old link or the new one, never none. */
-	snprintf(l->tmp_path, sizeof l->tmp_path, "%s.tmp%ld", l->path, (long)getpid());
-	unlink(l->tmp_path);
-	if (symlink(l->slave, l->tmp_path) != 0 || rename(l->tmp_path, l->path) != 0) {
+	/* Publish atomically: a host polling the path sees the old link or the new one, never none.
+	 * symlink() never follows nor replaces what is there, so a temporary name someone planted
+	 * only makes us pick another. */
+	if (publish(l) != 0) {
 		err = errno;
-		unlink(l->tmp_path);
 		snprintf(why, why_len,
 		         "cannot create the link %s: %s (choose another path with --link)", l->path,
 		         strerror(err));

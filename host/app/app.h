@@ -11,6 +11,7 @@ struct att_app_cfg {
 	const char *db; /* the practice database (resolved path) */
 	int width, height, fullscreen;
 	const char *shots; /* F12 saves the screen here (for the README and tests); NULL = off */
+	const char *typed; /* the command as typed, quoted for a shell (att_display_typed) */
 };
 
 /* Opens the display and a view for one screen: 0, or 1 after one line on stderr. */

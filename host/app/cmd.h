@@ -27,9 +27,13 @@ int att_cmd_live(int argc, char **argv);
 int att_cmd_replay(int argc, char **argv);
 int att_cmd_analyze(int argc, char **argv);
 /* Which command runs the live session. */
-enum att_live_mode { ATT_MODE_LIVE = 0, ATT_MODE_DEMO = 1, ATT_MODE_REPLAY = 2 };
+enum att_live_mode { ATT_MODE_LIVE = 0, ATT_MODE_DEMO = 1, ATT_MODE_REPLAY = 2, ATT_MODE_ROOM = 3 };
 /* The live session shared by live, demo (the generated story by default) and replay. */
 int att_live_main(int argc, char **argv, enum att_live_mode mode);
+struct att_room_opts;
+/* attune room: the live session with the room's source and sink (room is borrowed). */
+int att_live_main_room(int argc, char **argv, const struct att_room_opts *room);
+int att_cmd_room(int argc, char **argv);
 int att_cmd_recover(int argc, char **argv);
 int att_cmd_record(int argc, char **argv);
 int att_cmd_ports(int argc, char **argv);

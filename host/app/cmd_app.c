@@ -49,7 +49,7 @@ int att_app_window_open(const struct att_app_cfg *cfg, struct att_view **out)
 	char why[256];
 
 	*out = NULL;
-	if (att_display_open())
+	if (att_display_open(cfg->typed, 0))
 		return 1;
 	if (att_view_new(&(struct att_view_cfg){.name_a = "",
 	                                        .name_b = "",
@@ -595,7 +595,7 @@ int att_cmd_app(int argc, char **argv)
 	struct app_opts o = {0};
 	struct start *s = calloc(1, sizeof *s);
 	struct att_practice *p = NULL;
-	char db[1024], why[400];
+	char db[1024], why[400], typed[1024];
 	int rc = parse(argc, argv, &o);
 
 	if (!s) {
@@ -613,6 +613,8 @@ int att_cmd_app(int argc, char **argv)
 		return rc == 3 ? 0 : rc;
 	}
 	o.db = o.cfg.db = db;
+	att_display_typed(argc, argv, typed, sizeof typed);
+	o.cfg.typed = typed;
 	load_guides(s);
 	load_couples(s, p);
 	if (s->n_couples)

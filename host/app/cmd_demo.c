@@ -2,6 +2,7 @@
  * live session (cmd_live.c) with the simulated board (demo_board.c) as its device, falling back
  * to the generated couple in-process when the board cannot start. */
 #include <stdio.h>
+#include <unistd.h>
 
 #include "cmd.h"
 
@@ -17,11 +18,13 @@ int att_live_main(int argc, char **argv, enum att_live_mode mode)
 	(void)argc;
 	(void)argv;
 	fprintf(stderr,
-	        "attune %s: this build has no live view; install libsdl2-dev libsdl2-ttf-dev "
-	        "libpng-dev libsoundio-dev and rebuild\n",
+	        "attune %s: this build has no live view; %sapt-get install libsdl2-dev "
+	        "libsdl2-ttf-dev libpng-dev libsoundio-dev, then meson setup --reconfigure "
+	        "" ATT_BUILD_ROOT " && meson compile -C " ATT_BUILD_ROOT "\n",
 	        mode == ATT_MODE_REPLAY ? "replay"
 	        : mode == ATT_MODE_DEMO ? "demo"
-	                                : "live");
+	                                : "live",
+	        geteuid() ? "sudo " : "");
 	return 1;
 }
 

@@ -14,11 +14,23 @@
 #include "attune/clock.h"
 #include "attune/outputs.h"
 #include "attune/practice.h"
+#include "attune/room.h"
 #include "attune/snapshots.h"
 #include "cmd.h"
 #include "display.h"
 #include "guides.h"
 #include "live_app.h"
+#include "room_opts.h"
+
+/* The command as typed ("attune demo --input 'my file.csv'"), quoted for a shell, so a line
+ * that suggests running it another way (xvfb-run -a ...) works when copied as printed. Set by
+ * att_live_main (main thread). */
+static char typed[1024];
+
+static void set_typed(int argc, char **argv)
+{
+	att_display_typed(argc, argv, typed, sizeof typed);
+}
 
 /* The session's log: stderr (a headless run's log) and the status line. */
 static void log_line(void *ctx, const char *line)
@@ -40,6 +52,59 @@ static void on_saved(void *ctx, int ok, const char *base, const char *line)
 	fprintf(stderr, "attune: %s\n", line);
 	if (lv->session)
 		att_live_say(&lv->fb, att_session_t(lv->session), line);
+}
+
+/* attune room: what happens in the room, from its network thread: queued for the session. */
+static void room_event(void *ctx, uint8_t kind, int64_t host_ns, double value, const char *text)
+{
+	struct att_live *lv = ctx;
+	struct att_session *s = atomic_load(&lv->room_post);
+
+	if (s)
+		att_session_post(s, kind, host_ns, value, text);
+}
+
+/* attune room: partners joining, leaving and coming back, and the broker's connection, said
+ * once on stderr and the status line as the session delivers them (main thread). */
+static int room_say(void *ctx, const struct att_packet *p, char *why, size_t why_len)
+{
+	const struct att_event *ev = p->u.event;
+
+	(void)why;
+	(void)why_len;
+	if (p->type == ATT_PACKET_EVENT &&
+	    (ev->kind == ATT_EV_JOIN || ev->kind == ATT_EV_LEAVE ||
+	     (ev->kind == ATT_EV_NOTE && !strncmp(ev->text, "room: ", 6))))
+		log_line(ctx, ev->kind == ATT_EV_NOTE ? ev->text + 6 : ev->text);
+	return ATT_OK;
+}
+
+static const struct att_sink room_say_sink = {.name = "room log", .receive = room_say};
+
+/* attune room: the board (none for an observer) becomes the room's source. */
+static int open_room(struct att_live *lv)
+{
+	const struct att_live_opts *o = lv->o;
+	struct att_room_cfg cfg = o->room->cfg;
+	struct att_source *local = lv->ls.src;
+	char why[400];
+
+	cfg.name = cfg.side == ATT_ROOM_SIDE_A   ? o->name_a
+	           : cfg.side == ATT_ROOM_SIDE_B ? o->name_b
+	                                         : NULL;
+	cfg.on_event = room_event;
+	cfg.ctx = lv;
+	lv->ls.src = NULL; /* the room takes the board, also on failure */
+	if (att_room_open(&cfg, local, &lv->ls.src, why, sizeof why) != ATT_OK) {
+		fprintf(stderr, "attune: %s\n", why);
+		return 1;
+	}
+	struct att_source_status st;
+	att_source_status(lv->ls.src, &st);
+	lv->room_src = lv->ls.src;
+	lv->ls.device = 1;
+	snprintf(lv->ls.name, sizeof lv->ls.name, "%s", st.name);
+	return 0;
 }
 
 static int add_snapshots(struct att_live *lv)
@@ -83,6 +148,12 @@ static int build_session(struct att_live *lv)
 		return 1;
 	if (o->snapshots && add_snapshots(lv))
 		return 1;
+	if (lv->room_src) {
+		if (att_session_add_sink(lv->session, &att_room_sink, lv->room_src) != ATT_OK ||
+		    att_session_add_sink(lv->session, &room_say_sink, lv) != ATT_OK)
+			return 1;
+		atomic_store(&lv->room_post, lv->session);
+	}
 	if (att_osc_opts_attach(&o->osc, lv->session, &lv->osc_in, "attune"))
 		return 1;
 	att_session_schedule(lv->session, lv->ls.marks, lv->ls.n_marks);
@@ -229,7 +300,7 @@ static int open_window(struct att_live *lv)
 	const struct att_live_opts *o = lv->o;
 	char why[256];
 
-	if (att_display_open())
+	if (att_display_open(typed, 1))
 		return 1;
 	if (att_view_new(
 	            &(struct att_view_cfg){.name_a = o->name_a,
@@ -284,6 +355,7 @@ static int teardown(struct att_live *lv, int rc)
 			rc = 1;
 	}
 	att_osc_in_free(lv->osc_in); /* it posts to the session: gone first */
+	atomic_store(&lv->room_post, NULL); /* so does the room's network thread */
 	att_session_stop(lv->session);
 	if (lv->session && att_session_failed_sinks(lv->session))
 		rc = 1;
@@ -307,7 +379,7 @@ static int teardown(struct att_live *lv, int rc)
 }
 
 /* Refuses what cannot work, before anything opens. 0 to go on, else the exit code. */
-static int check_options(const struct att_live_opts *o, enum att_live_mode mode)
+static int check_options(const struct att_live_opts *o)
 {
 	const char *d = getenv("DISPLAY"), *w = getenv("WAYLAND_DISPLAY");
 	const char *v = getenv("SDL_VIDEODRIVER");
@@ -329,10 +401,8 @@ static int check_options(const struct att_live_opts *o, enum att_live_mode mode)
 	if (!o->headless && !((d && *d) || (w && *w) || (v && *v))) {
 		fprintf(stderr,
 		        "attune: no display (DISPLAY is not set); use --headless --snapshots - "
-		        "for JSON, or run under Xvfb: xvfb-run -a attune %s\n",
-		        mode == ATT_MODE_REPLAY ? "replay FILE"
-		        : mode                  ? "demo"
-		                                : "live ...");
+		        "for JSON, or run under Xvfb: xvfb-run -a %s\n",
+		        typed);
 		return 1;
 	}
 	return 0;
@@ -354,6 +424,8 @@ static int run(struct att_live *lv)
 		fprintf(stderr, "attune: %s\n", why);
 		return 1;
 	}
+	if (o->room && (rc = open_room(lv)))
+		return rc;
 	/* a device cannot be fast-forwarded: its screenshot waits --after seconds */
 	lv->fast = !lv->ls.device && (o->headless ? o->speed == 0.0 : o->screenshot != NULL);
 	if ((rc = open_parts(lv)) || (rc = build_session(lv)) || (rc = open_audio(lv)))
@@ -367,17 +439,23 @@ static int run(struct att_live *lv)
 	return rc;
 }
 
-int att_live_main(int argc, char **argv, enum att_live_mode mode)
+static int live_main(int argc, char **argv, enum att_live_mode mode,
+                     const struct att_room_opts *room)
 {
 	struct att_live_opts o;
 	struct att_live lv = {.o = &o};
 	int rc = att_live_parse(argc, argv, mode, &o);
 
+	o.room = room;
 	if (rc == 3) {
 		att_live_usage(stdout, mode);
 		return 0;
 	}
-	if (rc || (rc = check_options(&o, mode)))
+	if (room) /* argv lacks the room's own options, taken out by attune room */
+		set_typed(room->argc, room->argv);
+	else
+		set_typed(argc, argv);
+	if (rc || (rc = check_options(&o)))
 		return rc;
 	rc = teardown(&lv, run(&lv));
 	if (!o.headless) {
@@ -386,6 +464,16 @@ int att_live_main(int argc, char **argv, enum att_live_mode mode)
 		SDL_Quit();
 	}
 	return rc;
+}
+
+int att_live_main(int argc, char **argv, enum att_live_mode mode)
+{
+	return live_main(argc, argv, mode, NULL);
+}
+
+int att_live_main_room(int argc, char **argv, const struct att_room_opts *room)
+{
+	return live_main(argc, argv, ATT_MODE_ROOM, room);
 }
 
 int att_cmd_live(int argc, char **argv)

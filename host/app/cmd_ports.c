@@ -107,7 +107,9 @@ int att_cmd_ports(int argc, char **argv)
 		printf("%-16s %s%s  -- %s\n", p->path,
 		       p->description[0] ? p->description : "serial port", usb, what);
 	}
-	if (lstat(sim, &st) == 0) {
+	/* anyone can put something at /tmp/attune-sim: only a link of ours is the simulator (its
+	 * simboard, finding the name taken, said where its own link went) */
+	if (lstat(sim, &st) == 0 && S_ISLNK(st.st_mode) && st.st_uid == geteuid()) {
 		ssize_t k = readlink(sim, target, sizeof target - 1);
 		target[k > 0 ? k : 0] = 0;
 		if (stat(sim, &st) != 0)

@@ -135,11 +135,15 @@ int att_demo_board_start(const struct att_demo_board_cfg *cfg, struct att_demo_b
 	*out = NULL;
 	board = find_board(pathbuf, sizeof pathbuf);
 	if (!board) {
-		snprintf(why, why_len, "%s",
-		         getenv("ATTUNE_SIMBOARD")
-		                 ? "ATTUNE_SIMBOARD names no program"
-		                 : "attune-simboard is not built (needs libsimavr-dev and "
-		                   "avr-gcc)");
+		if (getenv("ATTUNE_SIMBOARD"))
+			snprintf(why, why_len, "ATTUNE_SIMBOARD names no program");
+		else /* what to run, as printed */
+			snprintf(
+			        why, why_len,
+			        "attune-simboard is not built: %sapt-get install libsimavr-dev "
+			        "libelf-dev gcc-avr avr-libc, then meson setup --reconfigure " ATT_BUILD_ROOT
+			        " && meson compile -C " ATT_BUILD_ROOT,
+			        geteuid() ? "sudo " : "");
 		return ATT_ERR_UNSUPPORTED;
 	}
 	b = calloc(1, sizeof *b);

@@ -5,6 +5,8 @@
 #ifndef ATT_LIVE_APP_H
 #define ATT_LIVE_APP_H
 
+#include <stdatomic.h>
+
 #include "attune/guide.h"
 #include "attune/pacer.h"
 #include "attune/session.h"
@@ -41,6 +43,10 @@ struct att_live {
 	int feedback_hidden;
 	float *trace_a, *trace_b;
 	size_t trace_cap;
+	/* attune room: where the room's network thread posts what happens (NULL while there is
+	 * no session), and the room's source (owned by the session) for its sink */
+	_Atomic(struct att_session *) room_post;
+	struct att_source *room_src;
 };
 
 /* live_loop.c: the window's loop (frames at 60 Hz, keys, screenshot) and the headless one.

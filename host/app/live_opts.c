@@ -34,6 +34,8 @@ void att_live_usage(FILE *to, enum att_live_mode mode)
 		        "  Plays a generated couple (breathing on their own, following the pacer,\n"
 		        "  locking in, one drifting, together again) or a recording through the live\n"
 		        "  view with sound. No hardware needed.\n\n");
+	else if (mode == ATT_MODE_ROOM)
+		fprintf(to, "live options (attune room passes them on; no --input or --synthetic):\n\n");
 	else
 		fprintf(to, "usage: attune live (--port PATH | --input CSV | --synthetic SCRIPT) "
 		            "[options]\n\n");
@@ -295,7 +297,9 @@ static int check_combination(struct att_live_opts *o)
 	}
 	if (o->mode == ATT_MODE_DEMO && !o->input && !o->port && o->script < 0)
 		o->script = 0; /* the story */
-	if (!!o->input + !!o->port + (o->script >= 0) != 1)
+	if (o->mode == ATT_MODE_ROOM && (o->input || o->script >= 0))
+		why = "a room takes a board (--port PATH), not --input or --synthetic";
+	else if (o->mode != ATT_MODE_ROOM && !!o->input + !!o->port + (o->script >= 0) != 1)
 		why = "choose one source: --port PATH, --input CSV or --synthetic SCRIPT";
 	else if (o->screenshot && o->after < 0.0)
 		why = "--screenshot needs --after S (seconds of session to show)";
@@ -318,6 +322,7 @@ int att_live_parse(int argc, char **argv, enum att_live_mode mode, struct att_li
 {
 	const char *cmd = mode == ATT_MODE_REPLAY ? "replay"
 	                  : mode == ATT_MODE_DEMO ? "demo"
+	                  : mode == ATT_MODE_ROOM ? "room"
 	                                          : "live";
 
 	*o = (struct att_live_opts){.mode = mode,

@@ -32,6 +32,7 @@ struct att_live_opts {
 	char keys_at[ATT_LIVE_KEYS_AT_MAX][8];
 	int n_keys_at;
 	struct att_osc_opts osc;
+	const struct att_room_opts *room; /* attune room: the broker, room and side (borrowed) */
 };
 
 /* The generated couples --synthetic names. */

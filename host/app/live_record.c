@@ -28,6 +28,7 @@ struct saver {
 	int active;   /* begun, not yet collected */
 	atomic_int done;
 	struct att_recorder *rec;
+	struct att_export_link link; /* what the source dropped while it recorded */
 	char base[600];
 	char line[900];
 	const char *db;
@@ -48,6 +49,9 @@ struct att_live_record {
 	int have_problem;
 	/* from the session's START */
 	int started, device, file;
+	const struct att_source_status *src; /* the session's, until its cleanup(); else NULL */
+	struct att_export_link src_last;     /* src's counts when it went */
+	struct att_export_link link_start;   /* src's counts when the running recording began */
 	struct att_wire_info info;
 	double rate_hz;
 	int64_t session_id; /* the last save's, once collected */
@@ -78,6 +82,7 @@ static void take_start(struct att_live_record *r, const struct att_session_info 
 	const struct att_source_status *st = in->source;
 
 	r->started = 1;
+	r->src = st;
 	r->device = in->device;
 	r->rate_hz = in->rate_hz;
 	/* a file that holds the board's counts is recorded again as it was captured */
@@ -117,7 +122,26 @@ static int record_receive(void *ctx, const struct att_packet *p, char *why, size
 	return ATT_OK;
 }
 
-const struct att_sink att_live_record_sink = {.name = "recorder", .receive = record_receive};
+/* The source's dropped-frame counts now (the session refreshes them at each tick). */
+static struct att_export_link link_now(const struct att_live_record *r)
+{
+	if (!r->src)
+		return r->src_last;
+	return (struct att_export_link){.frames_duplicate = r->src->frames_duplicate,
+	                                .frames_stale = r->src->frames_stale};
+}
+
+/* The session lets go of its status: keep its last counts for a recording saved later. */
+static void record_cleanup(void *ctx)
+{
+	struct att_live_record *r = ctx;
+
+	r->src_last = link_now(r);
+	r->src = NULL;
+}
+
+const struct att_sink att_live_record_sink = {
+        .name = "recorder", .receive = record_receive, .cleanup = record_cleanup};
 
 int att_live_record_new(const struct att_live_record_cfg *cfg, struct att_live_record **out)
 {
@@ -183,6 +207,7 @@ int att_live_record_start(struct att_live_record *r, struct att_session *s, doub
 	if (rc != ATT_OK)
 		return rc;
 	r->serial++;
+	r->link_start = link_now(r);
 	/* through the session, so every sink (OSC too) hears the pacer's state at the start */
 	return pacer_bpm >= 0.0 ? att_session_event(s, ATT_EV_PACER, pacer_bpm, NULL) : ATT_OK;
 }
@@ -196,7 +221,8 @@ static void *save_main(void *arg)
 	int stop_rc = att_recorder_stop(v->rec, v->line, sizeof v->line);
 	/* after an error on the way the files are still made from what reached the disk; the
 	 * first error is the one said */
-	int export_rc = att_export_capture(v->base, &rep, stop_rc ? NULL : v->line, sizeof v->line);
+	int export_rc = att_export_capture(v->base, &v->link, &rep, stop_rc ? NULL : v->line,
+	                                   sizeof v->line);
 
 	v->rc = stop_rc ? stop_rc : export_rc;
 	v->session_id = 0;
@@ -213,10 +239,14 @@ static void *save_main(void *arg)
 static void save_begin(struct att_live_record *r)
 {
 	struct saver *v = &r->saver;
+	struct att_export_link now = link_now(r);
 
 	if (!r->rec || v->active)
 		return;
 	v->rec = r->rec;
+	v->link = (struct att_export_link){
+	        .frames_duplicate = now.frames_duplicate - r->link_start.frames_duplicate,
+	        .frames_stale = now.frames_stale - r->link_start.frames_stale};
 	r->rec = NULL;
 	snprintf(v->base, sizeof v->base, "%s", r->base);
 	v->db = r->cfg.db;

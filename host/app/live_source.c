@@ -114,7 +114,7 @@ int att_live_source_open(const struct att_live_opts *o, struct att_live_source *
                          size_t why_len)
 {
 	const char *note = "";
-	char fallback[300];
+	char fallback[600];
 	int rc;
 
 	memset(ls, 0, sizeof *ls);
@@ -127,6 +127,8 @@ int att_live_source_open(const struct att_live_opts *o, struct att_live_source *
 	}
 	if (o->port)
 		return open_port(o->port, o, ls, why, why_len);
+	if (o->mode == ATT_MODE_ROOM)
+		return ATT_OK; /* an observer: the room is the whole source (cmd_live.c opens it) */
 	if (o->input)
 		return open_file(o, note, ls, why, why_len);
 	snprintf(ls->name, sizeof ls->name, "%s%s", att_live_scripts[o->script].label, note);

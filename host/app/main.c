@@ -26,6 +26,9 @@ static const struct att_cmd commands[] = {
         {"history", "the practice across weeks: sessions, weeks, streak, plot, export",
          att_cmd_history},
         {"journal", "reflections after a session: add one, list them", att_cmd_journal},
+#ifdef ATT_HAVE_LIVE
+        {"room", "a session shared by two homes over an MQTT broker", att_cmd_room},
+#endif
 };
 
 static void usage(FILE *to)

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static void close_fonts(struct att_view *v)
 {
@@ -62,9 +63,8 @@ int att_view_new(const struct att_view_cfg *cfg, struct att_view **out, char *wh
 	v->font_path = cfg->font_path ? cfg->font_path : ATT_VIEW_FONT;
 	f = fopen(v->font_path, "rb");
 	if (!f) {
-		snprintf(why, why_len,
-		         "font %s is missing; install it with: apt-get install fonts-dejavu-core",
-		         v->font_path);
+		snprintf(why, why_len, "font %s is missing; install it with: %sapt-get install %s",
+		         v->font_path, geteuid() ? "sudo " : "", "fonts-dejavu-core");
 		free(v);
 		return ATT_ERR_IO;
 	}

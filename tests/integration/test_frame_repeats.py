@@ -5,7 +5,8 @@ A proxy between the simulated board (fed a ramp: sample k reads 4 k counts, modu
 attune record repeats 1 % of the frames, swaps 0.5 % with the next one and replays 0.5 % from
 about 40 frames back, as a misbehaving USB bridge or driver would. Wanted: every sample the
 recording holds as measured (filled = 0) is the ramp value of its own time, the summary counts
-the repeated and old frames, and none of them is counted as lost or as a gap.
+the repeated and old frames (and so do the snapshots and NAME.json's "session"), and none of
+them is counted as lost or as a gap.
 usage: test_frame_repeats.py ATTUNE SIMBOARD FIRMWARE
 """
 import csv
@@ -126,6 +127,12 @@ if m:
           f"{last.get('frames_stale')}")
     check(lost <= faults["swap"], f"{lost} lost in {gaps} gaps: only swapped frames "
           f"({faults['swap']}) may be lost")
+    session = json.load(open(os.path.join(tmp, "s.json"))).get("session", {})
+    print(f"s.json session: frames_duplicate {session.get('frames_duplicate')}, "
+          f"frames_stale {session.get('frames_stale')}")
+    check(session.get("frames_duplicate") == repeated and session.get("frames_stale") == old,
+          f"s.json's session carries the summary's counts {repeated}, {old}: "
+          f"{session.get('frames_duplicate')}, {session.get('frames_stale')}")
 
 rows = list(csv.DictReader(open(os.path.join(tmp, "s.csv"))))
 measured = [(k, int(r["a_resp"])) for k, r in enumerate(rows) if r["filled"] == "0"]

@@ -167,7 +167,7 @@ int main(int argc, char **argv)
 	e = att_recorder_stop(r, why, sizeof why);
 	{
 		/* the files are rebuilt even after a failure, from what reached the disk */
-		int e2 = att_export_capture(cfg.base, &rep, e ? NULL : why, sizeof why);
+		int e2 = att_export_capture(cfg.base, NULL, &rep, e ? NULL : why, sizeof why);
 		e = e ? e : e2;
 	}
 	if (e)

@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 """Include layering of libattune (README, section Architecture).
 
-host/lib is in folders by pipeline stage, core -> io -> dsp -> files -> live -> offline. A file of a
-stage may include the attune/ headers of its own stage or an earlier one, never a later one, and the
-attune/ headers include each other without a cycle. A header's stage is the folder of its .c; the
-few headers without one are placed below by what they declare.
+host/lib is in folders by pipeline stage, core -> io -> dsp -> files -> live -> net -> offline. A
+file of a stage may include the attune/ headers of its own stage or an earlier one, never a later
+one, and the attune/ headers include each other without a cycle. A header's stage is the folder of
+its .c; the few headers without one are placed below by what they declare.
 
 Usage: layers.py SOURCE_ROOT. Prints each violation and exits 1 if there is any."""
 
@@ -12,7 +12,7 @@ import os
 import re
 import sys
 
-STAGES = ["core", "io", "dsp", "files", "live", "offline"]
+STAGES = ["core", "io", "dsp", "files", "live", "net", "offline"]
 
 # Headers with no .c of the same name, placed by content.
 HEADER_STAGE = {

@@ -61,6 +61,22 @@ static int exists(const char *base, const char *ext)
 	return stat(p, &sb) == 0;
 }
 
+/* 1 when base.json holds text. */
+static int json_has(const char *base, const char *text)
+{
+	char p[320], buf[8192];
+	size_t n;
+	FILE *f;
+
+	snprintf(p, sizeof p, "%s.json", base);
+	if (!(f = fopen(p, "r")))
+		return 0;
+	n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	return strstr(buf, text) != NULL;
+}
+
 static void test_pushed_samples_are_durable_within_the_flush_interval(void)
 {
 	char base[300], why[300] = "";
@@ -96,8 +112,12 @@ static void test_pushed_samples_are_durable_within_the_flush_interval(void)
 		att_capture_free(s);
 	}
 	CHECK(att_recorder_stop(r, why, sizeof why) == ATT_OK);
-	CHECK(att_export_capture(base, &rep, why, sizeof why) == ATT_OK);
+	CHECK(att_export_capture(
+	              base, &(struct att_export_link){.frames_duplicate = 3, .frames_stale = 5},
+	              &rep, why, sizeof why) == ATT_OK);
 	CHECK(rep.samples == 3000 && rep.samples_filled == 0 && rep.gaps == 0);
+	/* what the link dropped is in the session's JSON (the capture does not hold it) */
+	CHECK(json_has(base, "\"frames_duplicate\": 3,") && json_has(base, "\"frames_stale\": 5,"));
 	CHECK_NEAR(rep.duration_s, 12.0, 1e-9);
 	CHECK(att_recorder_push(r, &(struct att_sample){0}, 1) != ATT_OK);
 	att_recorder_free(r);
@@ -180,8 +200,11 @@ static void test_full_disk_mid_session_stops_cleanly(void)
 	CHECK(strstr(why, "no space left") != NULL);
 	/* the files are still rebuilt from what reached the disk (the limit is lifted for them) */
 	att_fsize_restore(&old);
-	CHECK(att_export_capture(base, NULL, why, sizeof why) == ATT_OK);
+	CHECK(att_export_capture(base, NULL, NULL, why, sizeof why) == ATT_OK);
 	CHECK(exists(base, ".edf") && exists(base, ".csv") && exists(base, ".json"));
+	/* counts not given (attune recover's case): null, not 0 */
+	CHECK(json_has(base, "\"frames_duplicate\": null,") &&
+	      json_has(base, "\"frames_stale\": null,"));
 	att_recorder_free(r);
 	CHECK(att_raw_read(raw, &s, &rs, why, sizeof why) == ATT_OK);
 	if (s) {

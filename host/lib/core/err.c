@@ -5,6 +5,11 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+/* The checkout's firmware folder (meson sets it), so a suggestion to flash works as printed. */
+#ifndef ATT_FIRMWARE_DIR
+#define ATT_FIRMWARE_DIR "firmware"
+#endif
+
 const char *att_strerror(int err)
 {
 	switch ((enum att_err)err) {
@@ -27,11 +32,12 @@ const char *att_strerror(int err)
 	case ATT_ERR_BUSY:
 		return "the port is busy: close the other program using it";
 	case ATT_ERR_NOT_ATTUNE:
-		return "the device does not answer like attune firmware: flash firmware/attune.hex "
-		       "or pick another port ('attune ports')";
+		return "the device does not answer like attune firmware: flash it (make -C " ATT_FIRMWARE_DIR
+		       " flash PORT=its-port; needs avrdude) or pick another port ('attune ports')";
 	case ATT_ERR_VERSION:
 		return "the firmware speaks another protocol version: flash the firmware built "
-		       "with this attune";
+		       "with this attune (make -C " ATT_FIRMWARE_DIR " flash PORT=its-port; needs "
+		       "avrdude)";
 	case ATT_ERR_TIMEOUT:
 		return "timed out waiting for the device";
 	case ATT_ERR_DISCONNECTED:

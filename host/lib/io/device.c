@@ -10,6 +10,11 @@
 
 #include "attune/clock.h"
 
+/* The checkout's firmware folder (meson sets it), so a suggestion to flash works as printed. */
+#ifndef ATT_FIRMWARE_DIR
+#define ATT_FIRMWARE_DIR "firmware"
+#endif
+
 #define IDENTIFY_EVERY_MS 500 /* a device still in its bootloader may miss one: ask again */
 #define KEEP_WAITING      1   /* scan_identify(): no answer in this chunk yet */
 
@@ -126,8 +131,8 @@ static int scan_identify(struct identify *id, const uint8_t *buf, size_t n)
 			if (st.version_errors > 0) {
 				say(id->why, id->why_len,
 				    "%s runs attune firmware speaking protocol version %u, this "
-				    "attune speaks version %u: flash this release's firmware (cd "
-				    "firmware && make flash PORT=%s)",
+				    "attune speaks version %u: flash this release's firmware (make -C "
+				    "" ATT_FIRMWARE_DIR " flash PORT=%s; needs avrdude)",
 				    id->path, st.last_foreign_version, ATT_WIRE_VERSION, id->path);
 				return ATT_ERR_VERSION;
 			}
@@ -144,7 +149,8 @@ static void say_not_attune(const struct identify *id, uint64_t bytes, int64_t wa
 	if (bytes)
 		say(id->why, id->why_len,
 		    "%s is not attune firmware: it sent %llu bytes but no attune info frame within "
-		    "%.1f s (wrong port? flash the firmware: cd firmware && make flash PORT=%s)",
+		    "%.1f s (wrong port? flash the firmware: make -C " ATT_FIRMWARE_DIR
+		    " flash PORT=%s; needs avrdude)",
 		    id->path, (unsigned long long)bytes, (double)wait_ms / 1000.0, id->path);
 	else
 		say(id->why, id->why_len,

@@ -167,6 +167,7 @@ struct json_job {
 	const struct att_grid *g;
 	const struct att_analysis *an; /* NULL when not analysed */
 	const struct att_export_report *rep;
+	const struct att_export_link *link; /* NULL when not known */
 };
 
 static void json_text_or_null(struct att_json *js, const char *key, const char *text)
@@ -230,6 +231,13 @@ static void session_json(struct att_json *js, const struct json_job *job)
 	att_json_uint(js, "samples", job->rep->samples);
 	att_json_uint(js, "frames_lost", job->rep->samples_filled);
 	att_json_uint(js, "gaps", job->rep->gaps);
+	if (job->link) {
+		att_json_uint(js, "frames_duplicate", job->link->frames_duplicate);
+		att_json_uint(js, "frames_stale", job->link->frames_stale);
+	} else { /* attune recover: the capture holds only what was kept */
+		att_json_null(js, "frames_duplicate");
+		att_json_null(js, "frames_stale");
+	}
 	att_json_array_begin(js, "events");
 	for (size_t i = 0; i < job->g->n_events; i++) {
 		const struct att_event *ev = &job->g->events[i];
@@ -264,8 +272,9 @@ static int write_json(FILE *f, void *user)
 	return e;
 }
 
-int att_capture_export(const struct att_capture *s, const char *base,
-                       struct att_export_report *report, char *why, size_t why_len)
+static int export_capture(const struct att_capture *s, const char *base,
+                          const struct att_export_link *link, struct att_export_report *report,
+                          char *why, size_t why_len)
 {
 	struct att_export_report rep;
 	struct att_grid *g = NULL;
@@ -324,7 +333,7 @@ int att_capture_export(const struct att_capture *s, const char *base,
 		goto out;
 	snprintf(path, sizeof path, "%s.json", base);
 	{
-		struct json_job job = {s, g, an, &rep};
+		struct json_job job = {s, g, an, &rep, link};
 		e = att_atomic_write(path, write_json, &job, why, why_len);
 	}
 	if (e)
@@ -343,8 +352,14 @@ out:
 	return e;
 }
 
-int att_export_capture(const char *base, struct att_export_report *report, char *why,
-                       size_t why_len)
+int att_capture_export(const struct att_capture *s, const char *base,
+                       struct att_export_report *report, char *why, size_t why_len)
+{
+	return export_capture(s, base, NULL, report, why, why_len);
+}
+
+int att_export_capture(const char *base, const struct att_export_link *link,
+                       struct att_export_report *report, char *why, size_t why_len)
 {
 	struct att_capture *s = NULL;
 	char raw[PATH_MAX_BASE + 16], rwhy[256];
@@ -364,7 +379,7 @@ int att_export_capture(const char *base, struct att_export_report *report, char 
 		return att_fail(why, why_len, ATT_ERR_NO_DATA,
 		                "no samples were recorded; %s holds only the session header", raw);
 	}
-	e = att_capture_export(s, base, report, why, why_len);
+	e = export_capture(s, base, link, report, why, why_len);
 	att_capture_free(s);
 	return e;
 }

@@ -31,15 +31,24 @@ struct att_export_report {
 	char analysis_why[160]; /* why not, when analysed = 0 */
 };
 
-/* Reads base.attraw and writes the session files beside it (the end of a recording). report may
- * be NULL. Returns the first error with one line in why (may be NULL) naming the file:
+/* What the source dropped within the recording that the raw capture does not hold (the
+ * source status's frames_duplicate and frames_stale while it ran): NAME.json's session
+ * frames_duplicate and frames_stale. */
+struct att_export_link {
+	uint64_t frames_duplicate; /* frames repeating the last sample, dropped */
+	uint64_t frames_stale;     /* frames older than the last sample, dropped */
+};
+
+/* Reads base.attraw and writes the session files beside it (the end of a recording). link (may
+ * be NULL: not known, those keys are null) is borrowed for the call; report may be NULL.
+ * Returns the first error with one line in why (may be NULL) naming the file:
  * ATT_ERR_IO / ATT_ERR_FORMAT (capture unreadable), ATT_ERR_NO_DATA (no samples recorded),
  * ATT_ERR_ARG, ATT_ERR_NOMEM, ATT_ERR_PERMISSION, ATT_ERR_DISK_FULL. */
-int att_export_capture(const char *base, struct att_export_report *report, char *why,
-                       size_t why_len);
+int att_export_capture(const char *base, const struct att_export_link *link,
+                       struct att_export_report *report, char *why, size_t why_len);
 
 /* The same from a capture already read (borrowed), for `attune recover`, which reports what it
- * read. */
+ * read (the link's counts are not in the capture: null). */
 int att_capture_export(const struct att_capture *s, const char *base,
                        struct att_export_report *report, char *why, size_t why_len);
 

@@ -1,0 +1,381 @@
+#!/usr/bin/python3
+"""Two homes breathing together through a real broker, a slow network and two clocks.
+
+A mosquitto on 127.0.0.1 runs attune's broker configuration (tools/broker/mosquitto.conf, the
+ACL pattern beside it, a CA and certificate from tools/broker/make-certs.sh, a password file).
+Two simulated boards each play one partner breathing at 6 /min, B 60 degrees behind A. Host a
+reads board 1 as partner a, host b board 2 as partner b, under libfaketime (+2.5 s: another
+CLOCK_MONOTONIC altogether). Both reach the broker only through a userspace proxy that delays
+every chunk 150 +- 50 ms each way (so a sample crosses two such hops) and cuts 1 % of its
+connections each second.
+
+Wanted: each host's snapshots give the true relative phase (60 degrees, corrected by when the two
+boards started) within 10 degrees, and the two hosts agree within 10 degrees; host a measures
+host b's clock offset within 50 ms; killing host b gives "Ben left" on host a within the
+keepalive, restarting it "Ben is back"; a second partner a is refused; the room's login cannot
+read another room; a wrong password and an untrusted certificate each give one line, exit 1.
+usage: test_room.py ATTUNE SIMBOARD FIRMWARE
+"""
+import atexit
+import json
+import math
+import os
+import random
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+attune, simboard, firmware = sys.argv[1:4]
+source = os.environ.get("ATTUNE_SOURCE", os.path.join(os.path.dirname(__file__), "../.."))
+for tool in ("mosquitto", "mosquitto_passwd", "mosquitto_sub", "mosquitto_pub", "openssl"):
+    if not shutil.which(tool):
+        print(f"skip: {tool} is not installed (tools/debian-packages.txt)")
+        sys.exit(77)
+# libfaketime for threaded programs, preloaded into attune itself (the faketime wrapper would
+# stand between the test and attune, so killing it would not kill attune)
+FAKETIME_LIB = "/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1"
+if not os.path.exists(FAKETIME_LIB):
+    print("skip: libfaketime is not installed (Debian package faketime)")
+    sys.exit(77)
+failures = 0
+
+
+def check(cond, what):
+    global failures
+    print(("ok: " if cond else "FAIL: ") + what, file=sys.stderr if not cond else sys.stdout)
+    if not cond:
+        failures += 1
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def wait_port(port, timeout=10):
+    until = time.time() + timeout
+    while time.time() < until:
+        try:
+            socket.create_connection(("127.0.0.1", port), 0.2).close()
+            return True
+        except OSError:
+            time.sleep(0.05)
+    return False
+
+
+tmp = tempfile.mkdtemp(prefix="attune-room-")
+procs = []
+
+
+def stop_all():
+    for p in reversed(procs):
+        if p.poll() is None:
+            p.terminate()
+            try:
+                p.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+
+
+# nothing is left running, also when meson's timeout stops the test
+atexit.register(stop_all)
+signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
+
+# --- the broker: attune's configuration with this test's paths, port and user ---
+certs = os.path.join(tmp, "certs")
+subprocess.run(["sh", os.path.join(source, "tools/broker/make-certs.sh"), certs, "localhost",
+                "127.0.0.1"], check=True, stdout=subprocess.DEVNULL)
+other_ca = os.path.join(tmp, "other")  # a CA that did not sign the broker's certificate
+subprocess.run(["sh", os.path.join(source, "tools/broker/make-certs.sh"), other_ca, "localhost"],
+               check=True, stdout=subprocess.DEVNULL)
+ROOM, OTHER = "qx7fk-m2hwa-p9rtc-e4vbn", "other-room"
+passwords = os.path.join(certs, "passwords")
+subprocess.run(["mosquitto_passwd", "-c", "-b", passwords, ROOM, "breathe-slowly"], check=True)
+subprocess.run(["mosquitto_passwd", "-b", passwords, OTHER, "other-secret"], check=True)
+shutil.copy(os.path.join(source, "tools/broker/acl"), os.path.join(certs, "acl"))
+broker_port = free_port()
+conf = open(os.path.join(source, "tools/broker/mosquitto.conf")).read()
+conf = conf.replace("/etc/mosquitto/attune", certs)
+conf = conf.replace("listener 8883", f"listener {broker_port} 127.0.0.1")
+# started as root, mosquitto drops to user mosquitto, who cannot read these 0600 files
+conf += "\nuser root\nlog_dest file " + os.path.join(tmp, "mosquitto.log") + "\n"
+with open(os.path.join(tmp, "mosquitto.conf"), "w") as f:
+    f.write(conf)
+broker = subprocess.Popen(["mosquitto", "-c", os.path.join(tmp, "mosquitto.conf")],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+procs.append(broker)
+check(wait_port(broker_port), f"the broker listens on 127.0.0.1:{broker_port}")
+
+# --- the slow network: 150 +- 50 ms each way, in order, and 1 % of connections cut a second ---
+proxy_port = free_port()
+rng = random.Random(15)
+conns, conns_lock, cuts = [], threading.Lock(), [0]
+
+
+def pump(src, dst, pipe_lock):
+    queue, cond, last = [], threading.Condition(), [0.0]
+
+    def sender():
+        while True:
+            with cond:
+                while not queue:
+                    cond.wait()
+                due, data = queue.pop(0)
+            time.sleep(max(0.0, due - time.time()))
+            try:
+                if data is None:
+                    dst.shutdown(socket.SHUT_WR)
+                    return
+                dst.sendall(data)
+            except OSError:
+                return
+
+    threading.Thread(target=sender, daemon=True).start()
+    while True:
+        try:
+            data = src.recv(65536)
+        except OSError:
+            data = b""
+        with pipe_lock:
+            delay = 0.1 + 0.1 * rng.random()
+        due = max(last[0], time.time() + delay)  # TCP keeps order: never overtake
+        last[0] = due
+        with cond:
+            queue.append((due, data if data else None))
+            cond.notify()
+        if not data:
+            return
+
+
+def accept_loop(listener):
+    lock = threading.Lock()
+    while True:
+        client, _ = listener.accept()
+        try:
+            upstream = socket.create_connection(("127.0.0.1", broker_port))
+        except OSError:
+            client.close()
+            continue
+        with conns_lock:
+            conns.append((client, upstream))
+        threading.Thread(target=pump, args=(client, upstream, lock), daemon=True).start()
+        threading.Thread(target=pump, args=(upstream, client, lock), daemon=True).start()
+
+
+def cutter():
+    while True:
+        time.sleep(1.0)
+        with conns_lock:
+            for pair in list(conns):
+                if rng.random() < 0.01:
+                    cuts[0] += 1
+                    for s in pair:
+                        try:
+                            s.shutdown(socket.SHUT_RDWR)
+                        except OSError:
+                            pass
+                    conns.remove(pair)
+
+
+listener = socket.socket()
+listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+listener.bind(("127.0.0.1", proxy_port))
+listener.listen(16)
+threading.Thread(target=accept_loop, args=(listener,), daemon=True).start()
+threading.Thread(target=cutter, daemon=True).start()
+
+# --- two boards, one partner each: breathing at 6 /min, B 60 degrees behind A ---
+RATE, F, LAG_DEG = 250, 0.1, 60.0
+
+
+def board_csv(path, lag_deg):
+    with open(path, "w") as f:
+        f.write("t,a_resp,a_ppg,b_resp,b_ppg\n")
+        for i in range(int(RATE / F) * 3):  # three breaths, looped
+            t = i / RATE
+            resp = 2.5 + 1.2 * math.sin(2 * math.pi * F * t - math.radians(lag_deg))
+            beat = (t * 1.2) % 1.0  # 72 beats a minute
+            ppg = 2.0 + 1.5 * math.exp(-((beat - 0.2) / 0.08) ** 2)
+            f.write(f"{t:.4f},{resp:.4f},{ppg:.4f},2.5,2.5\n")
+
+
+starts = {}
+links = {}
+for side, lag in (("a", 0.0), ("b", LAG_DEG), ("a2", 0.0)):
+    csv_path = os.path.join(tmp, f"board_{side}.csv")
+    board_csv(csv_path, lag)
+    links[side] = os.path.join(tmp, f"board_{side}")
+    p = subprocess.Popen([simboard, "--firmware", firmware, "--input", csv_path, "--volts",
+                          "--loop", "--link", links[side], "--quiet"],
+                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    p.stdout.readline()  # the link, printed as the simulation starts
+    starts[side] = time.monotonic()
+    procs.append(p)
+# the boards' signals in wall time: B's started later, so it is further along its breath
+true_deg = LAG_DEG - 360.0 * F * (starts["b"] - starts["a"])
+print(f"boards started {1000 * (starts['b'] - starts['a']):.0f} ms apart: true relative phase "
+      f"{true_deg:.1f} deg")
+
+pw_file = os.path.join(tmp, "pw")
+with open(pw_file, "w") as f:
+    f.write("breathe-slowly\n")
+os.chmod(pw_file, 0o600)
+
+
+def room_cmd(side, port, snaps, password_file=pw_file, cafile=None, extra=()):
+    cmd = [attune, "room", "--broker", f"mqtts://localhost:{port}", "--room", ROOM, "--as",
+           side, "--user", ROOM, "--password-file", password_file, "--cafile",
+           cafile or os.path.join(certs, "ca.crt"), "--headless", "--snapshots", snaps,
+           "--names", "Anna,Ben", "--no-audio"]
+    if side != "observer":
+        cmd += ["--port", links[side]]
+    return cmd + list(extra)
+
+
+def start_host(side, snaps, fake=None):
+    err = open(os.path.join(tmp, f"host_{side}.err"), "a")
+    env = dict(os.environ)
+    if fake:
+        # a sanitizer build's runtime must come first in the preload list
+        asan = [line.split("=>")[1].split()[0] for line in
+                subprocess.run(["ldd", attune], capture_output=True, text=True).stdout.splitlines()
+                if "libasan" in line and "=>" in line]
+        env.update(LD_PRELOAD=":".join(asan + [FAKETIME_LIB]), FAKETIME=fake)
+    p = subprocess.Popen(room_cmd(side, proxy_port, snaps), stdout=subprocess.DEVNULL,
+                         stderr=err, env=env)
+    procs.append(p)
+    return p
+
+
+def said(side):
+    with open(os.path.join(tmp, f"host_{side}.err")) as f:
+        return f.read()
+
+
+snaps_a, snaps_b = os.path.join(tmp, "a.jsonl"), os.path.join(tmp, "b.jsonl")
+host_a = start_host("a", snaps_a)
+host_b = start_host("b", snaps_b, fake="+2.5s")
+# libfaketime puts host b's CLOCK_MONOTONIC on the wall clock + 2.5 s: host a's view of b's
+# clock is b's minus a's
+expected_offset_ms = (time.time() + 2.5 - time.monotonic()) * 1000.0
+time.sleep(75)
+
+check(host_a.poll() is None and host_b.poll() is None, "both hosts run")
+
+
+def phases(path, last_s=20.0):
+    rows = [json.loads(line) for line in open(path) if line.strip()]
+    t_end = rows[-1]["t"] if rows else 0
+    return [r["relative_phase_deg"] for r in rows
+            if r["t"] >= t_end - last_s and r.get("relative_phase_deg") is not None]
+
+
+def circ_mean(degs):
+    s = sum(math.sin(math.radians(d)) for d in degs)
+    c = sum(math.cos(math.radians(d)) for d in degs)
+    return math.degrees(math.atan2(s, c))
+
+
+def diff(x, y):
+    return (x - y + 180.0) % 360.0 - 180.0
+
+
+pa, pb = phases(snaps_a), phases(snaps_b)
+check(len(pa) > 50 and len(pb) > 50, f"both hosts give the relative phase ({len(pa)}, {len(pb)} "
+      "snapshots in the last 20 s)")
+if pa and pb:
+    ma, mb = circ_mean(pa), circ_mean(pb)
+    print(f"relative phase: host a {ma:.1f} deg, host b {mb:.1f} deg, true {true_deg:.1f} deg")
+    check(abs(diff(ma, true_deg)) <= 10.0, f"host a: {ma:.1f} deg within 10 of {true_deg:.1f}")
+    check(abs(diff(mb, true_deg)) <= 10.0, f"host b: {mb:.1f} deg within 10 of {true_deg:.1f}")
+    check(abs(diff(ma, mb)) <= 10.0, f"the hosts agree: {ma:.1f} and {mb:.1f} deg")
+m = re.search(r"Ben's clock is ([+-]\d+) ms from ours \(round trip (\d+) ms\)", said("a"))
+check(m is not None, "host a tells host b's clock offset")
+if m:
+    print(f"offset: measured {m.group(1)} ms (round trip {m.group(2)} ms), expected "
+          f"{expected_offset_ms:+.0f} ms")
+    check(abs(float(m.group(1)) - expected_offset_ms) < 50.0,
+          "host b's clock offset within 50 ms")
+check("Ben joined" in said("a") or "Ben is back" in said("a"), "host a saw Ben join")
+
+# --- a second partner a is refused while the first is in the room ---
+second = room_cmd("a", broker_port, "/dev/null")
+second[second.index("--port") + 1] = links["a2"]  # a board of its own
+r = subprocess.run(second, capture_output=True, text=True, timeout=30)
+print("second a:", r.stderr.strip())
+check(r.returncode == 1 and len(r.stderr.strip().splitlines()) == 1 and
+      "already has partner a" in r.stderr, "a second partner a: one line, exit 1")
+
+# --- Ben's host dies: "Ben left" within the keepalive (5 s, 1.5 x for the broker); back again ---
+before = said("a").count("Ben left")
+host_b.kill()
+host_b.wait()
+t_kill = time.time()
+while said("a").count("Ben left") == before and time.time() - t_kill < 12:
+    time.sleep(0.1)
+left_after = time.time() - t_kill
+check(said("a").count("Ben left") > before and left_after <= 8.5,
+      f"'Ben left' on host a {left_after:.1f} s after host b died")
+before = said("a").count("Ben is back")
+t_restart = time.time()
+host_b = start_host("b", os.path.join(tmp, "b2.jsonl"))
+while said("a").count("Ben is back") == before and time.time() - t_restart < 20:
+    time.sleep(0.1)
+check(said("a").count("Ben is back") > before,
+      f"'Ben is back' on host a {time.time() - t_restart:.1f} s after the restart")
+
+# --- the ACL: room X's login cannot read room Y ---
+subprocess.run(["mosquitto_pub", "-h", "localhost", "-p", str(broker_port), "--cafile",
+                os.path.join(certs, "ca.crt"), "-u", OTHER, "-P", "other-secret", "-t",
+                f"attune/{OTHER}/a/hello", "-m", "private", "-r", "-q", "1"], check=True)
+
+
+def sub_other(user, password):
+    return subprocess.run(["mosquitto_sub", "-h", "localhost", "-p", str(broker_port),
+                           "--cafile", os.path.join(certs, "ca.crt"), "-u", user, "-P",
+                           password, "-t", f"attune/{OTHER}/#", "-C", "1", "-W", "3"],
+                          capture_output=True, text=True)
+
+
+own = sub_other(OTHER, "other-secret")
+check("private" in own.stdout, "room Y's login reads room Y")
+foreign = sub_other(ROOM, "breathe-slowly")
+check("private" not in foreign.stdout, f"room X's login cannot read room Y "
+      f"({foreign.stderr.strip() or 'nothing received'})")
+
+# --- wrong password, untrusted certificate: one line, exit 1 ---
+bad_pw = os.path.join(tmp, "bad_pw")
+with open(bad_pw, "w") as f:
+    f.write("not-the-password\n")
+r = subprocess.run(room_cmd("observer", broker_port, "/dev/null", password_file=bad_pw),
+                   capture_output=True, text=True, timeout=30)
+print("wrong password:", r.stderr.strip())
+check(r.returncode == 1 and len(r.stderr.strip().splitlines()) == 1 and
+      "refused the login" in r.stderr, "a wrong password: one line, exit 1")
+r = subprocess.run(room_cmd("observer", broker_port, "/dev/null",
+                            cafile=os.path.join(other_ca, "ca.crt")),
+                   capture_output=True, text=True, timeout=30)
+print("untrusted certificate:", r.stderr.strip())
+check(r.returncode == 1 and len(r.stderr.strip().splitlines()) == 1 and
+      "certificate" in r.stderr, "an untrusted certificate: one line, exit 1")
+
+print(f"proxy cut {cuts[0]} connections")
+print("host a said:\n" + said("a"))
+stop_all()
+for side in ("a", "b"):
+    text = said(side)
+    check(not re.search(r"Sanitizer|runtime error", text),
+          f"host {side} ended without a sanitizer report")
+if failures:
+    print(f"{failures} check(s) failed; files in {tmp}", file=sys.stderr)
+    sys.exit(1)
+shutil.rmtree(tmp, ignore_errors=True)

@@ -12,8 +12,10 @@ connections each second.
 Wanted: each host's snapshots give the true relative phase (60 degrees, corrected by when the two
 boards started) within 10 degrees, and the two hosts agree within 10 degrees; host a measures
 host b's clock offset within 50 ms; killing host b gives "Ben left" on host a within the
-keepalive, restarting it "Ben is back"; a second partner a is refused; the room's login cannot
-read another room; a wrong password and an untrusted certificate each give one line, exit 1.
+keepalive, restarting it "Ben is back"; both hosts record, and their recordings hold the same
+samples where they overlap (host b's first run, killed, rebuilt by attune recover from its raw
+capture); a second partner a is refused; the room's login cannot read another room; a wrong
+password and an untrusted certificate each give one line, exit 1.
 usage: test_room.py ATTUNE SIMBOARD FIRMWARE
 """
 import atexit
@@ -241,7 +243,7 @@ def room_cmd(side, port, snaps, password_file=pw_file, cafile=None, extra=()):
     return cmd + list(extra)
 
 
-def start_host(side, snaps, fake=None):
+def start_host(side, snaps, fake=None, record=None):
     err = open(os.path.join(tmp, f"host_{side}.err"), "a")
     env = dict(os.environ)
     if fake:
@@ -250,8 +252,9 @@ def start_host(side, snaps, fake=None):
                 subprocess.run(["ldd", attune], capture_output=True, text=True).stdout.splitlines()
                 if "libasan" in line and "=>" in line]
         env.update(LD_PRELOAD=":".join(asan + [FAKETIME_LIB]), FAKETIME=fake)
-    p = subprocess.Popen(room_cmd(side, proxy_port, snaps), stdout=subprocess.DEVNULL,
-                         stderr=err, env=env)
+    extra = ["--record", os.path.join(tmp, record)] if record else []
+    p = subprocess.Popen(room_cmd(side, proxy_port, snaps, extra=extra),
+                         stdout=subprocess.DEVNULL, stderr=err, env=env)
     procs.append(p)
     return p
 
@@ -261,9 +264,82 @@ def said(side):
         return f.read()
 
 
+def recording(name):
+    """A recording's samples (raw ADC counts), the spans its room gap notes cover, and when it
+    told the partner's clock offset (from then on the clock alignment rests on 8 rounds)."""
+    import csv
+    with open(os.path.join(tmp, name + ".csv")) as f:
+        rows = list(csv.DictReader(f))
+    a = [(int(r["a_resp"]), int(r["a_ppg"])) for r in rows]
+    b = [(int(r["b_resp"]), int(r["b_ppg"])) for r in rows]
+    filled = [r.get("filled") == "1" for r in rows]
+    gaps, told = [], None
+    with open(os.path.join(tmp, name + ".json")) as f:
+        for ev in json.load(f)["session"]["events"]:
+            text = ev.get("text") or ""
+            g = re.search(r"([\d.]+) s of partner .'s samples missing", text)
+            if g:  # said when the gap ends; held rows before it, a batch either side
+                gaps.append((ev["t"] - float(g.group(1)) - 0.2, ev["t"] + 0.2))
+            if "'s clock is" in text and told is None:
+                told = ev["t"]
+    return dict(a=a, b=b, filled=filled, gaps=gaps, told=told if told is not None else 1e9)
+
+
+def best_shift(x, y, span):
+    """The row shift s with x[i] == y[i + s] for most probe rows i (|s| <= span)."""
+    probe = range(len(x) // 4, 3 * len(x) // 4, 3)
+    score = {s: sum(1 for i in probe if 0 <= i + s < len(y) and x[i] == y[i + s])
+             for s in range(-span, span + 1)}
+    return max(score, key=score.get)
+
+
+SLIP = 3  # rows: 12 ms at 250 Hz
+
+
+def same_samples(name_x, name_y, tol):
+    """Both recordings hold the same samples where they overlap. Rows are aligned on each
+    partner's samples (the sessions started within a second; the boards' signals repeat every
+    10 s, so the shift is searched within 4 s): the two shifts differ by how differently the two
+    hosts pair the partners (their clock estimates' errors added). Each partner's value in a row
+    of y must be in x within +-tol rows of that partner's shift, as each host places the remote
+    partner through its clock estimate, which moves by some ms as rounds come in.
+    Each host's jitter buffer puts the remote partner's samples on its own grid by the nearest
+    sample (room_pair.c): where the two boards' clocks slip by a period, one sample is given
+    twice and its neighbour left out, and where a host's clock estimate steps by a few ms, as
+    many. A run of up to SLIP rows of y not found in x is such a slip, counted apart. Rows
+    filled, in an annotated gap of either recording, or before both hosts told the clock offset
+    are left out."""
+    x, y = recording(name_x), recording(name_y)
+    s = best_shift(x["a"], y["a"], 4 * RATE)
+    sb = best_shift(x["b"], y["b"], 4 * RATE) - s
+    in_gap = lambda gaps, i: any(lo <= i / RATE <= hi for lo, hi in gaps)
+    rows = []  # (row of x, y's values found near it, identical)
+    for i in range(max(int(x["told"] * RATE), int(y["told"] * RATE) - s),
+                   min(len(x["a"]), len(y["a"]) - s) - RATE):
+        j = i + s
+        if x["filled"][i] or y["filled"][j] or in_gap(x["gaps"], i) or in_gap(y["gaps"], j):
+            continue
+        found = (y["a"][j] in x["a"][i - tol:i + tol + 1] and
+                 y["b"][j] in x["b"][i - sb - tol:i - sb + tol + 1])
+        rows.append((i, found, y["a"][j] == x["a"][i] and y["b"][j] == x["b"][i - sb]))
+    slips = mismatches = 0
+    run = []  # consecutive rows of y not found in x
+    for i, found, _ in rows + [(-1, True, False)]:
+        if not found and (not run or i == run[-1] + 1):
+            run.append(i)
+            continue
+        if len(run) > SLIP:
+            mismatches += len(run)
+        elif run:
+            slips += 1
+        run = [] if found else [i]
+    return dict(shift=s, pairing=sb, overlap=len(rows), exact=sum(1 for r in rows if r[2]),
+                slips=slips, mismatches=mismatches)
+
+
 snaps_a, snaps_b = os.path.join(tmp, "a.jsonl"), os.path.join(tmp, "b.jsonl")
-host_a = start_host("a", snaps_a)
-host_b = start_host("b", snaps_b, fake="+2.5s")
+host_a = start_host("a", snaps_a, record="rec_a")
+host_b = start_host("b", snaps_b, fake="+2.5s", record="rec_b")
 # libfaketime puts host b's CLOCK_MONOTONIC on the wall clock + 2.5 s: host a's view of b's
 # clock is b's minus a's
 expected_offset_ms = (time.time() + 2.5 - time.monotonic()) * 1000.0
@@ -371,6 +447,29 @@ check(r.returncode == 1 and len(r.stderr.strip().splitlines()) == 1 and
 print(f"proxy cut {cuts[0]} connections")
 print("host a said:\n" + said("a"))
 stop_all()
+
+# --- both recordings hold the same samples where they overlap: host a's (ended by SIGTERM) and
+# host b's first run (killed above: its raw capture, rebuilt by attune recover) ---
+r = subprocess.run([attune, "recover", os.path.join(tmp, "rec_b.attraw")], capture_output=True,
+                   text=True, timeout=60)
+check(r.returncode == 0, f"host b's capture recovered ({r.stderr.strip()[-200:]})")
+if r.returncode == 0 and os.path.exists(os.path.join(tmp, "rec_a.csv")):
+    TOL = 12  # rows: 48 ms at 250 Hz, within the clock offset's tolerance above (50 ms)
+    m = same_samples("rec_a", "rec_b", TOL)
+    print(f"recordings: overlap {m['overlap'] / RATE:.1f} s ({m['overlap']} rows, host b's "
+          f"{m['shift']:+d} from host a's), the hosts pair the partners "
+          f"{1000 * m['pairing'] / RATE:+.0f} ms apart, {m['exact']} rows identical, all four "
+          f"values within +-{TOL} rows in {m['overlap'] - m['mismatches'] - m['slips']}, "
+          f"{m['slips']} slips of up to {SLIP} rows, "
+          f"{m['mismatches']} rows differ")
+    check(abs(m["pairing"]) <= TOL, "the hosts pair the partners within "
+          f"{1000 * TOL / RATE:.0f} ms of each other ({1000 * m['pairing'] / RATE:+.0f} ms)")
+    check(m["overlap"] >= 40 * RATE, f"the recordings overlap {m['overlap'] / RATE:.1f} s")
+    check(m["mismatches"] == 0 and m["slips"] <= m["overlap"] // 200,
+          f"both recordings hold the same samples in their overlap ({m['mismatches']} of "
+          f"{m['overlap']} rows differ beyond +-{TOL} rows, {m['slips']} slips)")
+else:
+    check(False, "both hosts wrote their recording")
 for side in ("a", "b"):
     text = said(side)
     check(not re.search(r"Sanitizer|runtime error", text),

@@ -16,7 +16,13 @@ keepalive, restarting it "Ben is back"; both hosts record, and their recordings 
 samples where they overlap (host b's first run, killed, rebuilt by attune recover from its raw
 capture); a second partner a is refused; the room's login cannot read another room; a wrong
 password and an untrusted certificate each give one line, exit 1.
-usage: test_room.py ATTUNE SIMBOARD FIRMWARE
+
+Scenario broker_restart: the two hosts reach the broker directly; it is killed (SIGKILL) while
+they breathe together and started again on the same port 4 s later. Wanted: each host says once
+that the broker was lost and once that it is back, its own partner's feedback goes on (snapshots
+and the recorded local partner move on through the outage), the remote partner's gap is
+annotated in the recording, and both partners are paired again afterwards.
+usage: test_room.py ATTUNE SIMBOARD FIRMWARE [room|broker_restart]
 """
 import atexit
 import json
@@ -34,6 +40,7 @@ import threading
 import time
 
 attune, simboard, firmware = sys.argv[1:4]
+SCENARIO = sys.argv[4] if len(sys.argv) > 4 else "room"
 source = os.environ.get("ATTUNE_SOURCE", os.path.join(os.path.dirname(__file__), "../.."))
 for tool in ("mosquitto", "mosquitto_passwd", "mosquitto_sub", "mosquitto_pub", "openssl"):
     if not shutil.which(tool):
@@ -112,10 +119,17 @@ conf = conf.replace("listener 8883", f"listener {broker_port} 127.0.0.1")
 conf += "\nuser root\nlog_dest file " + os.path.join(tmp, "mosquitto.log") + "\n"
 with open(os.path.join(tmp, "mosquitto.conf"), "w") as f:
     f.write(conf)
-broker = subprocess.Popen(["mosquitto", "-c", os.path.join(tmp, "mosquitto.conf")],
-                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-procs.append(broker)
-check(wait_port(broker_port), f"the broker listens on 127.0.0.1:{broker_port}")
+
+
+def start_broker():
+    p = subprocess.Popen(["mosquitto", "-c", os.path.join(tmp, "mosquitto.conf")],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    procs.append(p)
+    check(wait_port(broker_port), f"the broker listens on 127.0.0.1:{broker_port}")
+    return p
+
+
+broker = start_broker()
 
 # --- the slow network: 150 +- 50 ms each way, in order, and 1 % of connections cut a second ---
 proxy_port = free_port()
@@ -212,7 +226,7 @@ def board_csv(path, lag_deg):
 
 starts = {}
 links = {}
-for side, lag in (("a", 0.0), ("b", LAG_DEG), ("a2", 0.0)):
+for side, lag in (("a", 0.0), ("b", LAG_DEG), ("a2", 0.0))[:3 if SCENARIO == "room" else 2]:
     csv_path = os.path.join(tmp, f"board_{side}.csv")
     board_csv(csv_path, lag)
     links[side] = os.path.join(tmp, f"board_{side}")
@@ -243,7 +257,7 @@ def room_cmd(side, port, snaps, password_file=pw_file, cafile=None, extra=()):
     return cmd + list(extra)
 
 
-def start_host(side, snaps, fake=None, record=None):
+def start_host(side, snaps, fake=None, record=None, port=None):
     err = open(os.path.join(tmp, f"host_{side}.err"), "a")
     env = dict(os.environ)
     if fake:
@@ -253,7 +267,7 @@ def start_host(side, snaps, fake=None, record=None):
                 if "libasan" in line and "=>" in line]
         env.update(LD_PRELOAD=":".join(asan + [FAKETIME_LIB]), FAKETIME=fake)
     extra = ["--record", os.path.join(tmp, record)] if record else []
-    p = subprocess.Popen(room_cmd(side, proxy_port, snaps, extra=extra),
+    p = subprocess.Popen(room_cmd(side, port or proxy_port, snaps, extra=extra),
                          stdout=subprocess.DEVNULL, stderr=err, env=env)
     procs.append(p)
     return p
@@ -336,6 +350,93 @@ def same_samples(name_x, name_y, tol):
     return dict(shift=s, pairing=sb, overlap=len(rows), exact=sum(1 for r in rows if r[2]),
                 slips=slips, mismatches=mismatches)
 
+
+
+def finish():
+    """Stops everything; no sanitizer report from any host; the exit status."""
+    stop_all()
+    for side in ("a", "b", "observer"):
+        if os.path.exists(os.path.join(tmp, f"host_{side}.err")):
+            check(not re.search(r"Sanitizer|runtime error", said(side)),
+                  f"host {side} ended without a sanitizer report")
+    if failures:
+        print(f"{failures} check(s) failed; files in {tmp}", file=sys.stderr)
+        sys.exit(1)
+    shutil.rmtree(tmp, ignore_errors=True)
+    sys.exit(0)
+
+
+def wait_said(side, text, timeout=20.0):
+    until = time.time() + timeout
+    while text not in said(side) and time.time() < until:
+        time.sleep(0.1)
+    return text in said(side)
+
+
+def lines(path):
+    with open(path) as f:
+        return sum(1 for _ in f)
+
+
+def broker_restart():
+    global broker
+    OUTAGE = 4.0
+    snaps = {side: os.path.join(tmp, f"{side}.jsonl") for side in ("a", "b")}
+    hosts = {side: start_host(side, snaps[side], record=f"rec_{side}", port=broker_port)
+             for side in ("a", "b")}
+    check(wait_said("a", "'s clock is") and wait_said("b", "'s clock is"),
+          "both hosts know the partner's clock")
+    time.sleep(3)
+    before = {side: lines(snaps[side]) for side in snaps}
+    broker.kill()
+    broker.wait()
+    time.sleep(OUTAGE)
+    during = {side: lines(snaps[side]) - before[side] for side in snaps}
+    broker = start_broker()
+    t_up = time.time()
+    back = {side: wait_said(side, "connected to the broker again") for side in snaps}
+    print(f"both hosts back {time.time() - t_up:.1f} s after the broker")
+    time.sleep(8)
+    for side, p in hosts.items():
+        check(p.poll() is None, f"host {side} runs through the broker's restart")
+        p.terminate()
+        p.wait(timeout=20)
+    for side in snaps:
+        text = said(side)
+        print(f"host {side} said:\n{text}")
+        check(text.count("lost the broker") == 1 and back[side] and
+              text.count("connected to the broker again") == 1,
+              f"host {side} says once that the broker was lost and once that it is back")
+        check(during[side] >= 0.8 * 10 * OUTAGE,
+              f"host {side}'s feedback goes on without the broker ({during[side]} snapshots in "
+              f"{OUTAGE:.0f} s)")
+        other = "b" if side == "a" else "a"
+        rec = recording(f"rec_{side}")
+        with open(os.path.join(tmp, f"rec_{side}.json")) as f:
+            notes = [ev.get("text") or "" for ev in json.load(f)["session"]["events"]]
+        check(any("lost the broker" in n for n in notes) and
+              any("connected to the broker again" in n for n in notes),
+              f"host {side}'s recording notes the broker lost and back")
+        gaps = [(lo + 0.2, hi - 0.2) for lo, hi in rec["gaps"]]
+        print(f"host {side}'s recording: gaps {[(round(lo, 1), round(hi, 1)) for lo, hi in gaps]}")
+        check(len(gaps) == 1 and OUTAGE - 0.5 <= gaps[0][1] - gaps[0][0] <= OUTAGE + 8,
+              f"host {side}'s recording annotates one gap of partner {other}'s samples as long "
+              "as the outage")
+        if len(gaps) == 1:
+            rows = range(int(gaps[0][0] * RATE) + 1, int(gaps[0][1] * RATE) - 1)
+            own, remote = rec[side], rec[other]
+            check(len({own[i] for i in rows}) > 20,
+                  f"host {side} recorded its own partner through the gap")
+            check(len({remote[i] for i in rows}) == 1,
+                  f"partner {other} holds its last value in host {side}'s gap")
+            after = range(int(gaps[0][1] * RATE) + RATE, len(remote) - RATE)
+            check(len(after) > 3 * RATE and len({remote[i] for i in after}) > 20,
+                  f"host {side} has partner {other} again after the broker's restart")
+    finish()
+
+
+if SCENARIO == "broker_restart":
+    broker_restart()
 
 snaps_a, snaps_b = os.path.join(tmp, "a.jsonl"), os.path.join(tmp, "b.jsonl")
 host_a = start_host("a", snaps_a, record="rec_a")
@@ -470,11 +571,4 @@ if r.returncode == 0 and os.path.exists(os.path.join(tmp, "rec_a.csv")):
           f"{m['overlap']} rows differ beyond +-{TOL} rows, {m['slips']} slips)")
 else:
     check(False, "both hosts wrote their recording")
-for side in ("a", "b"):
-    text = said(side)
-    check(not re.search(r"Sanitizer|runtime error", text),
-          f"host {side} ended without a sanitizer report")
-if failures:
-    print(f"{failures} check(s) failed; files in {tmp}", file=sys.stderr)
-    sys.exit(1)
-shutil.rmtree(tmp, ignore_errors=True)
+finish()

@@ -322,13 +322,14 @@ def same_samples(name_x, name_y, tol):
     twice and its neighbour left out, and where a host's clock estimate steps by a few ms, as
     many. A run of up to SLIP rows of y not found in x is such a slip, counted apart. Rows
     filled, in an annotated gap of either recording, or before both hosts told the clock offset
-    are left out."""
+    are left out, and 5 s more while the estimates settle."""
     x, y = recording(name_x), recording(name_y)
     s = best_shift(x["a"], y["a"], 4 * RATE)
     sb = best_shift(x["b"], y["b"], 4 * RATE) - s
     in_gap = lambda gaps, i: any(lo <= i / RATE <= hi for lo, hi in gaps)
     rows = []  # (row of x, y's values found near it, identical)
-    for i in range(max(int(x["told"] * RATE), int(y["told"] * RATE) - s),
+    settled = 5 * RATE  # the clock estimate moves by tens of ms in its first seconds
+    for i in range(max(int(x["told"] * RATE), int(y["told"] * RATE) - s) + settled,
                    min(len(x["a"]), len(y["a"]) - s) - RATE):
         j = i + s
         if x["filled"][i] or y["filled"][j] or in_gap(x["gaps"], i) or in_gap(y["gaps"], j):
@@ -566,7 +567,9 @@ if r.returncode == 0 and os.path.exists(os.path.join(tmp, "rec_a.csv")):
     check(abs(m["pairing"]) <= TOL, "the hosts pair the partners within "
           f"{1000 * TOL / RATE:.0f} ms of each other ({1000 * m['pairing'] / RATE:+.0f} ms)")
     check(m["overlap"] >= 40 * RATE, f"the recordings overlap {m['overlap'] / RATE:.1f} s")
-    check(m["mismatches"] == 0 and m["slips"] <= m["overlap"] // 200,
+    # the slips' rows: at most 3 % of the overlap (0.2-0.3 % measured on a quiet machine, 2.3 %
+    # with other tests running beside)
+    check(m["mismatches"] == 0 and m["slips"] * SLIP <= 0.03 * m["overlap"],
           f"both recordings hold the same samples in their overlap ({m['mismatches']} of "
           f"{m['overlap']} rows differ beyond +-{TOL} rows, {m['slips']} slips)")
 else:

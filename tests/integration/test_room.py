@@ -22,7 +22,11 @@ they breathe together and started again on the same port 4 s later. Wanted: each
 that the broker was lost and once that it is back, its own partner's feedback goes on (snapshots
 and the recorded local partner move on through the outage), the remote partner's gap is
 annotated in the recording, and both partners are paired again afterwards.
-usage: test_room.py ATTUNE SIMBOARD FIRMWARE [room|broker_restart]
+
+Scenario expired_cert: a second broker on 127.0.0.1 shows a server certificate signed by the
+test CA that expired (made with the repository's make-certs.sh under libfaketime, 400 days ago,
+valid 30 days). Wanted: attune room says in one line that the broker's certificate expired, exit 1.
+usage: test_room.py ATTUNE SIMBOARD FIRMWARE [room|broker_restart|expired_cert]
 """
 import atexit
 import json
@@ -41,6 +45,7 @@ import time
 
 attune, simboard, firmware = sys.argv[1:4]
 SCENARIO = sys.argv[4] if len(sys.argv) > 4 else "room"
+BOARDS = {"room": 3, "broker_restart": 2, "expired_cert": 0}  # simulated boards each needs
 source = os.environ.get("ATTUNE_SOURCE", os.path.join(os.path.dirname(__file__), "../.."))
 for tool in ("mosquitto", "mosquitto_passwd", "mosquitto_sub", "mosquitto_pub", "openssl"):
     if not shutil.which(tool):
@@ -226,7 +231,7 @@ def board_csv(path, lag_deg):
 
 starts = {}
 links = {}
-for side, lag in (("a", 0.0), ("b", LAG_DEG), ("a2", 0.0))[:3 if SCENARIO == "room" else 2]:
+for side, lag in (("a", 0.0), ("b", LAG_DEG), ("a2", 0.0))[:BOARDS[SCENARIO]]:
     csv_path = os.path.join(tmp, f"board_{side}.csv")
     board_csv(csv_path, lag)
     links[side] = os.path.join(tmp, f"board_{side}")
@@ -237,9 +242,11 @@ for side, lag in (("a", 0.0), ("b", LAG_DEG), ("a2", 0.0))[:3 if SCENARIO == "ro
     starts[side] = time.monotonic()
     procs.append(p)
 # the boards' signals in wall time: B's started later, so it is further along its breath
-true_deg = LAG_DEG - 360.0 * F * (starts["b"] - starts["a"])
-print(f"boards started {1000 * (starts['b'] - starts['a']):.0f} ms apart: true relative phase "
-      f"{true_deg:.1f} deg")
+true_deg = LAG_DEG
+if starts:
+    true_deg -= 360.0 * F * (starts["b"] - starts["a"])
+    print(f"boards started {1000 * (starts['b'] - starts['a']):.0f} ms apart: true relative "
+          f"phase {true_deg:.1f} deg")
 
 pw_file = os.path.join(tmp, "pw")
 with open(pw_file, "w") as f:
@@ -436,8 +443,36 @@ def broker_restart():
     finish()
 
 
+def expired_cert():
+    expired = os.path.join(tmp, "expired")
+    shutil.copytree(certs, expired)  # the same CA signs, 400 days ago, for 30 days
+    subprocess.run(["faketime", "-f", "-400d", "sh",
+                    os.path.join(source, "tools/broker/make-certs.sh"), expired, "localhost",
+                    "127.0.0.1"], check=True, stdout=subprocess.DEVNULL,
+                   env=dict(os.environ, DAYS="30"))
+    dates = subprocess.run(["openssl", "x509", "-in", os.path.join(expired, "server.crt"),
+                            "-noout", "-enddate"], capture_output=True, text=True).stdout.strip()
+    print(f"the second broker's certificate: {dates}")
+    port = free_port()
+    with open(os.path.join(tmp, "expired.conf"), "w") as f:
+        f.write(conf.replace(certs, expired).replace("mosquitto.log", "expired.log")
+                .replace(f"listener {broker_port} ", f"listener {port} "))
+    p = subprocess.Popen(["mosquitto", "-c", os.path.join(tmp, "expired.conf")],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    procs.append(p)
+    check(wait_port(port), f"a broker with an expired certificate listens on 127.0.0.1:{port}")
+    r = subprocess.run(room_cmd("observer", port, "/dev/null"), capture_output=True, text=True,
+                       timeout=30)
+    print("expired certificate:", r.stderr.strip())
+    check(r.returncode == 1 and len(r.stderr.strip().splitlines()) == 1 and
+          "certificate expired on" in r.stderr, "an expired certificate: one line, exit 1")
+    finish()
+
+
 if SCENARIO == "broker_restart":
     broker_restart()
+if SCENARIO == "expired_cert":
+    expired_cert()
 
 snaps_a, snaps_b = os.path.join(tmp, "a.jsonl"), os.path.join(tmp, "b.jsonl")
 host_a = start_host("a", snaps_a, record="rec_a")

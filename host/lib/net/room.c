@@ -16,6 +16,10 @@
 #include <errno.h>
 #include <math.h>
 #include <mosquitto.h>
+#include <openssl/asn1.h>
+#include <openssl/bio.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -98,6 +102,8 @@ struct room {
 	atomic_int connected, connack, subscribed, refused_sub, probe_seen, taken, announced;
 	atomic_int tls_failed;
 	char tls_why[200];
+	long tls_verify;          /* OpenSSL's verify result of the broker's certificate */
+	char tls_not_after[64];   /* its expiry, when it had one we could read */
 	atomic_uint reconnects;
 	int was_connected, said_lost;
 	int announced_sent; /* network thread: hello and status published */
@@ -348,14 +354,39 @@ static void on_publish(struct mosquitto *m, void *ctx, int mid)
 		atomic_store(&r->goodbye_done, 1);
 }
 
+/* Why the broker's certificate was refused, read while libmosquitto logs the failed handshake
+ * (its SSL object is freed right after): OpenSSL's verify result and the certificate's expiry. */
+static void tls_verdict(struct room *r, struct mosquitto *m)
+{
+	SSL *ssl = mosquitto_ssl_get(m);
+	STACK_OF(X509) *chain;
+	X509 *cert;
+	BIO *bio;
+
+	if (!ssl)
+		return;
+	r->tls_verify = SSL_get_verify_result(ssl);
+	/* a refused certificate is not the session's peer yet, but the chain it came with is kept
+	 * (a client's begins with the server's own) */
+	chain = SSL_get_peer_cert_chain(ssl);
+	cert = chain && sk_X509_num(chain) > 0 ? sk_X509_value(chain, 0) : NULL;
+	if (!cert || !(bio = BIO_new(BIO_s_mem())))
+		return;
+	if (ASN1_TIME_print(bio, X509_get0_notAfter(cert)) == 1) {
+		int n = BIO_read(bio, r->tls_not_after, (int)sizeof r->tls_not_after - 1);
+		r->tls_not_after[n > 0 ? n : 0] = 0;
+	}
+	BIO_free(bio);
+}
+
 static void on_log(struct mosquitto *m, void *ctx, int level, const char *line)
 {
 	struct room *r = ctx;
 
-	(void)m;
 	if (level == MOSQ_LOG_ERR && !atomic_load(&r->tls_failed) &&
 	    (strstr(line, "OpenSSL") || strstr(line, "certificate") || strstr(line, "TLS"))) {
 		snprintf(r->tls_why, sizeof r->tls_why, "%s", line);
+		tls_verdict(r, m);
 		atomic_store(&r->tls_failed, 1);
 	}
 }
@@ -859,6 +890,22 @@ static int connect_failed(struct room *r, int rc, char *why, size_t why_len)
 	const struct att_room_broker *b = &r->cfg.broker;
 	int ack = atomic_load(&r->connack);
 
+	if (atomic_load(&r->tls_failed) && r->tls_verify == X509_V_ERR_CERT_HAS_EXPIRED)
+		return att_fail(why, why_len, ATT_ERR_FORMAT,
+		                "the broker %s:%d's certificate expired%s%s; whoever runs the broker "
+		                "must renew it (tools/broker/make-certs.sh), or this computer's clock "
+		                "is wrong",
+		                b->host, b->port, r->tls_not_after[0] ? " on " : "", r->tls_not_after);
+	if (atomic_load(&r->tls_failed) && r->tls_verify == X509_V_ERR_CERT_NOT_YET_VALID)
+		return att_fail(why, why_len, ATT_ERR_FORMAT,
+		                "the broker %s:%d's certificate is not valid yet; is this computer's "
+		                "clock right?",
+		                b->host, b->port);
+	if (atomic_load(&r->tls_failed) && r->tls_verify != X509_V_OK)
+		return att_fail(why, why_len, ATT_ERR_FORMAT,
+		                "the broker %s:%d has a certificate this host does not trust (%s); "
+		                "check --cafile and the broker's certificate (name, expiry)",
+		                b->host, b->port, X509_verify_cert_error_string(r->tls_verify));
 	if (atomic_load(&r->tls_failed) || rc == MOSQ_ERR_TLS)
 		return att_fail(why, why_len, ATT_ERR_FORMAT,
 		                "the broker %s:%d has a certificate this host does not trust (%s); "

@@ -46,6 +46,7 @@
 #define BACKOFF_MIN_NS 1000000000LL  /* reconnect after 1 s, doubling up to 30 s */
 #define BACKOFF_MAX_NS 30000000000LL
 #define CLOCK_TELL_ROUNDS 8 /* the offset is said once this many rounds are in */
+#define LAT_BINS    4096u /* latency histograms: 1 ms bins up to 4.096 s */
 
 struct out_sample {
 	uint32_t counter;
@@ -123,6 +124,9 @@ struct room {
 	struct att_sample rb[READ_CHUNK];
 	struct att_room_pair_out po[READ_CHUNK];
 	int live[2];        /* the lane has had real samples */
+	/* the remote partner's samples: from their time (on our clock) to here, and to the engine */
+	uint32_t lat_arrive[LAT_BINS], lat_engine[LAT_BINS];
+	uint64_t lat_n[2];
 	int64_t held_from[2]; /* first held instant of a run, 0 = none */
 	/* worker only */
 	struct att_room_samples batch;
@@ -693,6 +697,27 @@ static void take_local(struct room *r)
 		}
 }
 
+static void lat_add(uint32_t *hist, uint64_t *n, int64_t ns)
+{
+	int64_t ms = ns < 0 ? 0 : ns / 1000000;
+
+	hist[ms < (int64_t)LAT_BINS ? ms : LAT_BINS - 1]++;
+	(*n)++;
+}
+
+/* The q-quantile of a histogram in ms (bin middles); NAN when empty. */
+static double lat_quantile(const uint32_t *hist, uint64_t n, double q)
+{
+	uint64_t want = (uint64_t)ceil(q * (double)n), seen = 0;
+
+	if (!n)
+		return NAN;
+	for (unsigned i = 0; i < LAT_BINS; i++)
+		if ((seen += hist[i]) >= want)
+			return i + 0.5;
+	return LAT_BINS;
+}
+
 static void take_remote(struct room *r)
 {
 	struct in_sample x;
@@ -703,8 +728,9 @@ static void take_remote(struct room *r)
 			atomic_fetch_add(&r->unplaced, 1);
 			continue;
 		}
-		att_room_pair_push(r->pair, x.lane, x.t_sender_ns - atomic_load(&p->offset_ns),
-		                   x.resp, x.ppg);
+		int64_t t = x.t_sender_ns - atomic_load(&p->offset_ns);
+		lat_add(r->lat_arrive, &r->lat_n[0], att_clock_ns() - t);
+		att_room_pair_push(r->pair, x.lane, t, x.resp, x.ppg);
 		atomic_fetch_add(&r->received, 1);
 	}
 }
@@ -740,7 +766,11 @@ static size_t room_read(struct att_source *src, struct att_sample *out, size_t m
 	take_remote(r);
 	n = att_room_pair_pop(r->pair, att_clock_ns(), r->po, max < READ_CHUNK ? max : READ_CHUNK);
 	for (size_t i = 0; i < n; i++) {
+		int64_t now = att_clock_ns();
 		watch_gaps(r, &r->po[i]);
+		for (int l = 0; l < 2; l++)
+			if (l != r->lane && !((r->po[i].held >> l) & 1u))
+				lat_add(r->lat_engine, &r->lat_n[1], now - r->po[i].t_ns);
 		out[i] = (struct att_sample){.host_ns = r->po[i].t_ns, .counter = r->po[i].index};
 		memcpy(out[i].ch, r->po[i].ch, sizeof out[i].ch);
 	}
@@ -1096,6 +1126,10 @@ int att_room_stats(const struct att_source *src, struct att_room_stats *out)
 	out->missing = atomic_load(&r->missing);
 	out->unplaced = atomic_load(&r->unplaced);
 	out->jitter_s = ps.delay_s;
+	out->arrive_p50_ms = lat_quantile(r->lat_arrive, r->lat_n[0], 0.50);
+	out->arrive_p99_ms = lat_quantile(r->lat_arrive, r->lat_n[0], 0.99);
+	out->engine_p50_ms = lat_quantile(r->lat_engine, r->lat_n[1], 0.50);
+	out->engine_p99_ms = lat_quantile(r->lat_engine, r->lat_n[1], 0.99);
 	for (int l = 0; l < 2; l++) {
 		out->partner_online[l] = atomic_load(&r->peer[l].online);
 		out->offset_ms[l] = atomic_load(&r->peer[l].clock_known)

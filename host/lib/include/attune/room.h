@@ -93,7 +93,12 @@ struct att_room_stats {
 	double delay_ms[2];         /* lowest round trip */
 	double jitter_s;
 	uint64_t held[2], late[2];
+	/* the remote partners' samples, from the time they were taken (on this host's clock): p50
+	 * and p99 until this host's main thread has them, and until they reach the session (the
+	 * engine), jitter buffer included; 1 ms resolution, NAN before any */
+	double arrive_p50_ms, arrive_p99_ms, engine_p50_ms, engine_p99_ms;
 };
+/* Main thread (as the source). */
 int att_room_stats(const struct att_source *src, struct att_room_stats *out);
 
 /* The sink publishing the session's markers (ATT_EV_MARKER made on this host) to the room; ctx

@@ -26,7 +26,14 @@ annotated in the recording, and both partners are paired again afterwards.
 Scenario expired_cert: a second broker on 127.0.0.1 shows a server certificate signed by the
 test CA that expired (made with the repository's make-certs.sh under libfaketime, 400 days ago,
 valid 30 days). Wanted: attune room says in one line that the broker's certificate expired, exit 1.
-usage: test_room.py ATTUNE SIMBOARD FIRMWARE [room|broker_restart|expired_cert]
+
+Scenario guide_control: partners a and b without a guide, and an observer (the therapist) with
+--guide daily who, 6 s after joining, skips to the next phase, pauses 1 s later, goes on 5 s
+later and goes back 1 s after that (keys n, g, g, b through --keys-at). Wanted: both partners
+start the guide when the observer does and follow each step (each said once, each recorded as
+a guide event), and their phases go 0, 1, 0: the back lands in phase 0 only if the pause was
+applied (2 s into phase 1 rather than 7 s: back goes to the previous phase within the first 3 s).
+usage: test_room.py ATTUNE SIMBOARD FIRMWARE [room|broker_restart|expired_cert|guide_control]
 """
 import atexit
 import json
@@ -45,7 +52,7 @@ import time
 
 attune, simboard, firmware = sys.argv[1:4]
 SCENARIO = sys.argv[4] if len(sys.argv) > 4 else "room"
-BOARDS = {"room": 3, "broker_restart": 2, "expired_cert": 0}  # simulated boards each needs
+BOARDS = {"room": 3, "broker_restart": 2, "expired_cert": 0, "guide_control": 2}  # simulated boards each needs
 source = os.environ.get("ATTUNE_SOURCE", os.path.join(os.path.dirname(__file__), "../.."))
 for tool in ("mosquitto", "mosquitto_passwd", "mosquitto_sub", "mosquitto_pub", "openssl"):
     if not shutil.which(tool):
@@ -264,7 +271,7 @@ def room_cmd(side, port, snaps, password_file=pw_file, cafile=None, extra=()):
     return cmd + list(extra)
 
 
-def start_host(side, snaps, fake=None, record=None, port=None):
+def start_host(side, snaps, fake=None, record=None, port=None, extra=()):
     err = open(os.path.join(tmp, f"host_{side}.err"), "a")
     env = dict(os.environ)
     if fake:
@@ -273,7 +280,7 @@ def start_host(side, snaps, fake=None, record=None, port=None):
                 subprocess.run(["ldd", attune], capture_output=True, text=True).stdout.splitlines()
                 if "libasan" in line and "=>" in line]
         env.update(LD_PRELOAD=":".join(asan + [FAKETIME_LIB]), FAKETIME=fake)
-    extra = ["--record", os.path.join(tmp, record)] if record else []
+    extra = (["--record", os.path.join(tmp, record)] if record else []) + list(extra)
     p = subprocess.Popen(room_cmd(side, port or proxy_port, snaps, extra=extra),
                          stdout=subprocess.DEVNULL, stderr=err, env=env)
     procs.append(p)
@@ -472,6 +479,40 @@ def expired_cert():
     finish()
 
 
+def guide_control():
+    hosts = {side: start_host(side, os.path.join(tmp, f"{side}.jsonl"), record=f"rec_{side}",
+                              port=broker_port) for side in ("a", "b")}
+    check(wait_said("a", "'s clock is") and wait_said("b", "'s clock is"),
+          "both partners are in the room")
+    observer = start_host("observer", os.path.join(tmp, "observer.jsonl"), port=broker_port,
+                          extra=["--guide", "daily", "--keys-at", "6:n,7:g,12:g,13:b"])
+    time.sleep(20)
+    check(observer.poll() is None, "the observer runs")
+    for p in list(hosts.values()) + [observer]:
+        p.terminate()
+        p.wait(timeout=20)
+    print("the observer said:\n" + said("observer"))
+    steps = ["start", "skip", "pause", "resume", "back"]
+    for side in ("a", "b"):
+        text = said(side)
+        print(f"host {side} said:\n{text}")
+        check(all(text.count(f"the therapist: {s} the guide") == 1 for s in steps),
+              f"partner {side} says each of the observer's steps once")
+        with open(os.path.join(tmp, f"rec_{side}.json")) as f:
+            events = json.load(f)["session"]["events"]
+        guide = [(ev["t"], ev["value"], ev["text"]) for ev in events if ev["kind"] == "guide"]
+        phases = [(ev["t"], ev["value"], ev["text"]) for ev in events if ev["kind"] == "phase"]
+        print(f"host {side}'s recording: guide {guide}, phases {phases}")
+        check([int(v) for _, v, _ in guide] == [1, 4, 2, 3, 5] and
+              all(n == "daily" for _, _, n in guide),
+              f"partner {side}'s recording holds the observer's start, skip, pause, resume, back")
+        check([int(v) for _, v, _ in phases] == [0, 1, 0],
+              f"partner {side} followed the guide: phases 0, 1 and (back, the pause applied) 0")
+    finish()
+
+
+if SCENARIO == "guide_control":
+    guide_control()
 if SCENARIO == "broker_restart":
     broker_restart()
 if SCENARIO == "expired_cert":

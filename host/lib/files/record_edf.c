@@ -142,6 +142,9 @@ static void event_text(const struct att_event *e, char *buf, size_t len)
 	case ATT_EV_PHASE:
 		snprintf(buf, len, "phase %s", e->text);
 		break;
+	case ATT_EV_GUIDE:
+		att_event_label(e, buf, len);
+		break;
 	default:
 		snprintf(buf, len, "%s", e->text[0] ? e->text : "note");
 		break;

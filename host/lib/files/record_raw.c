@@ -313,7 +313,7 @@ int att_raw_writer_event(struct att_raw_writer *w, const struct att_event *ev)
 	int e;
 
 	/* gaps are what readers find in the counters, never written */
-	if (!w || !ev || ev->kind < ATT_EV_MARKER || ev->kind > ATT_EV_LEAVE ||
+	if (!w || !ev || ev->kind < ATT_EV_MARKER || ev->kind > ATT_EV_KIND_MAX ||
 	    ev->kind == ATT_EV_GAP)
 		return ATT_ERR_ARG;
 	close_samples(w);

@@ -238,7 +238,8 @@ int att_recorder_put_event(struct att_recorder *r, const struct att_event *ev)
 {
 	struct item it;
 	int e;
-	if (!r || !ev || ev->kind < ATT_EV_MARKER || ev->kind > ATT_EV_LEAVE || ev->kind == ATT_EV_GAP)
+	if (!r || !ev || ev->kind < ATT_EV_MARKER || ev->kind > ATT_EV_KIND_MAX ||
+	    ev->kind == ATT_EV_GAP)
 		return ATT_ERR_ARG;
 	if ((e = atomic_load(&r->err)) || atomic_load(&r->stopped))
 		return e ? e : ATT_ERR_ARG;

@@ -490,10 +490,18 @@ static void event_in(struct room *r, int lane, const char *who, const struct att
 
 	if (att_room_order_check(o, msg->instance, msg->u.event.seq) != ATT_ROOM_TAKE)
 		return;
-	if (msg->u.event.kind != ATT_EV_MARKER)
+	/* markers from anyone; guide control from observers only */
+	if (msg->u.event.kind != ATT_EV_MARKER &&
+	    !(msg->u.event.kind == ATT_EV_GUIDE && lane < 0))
 		return;
 	k = atomic_fetch_add(&r->echo_n, 1);
 	atomic_store(&r->echo[k % ECHO_KEEP], now);
+	if (msg->u.event.kind == ATT_EV_GUIDE) {
+		if (r->cfg.on_event)
+			r->cfg.on_event(r->cfg.ctx, ATT_EV_GUIDE, now, msg->u.event.value,
+			                msg->u.event.text);
+		return;
+	}
 	say(r, ATT_EV_MARKER, now, "%s: %s", who, msg->u.event.text);
 }
 
@@ -1154,8 +1162,10 @@ static int sink_receive(void *ctx, const struct att_packet *p, char *why, size_t
 
 	(void)why;
 	(void)why_len;
-	if (p->type != ATT_PACKET_EVENT || p->u.event->kind != ATT_EV_MARKER)
-		return ATT_OK;
+	if (p->type != ATT_PACKET_EVENT ||
+	    !(p->u.event->kind == ATT_EV_MARKER ||
+	      (p->u.event->kind == ATT_EV_GUIDE && r->lane < 0)))
+		return ATT_OK; /* markers; an observer's guide control */
 	for (unsigned k = 0; k < ECHO_KEEP; k++)
 		if (p->u.event->host_ns && atomic_load(&r->echo[k]) == p->u.event->host_ns)
 			return ATT_OK; /* a partner's marker, posted by the room itself */

@@ -22,7 +22,21 @@ enum att_event_kind {
 	ATT_EV_PHASE = 6,     /* a guide's phase began; value = its index, text = its name */
 	ATT_EV_JOIN = 7,      /* a partner joined a room; text = who */
 	ATT_EV_LEAVE = 8,     /* a partner left a room; text = who */
+	ATT_EV_GUIDE = 9,     /* a room's observer steered the guide for everyone; value = enum
+	                         att_guide_control, text = the guide's name */
 };
+#define ATT_EV_KIND_MAX ATT_EV_GUIDE
+
+/* What an ATT_EV_GUIDE did (its value). */
+enum att_guide_control {
+	ATT_GUIDE_CTL_START = 1, /* the guide named in the text, from its first phase, now */
+	ATT_GUIDE_CTL_PAUSE = 2,
+	ATT_GUIDE_CTL_RESUME = 3,
+	ATT_GUIDE_CTL_SKIP = 4, /* to the next phase */
+	ATT_GUIDE_CTL_BACK = 5, /* to this phase's start (the previous one within its first 3 s) */
+};
+/* "start", "pause", "resume", "skip", "back"; "?" for others. Static string; any thread. */
+const char *att_guide_control_name(int control);
 
 struct att_event {
 	double t;              /* seconds of signal since the session's first sample */
@@ -33,12 +47,13 @@ struct att_event {
 	char text[ATT_EVENT_TEXT_MAX]; /* UTF-8, NUL-terminated; may be empty */
 };
 
-/* "marker", "reconnect", "pacer", "note", "gap", "phase", "join", "leave"; "event" for others.
+/* "marker", "reconnect", "pacer", "note", "gap", "phase", "join", "leave", "guide"; "event" for
+ * others.
  * Static string; any thread. */
 const char *att_event_kind_name(unsigned kind);
 
 /* Short words for ev as the report and replay label it: "pacer 6.0/min", "pacer off",
- * "reconnect", else its text, else its kind's name. Any thread. */
+ * "reconnect", "guide pause (daily)", else its text, else its kind's name. Any thread. */
 void att_event_label(const struct att_event *ev, char *buf, size_t len);
 
 /* Sets ev's text to text (NULL = empty), cut at a UTF-8 character boundary so it stays valid. */

@@ -33,7 +33,13 @@ later and goes back 1 s after that (keys n, g, g, b through --keys-at). Wanted: 
 start the guide when the observer does and follow each step (each said once, each recorded as
 a guide event), and their phases go 0, 1, 0: the back lands in phase 0 only if the pause was
 applied (2 s into phase 1 rather than 7 s: back goes to the previous phase within the first 3 s).
-usage: test_room.py ATTUNE SIMBOARD FIRMWARE [room|broker_restart|expired_cert|guide_control]
+
+Scenario remote_scale: host a with its board, and a partner b that is not attune
+(room_fake_partner) whose hello tells a 12-bit ADC at 2.5 V and who sends constant counts 2048
+(belt) and 1000 (pulse). Wanted: host a records them on its own board's scale (10 bits, 5 V):
+256 and 125.
+usage: test_room.py ATTUNE SIMBOARD FIRMWARE [room|broker_restart|expired_cert|guide_control|
+                                              remote_scale [FAKE_PARTNER]]
 """
 import atexit
 import json
@@ -52,7 +58,8 @@ import time
 
 attune, simboard, firmware = sys.argv[1:4]
 SCENARIO = sys.argv[4] if len(sys.argv) > 4 else "room"
-BOARDS = {"room": 3, "broker_restart": 2, "expired_cert": 0, "guide_control": 2}  # simulated boards each needs
+BOARDS = {"room": 3, "broker_restart": 2, "expired_cert": 0, "guide_control": 2,
+          "remote_scale": 1}  # simulated boards each needs
 source = os.environ.get("ATTUNE_SOURCE", os.path.join(os.path.dirname(__file__), "../.."))
 for tool in ("mosquitto", "mosquitto_passwd", "mosquitto_sub", "mosquitto_pub", "openssl"):
     if not shutil.which(tool):
@@ -250,7 +257,7 @@ for side, lag in (("a", 0.0), ("b", LAG_DEG), ("a2", 0.0))[:BOARDS[SCENARIO]]:
     procs.append(p)
 # the boards' signals in wall time: B's started later, so it is further along its breath
 true_deg = LAG_DEG
-if starts:
+if "b" in starts:
     true_deg -= 360.0 * F * (starts["b"] - starts["a"])
     print(f"boards started {1000 * (starts['b'] - starts['a']):.0f} ms apart: true relative "
           f"phase {true_deg:.1f} deg")
@@ -511,6 +518,28 @@ def guide_control():
     finish()
 
 
+def remote_scale():
+    fake = subprocess.Popen([sys.argv[5], f"mqtts://localhost:{broker_port}",
+                             os.path.join(certs, "ca.crt"), ROOM, "breathe-slowly", ROOM, "b",
+                             "12", "2500", "2048", "1000", "25"], stderr=subprocess.PIPE,
+                            text=True)
+    procs.append(fake)
+    host = start_host("a", os.path.join(tmp, "a.jsonl"), record="rec_a", port=broker_port)
+    check(wait_said("a", "'s clock is"), "host a knows the fake partner's clock")
+    time.sleep(8)
+    host.terminate()
+    host.wait(timeout=20)
+    print("host a said:\n" + said("a"))
+    b = [v for v in recording("rec_a")["b"] if v != (0, 0)]
+    print(f"host a recorded {len(b)} samples of partner b: {sorted(set(b))}")
+    check(len(b) > 5 * RATE and set(b) == {(256, 125)},
+          "partner b's counts (12 bits, 2.5 V) on host a's scale (10 bits, 5 V): 256 and 125")
+    fake.wait(timeout=30)
+    finish()
+
+
+if SCENARIO == "remote_scale":
+    remote_scale()
 if SCENARIO == "guide_control":
     guide_control()
 if SCENARIO == "broker_restart":

@@ -76,6 +76,7 @@ struct peer {
 	char name[ATT_ROOM_NAME_MAX];
 	int ever_online;
 	int said_clock; /* the offset was told once it rests on enough rounds */
+	double mv_per_count; /* the partner's board, from its hello; 0 = not known yet */
 	/* shared */
 	atomic_int online;
 	atomic_int clock_known;
@@ -88,6 +89,11 @@ struct room {
 	char *room_code, *name, *user, *password, *cafile;
 	char prefix[128]; /* attune/ROOM/ */
 	char side[32];    /* a, b or observer-xxxxxxxx */
+	/* this host's board as the hello tells it, and its millivolts per count: the remote
+	 * partners' counts are put on this scale (the session has one gain for each channel) */
+	uint8_t adc_bits;
+	uint16_t vref_mv;
+	double mv_per_count;
 	int lane;         /* 0 a, 1 b, -1 observer */
 	uint32_t instance;
 	struct mosquitto *mosq;
@@ -260,8 +266,8 @@ static void announce(struct room *r)
 	                              .u.status.online = 1};
 
 	hello.u.hello.rate_mhz = (uint32_t)llround(r->rate_hz * 1000.0);
-	hello.u.hello.adc_bits = 10;
-	hello.u.hello.vref_mv = 5000;
+	hello.u.hello.adc_bits = r->adc_bits;
+	hello.u.hello.vref_mv = r->vref_mv;
 	snprintf(hello.u.hello.name, sizeof hello.u.hello.name, "%s", r->name);
 	publish(r, "hello", &hello, 1, 1, NULL);
 	publish(r, "status", &status, 1, 1, NULL);
@@ -442,8 +448,10 @@ static void samples_in(struct room *r, int lane, const struct att_room_msg *msg)
 	for (unsigned i = 0; i < s->n; i++) {
 		struct in_sample x = {.lane = (uint8_t)lane,
 		                      .t_sender_ns = s->t0_ns + (int64_t)llround(i * period_ns),
-		                      .resp = s->resp[i],
-		                      .ppg = s->ppg[i]};
+		                      .resp = att_room_rescale(s->resp[i], p->mv_per_count,
+		                                               r->mv_per_count),
+		                      .ppg = att_room_rescale(s->ppg[i], p->mv_per_count,
+		                                              r->mv_per_count)};
 		if (att_ring_write(r->in, &x, 1) != 1)
 			atomic_fetch_add(&r->in_dropped, 1);
 	}
@@ -545,9 +553,11 @@ static void on_message(struct mosquitto *m, void *ctx, const struct mosquitto_me
 			presence(r, lane, &msg);
 		break;
 	case ATT_ROOM_HELLO:
-		if (lane >= 0)
+		if (lane >= 0) {
 			snprintf(r->peer[lane].name, sizeof r->peer[lane].name, "%s",
 			         msg.u.hello.name);
+			r->peer[lane].mv_per_count = att_room_hello_mv_per_count(&msg.u.hello);
+		}
 		break;
 	case ATT_ROOM_SAMPLES:
 		if (lane >= 0)
@@ -1071,6 +1081,10 @@ int att_room_open(const struct att_room_cfg *cfg, struct att_source *local,
 		att_source_status(local, &ls);
 	/* the room runs at the board's rate; an observer at the boards' default */
 	r->rate_hz = local && ls.rate_hz > 0.0 ? ls.rate_hz : ATT_WIRE_RATE_DEFAULT;
+	r->adc_bits = ls.info.adc_bits >= 8 && ls.info.adc_bits <= 16 ? ls.info.adc_bits : 10;
+	r->vref_mv = ls.info.vref_mv ? ls.info.vref_mv : 5000;
+	r->mv_per_count = local && ls.gain[0] > 0.0 ? ls.gain[0]
+	                                            : r->vref_mv / (double)((1u << r->adc_bits) - 1u);
 	rc = att_room_pair_new(&(struct att_room_pair_cfg){.rate_hz = r->rate_hz,
 	                                                   .delay_s = cfg->jitter_s},
 	                       &r->pair);
@@ -1103,8 +1117,8 @@ int att_room_open(const struct att_room_cfg *cfg, struct att_source *local,
 		                                        : st->info.vref_mv / st->adc_max;
 		st->offset[c] = local ? ls.offset[c] : 0.0;
 	}
-	/* both partners' first belt and pulse: the remote partner's gains are taken to be ours
-	 * (the same firmware and board) */
+	/* both partners' first belt and pulse: the remote partner's counts arrive on our scale
+	 * (samples_in(), from its hello's Vref and ADC bits), so its gains are ours */
 	if (r->lane >= 0)
 		for (unsigned c = 0; c < 2; c++) {
 			st->gain[2 * (1 - r->lane) + c] = st->gain[c];

@@ -6,7 +6,8 @@
  * board's first belt and pulse (A0/A1) are this host's partner, published to the room as they
  * arrive; the other partner comes from the broker, put on this host's clock (room_clock.h) and
  * paired through the jitter buffer (room_pair.h), so the session, engine, view, recorder and
- * OSC see one four-channel device. An observer has no board: both partners come from the broker.
+ * OSC see one four-channel device; the partner's counts are put on this host's board's scale
+ * (millivolts per count from the partner's hello: Vref and ADC bits). An observer has no board: both partners come from the broker.
  * att_room_sink (a session sink) publishes the session's markers to the room, and an
  * observer's guide control (ATT_EV_GUIDE), which the partners' rooms pass on to their session.
  *

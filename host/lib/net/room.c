@@ -1045,6 +1045,18 @@ static int start_client(struct room *r, char *why, size_t why_len)
 	return ATT_OK;
 }
 
+/* The room runs at the board's rate and scale; an observer at the boards' defaults (250 Hz,
+ * 10 bits, 5 V). */
+static void board_scale(struct room *r, const struct att_source_status *ls)
+{
+	r->rate_hz = ls && ls->rate_hz > 0.0 ? ls->rate_hz : ATT_WIRE_RATE_DEFAULT;
+	r->adc_bits = ls && ls->info.adc_bits >= 8 && ls->info.adc_bits <= 16 ? ls->info.adc_bits
+	                                                                      : 10;
+	r->vref_mv = ls && ls->info.vref_mv ? ls->info.vref_mv : 5000;
+	r->mv_per_count = ls && ls->gain[0] > 0.0 ? ls->gain[0]
+	                                          : r->vref_mv / (double)((1u << r->adc_bits) - 1u);
+}
+
 int att_room_open(const struct att_room_cfg *cfg, struct att_source *local,
                   struct att_source **out, char *why, size_t why_len)
 {
@@ -1079,12 +1091,7 @@ int att_room_open(const struct att_room_cfg *cfg, struct att_source *local,
 		snprintf(r->side, sizeof r->side, "observer-%08x", r->instance);
 	if (local)
 		att_source_status(local, &ls);
-	/* the room runs at the board's rate; an observer at the boards' default */
-	r->rate_hz = local && ls.rate_hz > 0.0 ? ls.rate_hz : ATT_WIRE_RATE_DEFAULT;
-	r->adc_bits = ls.info.adc_bits >= 8 && ls.info.adc_bits <= 16 ? ls.info.adc_bits : 10;
-	r->vref_mv = ls.info.vref_mv ? ls.info.vref_mv : 5000;
-	r->mv_per_count = local && ls.gain[0] > 0.0 ? ls.gain[0]
-	                                            : r->vref_mv / (double)((1u << r->adc_bits) - 1u);
+	board_scale(r, local ? &ls : NULL);
 	rc = att_room_pair_new(&(struct att_room_pair_cfg){.rate_hz = r->rate_hz,
 	                                                   .delay_s = cfg->jitter_s},
 	                       &r->pair);

@@ -65,10 +65,13 @@ static void room_event(void *ctx, uint8_t kind, int64_t host_ns, double value, c
 }
 
 /* attune room: partners joining, leaving and coming back, and the broker's connection, said
- * once on stderr and the status line as the session delivers them (main thread). */
+ * once on stderr and the status line as the session delivers them, and the observer's guide
+ * control taken for the loop (main thread). */
 static int room_say(void *ctx, const struct att_packet *p, char *why, size_t why_len)
 {
 	const struct att_event *ev = p->u.event;
+	struct att_live *lv = ctx;
+	char line[ATT_EVENT_TEXT_MAX + 64];
 
 	(void)why;
 	(void)why_len;
@@ -76,6 +79,21 @@ static int room_say(void *ctx, const struct att_packet *p, char *why, size_t why
 	    (ev->kind == ATT_EV_JOIN || ev->kind == ATT_EV_LEAVE ||
 	     (ev->kind == ATT_EV_NOTE && !strncmp(ev->text, "room: ", 6))))
 		log_line(ctx, ev->kind == ATT_EV_NOTE ? ev->text + 6 : ev->text);
+	/* the observer's guide control, at a partner: queued for the loop (live_loop.c) */
+	if (p->type == ATT_PACKET_EVENT && ev->kind == ATT_EV_GUIDE && !lv->room_observer &&
+	    (int)ev->value != ATT_GUIDE_BEGAN) {
+		snprintf(line, sizeof line, "the therapist: %s the guide%s%s",
+		         att_guide_control_name((int)ev->value),
+		         (int)ev->value == ATT_GUIDE_CTL_START ? " " : "",
+		         (int)ev->value == ATT_GUIDE_CTL_START ? ev->text : "");
+		log_line(ctx, line);
+		if (lv->n_guide_ctl < (int)(sizeof lv->guide_ctl / sizeof lv->guide_ctl[0])) {
+			lv->guide_ctl[lv->n_guide_ctl].control = (int)ev->value;
+			snprintf(lv->guide_ctl[lv->n_guide_ctl].name,
+			         sizeof lv->guide_ctl[lv->n_guide_ctl].name, "%s", ev->text);
+			lv->n_guide_ctl++;
+		}
+	}
 	return ATT_OK;
 }
 
@@ -102,6 +120,7 @@ static int open_room(struct att_live *lv)
 	struct att_source_status st;
 	att_source_status(lv->ls.src, &st);
 	lv->room_src = lv->ls.src;
+	lv->room_observer = cfg.side == ATT_ROOM_OBSERVER;
 	lv->ls.device = 1;
 	snprintf(lv->ls.name, sizeof lv->ls.name, "%s", st.name);
 	return 0;

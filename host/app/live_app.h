@@ -47,6 +47,18 @@ struct att_live {
 	 * no session), and the room's source (owned by the session) for its sink */
 	_Atomic(struct att_session *) room_post;
 	struct att_source *room_src;
+	/* attune room, guide control: an observer's actions on its guide go to the room as
+	 * ATT_EV_GUIDE events (start when its first phase begins; the text is its --guide, the name
+	 * the partners find it by); a partner's session delivers the
+	 * observer's to a sink (cmd_live.c), which queues them here for the loop to apply (a sink
+	 * must not steer the session delivering to it) */
+	int room_observer;
+	int guide_start_sent;
+	struct {
+		int control; /* enum att_guide_control */
+		char name[ATT_EVENT_TEXT_MAX];
+	} guide_ctl[8];
+	int n_guide_ctl;
 };
 
 /* live_loop.c: the window's loop (frames at 60 Hz, keys, screenshot) and the headless one.

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "attune/clock.h"
+#include "guides.h"
 #include "live_app.h"
 
 #define STEP_S 1.0 / 60.0
@@ -71,6 +72,7 @@ static void update_sound(struct att_live *lv)
 }
 
 static void pacer_event(struct att_live *lv, double bpm);
+static void apply_guide_ctl(struct att_live *lv);
 
 /* A new phase of the guide: said to every sink (phase event, pacer change), the pacer set
  * (it glides to the new rate: the disc never jumps), the feedback shown or hidden, a soft
@@ -82,9 +84,13 @@ static void enter_phase(struct att_live *lv, const struct att_guide_state *gs)
 	char buf[160];
 
 	if (!lv->guide_announced) /* recordings and the practice history know the guide by name */
-		att_session_event(lv->session, ATT_EV_GUIDE, 0.0, lv->guide->name);
+		att_session_event(lv->session, ATT_EV_GUIDE, ATT_GUIDE_BEGAN, lv->guide->name);
 	lv->guide_announced = 1;
 	att_session_event(lv->session, ATT_EV_PHASE, (double)gs->phase, ph->name);
+	if (lv->room_observer && !lv->guide_start_sent) { /* the partners follow from here */
+		lv->guide_start_sent = 1;
+		att_session_event(lv->session, ATT_EV_GUIDE, ATT_GUIDE_CTL_START, lv->o->guide);
+	}
 	lv->pacer_on = ph->pacer_bpm > 0.0;
 	if (lv->pacer_on) {
 		att_pacer_set_bpm(lv->pacer, t, ph->pacer_bpm);
@@ -167,6 +173,8 @@ static void after_drain(struct att_live *lv, double dt)
 		fprintf(stderr, "attune: %s\n", problem);
 		say(lv, problem);
 	}
+	if (lv->n_guide_ctl)
+		apply_guide_ctl(lv);
 	guide_step(lv);
 	att_live_feedback_ease(&lv->fb, att_session_snapshot(lv->session), now_t(lv), dt);
 	update_sound(lv);
@@ -242,6 +250,57 @@ static void act_guide(struct att_live *lv, enum att_view_action a)
 	} else {
 		att_guide_player_back(&lv->player, now_t(lv));
 	}
+	if (lv->room_observer) /* the room's sink takes it to the partners */
+		att_session_event(lv->session, ATT_EV_GUIDE,
+		                  a == ATT_VIEW_GUIDE_PAUSE ? (lv->guide_at.paused ? ATT_GUIDE_CTL_PAUSE
+		                                                                   : ATT_GUIDE_CTL_RESUME)
+		                  : a == ATT_VIEW_GUIDE_SKIP ? ATT_GUIDE_CTL_SKIP
+		                                             : ATT_GUIDE_CTL_BACK,
+		                  lv->o->guide);
+}
+
+/* attune room, a partner: the observer's guide control, as its room delivered it. A guide is
+ * started by name (a built-in one; a partner without it says so); the others act on the guide
+ * followed, as the keys g, n and b do. */
+static void apply_guide_ctl(struct att_live *lv)
+{
+	char why[300], buf[160];
+
+	for (int i = 0; i < lv->n_guide_ctl; i++) {
+		int c = lv->guide_ctl[i].control;
+		const char *name = lv->guide_ctl[i].name;
+		if (c == ATT_GUIDE_CTL_START) {
+			struct att_guide *g = calloc(1, sizeof *g);
+			if (!g || att_guides_find(name, g, why, sizeof why) != ATT_OK) {
+				snprintf(buf, sizeof buf, "cannot follow the therapist's guide: %.100s",
+				         g ? why : "out of memory");
+				fprintf(stderr, "attune: %s\n", buf);
+				say(lv, buf);
+				free(g);
+				continue;
+			}
+			free(lv->guide);
+			lv->guide = g;
+			memset(&lv->player, 0, sizeof lv->player);
+			memset(&lv->guide_at, 0, sizeof lv->guide_at);
+			lv->guide_boundary_t = 0.0;
+			att_guide_player_start(&lv->player, lv->guide, now_t(lv));
+		} else if (!lv->guide) {
+			continue;
+		} else if (c == ATT_GUIDE_CTL_PAUSE || c == ATT_GUIDE_CTL_RESUME) {
+			int paused = c == ATT_GUIDE_CTL_PAUSE;
+			if (paused != lv->guide_at.paused) {
+				att_guide_player_pause(&lv->player, now_t(lv), paused);
+				lv->guide_at.paused = paused;
+				say(lv, paused ? "the therapist paused the guide" : "the guide goes on");
+			}
+		} else if (c == ATT_GUIDE_CTL_SKIP) {
+			att_guide_player_skip(&lv->player, now_t(lv));
+		} else if (c == ATT_GUIDE_CTL_BACK) {
+			att_guide_player_back(&lv->player, now_t(lv));
+		}
+	}
+	lv->n_guide_ctl = 0;
 }
 
 static void act(struct att_live *lv, enum att_view_action a, int *quit)
@@ -506,10 +565,32 @@ int att_live_run_window(struct att_live *lv)
 	return rc;
 }
 
+/* --keys-at without a window: the guide's keys (g, n, b) and the marker (_), acted on as the
+ * view maps them; other keys mean nothing headless. */
+static void scripted_keys_headless(struct att_live *lv, int64_t elapsed_ns)
+{
+	struct att_live_opts *o = lv->o;
+	int quit = 0;
+
+	for (int k = 0; k < o->n_keys_at; k++)
+		if (o->keys_at_t[k] >= 0.0 && (double)elapsed_ns / 1e9 >= o->keys_at_t[k]) {
+			for (const char *c = o->keys_at[k]; *c; c++)
+				act(lv,
+				    *c == 'g'   ? ATT_VIEW_GUIDE_PAUSE
+				    : *c == 'n' ? ATT_VIEW_GUIDE_SKIP
+				    : *c == 'b' ? ATT_VIEW_GUIDE_BACK
+				    : *c == '_' ? ATT_VIEW_MARKER
+				                : ATT_VIEW_NONE,
+				    &quit);
+			o->keys_at_t[k] = -1.0; /* once */
+		}
+}
+
 int att_live_run_headless(struct att_live *lv)
 {
 	const struct att_live_opts *o = lv->o;
 	struct sigaction sa;
+	int64_t t0 = att_clock_ns();
 
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;
@@ -522,9 +603,10 @@ int att_live_run_headless(struct att_live *lv)
 			att_clock_sleep_until(att_clock_ns() + 10000000);
 		advance(lv, lv->fast ? fmin(prev + STEP_S, limit) : -1.0, limit);
 		after_drain(lv, now_t(lv) - prev);
+		scripted_keys_headless(lv, att_clock_ns() - t0);
 		if (o->duration > 0.0 && now_t(lv) >= o->duration)
 			break;
-		if (lv->guide && o->duration <= 0.0 && lv->guide_at.done)
+		if (o->guide && o->duration <= 0.0 && lv->guide_at.done)
 			break; /* a guided session without --duration ends with its guide */
 	}
 	return lv->io_failed || att_session_failed_sinks(lv->session) ? 1 : 0;

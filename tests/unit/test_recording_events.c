@@ -36,6 +36,9 @@ static const struct want {
         {ATT_EV_RECONNECT, ATT_EV_RECONNECT, 16.1, 0, "device reconnected"},
         {ATT_EV_NOTE, ATT_EV_NOTE, 20.1, 0, "frames lost"},
         {ATT_EV_PACER, ATT_EV_PACER, 24.1, 0, ""},
+        /* a session began following a guide; a room's observer paused it */
+        {ATT_EV_GUIDE, ATT_EV_GUIDE, 26.1, ATT_GUIDE_BEGAN, "Daily practice"},
+        {ATT_EV_GUIDE, ATT_EV_GUIDE, 27.3, ATT_GUIDE_CTL_PAUSE, "daily"},
 };
 #define N_WANT (sizeof want / sizeof want[0])
 
@@ -90,6 +93,10 @@ static void write_capture(const char *path)
 			add_event(w, ATT_EV_NOTE, 0, "frames lost");
 		if (i == 6000)
 			add_event(w, ATT_EV_PACER, 0, NULL);
+		if (i == 6500)
+			add_event(w, ATT_EV_GUIDE, ATT_GUIDE_BEGAN, "Daily practice");
+		if (i == 6800)
+			add_event(w, ATT_EV_GUIDE, ATT_GUIDE_CTL_PAUSE, "daily");
 		CHECK(att_raw_writer_samples(w, &s, 1) == ATT_OK);
 	}
 	CHECK(att_raw_writer_close(w, 0) == ATT_OK);
@@ -114,7 +121,8 @@ static void check_recording(const struct att_recording *rec, int edf, const char
 		         fabs(ev->t - want[i].t) <= 1.0 / RATE &&
 		         fabs((double)ev->sample_index - want[i].t * RATE) <= 1.0 &&
 		         !strcmp(ev->text, want[i].text);
-		if (want[i].kind == ATT_EV_PACER || want[i].kind == ATT_EV_GAP)
+		if (want[i].kind == ATT_EV_PACER || want[i].kind == ATT_EV_GAP ||
+		    want[i].kind == ATT_EV_GUIDE)
 			ok &= ev->value == want[i].value;
 		if (!ok)
 			fprintf(stderr, "%s: event %zu: kind %u t %.4f value %g text '%s'\n", what,

@@ -330,6 +330,27 @@ static void broker_addresses_and_room_codes(void)
 	CHECK(!att_room_code_valid("") && att_room_code_valid("Room_1-x"));
 }
 
+/* A partner's board with another Vref or ADC: its counts are put on this host's scale. */
+static void partner_counts_put_on_our_scale(void)
+{
+	struct att_room_hello uno = {.adc_bits = 10, .vref_mv = 5000};
+	struct att_room_hello other = {.adc_bits = 12, .vref_mv = 2500};
+	struct att_room_hello junk = {.adc_bits = 40, .vref_mv = 5000};
+	double ours = att_room_hello_mv_per_count(&uno);
+
+	CHECK_NEAR(ours, 5000.0 / 1023.0, 1e-12);
+	CHECK_NEAR(att_room_hello_mv_per_count(&other), 2500.0 / 4095.0, 1e-12);
+	CHECK(att_room_hello_mv_per_count(&junk) == 0.0);
+	/* 2048 counts of 2.5 V over 12 bits = 1250.3 mV = 255.8 of our counts */
+	CHECK(att_room_rescale(2048, att_room_hello_mv_per_count(&other), ours) == 256);
+	CHECK(att_room_rescale(4095, att_room_hello_mv_per_count(&other), ours) == 512);
+	CHECK(att_room_rescale(700, ours, ours) == 700);
+	CHECK(att_room_rescale(700, 0.0, ours) == 700); /* no hello yet: as it came */
+	CHECK(att_room_rescale(60000, 10.0, 1.0) == 65535);
+	/* and back: a 10-bit 5 V count on a 12-bit 2.5 V host */
+	CHECK(att_room_rescale(256, ours, att_room_hello_mv_per_count(&other)) == 2050);
+}
+
 int main(void)
 {
 	broker_addresses_and_room_codes();
@@ -341,5 +362,6 @@ int main(void)
 	board_timeline_ignores_queueing();
 	pairs_by_when_samples_happened();
 	late_partner_is_held_and_counted();
+	partner_counts_put_on_our_scale();
 	return att_check_done("room");
 }

@@ -18,6 +18,17 @@ const char *att_event_kind_name(unsigned kind)
 	return kind < sizeof names / sizeof names[0] && names[kind] ? names[kind] : "event";
 }
 
+const char *att_guide_control_name(int control)
+{
+	static const char *const names[] = {
+	        [ATT_GUIDE_BEGAN] = "began",     [ATT_GUIDE_CTL_START] = "start",
+	        [ATT_GUIDE_CTL_PAUSE] = "pause",
+	        [ATT_GUIDE_CTL_RESUME] = "resume", [ATT_GUIDE_CTL_SKIP] = "skip",
+	        [ATT_GUIDE_CTL_BACK] = "back",
+	};
+	return control >= 0 && control < (int)(sizeof names / sizeof names[0]) ? names[control] : "?";
+}
+
 void att_event_label(const struct att_event *ev, char *buf, size_t len)
 {
 	if (!buf || !len)
@@ -28,6 +39,11 @@ void att_event_label(const struct att_event *ev, char *buf, size_t len)
 		snprintf(buf, len, "pacer off");
 	else if (ev->kind == ATT_EV_RECONNECT) /* the text only says the device came back */
 		snprintf(buf, len, "reconnect");
+	else if (ev->kind == ATT_EV_GUIDE && (int)ev->value == ATT_GUIDE_BEGAN)
+		snprintf(buf, len, "guide %s", ev->text);
+	else if (ev->kind == ATT_EV_GUIDE)
+		snprintf(buf, len, "guide %s%s%s%s", att_guide_control_name((int)ev->value),
+		         ev->text[0] ? " (" : "", ev->text, ev->text[0] ? ")" : "");
 	else
 		snprintf(buf, len, "%s", ev->text[0] ? ev->text : att_event_kind_name(ev->kind));
 }

@@ -143,7 +143,7 @@ static void event_text(const struct att_event *e, char *buf, size_t len)
 		snprintf(buf, len, "phase %s", e->text);
 		break;
 	case ATT_EV_GUIDE:
-		snprintf(buf, len, "guide %s", e->text);
+		att_event_label(e, buf, len);
 		break;
 	default:
 		snprintf(buf, len, "%s", e->text[0] ? e->text : "note");
@@ -401,6 +401,28 @@ static int unreadable(const char *path, char *why, size_t why_len)
 /* The annotation as the event event_text() wrote it from (t and sample_index left to the caller);
  * 0 for attune's end padding, which is no event. An EDF+ file cannot tell a marker with a text
  * from a note (both are written as the bare text), so bare texts come back as notes. */
+/* "guide NAME" (began) or an observer's "guide pause (NAME)" back into an ATT_EV_GUIDE. */
+static void guide_annotation(const char *a, struct att_event *ev)
+{
+	char name[ATT_EVENT_TEXT_MAX];
+	size_t len = strlen(a);
+
+	ev->value = ATT_GUIDE_BEGAN;
+	att_event_set_text(ev, a);
+	for (int c = ATT_GUIDE_CTL_START; c <= ATT_GUIDE_CTL_BACK; c++) {
+		const char *w = att_guide_control_name(c);
+		size_t n = strlen(w);
+		if (!strncmp(a, w, n) && a[n] == ' ' && a[n + 1] == '(' && len > n + 3 &&
+		    a[len - 1] == ')' && len - n - 3 < sizeof name) {
+			memcpy(name, a + n + 2, len - n - 3);
+			name[len - n - 3] = 0;
+			ev->value = c;
+			att_event_set_text(ev, name);
+			return;
+		}
+	}
+}
+
 static int annotation_event(const char *a, struct att_event *ev)
 {
 	long long n;
@@ -432,7 +454,7 @@ static int annotation_event(const char *a, struct att_event *ev)
 		att_event_set_text(ev, a + 6);
 	} else if (!strncmp(a, "guide ", 6) && a[6]) {
 		ev->kind = ATT_EV_GUIDE;
-		att_event_set_text(ev, a + 6);
+		guide_annotation(a + 6, ev);
 	} else {
 		ev->kind = ATT_EV_NOTE;
 		att_event_set_text(ev, strcmp(a, "note") ? a : NULL);

@@ -16,6 +16,10 @@
 #include <errno.h>
 #include <math.h>
 #include <mosquitto.h>
+#include <openssl/asn1.h>
+#include <openssl/bio.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -42,6 +46,7 @@
 #define BACKOFF_MIN_NS 1000000000LL  /* reconnect after 1 s, doubling up to 30 s */
 #define BACKOFF_MAX_NS 30000000000LL
 #define CLOCK_TELL_ROUNDS 8 /* the offset is said once this many rounds are in */
+#define LAT_BINS    4096u /* latency histograms: 1 ms bins up to 4.096 s */
 
 struct out_sample {
 	uint32_t counter;
@@ -71,6 +76,7 @@ struct peer {
 	char name[ATT_ROOM_NAME_MAX];
 	int ever_online;
 	int said_clock; /* the offset was told once it rests on enough rounds */
+	double mv_per_count; /* the partner's board, from its hello; 0 = not known yet */
 	/* shared */
 	atomic_int online;
 	atomic_int clock_known;
@@ -83,6 +89,11 @@ struct room {
 	char *room_code, *name, *user, *password, *cafile;
 	char prefix[128]; /* attune/ROOM/ */
 	char side[32];    /* a, b or observer-xxxxxxxx */
+	/* this host's board as the hello tells it, and its millivolts per count: the remote
+	 * partners' counts are put on this scale (the session has one gain for each channel) */
+	uint8_t adc_bits;
+	uint16_t vref_mv;
+	double mv_per_count;
 	int lane;         /* 0 a, 1 b, -1 observer */
 	uint32_t instance;
 	struct mosquitto *mosq;
@@ -98,6 +109,8 @@ struct room {
 	atomic_int connected, connack, subscribed, refused_sub, probe_seen, taken, announced;
 	atomic_int tls_failed;
 	char tls_why[200];
+	long tls_verify;          /* OpenSSL's verify result of the broker's certificate */
+	char tls_not_after[64];   /* its expiry, when it had one we could read */
 	atomic_uint reconnects;
 	int was_connected, said_lost;
 	int announced_sent; /* network thread: hello and status published */
@@ -117,6 +130,9 @@ struct room {
 	struct att_sample rb[READ_CHUNK];
 	struct att_room_pair_out po[READ_CHUNK];
 	int live[2];        /* the lane has had real samples */
+	/* the remote partner's samples: from their time (on our clock) to here, and to the engine */
+	uint32_t lat_arrive[LAT_BINS], lat_engine[LAT_BINS];
+	uint64_t lat_n[2];
 	int64_t held_from[2]; /* first held instant of a run, 0 = none */
 	/* worker only */
 	struct att_room_samples batch;
@@ -250,8 +266,8 @@ static void announce(struct room *r)
 	                              .u.status.online = 1};
 
 	hello.u.hello.rate_mhz = (uint32_t)llround(r->rate_hz * 1000.0);
-	hello.u.hello.adc_bits = 10;
-	hello.u.hello.vref_mv = 5000;
+	hello.u.hello.adc_bits = r->adc_bits;
+	hello.u.hello.vref_mv = r->vref_mv;
 	snprintf(hello.u.hello.name, sizeof hello.u.hello.name, "%s", r->name);
 	publish(r, "hello", &hello, 1, 1, NULL);
 	publish(r, "status", &status, 1, 1, NULL);
@@ -348,14 +364,39 @@ static void on_publish(struct mosquitto *m, void *ctx, int mid)
 		atomic_store(&r->goodbye_done, 1);
 }
 
+/* Why the broker's certificate was refused, read while libmosquitto logs the failed handshake
+ * (its SSL object is freed right after): OpenSSL's verify result and the certificate's expiry. */
+static void tls_verdict(struct room *r, struct mosquitto *m)
+{
+	SSL *ssl = mosquitto_ssl_get(m);
+	STACK_OF(X509) *chain;
+	X509 *cert;
+	BIO *bio;
+
+	if (!ssl)
+		return;
+	r->tls_verify = SSL_get_verify_result(ssl);
+	/* a refused certificate is not the session's peer yet, but the chain it came with is kept
+	 * (a client's begins with the server's own) */
+	chain = SSL_get_peer_cert_chain(ssl);
+	cert = chain && sk_X509_num(chain) > 0 ? sk_X509_value(chain, 0) : NULL;
+	if (!cert || !(bio = BIO_new(BIO_s_mem())))
+		return;
+	if (ASN1_TIME_print(bio, X509_get0_notAfter(cert)) == 1) {
+		int n = BIO_read(bio, r->tls_not_after, (int)sizeof r->tls_not_after - 1);
+		r->tls_not_after[n > 0 ? n : 0] = 0;
+	}
+	BIO_free(bio);
+}
+
 static void on_log(struct mosquitto *m, void *ctx, int level, const char *line)
 {
 	struct room *r = ctx;
 
-	(void)m;
 	if (level == MOSQ_LOG_ERR && !atomic_load(&r->tls_failed) &&
 	    (strstr(line, "OpenSSL") || strstr(line, "certificate") || strstr(line, "TLS"))) {
 		snprintf(r->tls_why, sizeof r->tls_why, "%s", line);
+		tls_verdict(r, m);
 		atomic_store(&r->tls_failed, 1);
 	}
 }
@@ -407,8 +448,10 @@ static void samples_in(struct room *r, int lane, const struct att_room_msg *msg)
 	for (unsigned i = 0; i < s->n; i++) {
 		struct in_sample x = {.lane = (uint8_t)lane,
 		                      .t_sender_ns = s->t0_ns + (int64_t)llround(i * period_ns),
-		                      .resp = s->resp[i],
-		                      .ppg = s->ppg[i]};
+		                      .resp = att_room_rescale(s->resp[i], p->mv_per_count,
+		                                               r->mv_per_count),
+		                      .ppg = att_room_rescale(s->ppg[i], p->mv_per_count,
+		                                              r->mv_per_count)};
 		if (att_ring_write(r->in, &x, 1) != 1)
 			atomic_fetch_add(&r->in_dropped, 1);
 	}
@@ -455,10 +498,19 @@ static void event_in(struct room *r, int lane, const char *who, const struct att
 
 	if (att_room_order_check(o, msg->instance, msg->u.event.seq) != ATT_ROOM_TAKE)
 		return;
-	if (msg->u.event.kind != ATT_EV_MARKER)
+	/* markers from anyone; guide control from observers only */
+	if (msg->u.event.kind != ATT_EV_MARKER &&
+	    !(msg->u.event.kind == ATT_EV_GUIDE && lane < 0 &&
+	      msg->u.event.value >= ATT_GUIDE_CTL_START))
 		return;
 	k = atomic_fetch_add(&r->echo_n, 1);
 	atomic_store(&r->echo[k % ECHO_KEEP], now);
+	if (msg->u.event.kind == ATT_EV_GUIDE) {
+		if (r->cfg.on_event)
+			r->cfg.on_event(r->cfg.ctx, ATT_EV_GUIDE, now, msg->u.event.value,
+			                msg->u.event.text);
+		return;
+	}
 	say(r, ATT_EV_MARKER, now, "%s: %s", who, msg->u.event.text);
 }
 
@@ -502,9 +554,11 @@ static void on_message(struct mosquitto *m, void *ctx, const struct mosquitto_me
 			presence(r, lane, &msg);
 		break;
 	case ATT_ROOM_HELLO:
-		if (lane >= 0)
+		if (lane >= 0) {
 			snprintf(r->peer[lane].name, sizeof r->peer[lane].name, "%s",
 			         msg.u.hello.name);
+			r->peer[lane].mv_per_count = att_room_hello_mv_per_count(&msg.u.hello);
+		}
 		break;
 	case ATT_ROOM_SAMPLES:
 		if (lane >= 0)
@@ -662,6 +716,27 @@ static void take_local(struct room *r)
 		}
 }
 
+static void lat_add(uint32_t *hist, uint64_t *n, int64_t ns)
+{
+	int64_t ms = ns < 0 ? 0 : ns / 1000000;
+
+	hist[ms < (int64_t)LAT_BINS ? ms : LAT_BINS - 1]++;
+	(*n)++;
+}
+
+/* The q-quantile of a histogram in ms (bin middles); NAN when empty. */
+static double lat_quantile(const uint32_t *hist, uint64_t n, double q)
+{
+	uint64_t want = (uint64_t)ceil(q * (double)n), seen = 0;
+
+	if (!n)
+		return NAN;
+	for (unsigned i = 0; i < LAT_BINS; i++)
+		if ((seen += hist[i]) >= want)
+			return i + 0.5;
+	return LAT_BINS;
+}
+
 static void take_remote(struct room *r)
 {
 	struct in_sample x;
@@ -672,8 +747,9 @@ static void take_remote(struct room *r)
 			atomic_fetch_add(&r->unplaced, 1);
 			continue;
 		}
-		att_room_pair_push(r->pair, x.lane, x.t_sender_ns - atomic_load(&p->offset_ns),
-		                   x.resp, x.ppg);
+		int64_t t = x.t_sender_ns - atomic_load(&p->offset_ns);
+		lat_add(r->lat_arrive, &r->lat_n[0], att_clock_ns() - t);
+		att_room_pair_push(r->pair, x.lane, t, x.resp, x.ppg);
 		atomic_fetch_add(&r->received, 1);
 	}
 }
@@ -709,7 +785,11 @@ static size_t room_read(struct att_source *src, struct att_sample *out, size_t m
 	take_remote(r);
 	n = att_room_pair_pop(r->pair, att_clock_ns(), r->po, max < READ_CHUNK ? max : READ_CHUNK);
 	for (size_t i = 0; i < n; i++) {
+		int64_t now = att_clock_ns();
 		watch_gaps(r, &r->po[i]);
+		for (int l = 0; l < 2; l++)
+			if (l != r->lane && !((r->po[i].held >> l) & 1u))
+				lat_add(r->lat_engine, &r->lat_n[1], now - r->po[i].t_ns);
 		out[i] = (struct att_sample){.host_ns = r->po[i].t_ns, .counter = r->po[i].index};
 		memcpy(out[i].ch, r->po[i].ch, sizeof out[i].ch);
 	}
@@ -859,6 +939,22 @@ static int connect_failed(struct room *r, int rc, char *why, size_t why_len)
 	const struct att_room_broker *b = &r->cfg.broker;
 	int ack = atomic_load(&r->connack);
 
+	if (atomic_load(&r->tls_failed) && r->tls_verify == X509_V_ERR_CERT_HAS_EXPIRED)
+		return att_fail(why, why_len, ATT_ERR_FORMAT,
+		                "the broker %s:%d's certificate expired%s%s; whoever runs the broker "
+		                "must renew it (tools/broker/make-certs.sh), or this computer's clock "
+		                "is wrong",
+		                b->host, b->port, r->tls_not_after[0] ? " on " : "", r->tls_not_after);
+	if (atomic_load(&r->tls_failed) && r->tls_verify == X509_V_ERR_CERT_NOT_YET_VALID)
+		return att_fail(why, why_len, ATT_ERR_FORMAT,
+		                "the broker %s:%d's certificate is not valid yet; is this computer's "
+		                "clock right?",
+		                b->host, b->port);
+	if (atomic_load(&r->tls_failed) && r->tls_verify != X509_V_OK)
+		return att_fail(why, why_len, ATT_ERR_FORMAT,
+		                "the broker %s:%d has a certificate this host does not trust (%s); "
+		                "check --cafile and the broker's certificate (name, expiry)",
+		                b->host, b->port, X509_verify_cert_error_string(r->tls_verify));
 	if (atomic_load(&r->tls_failed) || rc == MOSQ_ERR_TLS)
 		return att_fail(why, why_len, ATT_ERR_FORMAT,
 		                "the broker %s:%d has a certificate this host does not trust (%s); "
@@ -950,6 +1046,18 @@ static int start_client(struct room *r, char *why, size_t why_len)
 	return ATT_OK;
 }
 
+/* The room runs at the board's rate and scale; an observer at the boards' defaults (250 Hz,
+ * 10 bits, 5 V). */
+static void board_scale(struct room *r, const struct att_source_status *ls)
+{
+	r->rate_hz = ls && ls->rate_hz > 0.0 ? ls->rate_hz : ATT_WIRE_RATE_DEFAULT;
+	r->adc_bits = ls && ls->info.adc_bits >= 8 && ls->info.adc_bits <= 16 ? ls->info.adc_bits
+	                                                                      : 10;
+	r->vref_mv = ls && ls->info.vref_mv ? ls->info.vref_mv : 5000;
+	r->mv_per_count = ls && ls->gain[0] > 0.0 ? ls->gain[0]
+	                                          : r->vref_mv / (double)((1u << r->adc_bits) - 1u);
+}
+
 int att_room_open(const struct att_room_cfg *cfg, struct att_source *local,
                   struct att_source **out, char *why, size_t why_len)
 {
@@ -984,8 +1092,7 @@ int att_room_open(const struct att_room_cfg *cfg, struct att_source *local,
 		snprintf(r->side, sizeof r->side, "observer-%08x", r->instance);
 	if (local)
 		att_source_status(local, &ls);
-	/* the room runs at the board's rate; an observer at the boards' default */
-	r->rate_hz = local && ls.rate_hz > 0.0 ? ls.rate_hz : ATT_WIRE_RATE_DEFAULT;
+	board_scale(r, local ? &ls : NULL);
 	rc = att_room_pair_new(&(struct att_room_pair_cfg){.rate_hz = r->rate_hz,
 	                                                   .delay_s = cfg->jitter_s},
 	                       &r->pair);
@@ -1018,8 +1125,8 @@ int att_room_open(const struct att_room_cfg *cfg, struct att_source *local,
 		                                        : st->info.vref_mv / st->adc_max;
 		st->offset[c] = local ? ls.offset[c] : 0.0;
 	}
-	/* both partners' first belt and pulse: the remote partner's gains are taken to be ours
-	 * (the same firmware and board) */
+	/* both partners' first belt and pulse: the remote partner's counts arrive on our scale
+	 * (samples_in(), from its hello's Vref and ADC bits), so its gains are ours */
 	if (r->lane >= 0)
 		for (unsigned c = 0; c < 2; c++) {
 			st->gain[2 * (1 - r->lane) + c] = st->gain[c];
@@ -1049,6 +1156,10 @@ int att_room_stats(const struct att_source *src, struct att_room_stats *out)
 	out->missing = atomic_load(&r->missing);
 	out->unplaced = atomic_load(&r->unplaced);
 	out->jitter_s = ps.delay_s;
+	out->arrive_p50_ms = lat_quantile(r->lat_arrive, r->lat_n[0], 0.50);
+	out->arrive_p99_ms = lat_quantile(r->lat_arrive, r->lat_n[0], 0.99);
+	out->engine_p50_ms = lat_quantile(r->lat_engine, r->lat_n[1], 0.50);
+	out->engine_p99_ms = lat_quantile(r->lat_engine, r->lat_n[1], 0.99);
 	for (int l = 0; l < 2; l++) {
 		out->partner_online[l] = atomic_load(&r->peer[l].online);
 		out->offset_ms[l] = atomic_load(&r->peer[l].clock_known)
@@ -1073,8 +1184,11 @@ static int sink_receive(void *ctx, const struct att_packet *p, char *why, size_t
 
 	(void)why;
 	(void)why_len;
-	if (p->type != ATT_PACKET_EVENT || p->u.event->kind != ATT_EV_MARKER)
-		return ATT_OK;
+	if (p->type != ATT_PACKET_EVENT ||
+	    !(p->u.event->kind == ATT_EV_MARKER ||
+	      (p->u.event->kind == ATT_EV_GUIDE && r->lane < 0 &&
+	       p->u.event->value >= ATT_GUIDE_CTL_START)))
+		return ATT_OK; /* markers; an observer's guide control (not that it began one) */
 	for (unsigned k = 0; k < ECHO_KEEP; k++)
 		if (p->u.event->host_ns && atomic_load(&r->echo[k]) == p->u.event->host_ns)
 			return ATT_OK; /* a partner's marker, posted by the room itself */

@@ -2,6 +2,7 @@
  * the sequence rule that drops repeats and stale messages. */
 #include "attune/room_wire.h"
 
+#include <math.h>
 #include <string.h>
 
 static void put16(uint8_t *p, uint16_t v)
@@ -231,4 +232,21 @@ enum att_room_verdict att_room_order_check(struct att_room_order *o, uint32_t in
 	}
 	o->stale++;
 	return ATT_ROOM_STALE;
+}
+
+double att_room_hello_mv_per_count(const struct att_room_hello *h)
+{
+	if (!h || h->adc_bits < 8 || h->adc_bits > 16 || !h->vref_mv)
+		return 0.0;
+	return (double)h->vref_mv / (double)((1u << h->adc_bits) - 1u);
+}
+
+uint16_t att_room_rescale(uint16_t count, double from_mv, double to_mv)
+{
+	double c;
+
+	if (!(from_mv > 0.0) || !(to_mv > 0.0))
+		return count;
+	c = round((double)count * from_mv / to_mv);
+	return (uint16_t)(c < 0.0 ? 0.0 : c > 65535.0 ? 65535.0 : c);
 }

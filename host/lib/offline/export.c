@@ -178,11 +178,11 @@ static void json_text_or_null(struct att_json *js, const char *key, const char *
 		att_json_null(js, key);
 }
 
-/* The guide the session followed: its first guide event's text; NULL when none. */
+/* The guide the session followed: its first "began" guide event's text; NULL when none. */
 static const char *guide_name(const struct att_grid *g)
 {
 	for (size_t i = 0; i < g->n_events; i++)
-		if (g->events[i].kind == ATT_EV_GUIDE)
+		if (g->events[i].kind == ATT_EV_GUIDE && (int)g->events[i].value == ATT_GUIDE_BEGAN)
 			return g->events[i].text;
 	return NULL;
 }

@@ -22,9 +22,24 @@ enum att_event_kind {
 	ATT_EV_PHASE = 6,     /* a guide's phase began; value = its index, text = its name */
 	ATT_EV_JOIN = 7,      /* a partner joined a room; text = who */
 	ATT_EV_LEAVE = 8,     /* a partner left a room; text = who */
-	ATT_EV_GUIDE = 9,     /* a guide began (before its first phase); text = the guide's name */
+	ATT_EV_GUIDE = 9,     /* a guide: value = enum att_guide_control, text = the guide's name */
 };
 #define ATT_EV_LAST ATT_EV_GUIDE /* the highest kind a recording keeps */
+
+/* What an ATT_EV_GUIDE says (its value). */
+enum att_guide_control {
+	ATT_GUIDE_BEGAN = 0,     /* this session began following the guide (before its first
+	                            phase); text = its name as recordings and the history know it */
+	/* a room's observer steering the guide for everyone (text = its --guide) */
+	ATT_GUIDE_CTL_START = 1, /* the guide named in the text, from its first phase, now */
+	ATT_GUIDE_CTL_PAUSE = 2,
+	ATT_GUIDE_CTL_RESUME = 3,
+	ATT_GUIDE_CTL_SKIP = 4, /* to the next phase */
+	ATT_GUIDE_CTL_BACK = 5, /* to this phase's start (the previous one within its first 3 s) */
+};
+/* "began", "start", "pause", "resume", "skip", "back"; "?" for others. Static string; any
+ * thread. */
+const char *att_guide_control_name(int control);
 
 struct att_event {
 	double t;              /* seconds of signal since the session's first sample */
@@ -40,8 +55,9 @@ struct att_event {
  * Static string; any thread. */
 const char *att_event_kind_name(unsigned kind);
 
-/* Short words for ev as the report and replay label it: "pacer 6.0/min", "pacer off",
- * "reconnect", else its text, else its kind's name. Any thread. */
+/* Short words for ev as the report, replay and EDF+ label it: "pacer 6.0/min", "pacer off",
+ * "reconnect", "guide Daily practice" (began), "guide pause (daily)" (an observer's control),
+ * else its text, else its kind's name. Any thread. */
 void att_event_label(const struct att_event *ev, char *buf, size_t len);
 
 /* Sets ev's text to text (NULL = empty), cut at a UTF-8 character boundary so it stays valid. */

@@ -6,8 +6,10 @@
  * board's first belt and pulse (A0/A1) are this host's partner, published to the room as they
  * arrive; the other partner comes from the broker, put on this host's clock (room_clock.h) and
  * paired through the jitter buffer (room_pair.h), so the session, engine, view, recorder and
- * OSC see one four-channel device. An observer has no board: both partners come from the broker.
- * att_room_sink (a session sink) publishes the session's markers to the room.
+ * OSC see one four-channel device; the partner's counts are put on this host's board's scale
+ * (millivolts per count from the partner's hello: Vref and ADC bits). An observer has no board: both partners come from the broker.
+ * att_room_sink (a session sink) publishes the session's markers to the room, and an
+ * observer's guide control (ATT_EV_GUIDE), which the partners' rooms pass on to their session.
  *
  * Wire: topics attune/ROOM/SIDE/{samples,events,hello,status,clock}, payloads in room_wire.h.
  *
@@ -63,8 +65,9 @@ struct att_room_cfg {
 	int timeout_ms;       /* connecting and checking the room; 0 = 10000 */
 	/* Room happenings, said once each: kind ATT_EV_JOIN / ATT_EV_LEAVE (text "Ben left"),
 	 * ATT_EV_MARKER (a partner's marker, text "Ben: ..."), ATT_EV_NOTE (the broker lost and
-	 * back, a remote gap, the partner's clock offset). Called on the room's network thread or
-	 * the main thread: must only queue (att_session_post does). */
+	 * back, a remote gap, the partner's clock offset), ATT_EV_GUIDE (an observer steered the
+	 * guide: value enum att_guide_control, text the guide's name). Called on the room's
+	 * network thread or the main thread: must only queue (att_session_post does). */
 	void (*on_event)(void *ctx, uint8_t kind, int64_t host_ns, double value, const char *text);
 	void *ctx;
 };
@@ -93,11 +96,17 @@ struct att_room_stats {
 	double delay_ms[2];         /* lowest round trip */
 	double jitter_s;
 	uint64_t held[2], late[2];
+	/* the remote partners' samples, from the time they were taken (on this host's clock): p50
+	 * and p99 until this host's main thread has them, and until they reach the session (the
+	 * engine), jitter buffer included; 1 ms resolution, NAN before any */
+	double arrive_p50_ms, arrive_p99_ms, engine_p50_ms, engine_p99_ms;
 };
+/* Main thread (as the source). */
 int att_room_stats(const struct att_source *src, struct att_room_stats *out);
 
-/* The sink publishing the session's markers (ATT_EV_MARKER made on this host) to the room; ctx
- * is the room's source (borrowed: the session frees its sinks before its source). */
+/* The sink publishing the session's markers (ATT_EV_MARKER made on this host) to the room, and
+ * an observer's guide control (ATT_EV_GUIDE; a or b publish none); ctx is the room's source
+ * (borrowed: the session frees its sinks before its source). */
 extern const struct att_sink att_room_sink;
 
 #endif

@@ -122,4 +122,13 @@ enum att_room_verdict {
 enum att_room_verdict att_room_order_check(struct att_room_order *o, uint32_t instance,
                                            uint32_t seq);
 
+/* Millivolts per ADC count of the board a hello describes: vref_mv / (2^adc_bits - 1); 0 when
+ * it says nothing usable (adc_bits outside 8..16, no vref). Any thread. */
+double att_room_hello_mv_per_count(const struct att_room_hello *h);
+
+/* A count of a board with from_mv millivolts per count as a count of a board with to_mv per
+ * count (rounded, held within 0..65535): the partner's samples on this host's scale. The count
+ * unchanged when either scale is unknown (<= 0). Any thread. */
+uint16_t att_room_rescale(uint16_t count, double from_mv, double to_mv);
+
 #endif

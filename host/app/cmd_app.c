@@ -192,6 +192,17 @@ static int focus_step(const struct start *s, int focus, int dir)
 	return focus;
 }
 
+/* Leading and trailing spaces typed around a name are not part of it. */
+static void trim(char *name)
+{
+	size_t skip = strspn(name, " "), n = strlen(name);
+
+	while (n > skip && name[n - 1] == ' ')
+		n--;
+	memmove(name, name + skip, n - skip);
+	name[n - skip] = 0;
+}
+
 /* Why these names cannot start a session, or NULL. */
 static const char *names_problem(const struct start *s)
 {
@@ -303,6 +314,10 @@ static int start_screen(struct app_opts *o, struct att_view *view, struct start 
 			r = start_key(s, p, &ev.key);
 		else if (ev.type == SDL_MOUSEBUTTONDOWN)
 			r = start_click(s, p, att_view_hit_at(view, &hits, ev.button.x, ev.button.y));
+		if (r == START_GO) {
+			trim(s->a);
+			trim(s->b);
+		}
 		if (r == START_GO && names_problem(s)) {
 			snprintf(s->problem, sizeof s->problem, "%s", names_problem(s));
 			s->focus = s->a[0] ? ATT_START_NAME_B : ATT_START_NAME_A;
@@ -541,7 +556,7 @@ static int round_trip(struct app_opts *o, struct start *s, struct att_practice *
 {
 	struct att_view *view = NULL;
 	struct att_app_board *board = NULL;
-	char base[1100], json[1200], couple[600];
+	char base[1100], json[1200], couple[600], why[400];
 	struct tee tee;
 	int go, rc, teed;
 
@@ -577,8 +592,11 @@ static int round_trip(struct app_opts *o, struct start *s, struct att_practice *
 		snprintf(s->problem, sizeof s->problem, "The session did not start: %.340s",
 		         teed && tee.last[0] ? tee.last + (strncmp(tee.last, "attune: ", 8) ? 0 : 8)
 		                         : "see the terminal");
-	if (att_practice_open(o->db, p, base, sizeof base) != ATT_OK)
+	if (att_practice_open(o->db, p, why, sizeof why) != ATT_OK) {
+		/* the start screen goes on without the remembered couples */
+		fprintf(stderr, "attune app: %s\n", why);
 		*p = NULL;
+	}
 	load_couples(s, *p);
 	update_note(s, *p);
 	if (access(json, F_OK) != 0)

@@ -4,7 +4,8 @@ Run under xvfb-run with a database and sessions folder of its own. No board is p
 generated demo couple plays (options after --: the generated couple at 10x real time, at most
 300 s of signal).
   1. three other couples' sessions of the first guide are in the history (headless demo)
-  2. the start screen, keyboard only: new names typed over the remembered ones (Cyrillic), Enter
+  2. the start screen, keyboard only: new names typed over the remembered ones (Cyrillic, with
+     stray spaces around them), Enter
      to the guides, Down picks "first", Enter starts; q quits the session in the live view; it
      is recorded in the couple's folder and joins the history; the end card says how together
      they were beside partners who never met; a reflection typed in two scripts, Enter saves it
@@ -136,9 +137,9 @@ try:
           "F12 saves the start screen")
     # the latest couple is filled in and the guides have the focus: back to the names
     keys("shift+Tab", "shift+Tab", *["BackSpace"] * 6)
-    typed("Аня")
+    typed("Аня ")  # spaces around a name are not part of it
     keys("shift+Tab", *["BackSpace"] * 6)
-    typed("Ben")
+    typed(" Ben")
     keys("Return", "Return", "Down", "Return")
     # the live view is a window of its own: wait for it, let 60-90 s of signal pass, quit
     check(wait(lambda: "recording to " + os.path.join(tmp, "data") in text_of(out), 20),

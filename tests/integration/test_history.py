@@ -265,6 +265,16 @@ def concurrent_and_killed(tmp):
     h = history(db)
     check(all(p.returncode == 0 for p in procs) and h and len(h["sessions"]) == 12,
           f"two processes adding sessions at once both land ({[o[0].strip() for o in outs]})")
+    # several attune processes opening a database that does not exist yet, at the same moment:
+    # each sees it before or after the first one's schema is made, never half-way
+    bad = []
+    for round_ in range(15):
+        fresh = os.path.join(tmp, f"fresh{round_}.db")
+        ps = [subprocess.Popen([ATTUNE, "history", "--json"], env=dict(os.environ, ATTUNE_DB=fresh),
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+              for _ in range(4)]
+        bad += [p.communicate(timeout=120)[1].strip() for p in ps if p.wait() != 0]
+    check(not bad, f"4 processes creating one database at once, 15 rounds: all open it ({bad[:2]})")
 
     # kill -9 at random moments while sessions are being added, one per process
     db = os.path.join(tmp, "k.db")

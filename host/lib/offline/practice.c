@@ -264,10 +264,18 @@ static int owner(struct att_practice *p, int *app, int *version, char *why, size
 	return ATT_OK;
 }
 
+/* In one read transaction: another attune creating the file at this moment is seen before or
+ * after its migration, never half-way (tables made, application_id not yet set: "another
+ * program's database"; seen once with two importers starting together). */
 static int check_owner(struct att_practice *p, char *why, size_t why_len)
 {
-	int app, version;
-	return owner(p, &app, &version, why, why_len);
+	int app, version, rc;
+
+	if ((rc = att_practice_exec(p, "BEGIN", why, why_len, "read it")))
+		return rc;
+	rc = owner(p, &app, &version, why, why_len);
+	sqlite3_exec(p->db, rc ? "ROLLBACK" : "COMMIT", NULL, NULL, NULL);
+	return rc;
 }
 
 /* WAL: readers never wait for a writer, writers queue on the busy timeout. Switching needs

@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <SDL.h>
@@ -23,7 +22,6 @@
 #include "display.h"
 #include "guides.h"
 #include "practice_hook.h"
-#include "attune/outputs.h"
 #include "attune/practice.h"
 #include "attune/record_raw.h"
 #include "attune/utf8.h"
@@ -332,28 +330,6 @@ static int start_screen(struct app_opts *o, struct att_view *view, struct start 
 
 /* ---- the session ---- */
 
-/* Where this session is recorded: the couple's folder, named by the minute, never an existing
- * session. */
-static int session_base(const char *couple, char *base, size_t len)
-{
-	char dir[700], want[800], stamp[32], why[400];
-	time_t now = time(NULL);
-	struct tm tm;
-
-	if (att_practice_sessions_dir(couple, dir, sizeof dir, why, sizeof why) != ATT_OK) {
-		fprintf(stderr, "attune app: %s\n", why);
-		return -1;
-	}
-	localtime_r(&now, &tm);
-	strftime(stamp, sizeof stamp, "%Y-%m-%d-%H%M", &tm);
-	snprintf(want, sizeof want, "%s/%s", dir, stamp);
-	if (att_session_free_name(want, base, len) != ATT_OK) {
-		fprintf(stderr, "attune app: no free session name after %s\n", want);
-		return -1;
-	}
-	return 0;
-}
-
 /* The live view of this session (live with the board, else demo): its exit code. */
 static int run_session(struct app_opts *o, const struct start *s, const char *base)
 {
@@ -574,8 +550,10 @@ static int round_trip(struct app_opts *o, struct start *s, struct att_practice *
 		return 0;
 	s->problem[0] = 0;
 	att_practice_couple_name(s->a, s->b, couple, sizeof couple);
-	if (session_base(couple, base, sizeof base))
+	if (att_app_session_base(couple, base, sizeof base, why, sizeof why) != ATT_OK) {
+		fprintf(stderr, "attune app: %s\n", why);
 		return -1;
+	}
 	/* the live session writes the database itself (the session-end hook) */
 	att_practice_free(*p);
 	*p = NULL;

@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "attune/clock.h"
 #include "attune/export.h"
@@ -156,30 +155,21 @@ int att_live_record_new(const struct att_live_record_cfg *cfg, struct att_live_r
  * --force), then the first free NAME-2, NAME-3, ... for the r key; attune-DATE-TIME without one. */
 static int next_base(struct att_live_record *r, char *why, size_t why_len)
 {
-	char want[600];
+	char couple[300];
 
 	if (r->cfg.base && r->serial == 0) {
 		snprintf(r->base, sizeof r->base, "%s", r->cfg.base);
 		return att_session_claim(r->base, r->cfg.force, why, why_len);
 	}
 	if (r->cfg.base) { /* the first free of NAME, NAME-2, NAME-3, ... (NAME is in use) */
-		snprintf(want, sizeof want, "%s", r->cfg.base);
-	} else { /* the couple's own folder, never wherever the program was started */
-		char dir[500], couple[300], stamp[32];
-		time_t now = time(NULL);
-		struct tm tm;
-		int rc;
-		att_practice_couple_name(r->cfg.name_a, r->cfg.name_b, couple, sizeof couple);
-		if ((rc = att_practice_sessions_dir(couple, dir, sizeof dir, why, why_len)))
-			return rc;
-		localtime_r(&now, &tm);
-		strftime(stamp, sizeof stamp, "%Y-%m-%d-%H%M", &tm);
-		snprintf(want, sizeof want, "%s/%s", dir, stamp);
+		if (att_session_free_name(r->cfg.base, r->base, sizeof r->base) != ATT_OK)
+			return att_fail(why, why_len, ATT_ERR_EXISTS,
+			                "no free session name after %.300s", r->cfg.base);
+		return ATT_OK;
 	}
-	if (att_session_free_name(want, r->base, sizeof r->base) != ATT_OK)
-		return att_fail(why, why_len, ATT_ERR_EXISTS, "no free session name after %.300s",
-		                want);
-	return ATT_OK;
+	/* the couple's own folder, never wherever the program was started */
+	att_practice_couple_name(r->cfg.name_a, r->cfg.name_b, couple, sizeof couple);
+	return att_app_session_base(couple, r->base, sizeof r->base, why, why_len);
 }
 
 int att_live_record_start(struct att_live_record *r, struct att_session *s, double pacer_bpm,

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "attune/outputs.h"
 #include "attune/practice.h"
 
 int att_app_db_path(const char *cmd, const char *given, char *buf, size_t len)
@@ -71,4 +72,22 @@ int64_t att_app_now(void)
 			return (int64_t)timegm(&tm);
 	}
 	return (int64_t)time(NULL);
+}
+
+int att_app_session_base(const char *couple, char *base, size_t len, char *why, size_t why_len)
+{
+	char dir[500], want[600], stamp[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	int rc;
+
+	if ((rc = att_practice_sessions_dir(couple, dir, sizeof dir, why, why_len)))
+		return rc;
+	localtime_r(&now, &tm);
+	strftime(stamp, sizeof stamp, "%Y-%m-%d-%H%M", &tm);
+	snprintf(want, sizeof want, "%s/%s", dir, stamp);
+	if (att_session_free_name(want, base, len) != ATT_OK)
+		return att_fail(why, why_len, ATT_ERR_EXISTS, "no free session name after %.300s",
+		                want);
+	return ATT_OK;
 }

@@ -19,6 +19,11 @@ int att_app_db_path(const char *cmd, const char *given, char *buf, size_t len);
  * either way. */
 int64_t att_app_session_ended(const char *db, const char *base, char *line, size_t len);
 
+/* Where a session of couple recorded without a path goes: YYYY-mm-dd-HHMM (local time) in the
+ * couple's sessions folder (made 0700 when absent), the first name whose files are all absent.
+ * ATT_OK, or an error with one line in why. */
+int att_app_session_base(const char *couple, char *base, size_t len, char *why, size_t why_len);
+
 /* Now, for the history's calendar: $ATTUNE_NOW (Unix seconds or YYYY-MM-DDTHH:MM:SSZ; tests
  * set the day) else the clock. */
 int64_t att_app_now(void);

@@ -61,20 +61,27 @@ def wait(pred, seconds):
 
 
 def window():
-    """The visible attune window (focused), or None."""
+    """The visible attune window, focused, or None. Between screens one window closes and the
+    next opens: a window found may be gone before it is focused, so both are tried again."""
     found = []
 
     def look():
         r = subprocess.run(["xdotool", "search", "--onlyvisible", "--name", "^attune"],
                            capture_output=True, text=True)
-        found[:] = r.stdout.split()
-        return bool(found)
+        for win in reversed(r.stdout.split()):
+            try:
+                focused = subprocess.run(["xdotool", "windowfocus", "--sync", win],
+                                         capture_output=True, timeout=10).returncode == 0
+            except subprocess.TimeoutExpired:
+                focused = False
+            if focused:
+                found[:] = [win]
+                return True
+        return False
     if not wait(look, 40):
         return None
-    win = found[-1]
-    xdo("windowfocus", "--sync", win)
     time.sleep(0.4)
-    return win
+    return found[0]
 
 
 def keys(*k):

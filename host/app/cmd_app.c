@@ -527,25 +527,26 @@ static void load_couples(struct start *s, struct att_practice *p)
 }
 
 /* One round: the start screen, the session, the end card. 1 to go round again, 0 to quit, -1
- * on a failure already said. */
-static int round_trip(struct app_opts *o, struct start *s, struct att_practice **p)
+ * on a failure already said. *view is the window, open or NULL: the end card's window stays
+ * for the next start screen; the live session opens its own. */
+static int round_trip(struct app_opts *o, struct start *s, struct att_practice **p,
+                      struct att_view **view)
 {
-	struct att_view *view = NULL;
 	struct att_app_board *board = NULL;
 	char base[1100], json[1200], couple[600], why[400];
 	struct tee tee;
 	int go, rc, teed;
 
-	if (att_app_window_open(&o->cfg, &view))
+	if (!*view && att_app_window_open(&o->cfg, view))
 		return -1;
 	if (att_app_board_start(&board) != ATT_OK) {
-		att_app_window_close(view);
 		fprintf(stderr, "attune app: out of memory\n");
 		return -1;
 	}
-	go = start_screen(o, view, s, *p, board);
+	go = start_screen(o, *view, s, *p, board);
 	att_app_board_stop(board);
-	att_app_window_close(view);
+	att_app_window_close(*view);
+	*view = NULL;
 	if (!go)
 		return 0;
 	s->problem[0] = 0;
@@ -579,11 +580,9 @@ static int round_trip(struct app_opts *o, struct start *s, struct att_practice *
 	update_note(s, *p);
 	if (access(json, F_OK) != 0)
 		return 1;
-	if (att_app_window_open(&o->cfg, &view))
+	if (att_app_window_open(&o->cfg, view))
 		return -1;
-	rc = att_app_end_card(&o->cfg, view, couple, json);
-	att_app_window_close(view);
-	return rc == 0;
+	return att_app_end_card(&o->cfg, *view, couple, json) == 0;
 }
 
 int att_cmd_app(int argc, char **argv)
@@ -591,6 +590,7 @@ int att_cmd_app(int argc, char **argv)
 	struct app_opts o = {0};
 	struct start *s = calloc(1, sizeof *s);
 	struct att_practice *p = NULL;
+	struct att_view *view = NULL;
 	char db[1024], why[400], typed[1024];
 	int rc = parse(argc, argv, &o);
 
@@ -616,8 +616,9 @@ int att_cmd_app(int argc, char **argv)
 	if (s->n_couples)
 		pick_couple(s, p, 0);
 	s->focus = s->n_couples ? ATT_START_GUIDES : ATT_START_NAME_A;
-	while ((rc = round_trip(&o, s, &p)) == 1)
+	while ((rc = round_trip(&o, s, &p, &view)) == 1)
 		;
+	att_app_window_close(view);
 	att_practice_couples_free(s->couples, s->n_couples);
 	att_practice_free(p);
 	free(s);
